@@ -1,0 +1,8 @@
+export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
+export {
+  freePort,
+  RedisServer,
+  RedisServerMissingError,
+  type RedisServerOptions,
+  redisServerInstalled,
+} from './redis-server.js';

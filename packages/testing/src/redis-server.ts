@@ -1,0 +1,164 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Thrown when `redis-server` is not installed: says how to get it. */
+export class RedisServerMissingError extends Error {
+  override name = 'RedisServerMissingError';
+  constructor() {
+    super(
+      'redis-server was not found on PATH. Tests start their own throwaway redis-server. ' +
+        'Install it with `sudo apt-get install -y redis-server` (Debian/Ubuntu) or run ./scripts/setup.sh.',
+    );
+  }
+}
+
+export function redisServerInstalled(): boolean {
+  const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  return !probe.error && probe.status === 0;
+}
+
+/** A free TCP port on loopback, as the kernel hands it out. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RedisServerOptions {
+  port?: number;
+  /** Extra `redis-server` arguments, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
+  args?: string[];
+}
+
+/**
+ * A real redis-server child process on a free loopback port, persisting nothing. Tests own it, so
+ * they can stop, kill or restart it without touching a user's Redis at 6379.
+ */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+  private readonly dir: string;
+
+  private constructor(
+    readonly port: number,
+    private readonly args: string[],
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'fleet-redis-'));
+  }
+
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    if (!redisServerInstalled()) throw new RedisServerMissingError();
+    const server = new RedisServer(options.port ?? (await freePort()), options.args ?? []);
+    await server.launch();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  private get logFile(): string {
+    return join(this.dir, 'redis.log');
+  }
+
+  /** The tail of the server's own log, for error messages. */
+  log(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').slice(-4000);
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  private async launch(): Promise<void> {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+        '--daemonize',
+        'no',
+        '--logfile',
+        this.logFile,
+        ...this.args,
+      ],
+      // No pipes: an open pipe to the child keeps Jest's process from exiting.
+      { stdio: 'ignore' },
+    );
+    this.child = child;
+    child.unref(); // the owner stops it; a forgotten server must not keep a test process alive
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`redis-server on port ${this.port} exited at start:\n${this.log()}`);
+      if (await this.ping()) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`redis-server on port ${this.port} did not answer PING within 10 s:\n${this.log()}`);
+  }
+
+  /** A raw RESP PING over a socket (no client library, so no reconnect timers linger). */
+  private ping(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: this.port });
+      let reply = '';
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(1000, () => done(false));
+      socket.on('error', () => done(false));
+      socket.on('connect', () => socket.write('PING\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        reply += chunk.toString();
+        if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      });
+    });
+  }
+
+  /** Stop the server (SIGTERM, or the signal given) and wait for it to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Start again on the same port (data is gone: nothing is persisted). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
