@@ -1,3 +1,4 @@
+export { type BenchFigure, type FigureInput, figure, percentile, reportBench } from './bench.js';
 export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
 export {
   freePort,

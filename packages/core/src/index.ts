@@ -1,0 +1,54 @@
+export {
+  type ErrorDetail,
+  type ErrorKind,
+  FatalError,
+  FleetError,
+  type FleetErrorOptions,
+  InvalidArgumentError,
+  isFleetError,
+  LeaseLostError,
+  NonRetryableError,
+  ProfileExistsError,
+  ProfileFaultError,
+  ProfileLeasedError,
+  ProfileNotFoundError,
+  RetryableError,
+  UnknownPoolError,
+} from './errors.js';
+export type {
+  Lease,
+  LeaseOutcome,
+  PoolCounts,
+  PoolSelector,
+  ReclaimedLease,
+  ReleasePolicy,
+  ReleaseResult,
+} from './lease.js';
+export type {
+  ProfileProvider,
+  ProviderProfileStatus,
+  WebDriverEndpoint,
+} from './ports/profile-provider.js';
+export type { ProfileListQuery, ProfilePage, ProfileStore } from './ports/profile-store.js';
+export type {
+  NewProfile,
+  Profile,
+  ProfilePatch,
+  ProfileState,
+  ProfileStats,
+  ProviderIds,
+  ProxyConfig,
+} from './profile.js';
+export { type AllocationOptions, ProfileAllocationService } from './profile-allocation.service.js';
+export {
+  checkNewProfile,
+  checkOwner,
+  checkPatch,
+  checkPool,
+  checkProfileId,
+  checkProxy,
+  checkSelector,
+  checkTags,
+  checkTtl,
+  MAX_LEASE_TTL_MS,
+} from './validation.js';
