@@ -1,0 +1,43 @@
+import type convict from 'convict';
+import { FORMAT } from './formats.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** Settings every app has. App schemas are merged beside these (see `loadConfig`). */
+export interface CommonConfig {
+  redisUrl: string;
+  prefix: string;
+  logLevel: LogLevel;
+  nodeEnv: NodeEnv;
+}
+
+export const commonSchema: convict.Schema<CommonConfig> = {
+  redisUrl: {
+    doc: 'The one Redis every Fleet process shares. Credentials in it are masked in logs.',
+    format: FORMAT.redisUrl,
+    default: 'redis://127.0.0.1:6379',
+    env: 'REDIS_URL',
+  },
+  prefix: {
+    doc: 'First segment of every Redis key and queue name.',
+    format: FORMAT.keyPrefix,
+    default: 'fleet',
+    env: 'FLEET_PREFIX',
+  },
+  logLevel: {
+    doc: 'Lowest pino level that is logged.',
+    format: [...LOG_LEVELS],
+    default: 'info',
+    env: 'LOG_LEVEL',
+  },
+  nodeEnv: {
+    doc: 'Runtime environment.',
+    format: [...NODE_ENVS],
+    default: 'development',
+    env: 'NODE_ENV',
+  },
+};

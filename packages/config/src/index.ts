@@ -1,0 +1,27 @@
+export {
+  type CommonConfig,
+  commonSchema,
+  LOG_LEVELS,
+  type LogLevel,
+  NODE_ENVS,
+  type NodeEnv,
+} from './common-schema.js';
+export { ConfigError, type ConfigProblem } from './config-error.js';
+export { describeConfig, maskUrlCredentials, SENSITIVE_MARK } from './describe-config.js';
+export {
+  csvList,
+  durationMs,
+  FORMAT,
+  httpUrl,
+  type ItemCheck,
+  jsonList,
+  port,
+  type SettingOptions,
+} from './formats.js';
+export {
+  type Env,
+  type FleetConfig,
+  type LoadConfigOptions,
+  loadConfig,
+  loadConfigOrExit,
+} from './load-config.js';

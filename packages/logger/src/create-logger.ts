@@ -1,0 +1,46 @@
+import pino, { type DestinationStream, type LevelWithSilentOrString, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { REDACT_CENSOR, REDACT_PATHS } from './redaction.js';
+
+export interface LoggerOptions {
+  /** The process or app name, on every line (`name`). */
+  name: string;
+  /** Lowest level logged: fatal, error, warn, info, debug, trace or silent. */
+  level: LevelWithSilentOrString;
+  /** Human-readable lines instead of JSON; defaults to whether stdout is a terminal. */
+  pretty?: boolean;
+  /** Where lines go instead of stdout (tests). */
+  destination?: DestinationStream | NodeJS.WritableStream;
+}
+
+/**
+ * The one way Fleet processes make a logger: JSON lines on stdout (pretty in a terminal), secrets
+ * under `REDACT_PATHS` replaced by `[redacted]`, errors under `err` serialized with their stack.
+ */
+export function createLogger({
+  name,
+  level,
+  pretty: prettyOutput = process.stdout.isTTY === true,
+  destination,
+}: LoggerOptions): Logger {
+  const options = {
+    name,
+    level,
+    redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
+    serializers: { err: pino.stdSerializers.err },
+  };
+  if (prettyOutput) {
+    // pino-pretty as a stream in this thread, not a transport: no worker thread, and with sync
+    // writes to stdout the last lines before process.exit are not lost. Colors only on a terminal.
+    const stream = destination
+      ? pretty({ destination, colorize: false })
+      : pretty({ destination: 1, sync: true });
+    return pino(options, stream);
+  }
+  return destination ? pino(options, destination as DestinationStream) : pino(options);
+}
+
+/** A child logger whose lines all carry `component`, e.g. `componentLogger(logger, 'lease')`. */
+export function componentLogger(logger: Logger, component: string): Logger {
+  return logger.child({ component });
+}

@@ -1,0 +1,134 @@
+/**
+ * Lease benchmarks (issue 2), on a throwaway redis-server:
+ * - acquire+release pairs/s against a baseline of two trivial EVALSHA round trips (goal >= 0.5x);
+ * - acquire latency at 100, 10k and 100k profiles (goal: 100k within 1.5x of 100).
+ * Numbers and ratios print as a table and go to bench/results/lease.json.
+ */
+import { ProfileAllocationService } from '@fleet/core';
+import { figure, percentile, RedisServer, reportBench } from '@fleet/testing';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../src/connection.js';
+import { RedisProfileStore } from '../src/profile.store.js';
+
+const CONCURRENCY = 16;
+const PAIRS = 20_000;
+const LATENCY_SAMPLES = 3000;
+const policy = { cooldownMs: 0, failureThreshold: 5, quarantineMs: 60_000 };
+
+async function timed(total: number, concurrency: number, op: () => Promise<unknown>): Promise<number> {
+  let left = total;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) await op();
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return total / seconds;
+}
+
+async function registerPool(store: RedisProfileStore, pool: string, n: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 200 }, async () => {
+      while (next < n) {
+        const i = next++;
+        await store.register({ id: `${pool}-${i}`, pool });
+      }
+    }),
+  );
+}
+
+/** Median and p99 of acquire alone (each followed by an untimed release, so the pool stays full). */
+async function acquireLatency(service: ProfileAllocationService, pool: string) {
+  const samples: number[] = [];
+  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+    const t = process.hrtime.bigint();
+    const lease = await service.acquire({ pool }, 'bench');
+    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (!lease) throw new Error(`pool ${pool} ran dry`);
+    await service.release(lease, 'success');
+  }
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+async function main(): Promise<void> {
+  const server = await RedisServer.start();
+  const redis: Redis = createRedis(server.url, { role: 'worker' });
+  try {
+    const store = new RedisProfileStore(redis, 'bench');
+    const service = new ProfileAllocationService(store, { leaseTtlMs: 60_000, release: policy });
+
+    // Baseline: the cheapest possible pair of script round trips on the same connection.
+    redis.defineCommand('benchNoop', { numberOfKeys: 1, lua: 'return 1' });
+    const noop = (redis as unknown as { benchNoop(key: string): Promise<number> }).benchNoop.bind(redis);
+    await timed(2000, CONCURRENCY, () => noop('bench:{noop}')); // warm-up
+    const baseline = await timed(PAIRS, CONCURRENCY, async () => {
+      await noop('bench:{noop}');
+      await noop('bench:{noop}');
+    });
+
+    await registerPool(store, 'p100', 100);
+    await timed(2000, CONCURRENCY, async () => {
+      const l = await service.acquire({ pool: 'p100' }, 'bench');
+      if (l) await service.release(l, 'success');
+    });
+    const pairs = await timed(PAIRS, CONCURRENCY, async () => {
+      const lease = await service.acquire({ pool: 'p100' }, 'bench');
+      if (lease) await service.release(lease, 'success');
+    });
+
+    const latency: Record<string, { p50: number; p99: number }> = {};
+    for (const [pool, n] of [
+      ['p100', 100],
+      ['p10k', 10_000],
+      ['p100k', 100_000],
+    ] as const) {
+      if (n > 100) {
+        const t = Date.now();
+        await registerPool(store, pool, n);
+        console.log(`registered ${n} profiles in ${Date.now() - t} ms`);
+      }
+      latency[pool] = await acquireLatency(service, pool);
+    }
+    const l100 = latency.p100!;
+    reportBench('lease', [
+      figure({
+        name: 'acquire+release pairs/s (vs 2 no-op EVALSHA)',
+        value: pairs,
+        unit: 'pairs/s',
+        baseline,
+        goal: { atLeast: 0.5 },
+      }),
+      figure({ name: 'acquire p50 @100 profiles', value: l100.p50, unit: 'ms' }),
+      figure({ name: 'acquire p99 @100 profiles', value: l100.p99, unit: 'ms' }),
+      figure({
+        name: 'acquire p50 @10k (vs @100)',
+        value: latency.p10k!.p50,
+        unit: 'ms',
+        baseline: l100.p50,
+      }),
+      figure({
+        name: 'acquire p50 @100k (vs @100)',
+        value: latency.p100k!.p50,
+        unit: 'ms',
+        baseline: l100.p50,
+        goal: { atMost: 1.5 },
+      }),
+      figure({
+        name: 'acquire p99 @100k (vs @100)',
+        value: latency.p100k!.p99,
+        unit: 'ms',
+        baseline: l100.p99,
+      }),
+    ]);
+  } finally {
+    redis.disconnect();
+    await server.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+import { RedisServer } from '@fleet/testing';
+import { checkEvictionPolicy, createRedis, waitReady } from './connection.js';
+import { Keys } from './keys.js';
+import { loadScripts } from './scripts.js';
+
+function memoryLogger() {
+  const warnings: { obj: object; msg: string }[] = [];
+  return { warnings, warn: (obj: object, msg: string) => warnings.push({ obj, msg }) };
+}
+
+describe('connections', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterAll(() => server.close());
+
+  it('a producer connection fails fast while Redis is down', async () => {
+    const producer = createRedis(server.url, { role: 'producer', overrides: { disconnectTimeout: 10 } });
+    producer.on('error', () => {});
+    await waitReady(producer);
+    await server.stop();
+    // The command settles while the server is still down: it did not wait for Redis to come back.
+    await expect(producer.get('k')).rejects.toThrow();
+    producer.disconnect();
+    await server.restart();
+  });
+
+  it('a worker connection waits through an outage and completes the command', async () => {
+    const worker = createRedis(server.url, { role: 'worker' });
+    worker.on('error', () => {});
+    await waitReady(worker);
+    await server.stop();
+    const pending = worker.set('survived', '1');
+    await new Promise((r) => setTimeout(r, 300));
+    await server.restart();
+    await expect(pending).resolves.toBe('OK');
+    expect(await worker.get('survived')).toBe('1');
+    worker.disconnect();
+  });
+
+  it('warns when maxmemory-policy is not noeviction, and not when it is', async () => {
+    const redis = createRedis(server.url, { role: 'worker' });
+    const log = memoryLogger();
+    await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    expect(await checkEvictionPolicy(redis, log)).toBe('allkeys-lru');
+    expect(log.warnings).toHaveLength(1);
+    expect(log.warnings[0]?.msg).toMatch(/not "noeviction"/);
+    await redis.config('SET', 'maxmemory-policy', 'noeviction');
+    expect(await checkEvictionPolicy(redis, log)).toBe('noeviction');
+    expect(log.warnings).toHaveLength(1);
+    redis.disconnect();
+  });
+});
+
+describe('scripts and keys', () => {
+  it('loads every script with its key count and expands includes', () => {
+    const scripts = loadScripts();
+    expect(scripts.map((s) => `${s.command}/${s.numberOfKeys}`).sort()).toEqual([
+      'fleetAcquire/5',
+      'fleetCounts/4',
+      'fleetQuarantine/5',
+      'fleetReclaim/3',
+      'fleetRegister/4',
+      'fleetRelease/4',
+      'fleetRenew/2',
+      'fleetUnquarantine/4',
+      'fleetUnregister/5',
+      'fleetUpdate/2',
+    ]);
+    for (const s of scripts) {
+      expect(s.lua).not.toMatch(/@include/);
+      expect(s.lua).toMatch(/KEYS\[1\]/); // each opens with its documented KEYS
+    }
+  });
+
+  it('hash-tags every key of a pool with the pool, under the prefix', () => {
+    const k = new Keys('fleet').pool('eu-1');
+    const all = [
+      k.members,
+      k.available,
+      k.leases,
+      k.quarantine,
+      k.fence,
+      k.meta,
+      k.profile('p1'),
+      `${k.tagPrefix}us`,
+    ];
+    for (const key of all) expect(key.startsWith('fleet:{pool:eu-1}:')).toBe(true);
+    expect(() => new Keys('bad:prefix')).toThrow(/not valid/);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The one module that spells Redis keys. Every key starts with the configured prefix; keys one
+ * Lua script touches share a hash tag (`{pool:<name>}`) so the fleet runs on Redis Cluster, with
+ * different pools in different slots.
+ */
+export interface PoolKeys {
+  /** `<prefix>:{pool:P}` — every key of the pool starts with it. */
+  base: string;
+  members: string;
+  available: string;
+  leases: string;
+  quarantine: string;
+  fence: string;
+  meta: string;
+  /** Prefix of a profile's hash; the profile id is appended. */
+  profilePrefix: string;
+  /** Prefix of a tag's available zset; the tag is appended. */
+  tagPrefix: string;
+  profile(id: string): string;
+}
+
+export class Keys {
+  constructor(readonly prefix: string) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) {
+      throw new Error(`key prefix "${prefix}" is not valid: use 1-64 letters, digits, "_" or "-"`);
+    }
+  }
+
+  pool(pool: string): PoolKeys {
+    const base = `${this.prefix}:{pool:${pool}}`;
+    const profilePrefix = `${base}:profile:`;
+    return {
+      base,
+      members: `${base}:members`,
+      available: `${base}:available`,
+      leases: `${base}:leases`,
+      quarantine: `${base}:quarantine`,
+      fence: `${base}:fence`,
+      meta: `${base}:meta`,
+      profilePrefix,
+      tagPrefix: `${base}:available:tag:`,
+      profile: (id: string) => `${profilePrefix}${id}`,
+    };
+  }
+
+  /** Names of the pools that ever had a profile (a global key: never touched inside a pool script). */
+  get pools(): string {
+    return `${this.prefix}:pools`;
+  }
+
+  /** profile id -> pool name, so a profile can be found by id alone (global, outside scripts). */
+  get profileIndex(): string {
+    return `${this.prefix}:profile-pools`;
+  }
+}

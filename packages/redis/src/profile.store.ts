@@ -1,0 +1,283 @@
+import {
+  checkNewProfile,
+  checkPatch,
+  checkPool,
+  checkProfileId,
+  type Lease,
+  type LeaseOutcome,
+  type NewProfile,
+  type PoolCounts,
+  type PoolSelector,
+  type Profile,
+  ProfileExistsError,
+  type ProfileListQuery,
+  ProfileNotFoundError,
+  type ProfilePage,
+  type ProfilePatch,
+  type ProfileStore,
+  type ReclaimedLease,
+  type ReleasePolicy,
+  type ReleaseResult,
+} from '@fleet/core';
+import type { Redis } from 'ioredis';
+import { Keys, type PoolKeys } from './keys.js';
+import { decodeProfile } from './profile.codec.js';
+import { orThrow } from './script-errors.js';
+
+const LIST_MAX = 500;
+
+/**
+ * The profile pool in Redis. Each operation is one Lua script (src/lua), so it is atomic and
+ * O(log N) in the pool's size; time comes from the Redis server. The connection must have the
+ * scripts defined (`createRedis` does it).
+ *
+ * Two global keys live outside the pool slots (the pools set and the id → pool index); they are
+ * written before/after the pool script, never inside one, so the store also runs on Redis Cluster.
+ */
+export class RedisProfileStore implements ProfileStore {
+  readonly keys: Keys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = new Keys(prefix);
+  }
+
+  async register(input: NewProfile): Promise<Profile> {
+    const profile = checkNewProfile(input);
+    const { id, pool } = profile;
+    const claimed = await this.redis.hsetnx(this.keys.profileIndex, id, pool);
+    if (claimed === 0) {
+      const other = await this.redis.hget(this.keys.profileIndex, id);
+      if (other !== null && other !== pool && (await this.isMember(other, id))) {
+        throw new ProfileExistsError(id, other);
+      }
+      await this.redis.hset(this.keys.profileIndex, id, pool); // stale entry: take it over
+    }
+    const k = this.keys.pool(pool);
+    const reply = await this.redis.fleetRegister(
+      k.members,
+      k.available,
+      k.profile(id),
+      k.meta,
+      id,
+      pool,
+      (profile.tags ?? []).join(','),
+      JSON.stringify(profile.providerIds ?? {}),
+      profile.proxy ? JSON.stringify(profile.proxy) : '',
+      k.tagPrefix,
+    );
+    orThrow(reply, { profileId: id, pool });
+    await this.redis.sadd(this.keys.pools, pool);
+    return this.mustGet(id);
+  }
+
+  async update(profileId: string, input: ProfilePatch): Promise<Profile> {
+    const patch = checkPatch(input);
+    const k = await this.poolKeysOf(profileId);
+    const reply = await this.redis.fleetUpdate(
+      k.profile(profileId),
+      k.available,
+      patch.tags ? '1' : '0',
+      (patch.tags ?? []).join(','),
+      patch.providerIds ? '1' : '0',
+      JSON.stringify(patch.providerIds ?? {}),
+      patch.proxy !== undefined ? '1' : '0',
+      patch.proxy ? JSON.stringify(patch.proxy) : '',
+      k.tagPrefix,
+    );
+    orThrow(reply, { profileId });
+    return this.mustGet(profileId);
+  }
+
+  async unregister(profileId: string, options: { force?: boolean } = {}): Promise<void> {
+    const k = await this.poolKeysOf(profileId);
+    const reply = await this.redis.fleetUnregister(
+      k.members,
+      k.available,
+      k.leases,
+      k.quarantine,
+      k.profile(profileId),
+      profileId,
+      options.force ? '1' : '0',
+      k.tagPrefix,
+    );
+    orThrow(reply, { profileId });
+    await this.redis.hdel(this.keys.profileIndex, profileId);
+  }
+
+  async get(profileId: string): Promise<Profile | null> {
+    checkProfileId(profileId);
+    const pool = await this.redis.hget(this.keys.profileIndex, profileId);
+    if (pool === null) return null;
+    const hash = await this.redis.hgetall(this.keys.pool(pool).profile(profileId));
+    return decodeProfile(hash);
+  }
+
+  async list(pool: string, query: ProfileListQuery = {}): Promise<ProfilePage> {
+    const k = this.keys.pool(checkPool(pool));
+    const limit = Math.max(1, Math.min(query.limit ?? 100, LIST_MAX));
+    let ids: string[];
+    let next: string | null;
+    if (query.state === undefined) {
+      // SSCAN: O(1) per page however large the pool; COUNT is a hint, so a page may be short.
+      const [cursor, page] = await this.redis.sscan(k.members, query.cursor ?? '0', 'COUNT', limit);
+      ids = page;
+      next = cursor === '0' ? null : cursor;
+    } else {
+      const offset = query.cursor ? Number.parseInt(query.cursor, 10) || 0 : 0;
+      const set = { available: k.available, leased: k.leases, quarantined: k.quarantine }[query.state];
+      ids = await this.redis.zrange(set, String(offset), String(offset + limit - 1));
+      next = ids.length === limit ? String(offset + limit) : null;
+    }
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(k.profile(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const profiles = replies
+      .map(([, hash]) => decodeProfile(hash as Record<string, string>))
+      .filter((p): p is Profile => p !== null);
+    return { profiles, nextCursor: next };
+  }
+
+  pools(): Promise<string[]> {
+    return this.redis.smembers(this.keys.pools).then((pools) => pools.sort());
+  }
+
+  async acquire(selector: PoolSelector, owner: string, token: string, ttlMs: number): Promise<Lease | null> {
+    const k = this.keys.pool(selector.pool);
+    const reply = orThrow(
+      await this.redis.fleetAcquire(
+        k.members,
+        k.available,
+        k.leases,
+        k.quarantine,
+        k.fence,
+        k.profilePrefix,
+        k.tagPrefix,
+        owner,
+        token,
+        ttlMs,
+        ...(selector.tags ?? []),
+      ),
+      { pool: selector.pool },
+    );
+    if (reply === 0) return null;
+    const [profileId, fence, grantedAt, expiresAt] = reply as [string, number, number, number];
+    return { profileId, pool: selector.pool, owner, token, fence, grantedAt, expiresAt };
+  }
+
+  async renew(lease: Lease, ttlMs: number): Promise<Lease> {
+    const k = this.keys.pool(lease.pool);
+    const reply = await this.redis.fleetRenew(
+      k.leases,
+      k.profile(lease.profileId),
+      lease.profileId,
+      lease.token,
+      ttlMs,
+    );
+    const [expiresAt] = orThrow(reply, { profileId: lease.profileId }) as [number, number];
+    return { ...lease, expiresAt };
+  }
+
+  async release(lease: Lease, outcome: LeaseOutcome, policy: ReleasePolicy): Promise<ReleaseResult> {
+    const k = this.keys.pool(lease.pool);
+    const reply = await this.redis.fleetRelease(
+      k.available,
+      k.leases,
+      k.quarantine,
+      k.profile(lease.profileId),
+      lease.profileId,
+      lease.token,
+      outcome,
+      policy.cooldownMs,
+      policy.failureThreshold,
+      policy.quarantineMs,
+      k.tagPrefix,
+    );
+    const [quarantined, releasedAt] = orThrow(reply, { profileId: lease.profileId }) as [number, number];
+    return { quarantined: quarantined === 1, releasedAt };
+  }
+
+  async reclaimExpired(pool: string, limit: number): Promise<ReclaimedLease[]> {
+    const k = this.keys.pool(pool);
+    const flat = await this.redis.fleetReclaim(
+      k.available,
+      k.leases,
+      k.quarantine,
+      k.profilePrefix,
+      k.tagPrefix,
+      limit,
+    );
+    const out: ReclaimedLease[] = [];
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      out.push({
+        profileId: flat[i]!,
+        pool,
+        owner: flat[i + 1]!,
+        fence: Number(flat[i + 2]),
+        expiredAt: Number(flat[i + 3]),
+      });
+    }
+    return out;
+  }
+
+  async quarantine(profileId: string, reason: string, durationMs: number | null): Promise<Profile> {
+    const k = await this.poolKeysOf(profileId);
+    const reply = await this.redis.fleetQuarantine(
+      k.members,
+      k.available,
+      k.leases,
+      k.quarantine,
+      k.profile(profileId),
+      profileId,
+      reason,
+      durationMs ?? -1,
+      k.tagPrefix,
+    );
+    orThrow(reply, { profileId });
+    return this.mustGet(profileId);
+  }
+
+  async unquarantine(profileId: string): Promise<Profile> {
+    const k = await this.poolKeysOf(profileId);
+    const reply = await this.redis.fleetUnquarantine(
+      k.members,
+      k.available,
+      k.quarantine,
+      k.profile(profileId),
+      profileId,
+      k.tagPrefix,
+    );
+    orThrow(reply, { profileId });
+    return this.mustGet(profileId);
+  }
+
+  async counts(pool: string): Promise<PoolCounts> {
+    const k = this.keys.pool(pool);
+    const [registered, available, coolingDown, leased, quarantined] = await this.redis.fleetCounts(
+      k.members,
+      k.available,
+      k.leases,
+      k.quarantine,
+    );
+    return { pool, registered, available, coolingDown, leased, quarantined };
+  }
+
+  private async isMember(pool: string, id: string): Promise<boolean> {
+    return (await this.redis.sismember(this.keys.pool(pool).members, id)) === 1;
+  }
+
+  private async poolKeysOf(profileId: string): Promise<PoolKeys> {
+    checkProfileId(profileId);
+    const pool = await this.redis.hget(this.keys.profileIndex, profileId);
+    if (pool === null) throw new ProfileNotFoundError(profileId);
+    return this.keys.pool(pool);
+  }
+
+  private async mustGet(profileId: string): Promise<Profile> {
+    const profile = await this.get(profileId);
+    if (!profile) throw new ProfileNotFoundError(profileId);
+    return profile;
+  }
+}
