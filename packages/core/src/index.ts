@@ -25,6 +25,12 @@ export type {
   ReleaseResult,
 } from './lease.js';
 export type {
+  ArtifactStore,
+  BrowserDriver,
+  RunStepsOptions,
+  StepsOutcome,
+} from './ports/browser-driver.js';
+export type {
   ProfileProvider,
   ProviderProfileStatus,
   WebDriverEndpoint,

@@ -14,7 +14,8 @@ const FORBIDDEN = [
   'convict',
   'zod',
 ];
-const ALLOWED_BARE = new Set<string>([]);
+// contracts holds the wire formats core speaks in (DESIGN.md section 1: core ──► contracts).
+const ALLOWED_BARE = new Set<string>(['@fleet/contracts']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { stepsSchema } from './steps.js';
+
+export const poolSelectorSchema = z.strictObject({
+  pool: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a pool name: 1-64 letters, digits, "_", "." or "-"'),
+  tags: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}$/))
+    .max(32)
+    .optional(),
+});
+
+/** Batch ids: letters, digits, '_' and '-' (no ':' — BullMQ refuses it in job ids — and no '.'). */
+export const batchIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a batch id: 1-64 letters, digits, "_" or "-"');
+
+export const ITEM_TIMEOUT_MS_DEFAULT = 120_000;
+export const STEP_TIMEOUT_MS_DEFAULT = 15_000;
+
+/**
+ * One BullMQ job: one batch item, self-contained (its steps already have the item's variables
+ * filled in). Never carries secrets: a proxy password stays out of job data.
+ */
+export const itemJobSchema = z.strictObject({
+  batchId: batchIdSchema,
+  /** Items are numbered from 0 in submission order. */
+  index: z.number().int().min(0),
+  selector: poolSelectorSchema,
+  steps: stepsSchema,
+  /** Time one attempt may take, start to finish. */
+  itemTimeoutMs: z.number().int().positive().max(3_600_000).default(ITEM_TIMEOUT_MS_DEFAULT),
+  /** Default time one step may take (waitFor may say its own). */
+  stepTimeoutMs: z.number().int().positive().max(120_000).default(STEP_TIMEOUT_MS_DEFAULT),
+  /** No attempt starts after this epoch ms (all attempts together); the item fails instead. */
+  deadlineAt: z.number().int().positive().optional(),
+  /** The API key (by name) that submitted the batch, for tenant-scoped events. */
+  owner: z.string().max(200).optional(),
+});
+export type ItemJob = z.infer<typeof itemJobSchema>;
+export type ItemJobInput = z.input<typeof itemJobSchema>;
+
+/** `<batchId>.<index>` — the item's id everywhere (results, events, BullMQ job ids). */
+export function itemId(batchId: string, index: number): string {
+  return `${batchId}.${index}`;
+}
+
+/** The batch id and index of an item id. */
+export function parseItemId(id: string): { batchId: string; index: number } | null {
+  const match = /^([A-Za-z0-9_-]{1,64})\.(\d{1,9})$/.exec(id);
+  return match ? { batchId: match[1]!, index: Number(match[2]) } : null;
+}
+
+export const itemErrorSchema = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  /** Index of the step that failed, or null when the failure was not in a step. */
+  step: z.number().int().min(0).nullable(),
+});
+export type ItemError = z.infer<typeof itemErrorSchema>;
+
+export const itemResultSchema = z.strictObject({
+  state: z.enum(['completed', 'failed']),
+  data: z.record(z.string(), z.unknown()),
+  /** Screenshot name → artifact id. */
+  artifacts: z.record(z.string(), z.string()),
+  url: z.string().nullable(),
+  title: z.string().nullable(),
+  profileId: z.string().nullable(),
+  attempts: z.number().int().min(0),
+  durationMs: z.number().int().min(0),
+  error: itemErrorSchema.optional(),
+  finishedAt: z.number().int(),
+});
+export type ItemResult = z.infer<typeof itemResultSchema>;

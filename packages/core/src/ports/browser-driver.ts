@@ -1,0 +1,42 @@
+import type { Step } from '@fleet/contracts';
+import type { WebDriverEndpoint } from './profile-provider.js';
+
+export interface RunStepsOptions {
+  /** Epoch ms by which the whole run must end (the item's deadline for this attempt). */
+  deadlineAt: number;
+  /** Default per-step timeout; `waitFor` may name its own. */
+  stepTimeoutMs: number;
+  /** Aborts the run between and during steps (lease lost, cancel, shutdown). */
+  signal: AbortSignal;
+  /** For artifact names and logs. */
+  itemId: string;
+}
+
+export interface StepsOutcome {
+  /** Extract name → value (string, null, or a list of strings with `all`). */
+  data: Record<string, unknown>;
+  /** Screenshot name → artifact id. */
+  artifacts: Record<string, string>;
+  url: string | null;
+  title: string | null;
+}
+
+/**
+ * Drives a started profile's browser through WebDriver. `run` opens a new session on the
+ * endpoint, runs the steps, and always ends the session (the browser keeps running: stopping it is
+ * the provider's job). Failures are domain errors carrying the failed step's index in
+ * `details[0].step`:
+ * - NonRetryableError `STEP_FAILED` / `ASSERTION_FAILED` / `SELECTOR_NOT_FOUND` / `TARGET_BLOCKED`;
+ * - RetryableError `BROWSER_UNAVAILABLE` (the endpoint did not take a session) / `NAVIGATION_FAILED`;
+ * - NonRetryableError `DEADLINE_EXCEEDED` when the deadline passed; `ABORTED` when the signal fired.
+ */
+export interface BrowserDriver {
+  run(endpoint: WebDriverEndpoint, steps: Step[], options: RunStepsOptions): Promise<StepsOutcome>;
+}
+
+/** Where screenshots go: an id per stored PNG. */
+export interface ArtifactStore {
+  put(png: Uint8Array, meta: { itemId: string; name: string }): Promise<string>;
+  /** The PNG and its meta, or null for an unknown id. */
+  get(id: string): Promise<{ png: Uint8Array; itemId: string; name: string } | null>;
+}

@@ -1,0 +1,47 @@
+import type { ItemJob } from '@fleet/contracts';
+import { type Job, type Processor, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ITEM_JOB, ITEMS_QUEUE } from './names.js';
+
+export interface ItemsWorkerOptions {
+  /** A worker-role connection (`maxRetriesPerRequest: null`); BullMQ duplicates it for blocking calls. */
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  /** How long a job's lock lives without renewal; a crashed worker's job is retried after it. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  autorun?: boolean;
+}
+
+export type ItemProcessor = (
+  job: Job<ItemJob>,
+  token: string | undefined,
+  signal: AbortSignal,
+) => Promise<unknown>;
+
+/**
+ * The consumer side. Jobs whose lock BullMQ fails to renew are aborted through their signal: the
+ * job may already run elsewhere, so this worker must stop driving the profile and write nothing.
+ */
+export function createItemsWorker(processor: ItemProcessor, options: ItemsWorkerOptions): Worker<ItemJob> {
+  const handlers: Record<string, ItemProcessor> = { [ITEM_JOB]: processor };
+  const dispatch: Processor<ItemJob> = async (job, token, signal) => {
+    const handler = handlers[job.name];
+    if (!handler) throw new Error(`no handler for job name "${job.name}" on ${ITEMS_QUEUE}`);
+    return handler(job, token, signal ?? new AbortController().signal);
+  };
+  const worker = new Worker<ItemJob>(ITEMS_QUEUE, dispatch, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 2,
+    autorun: options.autorun ?? true,
+  });
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const id of jobIds) worker.cancelJob(id, 'lock lost');
+  });
+  return worker;
+}
