@@ -30,6 +30,19 @@ export type {
   RunStepsOptions,
   StepsOutcome,
 } from './ports/browser-driver.js';
+export {
+  type BatchProgress,
+  type BatchRecord,
+  type BatchStatus,
+  type BatchStore,
+  type ClaimStatus,
+  type EventPublisher,
+  type ItemRef,
+  type NewBatch,
+  NO_FENCE,
+  type RecordOutcome,
+  type ResultStore,
+} from './ports/item-stores.js';
 export type {
   ProfileProvider,
   ProviderProfileStatus,

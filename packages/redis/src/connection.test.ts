@@ -58,9 +58,13 @@ describe('scripts and keys', () => {
     const scripts = loadScripts();
     expect(scripts.map((s) => `${s.command}/${s.numberOfKeys}`).sort()).toEqual([
       'fleetAcquire/5',
+      'fleetClaim/3',
       'fleetCounts/4',
+      'fleetExtendClaim/1',
+      'fleetPublish/2',
       'fleetQuarantine/5',
       'fleetReclaim/3',
+      'fleetRecord/3',
       'fleetRegister/4',
       'fleetRelease/4',
       'fleetRenew/2',

@@ -1,3 +1,4 @@
+export { RedisBatchStore } from './batch.store.js';
 export {
   type ConnectionOptions,
   type ConnectionRole,
@@ -7,7 +8,14 @@ export {
   roleOptions,
   waitReady,
 } from './connection.js';
-export { Keys, type PoolKeys } from './keys.js';
+export {
+  decodeEvent,
+  EVENT_STREAM_DEFAULTS,
+  type EventStreamOptions,
+  RedisEventStream,
+} from './events.stream.js';
+export { type BatchKeys, type EventKeys, Keys, type PoolKeys } from './keys.js';
 export { RedisProfileStore } from './profile.store.js';
+export { RedisResultStore, type ResultStoreOptions } from './result.store.js';
 export { ScriptCode, scriptError } from './script-errors.js';
 export { defineScripts, loadScripts } from './scripts.js';

@@ -19,6 +19,18 @@ export interface PoolKeys {
   profile(id: string): string;
 }
 
+export interface BatchKeys {
+  meta: string;
+  results: string;
+  claims: string;
+}
+
+export interface EventKeys {
+  stream: string;
+  /** A once-only marker for one dedupe key (same slot as the stream). */
+  dedupe(key: string): string;
+}
+
 export class Keys {
   constructor(readonly prefix: string) {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) {
@@ -41,6 +53,18 @@ export class Keys {
       tagPrefix: `${base}:available:tag:`,
       profile: (id: string) => `${profilePrefix}${id}`,
     };
+  }
+
+  /** A batch's record, results and claims share the batch's hash tag. */
+  batch(batchId: string): BatchKeys {
+    const base = `${this.prefix}:{batch:${batchId}}`;
+    return { meta: `${base}:meta`, results: `${base}:results`, claims: `${base}:claims` };
+  }
+
+  /** The event stream and its dedupe markers: one slot (`{events}`). */
+  get events(): EventKeys {
+    const base = `${this.prefix}:{events}`;
+    return { stream: `${base}:stream`, dedupe: (key: string) => `${base}:dedupe:${key}` };
   }
 
   /** Names of the pools that ever had a profile (a global key: never touched inside a pool script). */

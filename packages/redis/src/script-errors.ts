@@ -17,11 +17,14 @@ export const ScriptCode = {
   NOT_HOLDER: -5,
   EXPIRED: -6,
   NOT_QUARANTINED: -7,
+  UNKNOWN_BATCH: -8,
+  STALE_FENCE: -9,
 } as const;
 
 export interface ScriptContext {
   profileId?: string;
   pool?: string;
+  batchId?: string;
 }
 
 /** The one place where a script's return code becomes a domain error. */
@@ -42,6 +45,11 @@ export function scriptError(code: number, ctx: ScriptContext): Error {
       return new LeaseLostError(id, 'expired');
     case ScriptCode.NOT_QUARANTINED:
       return new NonRetryableError('PROFILE_NOT_QUARANTINED', `profile "${id}" is not quarantined`);
+    case ScriptCode.UNKNOWN_BATCH:
+      return new NonRetryableError(
+        'BATCH_NOT_FOUND',
+        `batch "${ctx.batchId ?? '?'}" does not exist (or has expired)`,
+      );
     default:
       return new FatalError('SCRIPT_BAD_REPLY', `a profile-pool script answered the unknown code ${code}`);
   }

@@ -102,6 +102,15 @@ declare module 'ioredis' {
       profile: string,
       ...args: Str[]
     ): Result<number, Context>;
+    fleetClaim(meta: string, results: string, claims: string, ...args: Str[]): Result<number, Context>;
+    fleetExtendClaim(claims: string, ...args: Str[]): Result<number, Context>;
+    fleetRecord(
+      meta: string,
+      results: string,
+      claims: string,
+      ...args: Str[]
+    ): Result<[number, number, number, number], Context>;
+    fleetPublish(stream: string, dedupe: string, ...args: Str[]): Result<string | null, Context>;
     fleetCounts(
       members: string,
       available: string,

@@ -1,0 +1,69 @@
+import { type FleetEvent, fleetEventSchema } from '@fleet/contracts';
+import type { EventPublisher } from '@fleet/core';
+import type { Redis } from 'ioredis';
+import { Keys } from './keys.js';
+
+export interface EventStreamOptions {
+  /** Approximate MAXLEN: the stream keeps about this many recent events. */
+  maxLen: number;
+  /** How long a dedupe marker lives, seconds (longer than any retry of the same event). */
+  dedupeTtlSec: number;
+}
+
+export const EVENT_STREAM_DEFAULTS: EventStreamOptions = { maxLen: 100_000, dedupeTtlSec: 7 * 24 * 3600 };
+
+/** The fleet's one event stream (XADD with approximate MAXLEN); each event carries its stream id. */
+export class RedisEventStream implements EventPublisher {
+  private readonly keys: Keys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly options: EventStreamOptions = EVENT_STREAM_DEFAULTS,
+  ) {
+    this.keys = new Keys(prefix);
+  }
+
+  get streamKey(): string {
+    return this.keys.events.stream;
+  }
+
+  async publish(event: Omit<FleetEvent, 'id'>, dedupeKey?: string): Promise<string | null> {
+    const body = JSON.stringify(fleetEventSchema.parse(event));
+    const { stream, dedupe } = this.keys.events;
+    if (dedupeKey === undefined) {
+      return this.redis.xadd(
+        stream,
+        'MAXLEN',
+        '~',
+        this.options.maxLen,
+        '*',
+        'b',
+        event.batchId ?? '',
+        'e',
+        body,
+      );
+    }
+    return this.redis.fleetPublish(
+      stream,
+      dedupe(dedupeKey),
+      this.options.maxLen,
+      this.options.dedupeTtlSec,
+      event.batchId ?? '',
+      body,
+    );
+  }
+
+  /** Events after `afterId` (exclusive), oldest first. */
+  async readAfter(afterId = '-', count = 1000): Promise<FleetEvent[]> {
+    const start = afterId === '-' ? '-' : `(${afterId}`;
+    const entries = await this.redis.xrange(this.keys.events.stream, start, '+', 'COUNT', count);
+    return entries.map(([id, fields]) => decodeEvent(id, fields));
+  }
+}
+
+/** A stream entry (`b` batch id, `e` event JSON) → the event with its stream id. */
+export function decodeEvent(id: string, fields: string[]): FleetEvent {
+  const json = fields[fields.indexOf('e') + 1] ?? '{}';
+  return { ...(JSON.parse(json) as FleetEvent), id };
+}

@@ -1,0 +1,170 @@
+import type { ItemResult } from '@fleet/contracts';
+import { NO_FENCE } from '@fleet/core';
+import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { RedisBatchStore } from './batch.store.js';
+import { createRedis } from './connection.js';
+import { RedisEventStream } from './events.stream.js';
+import { RedisResultStore } from './result.store.js';
+import { sleep } from './test-helpers.js';
+
+const prefix = testPrefix('items');
+const redis = createRedis(testRedisUrl(), { role: 'worker' });
+const batches = new RedisBatchStore(redis, prefix);
+const results = new RedisResultStore(redis, prefix, { retentionSec: 3600 });
+const events = new RedisEventStream(redis, prefix, { maxLen: 1000, dedupeTtlSec: 60 });
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+const result = (state: 'completed' | 'failed', note = ''): ItemResult => ({
+  state,
+  data: { note },
+  artifacts: {},
+  url: 'https://a.test/',
+  title: 't',
+  profileId: 'p1',
+  attempts: 1,
+  durationMs: 5,
+  finishedAt: Date.now(),
+});
+const later = () => Date.now() + 60_000;
+let n = 0;
+const newBatch = async (total: number) => batches.create({ id: `b${++n}`, pool: 'default', total });
+
+describe('batch store', () => {
+  it('creates a queued batch once and reads it back', async () => {
+    const b = await batches.create({ id: 'solo', name: 'demo', owner: 'acme', pool: 'default', total: 3 });
+    expect(b).toMatchObject({
+      id: 'solo',
+      name: 'demo',
+      owner: 'acme',
+      total: 3,
+      completed: 0,
+      status: 'queued',
+    });
+    await expect(batches.create({ id: 'solo', pool: 'default', total: 1 })).rejects.toThrow(/already exists/);
+    await expect(batches.create({ id: 'empty', pool: 'default', total: 0 })).rejects.toThrow(
+      /at least one item/,
+    );
+    expect(await batches.get('missing')).toBeNull();
+  });
+});
+
+describe('result store', () => {
+  it('claims, records once, counts once, and completes the batch on the last item', async () => {
+    const b = await newBatch(2);
+    const a0 = { batchId: b.id, index: 0 };
+    const a1 = { batchId: b.id, index: 1 };
+    expect(await results.claim(a0, 5, later())).toBe('claimed');
+    expect((await batches.get(b.id))?.status).toBe('running');
+    expect(await results.record(a0, 5, result('completed', 'first'))).toMatchObject({
+      status: 'recorded',
+      batch: { total: 2, completed: 1, failed: 0, done: false },
+    });
+    // a second result for the same item is not counted and does not replace the first
+    expect((await results.record(a0, 5, result('failed', 'second'))).status).toBe('duplicate');
+    expect(await results.claim(a0, 9, later())).toBe('recorded');
+    expect((await results.get(a0))?.data).toEqual({ note: 'first' });
+    await results.claim(a1, 6, later());
+    const last = await results.record(a1, 6, result('failed'));
+    expect(last).toMatchObject({ status: 'recorded', batch: { completed: 1, failed: 1, done: true } });
+    const done = await batches.get(b.id);
+    expect(done?.status).toBe('completed');
+    expect(done?.finishedAt).not.toBeNull();
+    expect(await redis.ttl(`${prefix}:{batch:${b.id}}:results`)).toBeGreaterThan(0);
+  });
+
+  it('refuses a write under a stale fence: a newer attempt claimed the item', async () => {
+    const b = await newBatch(1);
+    const ref = { batchId: b.id, index: 0 };
+    expect(await results.claim(ref, 3, later())).toBe('claimed');
+    expect(await results.claim(ref, 7, later())).toBe('claimed'); // the job moved to another worker
+    expect(await results.claim(ref, 3, later())).toBe('stale');
+    expect(await results.extendClaim(ref, 3, later())).toBe(false);
+    expect((await results.record(ref, 3, result('completed'))).status).toBe('stale');
+    expect(await results.get(ref)).toBeNull();
+    expect((await results.record(ref, 7, result('completed'))).status).toBe('recorded');
+  });
+
+  it('refuses a write after the claim (= the lease) expired, until it is extended', async () => {
+    const b = await newBatch(1);
+    const ref = { batchId: b.id, index: 0 };
+    await results.claim(ref, 4, Date.now() + 30);
+    await sleep(50);
+    expect((await results.record(ref, 4, result('completed'))).status).toBe('stale');
+    expect(await results.extendClaim(ref, 4, later())).toBe(true);
+    expect((await results.record(ref, 4, result('completed'))).status).toBe('recorded');
+  });
+
+  it('records without a lease only when no live claim exists', async () => {
+    const b = await newBatch(2);
+    expect((await results.record({ batchId: b.id, index: 0 }, NO_FENCE, result('failed'))).status).toBe(
+      'recorded',
+    );
+    await results.claim({ batchId: b.id, index: 1 }, 2, later());
+    expect((await results.record({ batchId: b.id, index: 1 }, NO_FENCE, result('failed'))).status).toBe(
+      'stale',
+    );
+  });
+
+  it('counts each item exactly once when many attempts race to record it', async () => {
+    const b = await newBatch(1);
+    const ref = { batchId: b.id, index: 0 };
+    await results.claim(ref, 1, later());
+    const outcomes = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => results.record(ref, 1, result('completed', `w${i}`))),
+    );
+    expect(outcomes.filter((o) => o.status === 'recorded')).toHaveLength(1);
+    expect(await results.progress(b.id)).toEqual({ total: 1, completed: 1, failed: 0, done: true });
+  });
+
+  it('answers claims for cancelled and unknown batches', async () => {
+    const b = await newBatch(1);
+    await redis.hset(`${prefix}:{batch:${b.id}}:meta`, 'status', 'cancelled');
+    expect(await results.claim({ batchId: b.id, index: 0 }, 1, later())).toBe('cancelled');
+    await expect(results.claim({ batchId: 'nope', index: 0 }, 1, later())).rejects.toMatchObject({
+      code: 'BATCH_NOT_FOUND',
+    });
+  });
+});
+
+describe('event stream', () => {
+  it('appends events with their stream ids, in order', async () => {
+    const before = await events.readAfter();
+    const id1 = await events.publish({
+      type: 'item.started',
+      batchId: 'e1',
+      itemId: 'e1.0',
+      at: 1,
+      data: {},
+    });
+    const id2 = await events.publish({
+      type: 'item.completed',
+      batchId: 'e1',
+      itemId: 'e1.0',
+      at: 2,
+      data: {},
+    });
+    const after = await events.readAfter(before.at(-1)?.id ?? '-');
+    expect(after.map((e) => [e.id, e.type])).toEqual([
+      [id1, 'item.started'],
+      [id2, 'item.completed'],
+    ]);
+  });
+
+  it('publishes a deduplicated event once, however many publishers race', async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        events.publish({ type: 'batch.completed', batchId: 'e2', at: 3, data: {} }, 'e2:completed'),
+      ),
+    );
+    expect(ids.filter((id) => id !== null)).toHaveLength(1);
+    const all = await events.readAfter();
+    expect(all.filter((e) => e.batchId === 'e2' && e.type === 'batch.completed')).toHaveLength(1);
+  });
+
+  it('refuses an event that breaks the contract', async () => {
+    await expect(events.publish({ type: 'nope' as never, at: 1, data: {} })).rejects.toThrow();
+  });
+});
