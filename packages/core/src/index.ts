@@ -15,6 +15,7 @@ export {
   RetryableError,
   UnknownPoolError,
 } from './errors.js';
+export { type AttemptContext, type AttemptOutcome, ItemRunner, type ItemRunnerDeps } from './item-runner.js';
 export type {
   Lease,
   LeaseOutcome,
@@ -24,6 +25,7 @@ export type {
   ReleasePolicy,
   ReleaseResult,
 } from './lease.js';
+export type { LoggerPort } from './logger-port.js';
 export type {
   ArtifactStore,
   BrowserDriver,
@@ -59,6 +61,7 @@ export type {
   ProxyConfig,
 } from './profile.js';
 export { type AllocationOptions, ProfileAllocationService } from './profile-allocation.service.js';
+export { type ProfileSession, ProfileSessions, type ProfileSessionsOptions } from './profile-sessions.js';
 export {
   checkNewProfile,
   checkOwner,

@@ -18,7 +18,11 @@ export interface Lease {
   expiresAt: number;
 }
 
-export type LeaseOutcome = 'success' | 'failure';
+/**
+ * How the holder's use of the profile went: `success` resets the failure streak, `failure` extends
+ * it, `neutral` (aborted, cancelled: not the profile's doing) leaves the stats alone.
+ */
+export type LeaseOutcome = 'success' | 'failure' | 'neutral';
 
 export interface ReleaseResult {
   /** True when this release's failure completed a streak and put the profile in quarantine. */

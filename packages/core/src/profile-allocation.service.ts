@@ -101,6 +101,14 @@ export class ProfileAllocationService {
     return this.store.unquarantine(checkProfileId(profileId));
   }
 
+  profile(profileId: string): Promise<Profile | null> {
+    return this.store.get(checkProfileId(profileId));
+  }
+
+  get releasePolicy(): ReleasePolicy {
+    return this.options.release;
+  }
+
   counts(pool: string): Promise<PoolCounts> {
     return this.store.counts(checkPool(pool));
   }

@@ -10,7 +10,7 @@
   KEYS[4] the profile's hash
   ARGV[1] profile id
   ARGV[2] token
-  ARGV[3] outcome: 'success' or 'failure'
+  ARGV[3] outcome: 'success', 'failure' or 'neutral' (not the profile's doing: stats untouched)
   ARGV[4] cooldown ms
   ARGV[5] failure threshold (consecutive failures that quarantine)
   ARGV[6] quarantine ms
@@ -27,18 +27,17 @@ local now = nowMs()
 if tonumber(expires) <= now then return -6 end
 
 redis.call('ZREM', KEYS[2], id)
-local streak
+local streak = 0
 if ARGV[3] == 'success' then
   redis.call('HINCRBY', KEYS[4], 'successes', 1)
   redis.call('HSET', KEYS[4], 'failStreak', 0)
-  streak = 0
-else
+elseif ARGV[3] == 'failure' then
   redis.call('HINCRBY', KEYS[4], 'failures', 1)
   streak = redis.call('HINCRBY', KEYS[4], 'failStreak', 1)
 end
 redis.call('HSET', KEYS[4], 'lastReleasedAt', now, 'updatedAt', now)
 
-if streak >= tonumber(ARGV[5]) then
+if ARGV[3] == 'failure' and streak >= tonumber(ARGV[5]) then
   local untilMs = now + tonumber(ARGV[6])
   redis.call('ZADD', KEYS[3], untilMs, id)
   redis.call('HSET', KEYS[4], 'state', 'quarantined', 'owner', '', 'token', '', 'leaseExpiresAt', '',

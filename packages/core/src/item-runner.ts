@@ -1,0 +1,252 @@
+import { type ItemJob, type ItemResult, itemId } from '@fleet/contracts';
+import { type FleetError, isFleetError, NonRetryableError, RetryableError } from './errors.js';
+import type { LeaseOutcome } from './lease.js';
+import type { LoggerPort } from './logger-port.js';
+import type { BrowserDriver } from './ports/browser-driver.js';
+import { type EventPublisher, type ItemRef, NO_FENCE, type ResultStore } from './ports/item-stores.js';
+import type { ProfileSession, ProfileSessions } from './profile-sessions.js';
+
+export interface AttemptContext {
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /** Fires on cancel, shutdown, or when the queue says this worker lost the job. */
+  signal: AbortSignal;
+}
+
+/**
+ * What became of one attempt; the worker turns it into a queue action:
+ * - `recorded`: the item has its result now (completed, or failed for good);
+ * - `skipped`: nothing to do (already recorded earlier, or the batch was cancelled);
+ * - `no-profile`: none free: delay the job without spending an attempt;
+ * - `requeue`: interrupted by shutdown: put the job back without spending an attempt;
+ * - `retry`: a retryable failure with attempts left: retry with backoff;
+ * - `lost`: the lease or the job was lost to someone else: write nothing, let the queue decide.
+ */
+export type AttemptOutcome =
+  | { kind: 'recorded'; result: ItemResult; batchDone: boolean }
+  | { kind: 'skipped'; reason: 'already-recorded' | 'cancelled' }
+  | { kind: 'no-profile' }
+  | { kind: 'requeue' }
+  | { kind: 'retry'; error: FleetError }
+  | { kind: 'lost'; reason: string };
+
+export interface ItemRunnerDeps {
+  sessions: ProfileSessions;
+  results: ResultStore;
+  events: EventPublisher;
+  driver: BrowserDriver;
+  logger?: LoggerPort;
+  now?: () => number;
+}
+
+/**
+ * Carries one batch item through one attempt (DESIGN.md section 3, steps 2-7): lease a profile,
+ * claim the item under the lease's fence, drive the steps, record the result while the lease is
+ * still valid, give the profile back (or keep it warm), publish events. The error policy lives
+ * here: retryable → retry with backoff; profile fault → quarantine the profile and retry on
+ * another; non-retryable → fail the item now.
+ */
+export class ItemRunner {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ItemRunnerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async run(job: ItemJob, ctx: AttemptContext): Promise<AttemptOutcome> {
+    const ref: ItemRef = { batchId: job.batchId, index: job.index };
+    const started = this.now();
+    if (job.deadlineAt !== undefined && started >= job.deadlineAt) {
+      const error = new NonRetryableError(
+        'DEADLINE_EXCEEDED',
+        'the item deadline passed before it could run',
+      );
+      return this.recordFailure(ref, ctx, error, null, started);
+    }
+    let checkout: Awaited<ReturnType<ProfileSessions['checkout']>>;
+    try {
+      checkout = await this.deps.sessions.checkout(job.selector);
+    } catch (error) {
+      return this.failedAttempt(job, ref, ctx, asFleetError(error), null, started);
+    }
+    if (!checkout) return { kind: 'no-profile' };
+    const { session } = checkout;
+    const claim = await this.deps.results.claim(ref, session.lease.fence, session.lease.expiresAt);
+    if (claim !== 'claimed') {
+      await this.deps.sessions.giveBack(session, 'neutral', true);
+      if (claim === 'stale') return { kind: 'lost', reason: 'a newer attempt claimed the item' };
+      if (claim === 'recorded') await this.publishDone(ref, null);
+      return { kind: 'skipped', reason: claim === 'recorded' ? 'already-recorded' : 'cancelled' };
+    }
+    session.onRenew = (lease) => this.deps.results.extendClaim(ref, lease.fence, lease.expiresAt);
+    await this.publish(job, 'item.started', session, { attempt: ctx.attempt, warm: checkout.warm });
+    return this.drive(job, ref, ctx, session, started);
+  }
+
+  private async drive(
+    job: ItemJob,
+    ref: ItemRef,
+    ctx: AttemptContext,
+    session: ProfileSession,
+    started: number,
+  ): Promise<AttemptOutcome> {
+    const signal = AbortSignal.any([ctx.signal, session.lost]);
+    const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
+    const id = itemId(job.batchId, job.index);
+    try {
+      const outcome = await this.deps.driver.run(session.endpoint, job.steps, {
+        deadlineAt,
+        stepTimeoutMs: job.stepTimeoutMs,
+        signal,
+        itemId: id,
+      });
+      const result: ItemResult = {
+        state: 'completed',
+        ...outcome,
+        profileId: session.profile.id,
+        attempts: ctx.attempt,
+        durationMs: this.now() - started,
+        finishedAt: this.now(),
+      };
+      return this.finish(ref, session, result, 'success');
+    } catch (error) {
+      if (session.lost.aborted) return { kind: 'lost', reason: 'the lease was lost during the item' };
+      if (ctx.signal.aborted) {
+        await this.deps.sessions.giveBack(session, 'neutral', false);
+        const reason = String(ctx.signal.reason ?? 'aborted');
+        return reason === 'shutdown' ? { kind: 'requeue' } : { kind: 'lost', reason };
+      }
+      return this.failedAttempt(job, ref, ctx, asFleetError(error), session, started);
+    }
+  }
+
+  private async failedAttempt(
+    job: ItemJob,
+    ref: ItemRef,
+    ctx: AttemptContext,
+    error: FleetError,
+    session: ProfileSession | null,
+    started: number,
+  ): Promise<AttemptOutcome> {
+    const retriable = error.kind === 'retryable' || error.kind === 'profile-fault';
+    if (error.kind === 'profile-fault' && session) {
+      await this.deps.sessions.quarantine(session, `${error.code}: ${error.message}`.slice(0, 300));
+      await this.publish(job, 'profile.quarantined', session, { code: error.code });
+      session = null;
+    }
+    if (retriable && ctx.attempt < ctx.maxAttempts) {
+      if (session) await this.deps.sessions.giveBack(session, 'failure', false);
+      return { kind: 'retry', error };
+    }
+    return this.recordFailure(ref, ctx, error, session, started);
+  }
+
+  private recordFailure(
+    ref: ItemRef,
+    ctx: AttemptContext,
+    error: FleetError,
+    session: ProfileSession | null,
+    started: number,
+  ): Promise<AttemptOutcome> {
+    const step = error.details[0]?.step;
+    const artifactId = error.details[0]?.artifactId;
+    const result: ItemResult = {
+      state: 'failed',
+      data: {},
+      artifacts: typeof artifactId === 'string' ? { failure: artifactId } : {},
+      url: null,
+      title: null,
+      profileId: session?.profile.id ?? null,
+      attempts: ctx.attempt,
+      durationMs: this.now() - started,
+      error: {
+        code: error.code,
+        message: error.message.slice(0, 1000),
+        step: typeof step === 'number' ? step : null,
+      },
+      finishedAt: this.now(),
+    };
+    return this.finish(ref, session, result, 'failure');
+  }
+
+  /** Record while the lease is still ours (the fence check needs it), then give the profile back. */
+  private async finish(
+    ref: ItemRef,
+    session: ProfileSession | null,
+    result: ItemResult,
+    outcome: LeaseOutcome,
+  ): Promise<AttemptOutcome> {
+    const recorded = await this.deps.results.record(ref, session?.lease.fence ?? NO_FENCE, result);
+    if (session) await this.deps.sessions.giveBack(session, outcome, recorded.status !== 'stale');
+    if (recorded.status === 'stale')
+      return { kind: 'lost', reason: 'the write was refused under a stale fence' };
+    if (recorded.status === 'duplicate') {
+      await this.publishDone(ref, null);
+      return { kind: 'skipped', reason: 'already-recorded' };
+    }
+    await this.publishDone(ref, result, recorded.batch);
+    return { kind: 'recorded', result, batchDone: recorded.batch.done };
+  }
+
+  /**
+   * item.completed/failed and, for the last item, batch.completed — each once, via dedupe keys, so
+   * a retry after a crash between recording and publishing fills the gap without duplicates.
+   */
+  private async publishDone(
+    ref: ItemRef,
+    result: ItemResult | null,
+    batch?: { total: number; completed: number; failed: number; done: boolean },
+  ): Promise<void> {
+    const id = itemId(ref.batchId, ref.index);
+    const stored = result ?? (await this.deps.results.get(ref));
+    const progress = batch ?? (await this.deps.results.progress(ref.batchId));
+    if (stored) {
+      const type = stored.state === 'completed' ? 'item.completed' : 'item.failed';
+      const data: Record<string, unknown> = { attempts: stored.attempts, durationMs: stored.durationMs };
+      if (stored.error) data.error = { code: stored.error.code, step: stored.error.step };
+      if (progress)
+        data.progress = { total: progress.total, completed: progress.completed, failed: progress.failed };
+      const event = { type, batchId: ref.batchId, itemId: id, at: this.now(), data } as const;
+      await this.deps.events.publish(
+        stored.profileId ? { ...event, profileId: stored.profileId } : event,
+        `${id}:done`,
+      );
+    }
+    if (progress?.done) {
+      await this.deps.events.publish(
+        {
+          type: 'batch.completed',
+          batchId: ref.batchId,
+          at: this.now(),
+          data: { total: progress.total, completed: progress.completed, failed: progress.failed },
+        },
+        `${ref.batchId}:completed`,
+      );
+    }
+    this.deps.logger?.debug({ itemId: id, state: stored?.state, batchDone: progress?.done }, 'item done');
+  }
+
+  private async publish(
+    job: ItemJob,
+    type: 'item.started' | 'profile.quarantined',
+    session: ProfileSession,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await this.deps.events.publish({
+      type,
+      batchId: job.batchId,
+      itemId: itemId(job.batchId, job.index),
+      profileId: session.profile.id,
+      at: this.now(),
+      data,
+    });
+  }
+}
+
+function asFleetError(error: unknown): FleetError {
+  if (isFleetError(error)) return error;
+  return new RetryableError('UNEXPECTED', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}

@@ -1,0 +1,196 @@
+import { isFleetError, LeaseLostError, ProfileFaultError } from './errors.js';
+import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
+import type { LoggerPort } from './logger-port.js';
+import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
+import type { Profile } from './profile.js';
+import type { ProfileAllocationService } from './profile-allocation.service.js';
+
+/** A started profile this worker holds: its lease (renewed in the background) and endpoint. */
+export interface ProfileSession {
+  readonly profile: Profile;
+  readonly endpoint: WebDriverEndpoint;
+  /** The current lease (renewals replace it). */
+  lease: Lease;
+  /** Fires when the lease is lost: stop driving the profile, write nothing more under it. */
+  readonly lost: AbortSignal;
+  /** Called after each successful renewal (e.g. to move the item's claim along); false = stale. */
+  onRenew: ((lease: Lease) => Promise<boolean>) | null;
+  /** Items this browser has run (1 = fresh start). */
+  uses: number;
+}
+
+export interface ProfileSessionsOptions {
+  owner: string;
+  /** How long an idle started profile is kept for the next item; 0 turns warm reuse off. */
+  warmIdleMs: number;
+  /** How often leases are renewed (a third of the TTL is a good choice). */
+  renewEveryMs: number;
+  headless?: boolean;
+  logger?: LoggerPort;
+}
+
+interface Held {
+  session: ProfileSession;
+  controller: AbortController;
+  renewTimer: NodeJS.Timeout;
+  idleTimer: NodeJS.Timeout | null;
+}
+
+/**
+ * Leases, starts, keeps warm and gives back profiles for one worker process. A warm profile keeps
+ * its lease and browser for `warmIdleMs` after an item and goes to the next item whose selector it
+ * matches (a fresh WebDriver session on the same browser): starting a browser costs about ten
+ * navigations (STACK.md), so reuse is where speed lives.
+ */
+export class ProfileSessions {
+  private readonly held = new Map<string, Held>();
+  private readonly idle = new Set<string>();
+  readonly stats = { starts: 0, warmReuses: 0, lost: 0 };
+
+  constructor(
+    private readonly allocation: ProfileAllocationService,
+    private readonly provider: ProfileProvider,
+    private readonly options: ProfileSessionsOptions,
+  ) {}
+
+  /** A started profile matching the selector (warm if one is idle), or null when none is free. */
+  async checkout(selector: PoolSelector): Promise<{ session: ProfileSession; warm: boolean } | null> {
+    for (const id of this.idle) {
+      const h = this.held.get(id)!;
+      if (!matches(h.session.profile, selector) || h.session.lost.aborted) continue;
+      this.idle.delete(id);
+      if (h.idleTimer) clearTimeout(h.idleTimer);
+      h.idleTimer = null;
+      h.session.uses++;
+      this.stats.warmReuses++;
+      return { session: h.session, warm: true };
+    }
+    const lease = await this.allocation.acquire(selector, this.options.owner);
+    if (!lease) return null;
+    const held = this.hold(lease);
+    try {
+      const profile = await this.allocation.profile(lease.profileId);
+      if (!profile) throw new LeaseLostError(lease.profileId, 'not-holder');
+      await this.provider.prepare(profile, profile.proxy);
+      const endpoint = await this.provider.start(profile, { headless: this.options.headless ?? true });
+      this.stats.starts++;
+      Object.assign(held.session, { profile, endpoint, uses: 1 });
+      return { session: held.session, warm: false };
+    } catch (error) {
+      const session = held.session;
+      if (error instanceof ProfileFaultError && session.profile) {
+        await this.quarantine(session, error.message);
+      } else {
+        await this.giveBack(
+          session,
+          isFleetError(error) && error.kind === 'retryable' ? 'neutral' : 'failure',
+          false,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Done with an item. Keep the profile warm (lease and browser) when asked and allowed, else stop
+   * its browser and release the lease with the outcome.
+   */
+  async giveBack(session: ProfileSession, outcome: LeaseOutcome, keepWarm: boolean): Promise<void> {
+    const h = this.held.get(session.lease.profileId);
+    if (!h || h.session !== session) return;
+    session.onRenew = null;
+    if (keepWarm && this.options.warmIdleMs > 0 && !session.lost.aborted && outcome !== 'failure') {
+      this.idle.add(session.lease.profileId);
+      h.idleTimer = setTimeout(() => {
+        if (this.idle.delete(session.lease.profileId)) void this.giveBack(session, 'success', false);
+      }, this.options.warmIdleMs);
+      h.idleTimer.unref?.();
+      return;
+    }
+    this.forget(h);
+    await this.stopQuietly(session);
+    if (session.lost.aborted) return; // nothing to release: the lease is gone
+    try {
+      await this.allocation.release(session.lease, outcome);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+    }
+  }
+
+  /** The profile is at fault (proxy dead, locked): stop it and keep it out of the pool for a while. */
+  async quarantine(session: ProfileSession, reason: string): Promise<void> {
+    const h = this.held.get(session.lease.profileId);
+    if (h) this.forget(h);
+    await this.stopQuietly(session);
+    await this.allocation.quarantine(
+      session.lease.profileId,
+      reason,
+      this.allocation.releasePolicy.quarantineMs,
+    );
+  }
+
+  /** Stop every browser and release every lease this worker holds (shutdown). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.held.values()].map((h) => this.giveBack(h.session, 'neutral', false)));
+  }
+
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  private hold(lease: Lease): Held {
+    const controller = new AbortController();
+    const session = { lease, lost: controller.signal, onRenew: null, uses: 0 } as unknown as ProfileSession;
+    const held: Held = {
+      session,
+      controller,
+      renewTimer: setInterval(() => void this.renew(held), this.options.renewEveryMs),
+      idleTimer: null,
+    };
+    held.renewTimer.unref?.();
+    this.held.set(lease.profileId, held);
+    return held;
+  }
+
+  private async renew(h: Held): Promise<void> {
+    const { session } = h;
+    try {
+      session.lease = await this.allocation.renew(session.lease);
+      if (session.onRenew && !(await session.onRenew(session.lease))) {
+        throw new LeaseLostError(session.lease.profileId, 'not-holder');
+      }
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) {
+        // Redis hiccup: the next tick tries again; if the lease expires meanwhile, that renew fails.
+        this.options.logger?.warn({ err: error, profileId: session.lease.profileId }, 'lease renewal failed');
+        return;
+      }
+      this.stats.lost++;
+      this.options.logger?.warn({ profileId: session.lease.profileId, reason: error.reason }, 'lease lost');
+      h.controller.abort(error);
+      this.idle.delete(session.lease.profileId);
+      this.forget(h);
+      await this.stopQuietly(session);
+    }
+  }
+
+  private forget(h: Held): void {
+    clearInterval(h.renewTimer);
+    if (h.idleTimer) clearTimeout(h.idleTimer);
+    this.idle.delete(h.session.lease.profileId);
+    if (this.held.get(h.session.lease.profileId) === h) this.held.delete(h.session.lease.profileId);
+  }
+
+  private async stopQuietly(session: ProfileSession): Promise<void> {
+    if (!session.profile || !session.endpoint) return;
+    try {
+      await this.provider.stop(session.profile);
+    } catch (error) {
+      this.options.logger?.warn({ err: error, profileId: session.profile.id }, 'stopping the profile failed');
+    }
+  }
+}
+
+function matches(profile: Profile, selector: PoolSelector): boolean {
+  return profile.pool === selector.pool && (selector.tags ?? []).every((t) => profile.tags.includes(t));
+}
