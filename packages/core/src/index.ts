@@ -1,3 +1,4 @@
+export { type BatchPlanInput, BatchService, type ItemQueue, planBatch } from './batch.service.js';
 export {
   type ErrorDetail,
   type ErrorKind,

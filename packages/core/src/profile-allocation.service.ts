@@ -18,6 +18,11 @@ export interface AllocationOptions {
   release: ReleasePolicy;
   /** How many expired leases one reclaim pass takes back. */
   reclaimBatch?: number;
+  /**
+   * A reclaimed profile rests this long before anyone may lease it again, so the browser its dead
+   * holder left running can be stopped first (by `onReclaimed`). Default 0.
+   */
+  reclaimDelayMs?: number;
   /** Called with leases taken back from dead holders, so their browsers can be stopped. */
   onReclaimed?: (leases: ReclaimedLease[]) => void;
 }
@@ -86,7 +91,11 @@ export class ProfileAllocationService {
   }
 
   async reclaimExpired(pool: string): Promise<ReclaimedLease[]> {
-    const reclaimed = await this.store.reclaimExpired(checkPool(pool), this.reclaimBatch);
+    const reclaimed = await this.store.reclaimExpired(
+      checkPool(pool),
+      this.reclaimBatch,
+      this.options.reclaimDelayMs ?? 0,
+    );
     if (reclaimed.length > 0) this.options.onReclaimed?.(reclaimed);
     return reclaimed;
   }

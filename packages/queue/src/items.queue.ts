@@ -1,4 +1,5 @@
 import { type ItemJob, itemId } from '@fleet/contracts';
+import type { ItemQueue } from '@fleet/core';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ItemJobDefaults, itemJobOptions } from './job-options.js';
@@ -43,4 +44,16 @@ export async function enqueueItems(
     added += slice.length;
   }
   return added;
+}
+
+/** The core's ItemQueue port over the BullMQ items queue. */
+export class BullItemQueue implements ItemQueue {
+  constructor(
+    private readonly queue: ItemsQueue,
+    private readonly options: Pick<JobsOptions, 'attempts' | 'priority' | 'backoff'> = {},
+  ) {}
+
+  enqueue(jobs: ItemJob[]): Promise<number> {
+    return enqueueItems(this.queue, jobs, this.options);
+  }
 }

@@ -328,6 +328,21 @@ describe('reclaim', () => {
     }
   });
 
+  it('lets a reclaimed profile rest before anyone leases it again (time to stop its browser)', async () => {
+    const r = poolFixture({ reclaimDelayMs: 200 });
+    try {
+      await r.store.register({ id: 'a', pool: 'default' });
+      await r.service.acquire({ pool: 'default' }, 'dead', 20);
+      await sleep(40);
+      expect(await r.service.acquire({ pool: 'default' }, 'w')).toBeNull(); // reclaimed, but resting
+      expect(await r.store.counts('default')).toMatchObject({ coolingDown: 1, leased: 0 });
+      await sleep(220);
+      expect((await r.service.acquire({ pool: 'default' }, 'w'))?.profileId).toBe('a');
+    } finally {
+      await r.close();
+    }
+  });
+
   it('reclaims only expired leases', async () => {
     await registerMany('default', ['a', 'b']);
     await fx.service.acquire({ pool: 'default' }, 'w', 20);

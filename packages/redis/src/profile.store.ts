@@ -199,7 +199,7 @@ export class RedisProfileStore implements ProfileStore {
     return { quarantined: quarantined === 1, releasedAt };
   }
 
-  async reclaimExpired(pool: string, limit: number): Promise<ReclaimedLease[]> {
+  async reclaimExpired(pool: string, limit: number, readyDelayMs = 0): Promise<ReclaimedLease[]> {
     const k = this.keys.pool(pool);
     const flat = await this.redis.fleetReclaim(
       k.available,
@@ -208,6 +208,7 @@ export class RedisProfileStore implements ProfileStore {
       k.profilePrefix,
       k.tagPrefix,
       limit,
+      readyDelayMs,
     );
     const out: ReclaimedLease[] = [];
     for (let i = 0; i + 3 < flat.length; i += 4) {

@@ -43,8 +43,11 @@ export interface ProfileStore {
   renew(lease: Lease, ttlMs: number): Promise<Lease>;
   /** Ends the lease, records the outcome and starts the cooldown. Refused like renew. */
   release(lease: Lease, outcome: LeaseOutcome, policy: ReleasePolicy): Promise<ReleaseResult>;
-  /** Takes back up to `limit` expired leases of a pool and returns due quarantined profiles. */
-  reclaimExpired(pool: string, limit: number): Promise<ReclaimedLease[]>;
+  /**
+   * Takes back up to `limit` expired leases of a pool (ready again after `readyDelayMs`, time to
+   * stop a dead holder's browser) and returns due quarantined profiles to the pool.
+   */
+  reclaimExpired(pool: string, limit: number, readyDelayMs?: number): Promise<ReclaimedLease[]>;
 
   /**
    * Takes a profile out of the pool for `durationMs` (null: until released by hand). A lease it has

@@ -1,7 +1,8 @@
 --[[
   Take back leases that expired without renewal (their holders died or stalled) and return ended
-  quarantines to the pool. A reclaimed profile is ready at once; its old token is dead because the
-  hash no longer holds it. Reported so the caller can stop browsers a dead holder left running.
+  quarantines to the pool. A reclaimed profile becomes ready after `readyDelay`, which gives the
+  caller time to stop the browser a dead holder left running before anyone else starts it; its old
+  token is dead because the hash no longer holds it.
 
   KEYS[1] available zset
   KEYS[2] leases zset
@@ -9,6 +10,7 @@
   ARGV[1] profile hash key prefix
   ARGV[2] tag zset key prefix
   ARGV[3] at most this many leases per call
+  ARGV[4] ready delay ms for reclaimed profiles
 
   Returns: a flat list {id, owner, fence, expiredAt, ...} of the reclaimed leases.
 ]]
@@ -21,7 +23,7 @@ for _, id in ipairs(expired) do
   local profileKey = ARGV[1] .. id
   local owner, fence, expires = unpack(redis.call('HMGET', profileKey, 'owner', 'fence', 'leaseExpiresAt'))
   redis.call('ZREM', KEYS[2], id)
-  makeAvailable(KEYS[1], ARGV[2], profileKey, id, now)
+  makeAvailable(KEYS[1], ARGV[2], profileKey, id, now + tonumber(ARGV[4]))
   redis.call('HSET', profileKey, 'updatedAt', now)
   out[#out + 1] = id
   out[#out + 1] = owner or ''

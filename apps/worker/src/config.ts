@@ -1,0 +1,129 @@
+import { hostname } from 'node:os';
+import { durationMs, httpUrl, port } from '@fleet/config';
+
+/** The worker's own settings (the common ones — REDIS_URL, FLEET_PREFIX, LOG_LEVEL — come with @fleet/config). */
+export const workerSchema = {
+  workerPort: port({ env: 'WORKER_PORT', default: 3002, doc: 'HTTP port for /health, /ready and /metrics.' }),
+  workerConcurrency: {
+    doc: 'Items this process runs at once.',
+    format: 'nat',
+    default: 2,
+    env: 'WORKER_CONCURRENCY',
+  },
+  workerId: {
+    doc: 'Name of this worker in leases and logs.',
+    format: String,
+    default: `${hostname()}-${process.pid}`,
+    env: 'WORKER_ID',
+  },
+  warmIdleMs: durationMs({
+    env: 'WARM_IDLE_MS',
+    default: 30_000,
+    doc: 'How long an idle started profile is kept for the next item; 0 = off.',
+  }),
+  artifactsDir: {
+    doc: 'Where screenshots are stored.',
+    format: String,
+    default: './data/artifacts',
+    env: 'ARTIFACTS_DIR',
+  },
+  leaseTtlMs: durationMs({
+    env: 'LEASE_TTL_MS',
+    default: 30_000,
+    doc: 'Profile lease length (renewed every third).',
+  }),
+  profileCooldownMs: durationMs({
+    env: 'PROFILE_COOLDOWN_MS',
+    default: 0,
+    doc: 'Rest of a profile after each use.',
+  }),
+  profileFailureThreshold: {
+    doc: 'Consecutive failures that quarantine a profile.',
+    format: 'nat',
+    default: 3,
+    env: 'PROFILE_FAILURE_THRESHOLD',
+  },
+  profileQuarantineMs: durationMs({
+    env: 'PROFILE_QUARANTINE_MS',
+    default: 10 * 60_000,
+    doc: 'How long a failing profile stays out.',
+  }),
+  jobLockMs: durationMs({
+    env: 'JOB_LOCK_MS',
+    default: 30_000,
+    doc: "BullMQ job lock: a crashed worker's item is retried after it.",
+  }),
+  shutdownGraceMs: durationMs({
+    env: 'SHUTDOWN_GRACE_MS',
+    default: 20_000,
+    doc: 'On SIGTERM, running items get this long to finish before they are aborted.',
+  }),
+  resultRetentionSec: {
+    doc: "How long a finished batch's results stay in Redis, seconds.",
+    format: 'nat',
+    default: 7 * 24 * 3600,
+    env: 'RESULT_RETENTION_SEC',
+  },
+  reclaimEveryMs: durationMs({
+    env: 'RECLAIM_EVERY_MS',
+    default: 5000,
+    doc: 'How often expired leases are taken back.',
+  }),
+  headless: { doc: 'Start browsers headless.', format: Boolean, default: true, env: 'HEADLESS' },
+  multiloginApiUrl: httpUrl({
+    env: 'MULTILOGIN_API_URL',
+    default: 'https://api.multilogin.com',
+    doc: 'Multilogin cloud API; point it at the launcher for local profiles.',
+  }),
+  multiloginLauncherUrl: httpUrl({
+    env: 'MULTILOGIN_LAUNCHER_URL',
+    default: 'https://launcher.mlx.yt:45001',
+    doc: 'Multilogin launcher; point it at the launcher for local profiles.',
+  }),
+  multiloginEmail: { doc: 'Provider account email.', format: String, default: '', env: 'MULTILOGIN_EMAIL' },
+  multiloginPassword: {
+    doc: 'Provider account password (only its MD5 is sent).',
+    format: String,
+    default: '',
+    env: 'MULTILOGIN_PASSWORD',
+    sensitive: true,
+  },
+  multiloginAutomationToken: {
+    doc: 'Provider automation token (instead of email/password).',
+    format: String,
+    default: '',
+    env: 'MULTILOGIN_AUTOMATION_TOKEN',
+    sensitive: true,
+  },
+  multiloginTlsVerify: {
+    doc: 'Verify the provider TLS certificates.',
+    format: Boolean,
+    default: true,
+    env: 'MULTILOGIN_TLS_VERIFY',
+  },
+};
+
+export interface WorkerSettings {
+  redisUrl: string;
+  prefix: string;
+  workerPort: number;
+  workerConcurrency: number;
+  workerId: string;
+  warmIdleMs: number;
+  artifactsDir: string;
+  leaseTtlMs: number;
+  profileCooldownMs: number;
+  profileFailureThreshold: number;
+  profileQuarantineMs: number;
+  jobLockMs: number;
+  shutdownGraceMs: number;
+  resultRetentionSec: number;
+  reclaimEveryMs: number;
+  headless: boolean;
+  multiloginApiUrl: string;
+  multiloginLauncherUrl: string;
+  multiloginEmail: string;
+  multiloginPassword: string;
+  multiloginAutomationToken: string;
+  multiloginTlsVerify: boolean;
+}

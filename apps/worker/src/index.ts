@@ -1,0 +1,3 @@
+export { type WorkerSettings, workerSchema } from './config.js';
+export { createItemProcessor, type ProcessorOptions } from './item.processor.js';
+export { type RunningWorker, startWorker, type WorkerOverrides } from './worker.js';

@@ -1,0 +1,150 @@
+import {
+  type BrowserDriver,
+  ItemRunner,
+  type LoggerPort,
+  ProfileAllocationService,
+  type ProfileProvider,
+  ProfileSessions,
+  type ReclaimedLease,
+} from '@fleet/core';
+import { MultiloginClient, MultiloginProfileProvider } from '@fleet/multilogin';
+import { createItemsWorker } from '@fleet/queue';
+import {
+  checkEvictionPolicy,
+  createRedis,
+  RedisEventStream,
+  RedisProfileStore,
+  RedisResultStore,
+  waitReady,
+} from '@fleet/redis';
+import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
+import type { WorkerSettings } from './config.js';
+import { startHealthServer } from './health.server.js';
+import { createItemProcessor } from './item.processor.js';
+
+export interface WorkerOverrides {
+  /** Replace the browser driver (the pipeline benchmark uses a no-op one). */
+  driver?: BrowserDriver;
+  provider?: ProfileProvider;
+}
+
+export interface RunningWorker {
+  sessions: ProfileSessions;
+  healthPort: number;
+  /** Stop taking jobs, give running items `graceMs` to finish, abort the rest, release everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Builds and starts one worker process's parts from its settings (main.ts and tests use it). */
+export async function startWorker(
+  settings: WorkerSettings,
+  logger: LoggerPort,
+  overrides: WorkerOverrides = {},
+): Promise<RunningWorker> {
+  const redis = createRedis(settings.redisUrl, { role: 'worker', name: `fleet-worker:${settings.workerId}` });
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  await waitReady(redis, 30_000);
+  await checkEvictionPolicy(redis, logger);
+
+  const profiles = new RedisProfileStore(redis, settings.prefix);
+  const provider =
+    overrides.provider ??
+    new MultiloginProfileProvider(
+      new MultiloginClient({
+        apiUrl: settings.multiloginApiUrl,
+        launcherUrl: settings.multiloginLauncherUrl,
+        ...(settings.multiloginEmail ? { email: settings.multiloginEmail } : {}),
+        ...(settings.multiloginPassword ? { password: settings.multiloginPassword } : {}),
+        ...(settings.multiloginAutomationToken
+          ? { automationToken: settings.multiloginAutomationToken }
+          : {}),
+        tlsVerify: settings.multiloginTlsVerify,
+        logger,
+      }),
+      { headless: settings.headless },
+    );
+  const stopReclaimed = (leases: ReclaimedLease[]) => {
+    for (const lease of leases) {
+      logger.warn(
+        { profileId: lease.profileId, owner: lease.owner, fence: lease.fence },
+        'reclaimed an expired lease',
+      );
+      void profiles
+        .get(lease.profileId)
+        .then((profile) => (profile ? provider.stop(profile) : undefined))
+        .catch((err) =>
+          logger.warn({ err, profileId: lease.profileId }, 'could not stop a reclaimed profile'),
+        );
+    }
+  };
+  const allocation = new ProfileAllocationService(profiles, {
+    leaseTtlMs: settings.leaseTtlMs,
+    release: {
+      cooldownMs: settings.profileCooldownMs,
+      failureThreshold: settings.profileFailureThreshold,
+      quarantineMs: settings.profileQuarantineMs,
+    },
+    reclaimDelayMs: 5000,
+    onReclaimed: stopReclaimed,
+  });
+  const sessions = new ProfileSessions(allocation, provider, {
+    owner: settings.workerId,
+    warmIdleMs: settings.warmIdleMs,
+    renewEveryMs: Math.max(100, Math.floor(settings.leaseTtlMs / 3)),
+    headless: settings.headless,
+    logger,
+  });
+  const runner = new ItemRunner({
+    sessions,
+    results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),
+    events: new RedisEventStream(redis, settings.prefix),
+    driver:
+      overrides.driver ?? new WebdriverioDriver({ artifacts: new FileArtifactStore(settings.artifactsDir) }),
+    logger,
+  });
+
+  const worker = createItemsWorker(createItemProcessor(runner, logger), {
+    connection: redis,
+    prefix: settings.prefix,
+    concurrency: settings.workerConcurrency,
+    lockDurationMs: settings.jobLockMs,
+    stalledIntervalMs: settings.jobLockMs,
+  });
+  worker.on('error', (err) => logger.warn({ err }, 'queue worker error'));
+
+  const reclaimTimer = setInterval(async () => {
+    try {
+      for (const pool of await profiles.pools()) await allocation.reclaimExpired(pool);
+    } catch (err) {
+      logger.warn({ err }, 'reclaim pass failed');
+    }
+  }, settings.reclaimEveryMs);
+  reclaimTimer.unref();
+
+  const health = await startHealthServer(settings.workerPort, redis, () => ({
+    workerId: settings.workerId,
+    held: sessions.heldCount,
+    ...sessions.stats,
+  }));
+  logger.info(
+    { workerId: settings.workerId, concurrency: settings.workerConcurrency, port: health.port },
+    'worker started',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = settings.shutdownGraceMs) => {
+    closing ??= (async () => {
+      logger.info({ graceMs }, 'worker shutting down');
+      clearInterval(reclaimTimer);
+      const grace = setTimeout(() => worker.cancelAllJobs('shutdown'), graceMs);
+      await worker.close();
+      clearTimeout(grace);
+      await sessions.closeAll();
+      await health.close();
+      await redis.quit().catch(() => redis.disconnect());
+      logger.info({}, 'worker stopped');
+    })();
+    return closing;
+  };
+  return { sessions, healthPort: health.port, close };
+}
