@@ -1,1 +1,1 @@
-module.exports = { ...require('@fleet/testing/jest-preset') };
+module.exports = { ...require('@fleet/testing/jest-preset-esm'), testTimeout: 120000 };

@@ -5,7 +5,7 @@
 const path = require('node:path');
 
 const swc = [
-  '@swc/jest',
+  require.resolve('@swc/jest'),
   { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
 ];
 

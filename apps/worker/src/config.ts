@@ -69,6 +69,11 @@ export const workerSchema = {
     default: 5000,
     doc: 'How often expired leases are taken back.',
   }),
+  reclaimRestMs: durationMs({
+    env: 'RECLAIM_REST_MS',
+    default: 5000,
+    doc: "A reclaimed profile rests this long (its dead holder's browser is stopped meanwhile).",
+  }),
   headless: { doc: 'Start browsers headless.', format: Boolean, default: true, env: 'HEADLESS' },
   multiloginApiUrl: httpUrl({
     env: 'MULTILOGIN_API_URL',
@@ -119,6 +124,7 @@ export interface WorkerSettings {
   shutdownGraceMs: number;
   resultRetentionSec: number;
   reclaimEveryMs: number;
+  reclaimRestMs: number;
   headless: boolean;
   multiloginApiUrl: string;
   multiloginLauncherUrl: string;

@@ -4,7 +4,7 @@ import { type WorkerSettings, workerSchema } from './config.js';
 import { startWorker } from './worker.js';
 
 const config = loadConfigOrExit(workerSchema);
-const settings = config.getProperties() as WorkerSettings;
+const settings: WorkerSettings = config.getProperties();
 const logger = createLogger({ name: 'worker', level: config.get('logLevel') });
 
 const worker = await startWorker(settings, logger).catch((err) => {

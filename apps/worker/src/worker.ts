@@ -84,20 +84,24 @@ export async function startWorker(
       failureThreshold: settings.profileFailureThreshold,
       quarantineMs: settings.profileQuarantineMs,
     },
-    reclaimDelayMs: 5000,
+    reclaimDelayMs: settings.reclaimRestMs,
     onReclaimed: stopReclaimed,
   });
+  const events = new RedisEventStream(redis, settings.prefix);
   const sessions = new ProfileSessions(allocation, provider, {
     owner: settings.workerId,
     warmIdleMs: settings.warmIdleMs,
     renewEveryMs: Math.max(100, Math.floor(settings.leaseTtlMs / 3)),
     headless: settings.headless,
     logger,
+    onQuarantined: async (profileId, reason) => {
+      await events.publish({ type: 'profile.quarantined', profileId, at: Date.now(), data: { reason } });
+    },
   });
   const runner = new ItemRunner({
     sessions,
     results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),
-    events: new RedisEventStream(redis, settings.prefix),
+    events,
     driver:
       overrides.driver ?? new WebdriverioDriver({ artifacts: new FileArtifactStore(settings.artifactsDir) }),
     logger,

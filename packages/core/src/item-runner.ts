@@ -68,7 +68,7 @@ export class ItemRunner {
     try {
       checkout = await this.deps.sessions.checkout(job.selector);
     } catch (error) {
-      return this.failedAttempt(job, ref, ctx, asFleetError(error), null, started);
+      return this.failedAttempt(ref, ctx, asFleetError(error), null, started);
     }
     if (!checkout) return { kind: 'no-profile' };
     const { session } = checkout;
@@ -117,12 +117,11 @@ export class ItemRunner {
         const reason = String(ctx.signal.reason ?? 'aborted');
         return reason === 'shutdown' ? { kind: 'requeue' } : { kind: 'lost', reason };
       }
-      return this.failedAttempt(job, ref, ctx, asFleetError(error), session, started);
+      return this.failedAttempt(ref, ctx, asFleetError(error), session, started);
     }
   }
 
   private async failedAttempt(
-    job: ItemJob,
     ref: ItemRef,
     ctx: AttemptContext,
     error: FleetError,
@@ -132,7 +131,6 @@ export class ItemRunner {
     const retriable = error.kind === 'retryable' || error.kind === 'profile-fault';
     if (error.kind === 'profile-fault' && session) {
       await this.deps.sessions.quarantine(session, `${error.code}: ${error.message}`.slice(0, 300));
-      await this.publish(job, 'profile.quarantined', session, { code: error.code });
       session = null;
     }
     if (retriable && ctx.attempt < ctx.maxAttempts) {
@@ -229,7 +227,7 @@ export class ItemRunner {
 
   private async publish(
     job: ItemJob,
-    type: 'item.started' | 'profile.quarantined',
+    type: 'item.started',
     session: ProfileSession,
     data: Record<string, unknown>,
   ): Promise<void> {

@@ -82,9 +82,9 @@ export class ProfileAllocationService {
   }
 
   release(lease: Lease, outcome: LeaseOutcome): Promise<ReleaseResult> {
-    if (outcome !== 'success' && outcome !== 'failure') {
+    if (outcome !== 'success' && outcome !== 'failure' && outcome !== 'neutral') {
       throw new InvalidArgumentError(
-        `release outcome must be "success" or "failure", not ${String(outcome)}`,
+        `release outcome must be success, failure or neutral, not ${String(outcome)}`,
       );
     }
     return this.store.release(lease, outcome, this.options.release);

@@ -27,6 +27,8 @@ export interface ProfileSessionsOptions {
   renewEveryMs: number;
   headless?: boolean;
   logger?: LoggerPort;
+  /** Told of every profile this worker quarantines (e.g. to publish `profile.quarantined`). */
+  onQuarantined?: (profileId: string, reason: string) => void | Promise<void>;
 }
 
 interface Held {
@@ -71,10 +73,11 @@ export class ProfileSessions {
     try {
       const profile = await this.allocation.profile(lease.profileId);
       if (!profile) throw new LeaseLostError(lease.profileId, 'not-holder');
+      Object.assign(held.session, { profile });
       await this.provider.prepare(profile, profile.proxy);
       const endpoint = await this.provider.start(profile, { headless: this.options.headless ?? true });
       this.stats.starts++;
-      Object.assign(held.session, { profile, endpoint, uses: 1 });
+      Object.assign(held.session, { endpoint, uses: 1 });
       return { session: held.session, warm: false };
     } catch (error) {
       const session = held.session;
@@ -127,6 +130,8 @@ export class ProfileSessions {
       reason,
       this.allocation.releasePolicy.quarantineMs,
     );
+    this.options.logger?.warn({ profileId: session.lease.profileId, reason }, 'profile quarantined');
+    await this.options.onQuarantined?.(session.lease.profileId, reason);
   }
 
   /** Stop every browser and release every lease this worker holds (shutdown). */

@@ -236,8 +236,10 @@ export class RedisProfileStore implements ProfileStore {
       durationMs ?? -1,
       k.tagPrefix,
     );
-    orThrow(reply, { profileId });
-    return this.mustGet(profileId);
+    const flat = orThrow(reply, { profileId }) as string[];
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+    return decodeProfile(hash)!;
   }
 
   async unquarantine(profileId: string): Promise<Profile> {

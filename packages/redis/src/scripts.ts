@@ -94,7 +94,7 @@ declare module 'ioredis' {
       quarantine: string,
       profile: string,
       ...args: Str[]
-    ): Result<number, Context>;
+    ): Result<number | string[], Context>;
     fleetUnquarantine(
       members: string,
       available: string,

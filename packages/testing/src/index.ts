@@ -1,4 +1,11 @@
 export { type BenchFigure, type FigureInput, figure, percentile, reportBench } from './bench.js';
+export {
+  FIXTURE_COOKIE,
+  FIXTURE_INDEX_TITLE,
+  type FixtureSite,
+  type SiteVisit,
+  startFixtureSite,
+} from './fixture-site.js';
 export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
 export {
   freePort,
@@ -7,3 +14,4 @@ export {
   type RedisServerOptions,
   redisServerInstalled,
 } from './redis-server.js';
+export { type ProxiedRequest, startTestProxy, type TestProxy, type TestProxyOptions } from './test-proxy.js';

@@ -12,7 +12,8 @@
   ARGV[3] duration ms, or -1 for "until released by hand"
   ARGV[4] tag zset key prefix
 
-  Returns: 1; -2 no such profile.
+  Returns: the profile hash after the change (HGETALL, so `updatedAt` is the revocation time);
+  -2 no such profile.
 ]]
 --- @include "common"
 
@@ -31,4 +32,4 @@ redis.call('ZREM', KEYS[3], id)
 redis.call('ZADD', KEYS[4], untilScore, id)
 redis.call('HSET', KEYS[5], 'state', 'quarantined', 'owner', '', 'token', '', 'leaseExpiresAt', '',
   'grantedAt', '', 'readyAt', '', 'quarantineUntil', untilField, 'quarantineReason', ARGV[2], 'updatedAt', now)
-return 1
+return redis.call('HGETALL', KEYS[5])

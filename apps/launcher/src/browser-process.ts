@@ -1,0 +1,202 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { exitOf, killGroup, OutputTail, sleep, within } from './child-process.js';
+
+export interface BrowserLaunchOptions {
+  chromiumPath: string;
+  userDataDir: string;
+  headless: boolean;
+  /** Chromium's `--proxy-server` value, e.g. `http://127.0.0.1:41234` or `socks5://host:1080`. */
+  proxyServer?: string | undefined;
+  startTimeoutMs: number;
+}
+
+/** Flags every launch gets: root needs --no-sandbox; the rest keep Chromium off the network. */
+const BASE_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  '--disable-gpu',
+  '--no-default-browser-check',
+  '--disable-breakpad',
+  // No keyring on a server: without this Chromium may wait on one before it can store cookies.
+  '--password-store=basic',
+  '--use-mock-keychain',
+  '--window-size=1280,800',
+];
+
+export function chromiumArgs(options: BrowserLaunchOptions): string[] {
+  const args = [...BASE_FLAGS, `--user-data-dir=${options.userDataDir}`, '--remote-debugging-port=0'];
+  if (options.headless) args.push('--headless');
+  if (options.proxyServer) {
+    // Chromium sends nothing for 127.0.0.1/localhost through a proxy unless told so; Fleet's
+    // fixture sites live on loopback and must go through the profile's proxy like any site.
+    args.push(`--proxy-server=${options.proxyServer}`, '--proxy-bypass-list=<-loopback>');
+  }
+  args.push('about:blank');
+  return args;
+}
+
+/**
+ * One Chromium browser on one profile directory, with its DevTools endpoint on loopback.
+ * `--remote-debugging-port=0` lets Chromium pick the port and write it to `DevToolsActivePort`
+ * in the profile directory: no race with another process grabbing a port we chose.
+ */
+export class BrowserProcess {
+  readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly pid: number,
+    readonly debugPort: number,
+    readonly webSocketDebuggerUrl: string,
+    /** The Chromium version, e.g. "156.0.8078.108". */
+    readonly version: string,
+  ) {
+    this.exited = exitOf(child);
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  static async launch(options: BrowserLaunchOptions): Promise<BrowserProcess> {
+    const portFile = join(options.userDataDir, 'DevToolsActivePort');
+    await rm(portFile, { force: true });
+    // A browser killed hard leaves its singleton lock; ours are all stopped by now (see leftovers).
+    await Promise.all(
+      ['SingletonLock', 'SingletonSocket', 'SingletonCookie'].map((name) =>
+        rm(join(options.userDataDir, name), { force: true }),
+      ),
+    );
+    const child = spawn(options.chromiumPath, chromiumArgs(options), {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const tail = new OutputTail();
+    child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
+    const spawned = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (error) => resolve(error));
+    });
+    if (spawned || child.pid === undefined) {
+      throw new Error(`cannot run ${options.chromiumPath}: ${spawned?.message ?? 'no pid'}`);
+    }
+    const pid = child.pid;
+    const exited = exitOf(child);
+    try {
+      const deadline = Date.now() + options.startTimeoutMs;
+      const port = await waitForPortFile(portFile, exited, deadline, tail);
+      const info = await waitForDevTools(port, exited, deadline, tail);
+      const version = /\/([\d.]+)/.exec(info.Browser)?.[1] ?? 'unknown';
+      return new BrowserProcess(child, pid, port, info.webSocketDebuggerUrl, version);
+    } catch (error) {
+      killGroup(pid);
+      await within(exited, 2000);
+      throw error;
+    }
+  }
+
+  /**
+   * Graceful first: CDP `Browser.close` makes Chromium shut down as a user closing it would,
+   * flushing cookies and storage to the profile. What is still alive after `timeoutMs` is killed.
+   */
+  async close(timeoutMs: number): Promise<'graceful' | 'killed'> {
+    let outcome: 'graceful' | 'killed' = 'graceful';
+    if (this.running) {
+      const asked = await sendBrowserClose(this.webSocketDebuggerUrl, Math.min(timeoutMs, 2000));
+      if (!asked) this.child.kill('SIGTERM');
+      if (!(await within(this.exited, timeoutMs))) {
+        outcome = 'killed';
+        killGroup(this.pid);
+        await within(this.exited, 2000);
+      }
+    }
+    // Helpers (zygote, renderers) normally leave with the browser; make sure none stays behind.
+    killGroup(this.pid);
+    return outcome;
+  }
+
+  /** Immediate SIGKILL of the browser and its helpers. */
+  kill(): void {
+    killGroup(this.pid);
+  }
+}
+
+async function waitForPortFile(
+  file: string,
+  exited: Promise<void>,
+  deadline: number,
+  tail: OutputTail,
+): Promise<number> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`chromium exited during start: ${tail.toString().slice(-1500)}`);
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const port = Number(text.split('\n')[0]);
+    if (Number.isInteger(port) && port > 0) return port;
+    await sleep(25);
+  }
+  throw new Error(`chromium did not open its DevTools port in time: ${tail.toString().slice(-1500)}`);
+}
+
+interface DevToolsVersion {
+  Browser: string;
+  webSocketDebuggerUrl: string;
+}
+
+async function waitForDevTools(
+  port: number,
+  exited: Promise<void>,
+  deadline: number,
+  tail: OutputTail,
+): Promise<DevToolsVersion> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`chromium exited during start: ${tail.toString().slice(-1500)}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/json/version`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      if (response.ok) return (await response.json()) as DevToolsVersion;
+    } catch {
+      // not listening yet
+    }
+    await sleep(25);
+  }
+  throw new Error('chromium DevTools endpoint did not answer /json/version in time');
+}
+
+/** Sends CDP `Browser.close`; true once Chromium acknowledged it or dropped the socket doing so. */
+function sendBrowserClose(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+    let sent = false;
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.terminate();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(sent), timeoutMs);
+    socket.on('open', () => {
+      socket.send(JSON.stringify({ id: 1, method: 'Browser.close' }));
+      sent = true;
+    });
+    socket.on('message', () => finish(true));
+    socket.on('close', () => finish(sent));
+    socket.on('error', () => finish(sent));
+  });
+}

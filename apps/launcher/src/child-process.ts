@@ -1,0 +1,48 @@
+import type { ChildProcess } from 'node:child_process';
+
+/** The last `limit` characters a child wrote, for error messages (never parsed for secrets). */
+export class OutputTail {
+  private text = '';
+  constructor(private readonly limit = 4000) {}
+
+  push(chunk: Buffer | string): void {
+    this.text = (this.text + chunk.toString()).slice(-this.limit);
+  }
+
+  toString(): string {
+    return this.text.trim();
+  }
+}
+
+/** Resolves when the child has exited (at once if it already has). */
+export function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Resolves true if `done` settles within `ms`, false on timeout. */
+export async function within(done: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([done.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * SIGKILL a whole process group (children were spawned `detached`, so their pid is the group id):
+ * Chromium's zygote, renderers and utility processes go with the browser. ESRCH means it is gone.
+ */
+export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '@fleet/testing';
+import { DEV_EMAIL, DEV_PASSWORD } from './config.js';
+import { chromiumsUsing, md5, portClosed, TestClient, tempDataDir } from './test-support.js';
+
+// `pnpm start` as an operator runs it: tsx src/main.ts, configured by env, stopped by SIGTERM.
+
+let child: ChildProcess | undefined;
+let data: ReturnType<typeof tempDataDir>;
+
+afterAll(() => {
+  if (child?.exitCode === null) child.kill('SIGKILL');
+  data?.cleanup();
+});
+
+async function waitForVersion(url: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/api/v1/version`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('launcher did not come up');
+}
+
+it('serves with the dev credentials and stops its browsers and exits 0 on SIGTERM', async () => {
+  data = tempDataDir();
+  const port = await freePort();
+  const output: string[] = [];
+  child = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+    cwd: join(__dirname, '..'),
+    env: {
+      ...process.env,
+      LAUNCHER_PORT: String(port),
+      LAUNCHER_DATA_DIR: data.dir,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForVersion(url, Date.now() + 20_000);
+
+  const client = new TestClient(url);
+  const signIn = await client.call<{ token: string }>('POST', '/user/signin', {
+    email: DEV_EMAIL,
+    password: md5(DEV_PASSWORD),
+  });
+  expect(signIn.http).toBe(200);
+  client.token = signIn.body.data.token;
+  const id = await client.createProfile();
+  const started = await client.start(id);
+  expect(started.http).toBe(200);
+  const userDataDir = join(data.dir, 'profiles', id);
+  expect(chromiumsUsing(userDataDir).length).toBeGreaterThan(0);
+
+  const exit = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  expect(await exit).toBe(0);
+  expect(chromiumsUsing(userDataDir)).toEqual([]);
+  expect(await portClosed(Number(started.body.data.port))).toBe(true);
+  expect(await portClosed(port)).toBe(true);
+  const log = output.join('');
+  expect(log).toContain('profile stopped');
+  expect(log).not.toContain(DEV_PASSWORD);
+  expect(log).not.toContain(signIn.body.data.token);
+});

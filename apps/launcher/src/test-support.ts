@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type LauncherOptions, type RunningLauncher, startLauncher } from './launcher.js';
+
+// Helpers shared by this app's tests (no test runs from this file).
+
+export const EMAIL = 'tests@fleet.local';
+export const PASSWORD = 'correct horse battery staple';
+
+export const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+export interface Answer<T = Record<string, unknown>> {
+  http: number;
+  headers: Headers;
+  body: {
+    status: { error_code: string; http_code: number; message: string };
+    data: T;
+  };
+}
+
+/** A throwaway data directory; `cleanup()` removes it. */
+export function tempDataDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-launcher-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function launch(dataDir: string, extra: Partial<LauncherOptions> = {}): Promise<RunningLauncher> {
+  return startLauncher({ dataDir, email: EMAIL, password: PASSWORD, stopTimeoutMs: 5000, ...extra });
+}
+
+/** A tiny client over real HTTP: what a Multilogin client would send. */
+export class TestClient {
+  token: string | undefined;
+
+  constructor(readonly baseUrl: string) {}
+
+  async call<T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    options: { token?: string | null; raw?: string } = {},
+  ): Promise<Answer<T>> {
+    const token = options.token === undefined ? this.token : options.token;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let payload: string | undefined;
+    if (options.raw !== undefined || body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = options.raw ?? JSON.stringify(body);
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload });
+    return {
+      http: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Answer<T>['body'],
+    };
+  }
+
+  async signIn(): Promise<string> {
+    const answer = await this.call<{ token: string }>('POST', '/user/signin', {
+      email: EMAIL,
+      password: md5(PASSWORD),
+    });
+    if (answer.http !== 200) throw new Error(`sign-in failed: ${JSON.stringify(answer.body)}`);
+    this.token = answer.body.data.token;
+    return this.token;
+  }
+
+  async createProfile(fields: Record<string, unknown> = {}): Promise<string> {
+    const answer = await this.call<{ ids: string[] }>('POST', '/profile/create', {
+      name: 'test profile',
+      browser_type: 'mimic',
+      os_type: 'linux',
+      parameters: { flags: {} },
+      ...fields,
+    });
+    if (answer.http !== 200) throw new Error(`create failed: ${JSON.stringify(answer.body)}`);
+    return answer.body.data.ids[0] as string;
+  }
+
+  start(profileId: string, query = 'automation_type=selenium&headless_mode=true') {
+    return this.call<{
+      port: string;
+      id: string;
+      core_version: number;
+      browser_type: string;
+      is_quick: boolean;
+    }>('GET', `/api/v2/profile/f/any-folder/p/${profileId}/start?${query}`);
+  }
+
+  stop(profileId: string) {
+    return this.call<null>('GET', `/api/v1/profile/stop/p/${profileId}`);
+  }
+
+  async status(profileId: string): Promise<string> {
+    const answer = await this.call<{ status: string }>('GET', `/api/v1/profile/status/p/${profileId}`);
+    return answer.body.data.status;
+  }
+}
+
+/** True when nothing accepts connections on the loopback port. */
+export function portClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+/** Live processes whose /proc cmdline carries this user-data-dir (checked independently of the app). */
+export function chromiumsUsing(userDataDir: string): number[] {
+  const flag = `--user-data-dir=${userDataDir}`;
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(flag);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

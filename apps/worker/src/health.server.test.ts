@@ -1,0 +1,27 @@
+import { createRedis } from '@fleet/redis';
+import { RedisServer } from '@fleet/testing';
+import { startHealthServer } from './health.server.js';
+
+describe('worker health server', () => {
+  it('answers /health always and /ready only while Redis answers', async () => {
+    const server = await RedisServer.start();
+    const redis = createRedis(server.url, { role: 'producer', overrides: { disconnectTimeout: 10 } });
+    redis.on('error', () => {});
+    const health = await startHealthServer(0, redis, () => ({ held: 2 }));
+    const get = (path: string) => fetch(`http://127.0.0.1:${health.port}${path}`);
+    try {
+      expect(await (await get('/health')).json()).toEqual({ status: 'ok', held: 2 });
+      expect((await get('/ready')).status).toBe(200);
+      await server.stop();
+      const down = await get('/ready');
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({ error: { code: 'REDIS_UNAVAILABLE' } });
+      expect((await get('/health')).status).toBe(200);
+      expect(await (await get('/nope')).json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    } finally {
+      await health.close();
+      redis.disconnect();
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,5 @@
+export { FileArtifactStore, isArtifactId } from './artifact.store.js';
+export type { DriverErrorCode } from './driver-errors.js';
+export type { DriverLogLevel } from './session.js';
+export type { TargetGuard } from './target-guard.js';
+export { WebdriverioDriver, type WebdriverioDriverOptions } from './webdriverio.driver.js';

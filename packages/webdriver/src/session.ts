@@ -1,0 +1,98 @@
+import type { WebDriverEndpoint } from '@fleet/core';
+import { RetryableError } from '@fleet/core';
+import { remote } from 'webdriverio';
+import { errorText } from './driver-errors.js';
+import { Interrupted, type RunLimits } from './run-limits.js';
+import { sleep } from './waiting.js';
+
+/** A WebdriverIO session (the `browser` object of its docs). */
+export type Session = WebdriverIO.Browser;
+
+export type DriverLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface AttachOptions {
+  limits: RunLimits;
+  /** Keep retrying a refused attach this long (a just-started port may not take a session yet). */
+  retryForMs: number;
+  /** Page-load and script timeouts of the session: the run's default step timeout. */
+  stepTimeoutMs: number;
+  logLevel: DriverLogLevel;
+}
+
+// Between the step timeout (chromedriver answers by then) and "never": only a wedged driver
+// hits this, and then the request gives up instead of holding the worker for WebdriverIO's 120 s.
+const REQUEST_SLACK_MS = 5_000;
+
+function openSession(endpoint: WebDriverEndpoint, options: AttachOptions): Promise<Session> {
+  return remote({
+    protocol: endpoint.protocol,
+    hostname: endpoint.hostname,
+    port: endpoint.port,
+    path: endpoint.path,
+    logLevel: options.logLevel,
+    connectionRetryCount: 0,
+    connectionRetryTimeout: options.stepTimeoutMs + REQUEST_SLACK_MS,
+    capabilities: {
+      // Plain capabilities: the endpoint is already bound to a running browser (launcher front
+      // or Multilogin), and ending our session leaves that browser running.
+      browserName: 'chrome',
+      'wdio:enforceWebDriverClassic': true,
+      // chromedriver answers a hanging navigation or script after these, inside the step's budget.
+      timeouts: { implicit: 0, pageLoad: options.stepTimeoutMs, script: options.stepTimeoutMs },
+      // A page's alert() would otherwise fail every later command with "unexpected alert open".
+      unhandledPromptBehavior: 'dismiss',
+    },
+  });
+}
+
+/** Ends a session without letting a slow or dead driver hold the caller; errors are ignored. */
+export async function endSession(session: Session, waitMs = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  // chromedriver runs a session's commands one at a time: a DELETE sent during a navigation waits
+  // for it (up to the page-load timeout). The request stays sent; we just stop waiting for it.
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, waitMs);
+  });
+  try {
+    await Promise.race([session.deleteSession().catch(() => undefined), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(endpoint: WebDriverEndpoint): string {
+  return `${endpoint.protocol}://${endpoint.hostname}:${endpoint.port}${endpoint.path}`;
+}
+
+/**
+ * Opens a WebDriver session on `endpoint`, retrying with short backoff for `retryForMs` (bounded by
+ * the run's deadline and signal). Rejects with RetryableError `BROWSER_UNAVAILABLE` when no
+ * attempt succeeds, or with `Interrupted` when the run stops first.
+ */
+export async function attachSession(endpoint: WebDriverEndpoint, options: AttachOptions): Promise<Session> {
+  const started = Date.now();
+  let backoffMs = 100;
+  for (let attempt = 1; ; attempt++) {
+    const pending = openSession(endpoint, options);
+    try {
+      return await options.limits.race(options.stepTimeoutMs + REQUEST_SLACK_MS, () => pending);
+    } catch (error) {
+      // Stopped waiting while the session may still come: end it when it does.
+      pending.then(
+        (late) => endSession(late),
+        () => undefined,
+      );
+      if (error instanceof Interrupted && error.reason !== 'timeout') throw error;
+      const elapsed = Date.now() - started;
+      if (elapsed + backoffMs > options.retryForMs) {
+        throw new RetryableError(
+          'BROWSER_UNAVAILABLE',
+          `no WebDriver session at ${describe(endpoint)} after ${attempt} attempts in ${elapsed} ms: ${errorText(error)}`,
+          { cause: error, details: [{ step: null, kind: null, message: errorText(error) }] },
+        );
+      }
+      await sleep(backoffMs, options.limits.signal);
+      backoffMs = Math.min(backoffMs * 2, 1_000);
+    }
+  }
+}

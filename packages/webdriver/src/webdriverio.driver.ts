@@ -1,0 +1,107 @@
+import type { Step } from '@fleet/contracts';
+import type {
+  ArtifactStore,
+  BrowserDriver,
+  RunStepsOptions,
+  StepsOutcome,
+  WebDriverEndpoint,
+} from '@fleet/core';
+import { toDomainError } from './driver-errors.js';
+import { pageInfo } from './page-queries.js';
+import { Interrupted, RunLimits } from './run-limits.js';
+import { attachSession, type DriverLogLevel, endSession, type Session } from './session.js';
+import { runSteps } from './step-runner.js';
+import type { TargetGuard } from './target-guard.js';
+
+export interface WebdriverioDriverOptions {
+  /** Where `screenshot` steps and failure screenshots go. */
+  artifacts: ArtifactStore;
+  /** Asked before every `goto` and for the URL it ended at; none = every http(s) URL is allowed. */
+  targetGuard?: TargetGuard;
+  /** How long a refused attach is retried (a just-started port may not take a session yet). Default 5000. */
+  attachRetryMs?: number;
+  /** WebdriverIO's own logging. Default `silent`: failures come back as domain errors instead. */
+  logLevel?: DriverLogLevel;
+}
+
+const NOT_IN_A_STEP = { index: null, kind: null } as const;
+/** deleteSession takes ~5-35 ms here when the session is idle. */
+const END_WAIT_MS = 2_000;
+const ABORTED_END_WAIT_MS = 250;
+
+/**
+ * Drives a running browser through a WebDriver endpoint bound to it (Fleet's launcher or
+ * Multilogin): one new session per `run`, always ended afterwards; the browser keeps running.
+ */
+export class WebdriverioDriver implements BrowserDriver {
+  private readonly attachRetryMs: number;
+  private readonly logLevel: DriverLogLevel;
+
+  constructor(private readonly options: WebdriverioDriverOptions) {
+    this.attachRetryMs = options.attachRetryMs ?? 5_000;
+    this.logLevel = options.logLevel ?? 'silent';
+  }
+
+  async run(endpoint: WebDriverEndpoint, steps: Step[], options: RunStepsOptions): Promise<StepsOutcome> {
+    const limits = new RunLimits(options.deadlineAt, options.signal);
+    try {
+      const session = await attachSession(endpoint, {
+        limits,
+        retryForMs: this.attachRetryMs,
+        stepTimeoutMs: options.stepTimeoutMs,
+        logLevel: this.logLevel,
+      }).catch((error: unknown) => {
+        throw toDomainError(error, NOT_IN_A_STEP);
+      });
+      try {
+        return await this.drive(session, steps, options, limits);
+      } finally {
+        // After an abort the caller wants the profile back now: the DELETE is still sent, but a
+        // navigation in flight holds it (chromedriver runs one command at a time per session).
+        await endSession(session, options.signal.aborted ? ABORTED_END_WAIT_MS : END_WAIT_MS);
+      }
+    } finally {
+      limits.dispose();
+    }
+  }
+
+  private async drive(
+    session: Session,
+    steps: Step[],
+    options: RunStepsOptions,
+    limits: RunLimits,
+  ): Promise<StepsOutcome> {
+    const data = new Map<string, unknown>();
+    const artifacts = new Map<string, string>();
+    await runSteps(steps, {
+      session,
+      limits,
+      signal: options.signal,
+      stepTimeoutMs: options.stepTimeoutMs,
+      itemId: options.itemId,
+      store: this.options.artifacts,
+      guard: this.options.targetGuard,
+      data,
+      artifacts,
+    });
+    const page = await this.finalPage(session, limits, options.stepTimeoutMs);
+    // fromEntries defines own properties, so even a "__proto__" key stays plain data.
+    return { data: Object.fromEntries(data), artifacts: Object.fromEntries(artifacts), ...page };
+  }
+
+  /** URL and title at the end. Unreadable (session just lost) → nulls: the steps' results stand. */
+  private async finalPage(
+    session: Session,
+    limits: RunLimits,
+    timeoutMs: number,
+  ): Promise<{ url: string | null; title: string | null }> {
+    try {
+      return await limits.race(timeoutMs, () => pageInfo(session));
+    } catch (error) {
+      // An abort or a passed deadline still wins: the caller may no longer own the profile.
+      if (error instanceof Interrupted && error.reason !== 'timeout')
+        throw toDomainError(error, NOT_IN_A_STEP);
+      return { url: null, title: null };
+    }
+  }
+}

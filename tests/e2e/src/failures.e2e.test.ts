@@ -1,0 +1,80 @@
+/**
+ * Issue 4: the error policy end to end — a failing step fails the item (after its attempts when
+ * retryable), an item past its deadline is aborted and its profile released, and a profile whose
+ * proxy is broken is quarantined while the item completes on another profile.
+ */
+import { freePort } from '@fleet/testing';
+import { Fleet } from './harness.js';
+
+let fleet: Fleet;
+let closedPort: number;
+beforeAll(async () => {
+  closedPort = await freePort(); // nothing listens here: a dead proxy, a dead site
+  fleet = await Fleet.start({
+    profiles: 3,
+    proxies: { 0: { type: 'http', host: '127.0.0.1', port: closedPort } },
+  });
+  // Warm reuse off: each item acquires and releases its own lease, so the pool state is checkable.
+  await fleet.startWorker({ workerConcurrency: 2, warmIdleMs: 0 });
+});
+afterAll(() => fleet?.close());
+
+it('quarantines the profile with the broken proxy and completes the items on the others', async () => {
+  const broken = fleet.profileIds[0]!;
+  const batchId = await fleet.submit([{ goto: `${fleet.site.url}/` }], [{}, {}, {}, {}]);
+  const events = await fleet.waitForBatch(batchId);
+  const results = await fleet.resultsOf(batchId, 4);
+  expect(results.map((r) => `${r?.state} ${r?.error?.code ?? ''} ${r?.error?.message ?? ''}`.trim())).toEqual(
+    Array(4).fill('completed'),
+  );
+  for (const result of results) expect(result?.profileId).not.toBe(broken);
+  expect((await fleet.profiles.get(broken))?.state).toBe('quarantined');
+  expect((await fleet.profiles.get(broken))?.quarantine?.reason).toMatch(/PROXY/);
+  const quarantined = (await fleet.events.readAfter('-', 10_000)).filter(
+    (e) => e.type === 'profile.quarantined',
+  );
+  expect(quarantined.map((e) => e.profileId)).toEqual([broken]);
+  expect(events.filter((e) => e.type === 'item.completed')).toHaveLength(4);
+});
+
+it('fails an item at once on a failed assertion, with the code, message and step', async () => {
+  const batchId = await fleet.submit(
+    [{ goto: `${fleet.site.url}/` }, { assertText: { selector: '#heading', contains: 'Nope' } }],
+    [{}],
+    { stepTimeoutMs: 2000 }, // assertText waits up to the step timeout for the text to appear
+  );
+  const events = await fleet.waitForBatch(batchId);
+  const [result] = await fleet.resultsOf(batchId, 1);
+  expect(result).toMatchObject({
+    state: 'failed',
+    attempts: 1,
+    error: { code: 'ASSERTION_FAILED', step: 1, message: expect.stringContaining('Nope') },
+  });
+  expect(result?.artifacts.failure).toEqual(expect.any(String));
+  expect(events.filter((e) => e.type === 'item.failed')).toHaveLength(1);
+  expect(await fleet.batches.get(batchId)).toMatchObject({ status: 'completed', completed: 0, failed: 1 });
+});
+
+it('retries a retryable failure, then fails the item after its attempts', async () => {
+  const batchId = await fleet.submit([{ goto: `http://127.0.0.1:${closedPort}/` }], [{}]);
+  await fleet.waitForBatch(batchId);
+  const [result] = await fleet.resultsOf(batchId, 1);
+  expect(result).toMatchObject({
+    state: 'failed',
+    attempts: 2,
+    error: { code: 'NAVIGATION_FAILED', step: 0 },
+  });
+});
+
+it('aborts an item past its deadline and releases its profile', async () => {
+  const batchId = await fleet.submit([{ goto: `${fleet.site.url}/` }, { sleep: 20_000 }], [{}], {
+    itemTimeoutMs: 5000,
+  });
+  await fleet.waitForBatch(batchId);
+  const [result] = await fleet.resultsOf(batchId, 1);
+  expect(result).toMatchObject({ state: 'failed', error: { code: 'DEADLINE_EXCEEDED', step: 1 } });
+  expect(result!.durationMs).toBeLessThan(20_000);
+  const counts = await fleet.profiles.counts('default');
+  expect(counts.leased).toBe(0);
+  expect(counts.quarantined).toBe(1); // only the broken-proxy profile
+});

@@ -1,0 +1,209 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FleetEvent, ItemResult, Step } from '@fleet/contracts';
+import { BatchService, type LoggerPort } from '@fleet/core';
+import { type RunningLauncher, startLauncher } from '@fleet/launcher';
+import { createLogger } from '@fleet/logger';
+import { MultiloginClient } from '@fleet/multilogin';
+import { BullItemQueue, createItemsQueue, type ItemsQueue } from '@fleet/queue';
+import {
+  createRedis,
+  RedisBatchStore,
+  RedisEventStream,
+  RedisProfileStore,
+  RedisResultStore,
+} from '@fleet/redis';
+import { deletePrefix, type FixtureSite, startFixtureSite, testPrefix, testRedisUrl } from '@fleet/testing';
+import { type RunningWorker, startWorker, type WorkerOverrides, type WorkerSettings } from '@fleet/worker';
+import type { Redis } from 'ioredis';
+
+export const EMAIL = 'e2e@fleet.local';
+export const PASSWORD = 'e2e-password';
+export const POOL = 'default';
+
+export interface FleetOptions {
+  profiles: number;
+  /** Proxies per profile index (e.g. a broken one). */
+  proxies?: Record<number, { type: 'http'; host: string; port: number }>;
+}
+
+/**
+ * A whole fleet on loopback for one test file: its own key prefix on the run's redis-server, a real
+ * launcher with real Chromium profiles registered in pool `default`, the fixture site, and workers
+ * started in-process (or as child processes by the tests that kill them).
+ */
+export class Fleet {
+  readonly prefix = testPrefix('e2e');
+  readonly redis: Redis = createRedis(testRedisUrl(), { role: 'worker' });
+  readonly profiles = new RedisProfileStore(this.redis, this.prefix);
+  readonly batches = new RedisBatchStore(this.redis, this.prefix);
+  readonly results = new RedisResultStore(this.redis, this.prefix);
+  readonly events = new RedisEventStream(this.redis, this.prefix);
+  readonly queue: ItemsQueue = createItemsQueue(this.redis, this.prefix, { attempts: 2, backoffMs: 200 });
+  readonly logger: LoggerPort = createLogger({
+    name: 'e2e',
+    level: process.env.E2E_LOG ?? 'silent',
+    pretty: false,
+  });
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'fleet-e2e-'));
+  readonly workers: RunningWorker[] = [];
+  launcher!: RunningLauncher;
+  site!: FixtureSite;
+  profileIds: string[] = [];
+  private seq = 0;
+
+  static async start(options: FleetOptions): Promise<Fleet> {
+    const fleet = new Fleet();
+    fleet.site = await startFixtureSite();
+    fleet.launcher = await startLauncher({
+      dataDir: join(fleet.dataDir, 'launcher'),
+      email: EMAIL,
+      password: PASSWORD,
+      stopTimeoutMs: 3000,
+    });
+    const client = new MultiloginClient({
+      apiUrl: fleet.launcher.url,
+      launcherUrl: fleet.launcher.url,
+      email: EMAIL,
+      password: PASSWORD,
+    });
+    const [folder] = await client.listFolders();
+    for (let i = 0; i < options.profiles; i++) {
+      const id = await client.createProfile({ name: `e2e-${i}`, folderId: folder!.id });
+      const proxy = options.proxies?.[i];
+      await fleet.profiles.register({
+        id,
+        pool: POOL,
+        providerIds: { folderId: folder!.id },
+        ...(proxy ? { proxy } : {}),
+      });
+      fleet.profileIds.push(id);
+    }
+    return fleet;
+  }
+
+  settings(overrides: Partial<WorkerSettings> = {}): WorkerSettings {
+    return {
+      redisUrl: testRedisUrl(),
+      prefix: this.prefix,
+      workerPort: 0,
+      workerConcurrency: 3,
+      workerId: `e2e-worker-${++this.seq}`,
+      warmIdleMs: 30_000,
+      artifactsDir: join(this.dataDir, 'artifacts'),
+      leaseTtlMs: 6000,
+      profileCooldownMs: 0,
+      profileFailureThreshold: 3,
+      profileQuarantineMs: 60_000,
+      jobLockMs: 6000,
+      shutdownGraceMs: 10_000,
+      resultRetentionSec: 3600,
+      reclaimEveryMs: 1000,
+      reclaimRestMs: 500,
+      headless: true,
+      multiloginApiUrl: this.launcher.url,
+      multiloginLauncherUrl: this.launcher.url,
+      multiloginEmail: EMAIL,
+      multiloginPassword: PASSWORD,
+      multiloginAutomationToken: '',
+      multiloginTlsVerify: true,
+      ...overrides,
+    };
+  }
+
+  /** Env for a worker child process equal to `settings()`. */
+  workerEnv(overrides: Partial<WorkerSettings> = {}): Record<string, string> {
+    const s = this.settings(overrides);
+    return {
+      REDIS_URL: s.redisUrl,
+      FLEET_PREFIX: s.prefix,
+      LOG_LEVEL: 'warn',
+      WORKER_PORT: '0',
+      WORKER_CONCURRENCY: String(s.workerConcurrency),
+      WORKER_ID: s.workerId,
+      WARM_IDLE_MS: String(s.warmIdleMs),
+      ARTIFACTS_DIR: s.artifactsDir,
+      LEASE_TTL_MS: String(s.leaseTtlMs),
+      JOB_LOCK_MS: String(s.jobLockMs),
+      SHUTDOWN_GRACE_MS: String(s.shutdownGraceMs),
+      RECLAIM_EVERY_MS: String(s.reclaimEveryMs),
+      RECLAIM_REST_MS: String(s.reclaimRestMs),
+      MULTILOGIN_API_URL: s.multiloginApiUrl,
+      MULTILOGIN_LAUNCHER_URL: s.multiloginLauncherUrl,
+      MULTILOGIN_EMAIL: s.multiloginEmail,
+      MULTILOGIN_PASSWORD: s.multiloginPassword,
+    };
+  }
+
+  async startWorker(
+    overrides: Partial<WorkerSettings> = {},
+    parts: WorkerOverrides = {},
+  ): Promise<RunningWorker> {
+    const worker = await startWorker(this.settings(overrides), this.logger, parts);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  async submit(
+    steps: Step[],
+    items: Record<string, string | number>[],
+    extra: { itemTimeoutMs?: number; stepTimeoutMs?: number } = {},
+  ) {
+    const service = new BatchService(this.batches, new BullItemQueue(this.queue));
+    const batch = await service.submit({
+      batchId: `b${++this.seq}x${Date.now()}`,
+      pool: POOL,
+      steps,
+      items,
+      ...extra,
+    });
+    return batch.id;
+  }
+
+  async eventsOf(batchId: string): Promise<FleetEvent[]> {
+    return (await this.events.readAfter('-', 100_000)).filter((e) => e.batchId === batchId);
+  }
+
+  /** Wait until the batch's `batch.completed` event, then return its events. */
+  async waitForBatch(batchId: string, timeoutMs = 90_000): Promise<FleetEvent[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const events = await this.eventsOf(batchId);
+      if (events.some((e) => e.type === 'batch.completed')) return events;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const progress = await this.results.progress(batchId);
+    throw new Error(`batch ${batchId} did not complete in ${timeoutMs} ms: ${JSON.stringify(progress)}`);
+  }
+
+  async resultsOf(batchId: string, total: number): Promise<(ItemResult | null)[]> {
+    return Promise.all(Array.from({ length: total }, (_, index) => this.results.get({ batchId, index })));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close(1000)));
+    await this.queue.close();
+    await this.launcher?.close();
+    await this.site?.close();
+    await deletePrefix(this.redis, this.prefix);
+    this.redis.disconnect();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Chromium processes whose command line names a directory under `dir`. */
+export async function chromiumUnder(dir: string): Promise<number[]> {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes('chromium') && cmd.includes(dir)) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
