@@ -1,0 +1,131 @@
+/**
+ * Issue 4: workers die and stop. A worker killed with SIGKILL mid-item: the item completes on
+ * another worker once the job lock expires, with exactly one result, the dead lease reclaimed and
+ * the dead worker's browser stopped. SIGTERM mid-item: the item finishes (or is put back) within
+ * the grace, leases are released and the process exits 0.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { FleetEvent } from '@fleet/contracts';
+import { MultiloginClient } from '@fleet/multilogin';
+import { EMAIL, Fleet, PASSWORD } from './harness.js';
+
+const WORKER_MAIN = join(__dirname, '..', '..', '..', 'apps', 'worker', 'src', 'main.ts');
+
+let fleet: Fleet;
+beforeAll(async () => {
+  fleet = await Fleet.start({ profiles: 3 });
+});
+afterAll(() => fleet?.close());
+
+function spawnWorker(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], {
+    cwd: join(WORKER_MAIN, '..', '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (code !== 0 && signal !== 'SIGKILL') console.error(`worker exited ${code}/${signal}:\n${stderr}`);
+      resolve(code);
+    }),
+  );
+  return { child, exited };
+}
+
+async function waitForEvent(
+  batchId: string,
+  type: FleetEvent['type'],
+  timeoutMs = 60_000,
+): Promise<FleetEvent> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = (await fleet.eventsOf(batchId)).find((e) => e.type === type);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${type} event for ${batchId} within ${timeoutMs} ms`);
+}
+
+const client = () =>
+  new MultiloginClient({
+    apiUrl: fleet.launcher.url,
+    launcherUrl: fleet.launcher.url,
+    email: EMAIL,
+    password: PASSWORD,
+  });
+
+it('kill -9 mid-item: another worker completes it once, the lease is reclaimed, the browser stopped', async () => {
+  const tight = { leaseTtlMs: 3000, jobLockMs: 3000, warmIdleMs: 0, workerConcurrency: 1 };
+  const doomed = spawnWorker(fleet.workerEnv({ ...tight, workerId: 'doomed' }));
+  const batchId = await fleet.submit(
+    [{ goto: `${fleet.site.url}/` }, { sleep: 4000 }, { extract: { name: 'h', selector: '#heading' } }],
+    [{}],
+  );
+  const started = await waitForEvent(batchId, 'item.started');
+  doomed.child.kill('SIGKILL');
+  await doomed.exited;
+  const deadProfile = started.profileId!;
+
+  const survivor = await fleet.startWorker({ ...tight, workerId: 'survivor' });
+  const events = await fleet.waitForBatch(batchId);
+  const [result] = await fleet.resultsOf(batchId, 1);
+  expect(result).toMatchObject({ state: 'completed', data: { h: 'Products' } });
+  expect(events.filter((e) => e.type === 'item.completed')).toHaveLength(1);
+  expect(events.filter((e) => e.type === 'batch.completed')).toHaveLength(1);
+
+  // The dead worker's lease is taken back and its browser stopped (by the survivor's reclaim loop).
+  const deadline = Date.now() + 20_000;
+  let state = '';
+  let status = '';
+  while (Date.now() < deadline) {
+    const profile = await fleet.profiles.get(deadProfile);
+    state = profile?.lease?.owner === 'doomed' ? 'held by doomed' : (profile?.state ?? 'missing');
+    status = (await client().profileStatus(deadProfile)).status;
+    if (state !== 'held by doomed' && (status === 'stopped' || result?.profileId === deadProfile)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(state).not.toBe('held by doomed');
+  if (result?.profileId !== deadProfile) expect(status).toBe('stopped');
+  await survivor.close();
+  expect((await fleet.profiles.counts('default')).leased).toBe(0);
+});
+
+it('SIGTERM mid-item: the item finishes within the grace, leases are released, exit 0', async () => {
+  const worker = spawnWorker(
+    fleet.workerEnv({ workerId: 'graceful', shutdownGraceMs: 15_000, workerConcurrency: 1 }),
+  );
+  const batchId = await fleet.submit([{ goto: `${fleet.site.url}/` }, { sleep: 2500 }], [{}]);
+  await waitForEvent(batchId, 'item.started');
+  worker.child.kill('SIGTERM');
+  expect(await worker.exited).toBe(0);
+  const [result] = await fleet.resultsOf(batchId, 1);
+  expect(result?.state).toBe('completed');
+  expect((await fleet.profiles.counts('default')).leased).toBe(0);
+});
+
+it('SIGTERM with a short grace: the item is aborted and put back, exit 0, and a new worker completes it', async () => {
+  const worker = spawnWorker(
+    fleet.workerEnv({ workerId: 'hasty', shutdownGraceMs: 500, workerConcurrency: 1 }),
+  );
+  const batchId = await fleet.submit([{ goto: `${fleet.site.url}/` }, { sleep: 6000 }], [{}]);
+  await waitForEvent(batchId, 'item.started');
+  const stoppedAt = Date.now();
+  worker.child.kill('SIGTERM');
+  expect(await worker.exited).toBe(0);
+  expect(Date.now() - stoppedAt).toBeLessThan(6000); // it did not wait for the 6 s step
+  expect(await fleet.results.get({ batchId, index: 0 })).toBeNull();
+  expect((await fleet.profiles.counts('default')).leased).toBe(0);
+  const job = await fleet.queue.getJob(`${batchId}.0`);
+  expect(['delayed', 'waiting']).toContain(await job?.getState());
+  expect(job?.attemptsMade).toBe(0); // put back without spending an attempt
+
+  const next = await fleet.startWorker({ workerId: 'next', warmIdleMs: 0 });
+  await fleet.waitForBatch(batchId);
+  expect((await fleet.resultsOf(batchId, 1))[0]?.state).toBe('completed');
+  await next.close();
+});
