@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadConfigOrExit } from '@fleet/config';
 import { stepsSchema, zodDetails } from '@fleet/contracts';
 import { BatchService, isFleetError } from '@fleet/core';
@@ -23,7 +24,8 @@ if (!file) fail(['usage: pnpm --filter @fleet/worker enqueue <batch.json> [--wai
 const config = loadConfigOrExit({});
 let body: { pool?: unknown; steps?: unknown; items?: unknown; name?: unknown };
 try {
-  body = JSON.parse(readFileSync(file, 'utf8'));
+  // pnpm --filter runs scripts in the package folder: resolve the path from where the user typed it.
+  body = JSON.parse(readFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), file), 'utf8'));
 } catch (error) {
   fail([`cannot read ${file}: ${(error as Error).message}`]);
 }

@@ -16,6 +16,12 @@ let signals = 0;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (++signals > 1) process.exit(1); // a second signal: stop now
+    // Shutdown needs Redis (to release leases); if it is gone, do not hang forever.
+    const margin = config.get('shutdownGraceMs') + 15_000;
+    setTimeout(() => {
+      logger.error({ ms: margin }, 'shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, margin).unref();
     worker.close().then(
       () => process.exit(0),
       (err) => {

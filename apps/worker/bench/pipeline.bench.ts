@@ -1,0 +1,552 @@
+/**
+ * Pipeline benchmarks (apps/worker), all in one run on a throwaway redis-server:
+ *
+ * 1. Items/s of the Fleet worker (`startWorker`: real BullMQ, leases, claims, results, events) with
+ *    a no-op BrowserDriver and a no-op ProfileProvider, against a raw BullMQ no-op Worker on the same
+ *    server, same concurrency, same job payloads and job options. Timed from the first enqueue to
+ *    the last completion (Fleet: the `at` of its `batch.completed` event; raw: the last `completed`
+ *    event of the worker). Rounds alternate raw/Fleet and the medians are compared. Goal >= 0.5x.
+ * 2. Browser items/s through the launcher (real Chromium, local fixture pages) with warm profiles
+ *    on against off (WARM_IDLE_MS=0), 3 profiles, concurrency 3. Goal: warm >= 5x cold.
+ *
+ * Figures print as a table and go to bench/results/pipeline.json. Knobs (env): BENCH_CONCURRENCY,
+ * BENCH_ITEMS, BENCH_ROUNDS, BENCH_BROWSER_ITEMS, BENCH_SKIP_BROWSER=1, BENCH_LOG=<pino level>.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FleetEvent, ItemJob, Step } from '@fleet/contracts';
+import {
+  BatchService,
+  type BrowserDriver,
+  type LoggerPort,
+  type Profile,
+  type ProfileProvider,
+  planBatch,
+  type StepsOutcome,
+  type WebDriverEndpoint,
+} from '@fleet/core';
+import { type RunningLauncher, startLauncher } from '@fleet/launcher';
+import { createLogger } from '@fleet/logger';
+import { MultiloginClient } from '@fleet/multilogin';
+import { BullItemQueue, createItemsQueue, enqueueItems, ITEMS_QUEUE, type ItemsQueue } from '@fleet/queue';
+import {
+  createRedis,
+  RedisBatchStore,
+  RedisEventStream,
+  RedisProfileStore,
+  RedisResultStore,
+  waitReady,
+} from '@fleet/redis';
+import {
+  type BenchFigure,
+  type FixtureSite,
+  figure,
+  percentile,
+  RedisServer,
+  reportBench,
+  startFixtureSite,
+} from '@fleet/testing';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { WorkerSettings } from '../src/config.js';
+import { type RunningWorker, startWorker } from '../src/worker.js';
+
+const num = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
+  return value;
+};
+
+/** Items run at once by both the Fleet worker and the raw BullMQ worker (see the README of the reply). */
+const CONCURRENCY = num('BENCH_CONCURRENCY', 16);
+const ITEMS = num('BENCH_ITEMS', 3000);
+const ROUNDS = num('BENCH_ROUNDS', 3);
+const WARMUP_ITEMS = 500;
+/** Enough profiles that leasing never waits (warm reuse keeps at most CONCURRENCY of them). */
+const NOOP_PROFILES = 64;
+const BROWSER_ITEMS = num('BENCH_BROWSER_ITEMS', 30);
+const BROWSER_CONCURRENCY = 3;
+const BROWSER_PROFILES = 3;
+const RUN_TIMEOUT_MS = 5 * 60_000;
+const CLOSE_TIMEOUT_MS = 30_000;
+const POOL = 'default';
+const EMAIL = 'bench@fleet.local';
+const PASSWORD = 'bench-password';
+
+const logger: LoggerPort = createLogger({
+  name: 'bench',
+  level: process.env.BENCH_LOG ?? 'silent',
+  pretty: false,
+});
+
+/** A fresh key prefix (Keys wants /^[A-Za-z0-9_-]{1,64}$/). */
+const freshPrefix = (label: string) => `bench-${label}-${randomBytes(4).toString('hex')}`;
+
+/** Rejects with a clear message when `work` takes longer than `ms`. */
+async function within<T>(label: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label}: did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts nothing: answers a fixed endpoint (the no-op driver never connects to it). */
+class NoopProvider implements ProfileProvider {
+  private readonly endpoint: WebDriverEndpoint = {
+    protocol: 'http',
+    hostname: '127.0.0.1',
+    port: 9,
+    path: '/',
+  };
+  async prepare(_profile: Profile): Promise<void> {}
+  async start(_profile: Profile): Promise<WebDriverEndpoint> {
+    return this.endpoint;
+  }
+  async stop(_profile: Profile): Promise<void> {}
+  async status(_profile: Profile) {
+    return 'running' as const;
+  }
+}
+
+/** Drives nothing: every item "succeeds" at once with an empty outcome. */
+class NoopDriver implements BrowserDriver {
+  async run(): Promise<StepsOutcome> {
+    return { data: {}, artifacts: {}, url: null, title: null };
+  }
+}
+
+/** One Fleet deployment's view of Redis under one prefix: what the API side uses to submit and watch. */
+class Side {
+  readonly batches: RedisBatchStore;
+  readonly results: RedisResultStore;
+  readonly events: RedisEventStream;
+  readonly profiles: RedisProfileStore;
+  readonly queue: ItemsQueue;
+  private seq = 0;
+
+  constructor(
+    readonly redis: Redis,
+    readonly prefix: string,
+  ) {
+    this.batches = new RedisBatchStore(redis, prefix);
+    this.results = new RedisResultStore(redis, prefix);
+    this.events = new RedisEventStream(redis, prefix);
+    this.profiles = new RedisProfileStore(redis, prefix);
+    this.queue = createItemsQueue(redis, prefix);
+  }
+
+  nextBatchId(): string {
+    return `b${++this.seq}x${Date.now()}`;
+  }
+
+  /** Submits a batch; answers [batch id, epoch ms just before the first enqueue]. */
+  async submit(steps: Step[], n: number): Promise<[string, number]> {
+    const service = new BatchService(this.batches, new BullItemQueue(this.queue));
+    const batchId = this.nextBatchId();
+    const items = Array.from({ length: n }, (_, i) => ({ i }));
+    const t0 = Date.now();
+    await service.submit({ batchId, pool: POOL, steps, items });
+    return [batchId, t0];
+  }
+
+  private async lastEventId(): Promise<string> {
+    const last = await this.redis.xrevrange(this.events.streamKey, '+', '-', 'COUNT', 1);
+    return last[0]?.[0] ?? '-';
+  }
+
+  /**
+   * Submit, then wait for the batch's `batch.completed` event. Progress is polled (one cheap HMGET
+   * every 10 ms); the end time is the event's own `at`, so the poll interval does not blur it.
+   */
+  async runBatch(steps: Step[], n: number): Promise<{ seconds: number; batchId: string; event: FleetEvent }> {
+    const after = await this.lastEventId();
+    const [batchId, t0] = await this.submit(steps, n);
+    for (;;) {
+      const progress = await this.results.progress(batchId);
+      if (progress?.done) {
+        const done = (await this.events.readAfter(after, 1_000_000)).find(
+          (e) => e.type === 'batch.completed' && e.batchId === batchId,
+        );
+        if (done) {
+          const data = done.data as { total: number; completed: number; failed: number };
+          if (data.completed !== n || data.failed !== 0) {
+            throw new Error(`batch ${batchId}: ${JSON.stringify(data)} (expected ${n} completed, 0 failed)`);
+          }
+          return { seconds: (done.at - t0) / 1000, batchId, event: done };
+        }
+      }
+      await sleep(10);
+    }
+  }
+
+  async registerProfiles(n: number, providerIds: Record<string, string> = {}, ids?: string[]) {
+    for (let i = 0; i < n; i++) {
+      await this.profiles.register({ id: ids?.[i] ?? `p${i}`, pool: POOL, providerIds });
+    }
+  }
+}
+
+function settings(redisUrl: string, prefix: string, overrides: Partial<WorkerSettings>): WorkerSettings {
+  return {
+    redisUrl,
+    prefix,
+    workerPort: 0,
+    workerConcurrency: CONCURRENCY,
+    workerId: `bench-worker-${prefix}`,
+    warmIdleMs: 30_000,
+    artifactsDir: join(tmpdir(), 'fleet-bench-artifacts-unused'),
+    leaseTtlMs: 30_000,
+    profileCooldownMs: 0,
+    profileFailureThreshold: 3,
+    profileQuarantineMs: 60_000,
+    // The production defaults, equal to BullMQ's lockDuration/stalledInterval defaults that the
+    // raw worker gets: both sides renew job locks and check stalled jobs alike.
+    jobLockMs: 30_000,
+    shutdownGraceMs: 10_000,
+    resultRetentionSec: 3600,
+    reclaimEveryMs: 5000,
+    reclaimRestMs: 500,
+    headless: true,
+    multiloginApiUrl: 'http://127.0.0.1:9',
+    multiloginLauncherUrl: 'http://127.0.0.1:9',
+    multiloginEmail: '',
+    multiloginPassword: '',
+    multiloginAutomationToken: '',
+    multiloginTlsVerify: true,
+    ...overrides,
+  };
+}
+
+/** Everything started, so `finally` can close it whatever failed. */
+const open = {
+  server: undefined as RedisServer | undefined,
+  connections: [] as Redis[],
+  queues: [] as ItemsQueue[],
+  workers: [] as RunningWorker[],
+  rawWorkers: [] as Worker[],
+  launcher: undefined as RunningLauncher | undefined,
+  site: undefined as FixtureSite | undefined,
+  dataDir: undefined as string | undefined,
+};
+
+function connection(url: string): Redis {
+  const redis = createRedis(url, { role: 'worker' });
+  open.connections.push(redis);
+  return redis;
+}
+
+function side(redis: Redis, prefix: string): Side {
+  const s = new Side(redis, prefix);
+  open.queues.push(s.queue);
+  return s;
+}
+
+async function fleetWorker(s: WorkerSettings, parts: Parameters<typeof startWorker>[2] = {}) {
+  const worker = await startWorker(s, logger, parts);
+  open.workers.push(worker);
+  return worker;
+}
+
+async function closeWorker(worker: RunningWorker): Promise<void> {
+  await within('closing a worker', CLOSE_TIMEOUT_MS, worker.close(1000));
+  open.workers.splice(open.workers.indexOf(worker), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Fleet worker (no-op driver/provider) vs raw BullMQ no-op worker
+
+const NOOP_STEPS: Step[] = [{ goto: 'https://example.test/' }];
+
+interface NoopResult {
+  fleet: number[];
+  raw: number[];
+  stats: { starts: number; warmReuses: number };
+}
+
+async function noopBench(url: string, producer: Redis): Promise<NoopResult> {
+  // Fleet side: its own prefix, NOOP_PROFILES profiles, a worker with the no-op parts.
+  const fleet = side(producer, freshPrefix('noop-fleet'));
+  await fleet.registerProfiles(NOOP_PROFILES);
+  const worker = await fleetWorker(settings(url, fleet.prefix, {}), {
+    driver: new NoopDriver(),
+    provider: new NoopProvider(),
+  });
+
+  // Raw side: same queue name and job options (createItemsQueue), same payloads (planBatch), its
+  // own prefix and connection, the same concurrency.
+  const raw = side(producer, freshPrefix('noop-raw'));
+  const rawConnection = connection(url);
+  await waitReady(rawConnection);
+  const rawWorker = new Worker(ITEMS_QUEUE, async () => null, {
+    connection: rawConnection,
+    concurrency: CONCURRENCY,
+    prefix: raw.prefix,
+  });
+  open.rawWorkers.push(rawWorker);
+  rawWorker.on('error', (err) => console.error('raw worker error:', err));
+  let completed = 0;
+  let target = 0;
+  let onTarget: ((at: number) => void) | null = null;
+  rawWorker.on('completed', () => {
+    if (++completed === target) onTarget?.(Date.now());
+  });
+  await rawWorker.waitUntilReady();
+
+  const rawRun = async (n: number): Promise<number> => {
+    // The same payloads BatchService would enqueue for a Fleet batch of n items.
+    const plan = planBatch({
+      batchId: raw.nextBatchId(),
+      pool: POOL,
+      steps: NOOP_STEPS,
+      items: Array.from({ length: n }, (_, i) => ({ i })),
+    });
+    if (!plan.ok) throw new Error(`could not plan the raw batch: ${JSON.stringify(plan.problems)}`);
+    const jobs: ItemJob[] = plan.jobs;
+    completed = 0;
+    target = n;
+    const finished = new Promise<number>((resolve) => {
+      onTarget = resolve;
+    });
+    const t0 = Date.now();
+    await enqueueItems(raw.queue, jobs);
+    const t1 = await finished;
+    onTarget = null;
+    return n / ((t1 - t0) / 1000);
+  };
+  const fleetRun = async (n: number): Promise<number> => {
+    const { seconds } = await fleet.runBatch(NOOP_STEPS, n);
+    return n / seconds;
+  };
+
+  // Warm-up (untimed): JIT, script loading, connection pools, the first leases.
+  await within('no-op warm-up (raw)', RUN_TIMEOUT_MS, rawRun(WARMUP_ITEMS));
+  await within('no-op warm-up (Fleet)', RUN_TIMEOUT_MS, fleetRun(WARMUP_ITEMS));
+
+  const result: NoopResult = { fleet: [], raw: [], stats: { starts: 0, warmReuses: 0 } };
+  for (let r = 0; r < ROUNDS; r++) {
+    const rawRate = await within(`no-op round ${r + 1} (raw BullMQ)`, RUN_TIMEOUT_MS, rawRun(ITEMS));
+    const fleetRate = await within(`no-op round ${r + 1} (Fleet worker)`, RUN_TIMEOUT_MS, fleetRun(ITEMS));
+    result.raw.push(rawRate);
+    result.fleet.push(fleetRate);
+    console.log(
+      `no-op round ${r + 1}/${ROUNDS}: raw BullMQ ${rawRate.toFixed(0)} items/s, ` +
+        `Fleet worker ${fleetRate.toFixed(0)} items/s (${(fleetRate / rawRate).toFixed(2)}x)`,
+    );
+  }
+  result.stats = { starts: worker.sessions.stats.starts, warmReuses: worker.sessions.stats.warmReuses };
+  await closeWorker(worker);
+  await within('closing the raw worker', CLOSE_TIMEOUT_MS, rawWorker.close());
+  open.rawWorkers.splice(open.rawWorkers.indexOf(rawWorker), 1);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Browser items/s, warm profiles on vs off
+
+interface BrowserRun {
+  itemsPerSec: number;
+  seconds: number;
+  starts: number;
+  warmReuses: number;
+}
+
+async function browserBench(url: string, producer: Redis): Promise<{ cold: BrowserRun; warm: BrowserRun }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fleet-bench-pipeline-'));
+  open.dataDir = dataDir;
+  const site = await startFixtureSite();
+  open.site = site;
+  const launcher = await startLauncher({
+    dataDir: join(dataDir, 'launcher'),
+    email: EMAIL,
+    password: PASSWORD,
+    stopTimeoutMs: 3000,
+  });
+  open.launcher = launcher;
+  const client = new MultiloginClient({
+    apiUrl: launcher.url,
+    launcherUrl: launcher.url,
+    email: EMAIL,
+    password: PASSWORD,
+  });
+  const [folder] = await client.listFolders();
+  if (!folder) throw new Error('the launcher has no folder');
+  const ids: string[] = [];
+  for (let i = 0; i < BROWSER_PROFILES; i++) {
+    ids.push(await client.createProfile({ name: `bench-${i}`, folderId: folder.id }));
+  }
+  const steps: Step[] = [{ goto: `${site.url}/` }, { extract: { name: 'h', selector: '#heading' } }];
+
+  const run = async (label: string, warmIdleMs: number, n: number): Promise<BrowserRun> => {
+    const s = side(producer, freshPrefix(`browser-${label}`));
+    await s.registerProfiles(BROWSER_PROFILES, { folderId: folder.id }, ids);
+    const worker = await fleetWorker(
+      settings(url, s.prefix, {
+        workerConcurrency: BROWSER_CONCURRENCY,
+        warmIdleMs,
+        artifactsDir: join(dataDir, 'artifacts'),
+        leaseTtlMs: 15_000,
+        multiloginApiUrl: launcher.url,
+        multiloginLauncherUrl: launcher.url,
+        multiloginEmail: EMAIL,
+        multiloginPassword: PASSWORD,
+      }),
+    );
+    try {
+      const { seconds, batchId } = await within(
+        `browser run "${label}" (${n} items)`,
+        RUN_TIMEOUT_MS,
+        s.runBatch(steps, n),
+      );
+      const sample = await s.results.get({ batchId, index: n - 1 });
+      if (sample?.data.h !== 'Products') {
+        throw new Error(`browser run "${label}": unexpected result ${JSON.stringify(sample)}`);
+      }
+      const { starts, warmReuses } = worker.sessions.stats;
+      const itemsPerSec = n / seconds;
+      console.log(
+        `browser ${label}: ${n} items in ${seconds.toFixed(2)} s = ${itemsPerSec.toFixed(2)} items/s; ` +
+          `sessions.stats starts=${starts} warmReuses=${warmReuses}`,
+      );
+      return { itemsPerSec, seconds, starts, warmReuses };
+    } finally {
+      await closeWorker(worker);
+    }
+  };
+
+  // Untimed warm-up: the first start of each profile creates its user-data-dir and loads Chromium
+  // from disk; neither run should pay that alone.
+  await run('warm-up', 0, BROWSER_PROFILES);
+  const cold = await run('cold (WARM_IDLE_MS=0)', 0, BROWSER_ITEMS);
+  const warm = await run('warm (WARM_IDLE_MS=30000)', 30_000, BROWSER_ITEMS);
+  return { cold, warm };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Chromium processes whose command line names a path under `dir`. */
+function chromiumUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes('chromium') && cmd.includes(dir)) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
+
+async function closeAll(): Promise<boolean> {
+  let clean = true;
+  const step = async (label: string, work: () => Promise<unknown>) => {
+    try {
+      await within(label, CLOSE_TIMEOUT_MS, work());
+    } catch (error) {
+      clean = false;
+      console.error(`cleanup: ${label} failed:`, error);
+    }
+  };
+  for (const w of [...open.workers]) await step('closing a Fleet worker', () => w.close(1000));
+  for (const w of [...open.rawWorkers]) await step('closing the raw worker', () => w.close(true));
+  for (const q of open.queues) await step('closing a queue', () => q.close());
+  if (open.launcher) await step('closing the launcher', () => open.launcher!.close());
+  if (open.site) await step('closing the fixture site', () => open.site!.close());
+  for (const c of open.connections) c.disconnect();
+  if (open.server) await step('stopping redis-server', () => open.server!.close());
+  if (open.dataDir) {
+    // Give Chromium helpers a moment to follow their browser out.
+    let left = chromiumUnder(open.dataDir);
+    for (let i = 0; i < 20 && left.length > 0; i++) {
+      await sleep(100);
+      left = chromiumUnder(open.dataDir);
+    }
+    if (left.length > 0) {
+      console.warn(
+        `WARNING: ${left.length} Chromium process(es) still running under ${open.dataDir} ` +
+          `after the launcher closed: ${left.join(', ')} (killing them)`,
+      );
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    rmSync(open.dataDir, { recursive: true, force: true });
+  }
+  return clean;
+}
+
+async function main(): Promise<void> {
+  const server = await RedisServer.start();
+  open.server = server;
+  const producer = connection(server.url);
+  await waitReady(producer);
+
+  const figures: BenchFigure[] = [];
+  const noop = await noopBench(server.url, producer);
+  const fleetMedian = percentile(noop.fleet, 50);
+  const rawMedian = percentile(noop.raw, 50);
+  figures.push(
+    figure({
+      name: `worker items/s, no-op driver (vs raw BullMQ no-op), c=${CONCURRENCY}, median of ${ROUNDS}x${ITEMS}`,
+      value: fleetMedian,
+      unit: 'items/s',
+      baseline: rawMedian,
+      goal: { atLeast: 0.5 },
+    }),
+    figure({ name: 'no-op run: profile starts (warm on)', value: noop.stats.starts, unit: 'starts' }),
+    figure({ name: 'no-op run: warm reuses', value: noop.stats.warmReuses, unit: 'reuses' }),
+  );
+
+  if (process.env.BENCH_SKIP_BROWSER !== '1') {
+    const { cold, warm } = await browserBench(server.url, producer);
+    figures.push(
+      figure({
+        name: `browser items/s, warm on (vs off), ${BROWSER_ITEMS} items, c=${BROWSER_CONCURRENCY}`,
+        value: warm.itemsPerSec,
+        unit: 'items/s',
+        baseline: cold.itemsPerSec,
+        goal: { atLeast: 5 },
+      }),
+      figure({ name: 'browser warm off: browser starts', value: cold.starts, unit: 'starts' }),
+      figure({ name: 'browser warm off: warm reuses', value: cold.warmReuses, unit: 'reuses' }),
+      figure({ name: 'browser warm on: browser starts', value: warm.starts, unit: 'starts' }),
+      figure({ name: 'browser warm on: warm reuses', value: warm.warmReuses, unit: 'reuses' }),
+    );
+  }
+  reportBench('pipeline', figures);
+  const missed = figures.filter((f) => f.met === false);
+  if (missed.length > 0) console.log(`goal not met: ${missed.map((f) => f.name).join('; ')}`);
+}
+
+/** Whole-run watchdog: whatever hangs outside the per-run bounds, the process ends. */
+const WATCHDOG_MS = 20 * 60_000;
+const watchdog = setTimeout(() => {
+  console.error(`pipeline bench: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+let code = 0;
+try {
+  await main();
+} catch (error) {
+  console.error('pipeline bench failed:', error);
+  code = 1;
+}
+if (!(await closeAll())) code = 1;
+process.exit(code);

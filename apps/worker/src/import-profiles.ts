@@ -1,0 +1,62 @@
+/**
+ * Debug entry point: register the provider's profiles in a pool, creating some first if asked.
+ *   pnpm --filter @fleet/worker import-profiles [--pool default] [--create 3]
+ * Reads the worker's settings (REDIS_URL, FLEET_PREFIX, MULTILOGIN_*). Against the local launcher,
+ * `--create N` makes sure at least N profiles exist there. The API's profile import comes later.
+ */
+import { loadConfigOrExit } from '@fleet/config';
+import { isFleetError, ProfileExistsError } from '@fleet/core';
+import { MultiloginClient } from '@fleet/multilogin';
+import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
+import { type WorkerSettings, workerSchema } from './config.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const pool = flag('pool', 'default');
+const create = Number(flag('create', '0'));
+if (!Number.isInteger(create) || create < 0) {
+  console.error('--create takes a whole number of profiles, e.g. --create 3');
+  process.exit(2);
+}
+
+const s: WorkerSettings = loadConfigOrExit(workerSchema).getProperties();
+const client = new MultiloginClient({
+  apiUrl: s.multiloginApiUrl,
+  launcherUrl: s.multiloginLauncherUrl,
+  ...(s.multiloginEmail ? { email: s.multiloginEmail } : {}),
+  ...(s.multiloginPassword ? { password: s.multiloginPassword } : {}),
+  ...(s.multiloginAutomationToken ? { automationToken: s.multiloginAutomationToken } : {}),
+  tlsVerify: s.multiloginTlsVerify,
+});
+const redis = createRedis(s.redisUrl, { role: 'producer' });
+try {
+  await waitReady(redis);
+  const store = new RedisProfileStore(redis, s.prefix);
+  const existing = [];
+  for await (const profile of client.allProfiles()) existing.push(profile);
+  const [folder] = await client.listFolders();
+  for (let i = existing.length; i < create; i++) {
+    const id = await client.createProfile({ name: `fleet-${i + 1}`, folderId: folder!.id });
+    existing.push({ id, folderId: folder!.id });
+  }
+  let registered = 0;
+  for (const p of existing) {
+    try {
+      await store.register({ id: p.id, pool, providerIds: { folderId: p.folderId ?? folder!.id } });
+      registered++;
+    } catch (error) {
+      if (!(error instanceof ProfileExistsError)) throw error;
+    }
+  }
+  console.log(
+    `pool "${pool}": ${registered} profiles registered, ${existing.length - registered} already there`,
+  );
+} catch (error) {
+  console.error(isFleetError(error) ? `${error.code}: ${error.message}` : error);
+  process.exitCode = 1;
+} finally {
+  redis.disconnect();
+}
