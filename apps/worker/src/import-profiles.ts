@@ -6,9 +6,9 @@
  */
 import { loadConfigOrExit } from '@fleet/config';
 import { isFleetError, ProfileExistsError } from '@fleet/core';
-import { MultiloginClient } from '@fleet/multilogin';
 import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
 import { type WorkerSettings, workerSchema } from './config.js';
+import { providerClient } from './provider.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -23,14 +23,7 @@ if (!Number.isInteger(create) || create < 0) {
 }
 
 const s: WorkerSettings = loadConfigOrExit(workerSchema).getProperties();
-const client = new MultiloginClient({
-  apiUrl: s.multiloginApiUrl,
-  launcherUrl: s.multiloginLauncherUrl,
-  ...(s.multiloginEmail ? { email: s.multiloginEmail } : {}),
-  ...(s.multiloginPassword ? { password: s.multiloginPassword } : {}),
-  ...(s.multiloginAutomationToken ? { automationToken: s.multiloginAutomationToken } : {}),
-  tlsVerify: s.multiloginTlsVerify,
-});
+const client = providerClient(s);
 const redis = createRedis(s.redisUrl, { role: 'producer' });
 try {
   await waitReady(redis);

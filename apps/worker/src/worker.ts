@@ -7,7 +7,7 @@ import {
   ProfileSessions,
   type ReclaimedLease,
 } from '@fleet/core';
-import { MultiloginClient, MultiloginProfileProvider } from '@fleet/multilogin';
+import { MultiloginProfileProvider } from '@fleet/multilogin';
 import { createItemsWorker } from '@fleet/queue';
 import {
   checkEvictionPolicy,
@@ -21,6 +21,7 @@ import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
 import type { WorkerSettings } from './config.js';
 import { startHealthServer } from './health.server.js';
 import { createItemProcessor } from './item.processor.js';
+import { providerClient } from './provider.js';
 
 export interface WorkerOverrides {
   /** Replace the browser driver (the pipeline benchmark uses a no-op one). */
@@ -49,20 +50,7 @@ export async function startWorker(
   const profiles = new RedisProfileStore(redis, settings.prefix);
   const provider =
     overrides.provider ??
-    new MultiloginProfileProvider(
-      new MultiloginClient({
-        apiUrl: settings.multiloginApiUrl,
-        launcherUrl: settings.multiloginLauncherUrl,
-        ...(settings.multiloginEmail ? { email: settings.multiloginEmail } : {}),
-        ...(settings.multiloginPassword ? { password: settings.multiloginPassword } : {}),
-        ...(settings.multiloginAutomationToken
-          ? { automationToken: settings.multiloginAutomationToken }
-          : {}),
-        tlsVerify: settings.multiloginTlsVerify,
-        logger,
-      }),
-      { headless: settings.headless },
-    );
+    new MultiloginProfileProvider(providerClient(settings, logger), { headless: settings.headless });
   const stopReclaimed = (leases: ReclaimedLease[]) => {
     for (const lease of leases) {
       logger.warn(
