@@ -165,7 +165,10 @@ export class ItemRunner {
       },
       finishedAt: this.now(),
     };
-    return this.finish(ref, session, result, 'failure');
+    // A step the batch got wrong (assertion, missing selector, blocked target, deadline) would fail
+    // on any profile: it must not push healthy profiles towards quarantine. Browser and network
+    // failures count against the profile.
+    return this.finish(ref, session, result, error.kind === 'non-retryable' ? 'neutral' : 'failure');
   }
 
   /** Record while the lease is still ours (the fence check needs it), then give the profile back. */
@@ -176,7 +179,12 @@ export class ItemRunner {
     outcome: LeaseOutcome,
   ): Promise<AttemptOutcome> {
     const recorded = await this.deps.results.record(ref, session?.lease.fence ?? NO_FENCE, result);
-    if (session) await this.deps.sessions.giveBack(session, outcome, recorded.status !== 'stale');
+    if (session)
+      await this.deps.sessions.giveBack(
+        session,
+        outcome,
+        recorded.status !== 'stale' && result.state === 'completed',
+      );
     if (recorded.status === 'stale')
       return { kind: 'lost', reason: 'the write was refused under a stale fence' };
     if (recorded.status === 'duplicate') {

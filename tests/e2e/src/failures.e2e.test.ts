@@ -51,6 +51,8 @@ it('fails an item at once on a failed assertion, with the code, message and step
     error: { code: 'ASSERTION_FAILED', step: 1, message: expect.stringContaining('Nope') },
   });
   expect(result?.artifacts.failure).toEqual(expect.any(String));
+  // The batch's own mistake would fail on any profile: it does not count against this one.
+  expect((await fleet.profiles.get(result!.profileId!))?.stats).toMatchObject({ failures: 0, failStreak: 0 });
   expect(events.filter((e) => e.type === 'item.failed')).toHaveLength(1);
   expect(await fleet.batches.get(batchId)).toMatchObject({ status: 'completed', completed: 0, failed: 1 });
 });
@@ -64,6 +66,9 @@ it('retries a retryable failure, then fails the item after its attempts', async 
     attempts: 2,
     error: { code: 'NAVIGATION_FAILED', step: 0 },
   });
+  // Network failures do count against the profiles that met them.
+  const profiles = await Promise.all(fleet.profileIds.map((id) => fleet.profiles.get(id)));
+  expect(profiles.reduce((n, p) => n + (p?.stats.failures ?? 0), 0)).toBeGreaterThanOrEqual(2);
 });
 
 it('aborts an item past its deadline and releases its profile', async () => {
