@@ -1,6 +1,7 @@
 import { type ItemJob, type ItemResult, itemId } from '@fleet/contracts';
 import { type FleetError, isFleetError, NonRetryableError, RetryableError } from './errors.js';
 import type { LeaseOutcome } from './lease.js';
+import { linkSignals } from './linked-signal.js';
 import type { LoggerPort } from './logger-port.js';
 import type { BrowserDriver } from './ports/browser-driver.js';
 import { type EventPublisher, type ItemRef, NO_FENCE, type ResultStore } from './ports/item-stores.js';
@@ -91,7 +92,8 @@ export class ItemRunner {
     session: ProfileSession,
     started: number,
   ): Promise<AttemptOutcome> {
-    const signal = AbortSignal.any([ctx.signal, session.lost]);
+    const linked = linkSignals(ctx.signal, session.lost);
+    const signal = linked.signal;
     const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
     const id = itemId(job.batchId, job.index);
     try {
@@ -118,6 +120,8 @@ export class ItemRunner {
         return reason === 'shutdown' ? { kind: 'requeue' } : { kind: 'lost', reason };
       }
       return this.failedAttempt(ref, ctx, asFleetError(error), session, started);
+    } finally {
+      linked.dispose();
     }
   }
 

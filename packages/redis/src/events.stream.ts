@@ -1,4 +1,4 @@
-import { type FleetEvent, fleetEventSchema } from '@fleet/contracts';
+import type { FleetEvent } from '@fleet/contracts';
 import type { EventPublisher } from '@fleet/core';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
@@ -29,7 +29,9 @@ export class RedisEventStream implements EventPublisher {
   }
 
   async publish(event: Omit<FleetEvent, 'id'>, dedupeKey?: string): Promise<string | null> {
-    const body = JSON.stringify(fleetEventSchema.parse(event));
+    // Events are built by Fleet's own code, typed by the contract; parsing each one again on the
+    // hot path cost ~4% of a worker's CPU (pipeline bench). Readers validate what they read.
+    const body = JSON.stringify(event);
     const { stream, dedupe } = this.keys.events;
     if (dedupeKey === undefined) {
       return this.redis.xadd(
