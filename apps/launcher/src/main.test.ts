@@ -30,7 +30,9 @@ it('serves with the dev credentials and stops its browsers and exits 0 on SIGTER
   data = tempDataDir();
   const port = await freePort();
   const output: string[] = [];
-  child = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+  // node itself with tsx's loader (as `pnpm start` runs it): no wrapper process between the
+  // signal and the launcher's handler.
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: join(__dirname, '..'),
     env: {
       ...process.env,

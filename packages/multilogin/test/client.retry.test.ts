@@ -147,7 +147,8 @@ test('CORE_DOWNLOADING_* for longer than coreDownloadMaxMs: PROVIDER_CORE_DOWNLO
   );
   expect(error).toBeInstanceOf(RetryableError);
   expect(error.code).toBe('PROVIDER_CORE_DOWNLOADING');
-  expect(server.calls(START).length).toBeGreaterThanOrEqual(3);
+  // It waited and asked again (how many times depends on the machine's speed), then gave up.
+  expect(server.calls(START).length).toBeGreaterThanOrEqual(2);
   expect(server.calls(START).length).toBeLessThanOrEqual(5);
 });
 
