@@ -22,7 +22,11 @@
 
 local now = nowMs()
 returnDueQuarantined(KEYS[4], KEYS[2], ARGV[2], ARGV[1], now, 10)
-if redis.call('SCARD', KEYS[1]) == 0 then return -4 end
+-- Nothing free: say whether the pool exists at all (checked only here, off the common path).
+local function none()
+  if redis.call('SCARD', KEYS[1]) == 0 then return -4 end
+  return 0
+end
 
 local id = nil
 if #ARGV < 6 then
@@ -32,7 +36,7 @@ else
   local smallest, size = nil, nil
   for i = 6, #ARGV do
     local n = redis.call('ZCARD', ARGV[2] .. ARGV[i])
-    if n == 0 then return 0 end
+    if n == 0 then return none() end
     if size == nil or n < size then smallest, size = ARGV[2] .. ARGV[i], n end
   end
   local offset, page = 0, 64
@@ -49,7 +53,7 @@ else
     offset = offset + page
   end
 end
-if id == nil then return 0 end
+if id == nil then return none() end
 
 local profileKey = ARGV[1] .. id
 local fence = redis.call('INCR', KEYS[5])

@@ -21,21 +21,22 @@
 --- @include "common"
 
 local id = ARGV[1]
-local state, token, expires = unpack(redis.call('HMGET', KEYS[4], 'state', 'token', 'leaseExpiresAt'))
+local state, token, expires, failStreak = unpack(redis.call('HMGET', KEYS[4], 'state', 'token',
+  'leaseExpiresAt', 'failStreak'))
 if state ~= 'leased' or token ~= ARGV[2] then return -5 end
 local now = nowMs()
 if tonumber(expires) <= now then return -6 end
 
 redis.call('ZREM', KEYS[2], id)
-local streak = 0
+local streak = tonumber(failStreak) or 0
 if ARGV[3] == 'success' then
   redis.call('HINCRBY', KEYS[4], 'successes', 1)
-  redis.call('HSET', KEYS[4], 'failStreak', 0)
+  streak = 0
 elseif ARGV[3] == 'failure' then
   redis.call('HINCRBY', KEYS[4], 'failures', 1)
-  streak = redis.call('HINCRBY', KEYS[4], 'failStreak', 1)
+  streak = streak + 1
 end
-redis.call('HSET', KEYS[4], 'lastReleasedAt', now, 'updatedAt', now)
+redis.call('HSET', KEYS[4], 'failStreak', streak, 'lastReleasedAt', now, 'updatedAt', now)
 
 if ARGV[3] == 'failure' and streak >= tonumber(ARGV[5]) then
   local untilMs = now + tonumber(ARGV[6])
