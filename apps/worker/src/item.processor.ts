@@ -1,5 +1,5 @@
 import { itemJobSchema, zodDetails } from '@fleet/contracts';
-import type { ItemRunner, LoggerPort } from '@fleet/core';
+import { type ItemRunner, isFleetError, type LoggerPort } from '@fleet/core';
 import type { ItemProcessor } from '@fleet/queue';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 
@@ -32,7 +32,16 @@ export function createItemProcessor(
       );
     }
     const ctx = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1, signal };
-    const outcome = await runner.run(parsed.data, ctx);
+    let outcome: Awaited<ReturnType<ItemRunner['run']>>;
+    try {
+      outcome = await runner.run(parsed.data, ctx);
+    } catch (error) {
+      // e.g. BATCH_NOT_FOUND (the batch expired or was never created): retrying cannot help.
+      if (isFleetError(error) && error.kind === 'non-retryable') {
+        throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      }
+      throw error;
+    }
     const log = { jobId: job.id, attempt: ctx.attempt };
     switch (outcome.kind) {
       case 'recorded':

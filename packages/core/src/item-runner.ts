@@ -72,6 +72,23 @@ export class ItemRunner {
       return this.failedAttempt(ref, ctx, asFleetError(error), null, started);
     }
     if (!checkout) return { kind: 'no-profile' };
+    const use = checkout.session.uses;
+    try {
+      return await this.attempt(job, ref, ctx, checkout, started);
+    } catch (error) {
+      // Something underneath failed (Redis gone, a bug): never leave the profile leased and running.
+      await this.deps.sessions.abandon(checkout.session, use).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async attempt(
+    job: ItemJob,
+    ref: ItemRef,
+    ctx: AttemptContext,
+    checkout: { session: ProfileSession; warm: boolean },
+    started: number,
+  ): Promise<AttemptOutcome> {
     const { session } = checkout;
     const claim = await this.deps.results.claim(ref, session.lease.fence, session.lease.expiresAt);
     if (claim !== 'claimed') {

@@ -15,8 +15,10 @@ export interface ProfileSession {
   readonly lost: AbortSignal;
   /** Called after each successful renewal (e.g. to move the item's claim along); false = stale. */
   onRenew: ((lease: Lease) => Promise<boolean>) | null;
-  /** Items this browser has run (1 = fresh start). */
+  /** Items this browser has run (1 = fresh start); also tells one checkout from the next. */
   uses: number;
+  /** Given back (or quarantined) since its latest checkout. */
+  returned: boolean;
 }
 
 export interface ProfileSessionsOptions {
@@ -64,6 +66,7 @@ export class ProfileSessions {
       if (h.idleTimer) clearTimeout(h.idleTimer);
       h.idleTimer = null;
       h.session.uses++;
+      h.session.returned = false;
       this.stats.warmReuses++;
       return { session: h.session, warm: true };
     }
@@ -77,7 +80,7 @@ export class ProfileSessions {
       await this.provider.prepare(profile, profile.proxy);
       const endpoint = await this.provider.start(profile, { headless: this.options.headless ?? true });
       this.stats.starts++;
-      Object.assign(held.session, { endpoint, uses: 1 });
+      Object.assign(held.session, { endpoint, uses: 1, returned: false });
       return { session: held.session, warm: false };
     } catch (error) {
       const session = held.session;
@@ -99,13 +102,17 @@ export class ProfileSessions {
    * its browser and release the lease with the outcome.
    */
   async giveBack(session: ProfileSession, outcome: LeaseOutcome, keepWarm: boolean): Promise<void> {
+    if (session.returned) return;
+    session.returned = true;
     const h = this.held.get(session.lease.profileId);
     if (!h || h.session !== session) return;
     session.onRenew = null;
     if (keepWarm && this.options.warmIdleMs > 0 && !session.lost.aborted && outcome !== 'failure') {
       this.idle.add(session.lease.profileId);
       h.idleTimer = setTimeout(() => {
-        if (this.idle.delete(session.lease.profileId)) void this.giveBack(session, 'success', false);
+        if (!this.idle.delete(session.lease.profileId)) return;
+        session.returned = false; // given back once to idle; now for good
+        void this.giveBack(session, 'success', false);
       }, this.options.warmIdleMs);
       h.idleTimer.unref?.();
       return;
@@ -122,6 +129,7 @@ export class ProfileSessions {
 
   /** The profile is at fault (proxy dead, locked): stop it and keep it out of the pool for a while. */
   async quarantine(session: ProfileSession, reason: string): Promise<void> {
+    session.returned = true;
     const h = this.held.get(session.lease.profileId);
     if (h) this.forget(h);
     await this.stopQuietly(session);
@@ -134,9 +142,22 @@ export class ProfileSessions {
     await this.options.onQuarantined?.(session.lease.profileId, reason);
   }
 
+  /**
+   * For a caller that failed half-way (e.g. Redis went away): give the session back unless that
+   * checkout (`use`, the `uses` it had) already did — a warm session may belong to the next item.
+   */
+  async abandon(session: ProfileSession, use: number): Promise<void> {
+    if (session.uses === use && !session.returned) await this.giveBack(session, 'neutral', false);
+  }
+
   /** Stop every browser and release every lease this worker holds (shutdown). */
   async closeAll(): Promise<void> {
-    await Promise.all([...this.held.values()].map((h) => this.giveBack(h.session, 'neutral', false)));
+    await Promise.all(
+      [...this.held.values()].map((h) => {
+        h.session.returned = false; // idle warm sessions were given back once already: now for good
+        return this.giveBack(h.session, 'neutral', false);
+      }),
+    );
   }
 
   get heldCount(): number {
@@ -145,7 +166,13 @@ export class ProfileSessions {
 
   private hold(lease: Lease): Held {
     const controller = new AbortController();
-    const session = { lease, lost: controller.signal, onRenew: null, uses: 0 } as unknown as ProfileSession;
+    const session = {
+      lease,
+      lost: controller.signal,
+      onRenew: null,
+      uses: 0,
+      returned: false,
+    } as unknown as ProfileSession;
     const held: Held = {
       session,
       controller,

@@ -7,8 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { FleetEvent } from '@fleet/contracts';
-import { MultiloginClient } from '@fleet/multilogin';
-import { EMAIL, Fleet, PASSWORD } from './harness.js';
+import { Fleet } from './harness.js';
 
 const WORKER_MAIN = join(__dirname, '..', '..', '..', 'apps', 'worker', 'src', 'main.ts');
 
@@ -51,14 +50,6 @@ async function waitForEvent(
   throw new Error(`no ${type} event for ${batchId} within ${timeoutMs} ms`);
 }
 
-const client = () =>
-  new MultiloginClient({
-    apiUrl: fleet.launcher.url,
-    launcherUrl: fleet.launcher.url,
-    email: EMAIL,
-    password: PASSWORD,
-  });
-
 it('kill -9 mid-item: another worker completes it once, the lease is reclaimed, the browser stopped', async () => {
   const tight = { leaseTtlMs: 3000, jobLockMs: 3000, warmIdleMs: 0, workerConcurrency: 1 };
   const doomed = spawnWorker(fleet.workerEnv({ ...tight, workerId: 'doomed' }));
@@ -85,7 +76,7 @@ it('kill -9 mid-item: another worker completes it once, the lease is reclaimed, 
   while (Date.now() < deadline) {
     const profile = await fleet.profiles.get(deadProfile);
     state = profile?.lease?.owner === 'doomed' ? 'held by doomed' : (profile?.state ?? 'missing');
-    status = (await client().profileStatus(deadProfile)).status;
+    status = (await fleet.client().profileStatus(deadProfile)).status;
     if (state !== 'held by doomed' && (status === 'stopped' || result?.profileId === deadProfile)) break;
     await new Promise((r) => setTimeout(r, 250));
   }

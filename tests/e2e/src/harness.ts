@@ -62,12 +62,7 @@ export class Fleet {
       password: PASSWORD,
       stopTimeoutMs: 3000,
     });
-    const client = new MultiloginClient({
-      apiUrl: fleet.launcher.url,
-      launcherUrl: fleet.launcher.url,
-      email: EMAIL,
-      password: PASSWORD,
-    });
+    const client = fleet.client();
     const [folder] = await client.listFolders();
     for (let i = 0; i < options.profiles; i++) {
       const id = await client.createProfile({ name: `e2e-${i}`, folderId: folder!.id });
@@ -179,6 +174,16 @@ export class Fleet {
 
   async resultsOf(batchId: string, total: number): Promise<(ItemResult | null)[]> {
     return Promise.all(Array.from({ length: total }, (_, index) => this.results.get({ batchId, index })));
+  }
+
+  /** A provider client on the launcher (for status checks). */
+  client(): MultiloginClient {
+    return new MultiloginClient({
+      apiUrl: this.launcher.url,
+      launcherUrl: this.launcher.url,
+      email: EMAIL,
+      password: PASSWORD,
+    });
   }
 
   async close(): Promise<void> {
