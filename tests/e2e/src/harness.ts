@@ -165,7 +165,13 @@ export class Fleet {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const events = await this.eventsOf(batchId);
-      if (events.some((e) => e.type === 'batch.completed')) return events;
+      const done = events.find((e) => e.type === 'batch.completed');
+      // batch.completed comes from the worker that recorded the last item; another worker's
+      // item event may land a moment later (DESIGN.md section 6): wait for every item's event.
+      const finished = new Set(
+        events.filter((e) => e.type === 'item.completed' || e.type === 'item.failed').map((e) => e.itemId),
+      );
+      if (done && finished.size >= Number((done.data as { total: number }).total)) return events;
       await new Promise((r) => setTimeout(r, 200));
     }
     const progress = await this.results.progress(batchId);
