@@ -4,6 +4,7 @@ import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
 import { RedisBatchStore } from './batch.store.js';
 import { createRedis } from './connection.js';
 import { RedisEventStream } from './events.stream.js';
+import { Keys } from './keys.js';
 import { RedisResultStore } from './result.store.js';
 import { sleep } from './test-helpers.js';
 
@@ -72,7 +73,7 @@ describe('result store', () => {
     const done = await batches.get(b.id);
     expect(done?.status).toBe('completed');
     expect(done?.finishedAt).not.toBeNull();
-    expect(await redis.ttl(`${prefix}:{batch:${b.id}}:results`)).toBeGreaterThan(0);
+    expect(await redis.ttl(new Keys(prefix).batch(b.id).results)).toBeGreaterThan(0);
   });
 
   it('refuses a write under a stale fence: a newer attempt claimed the item', async () => {
@@ -121,7 +122,7 @@ describe('result store', () => {
 
   it('answers claims for cancelled and unknown batches', async () => {
     const b = await newBatch(1);
-    await redis.hset(`${prefix}:{batch:${b.id}}:meta`, 'status', 'cancelled');
+    await redis.hset(new Keys(prefix).batch(b.id).meta, 'status', 'cancelled');
     expect(await results.claim({ batchId: b.id, index: 0 }, 1, later())).toBe('cancelled');
     await expect(results.claim({ batchId: 'nope', index: 0 }, 1, later())).rejects.toMatchObject({
       code: 'BATCH_NOT_FOUND',
