@@ -57,7 +57,10 @@ it('serves with the dev credentials and stops its browsers and exits 0 on SIGTER
   client.token = signIn.body.data.token;
   const id = await client.createProfile();
   const started = await client.start(id);
-  expect(started.http).toBe(200);
+  if (started.http !== 200) {
+    // Say why, for whoever meets this: the answer and the launcher's own log.
+    throw new Error(`start answered ${JSON.stringify(started.body)}\n${output.join('').slice(-4000)}`);
+  }
   const userDataDir = join(data.dir, 'profiles', id);
   expect(chromiumsUsing(userDataDir).length).toBeGreaterThan(0);
 
