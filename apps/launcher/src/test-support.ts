@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,17 +113,5 @@ export function portClosed(port: number): Promise<boolean> {
   });
 }
 
-/** Live processes whose /proc cmdline carries this user-data-dir (checked independently of the app). */
-export function chromiumsUsing(userDataDir: string): number[] {
-  const flag = `--user-data-dir=${userDataDir}`;
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(flag);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+// Live processes whose /proc cmdline carries a user-data-dir (checked independently of the app).
+export { chromiumsUsing } from '@fleet/testing';

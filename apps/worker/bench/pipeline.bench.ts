@@ -17,7 +17,7 @@
  * BENCH_LOG=<pino level> (the worker's logs; silent by default).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FleetEvent, ItemJob, Step } from '@fleet/contracts';
@@ -45,6 +45,7 @@ import {
 } from '@fleet/redis';
 import {
   type BenchFigure,
+  chromiumsUnder,
   type FixtureSite,
   figure,
   percentile,
@@ -477,21 +478,6 @@ async function browserBench(url: string, producer: Redis): Promise<{ cold: Brows
 
 // ---------------------------------------------------------------------------------------------
 
-/** Chromium processes whose command line names a path under `dir`. */
-function chromiumUnder(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes('chromium') && cmd.includes(dir)) pids.push(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return pids;
-}
-
 async function closeAll(): Promise<boolean> {
   let clean = true;
   const step = async (label: string, work: () => Promise<unknown>) => {
@@ -511,10 +497,10 @@ async function closeAll(): Promise<boolean> {
   if (open.server) await step('stopping redis-server', () => open.server!.close());
   if (open.dataDir) {
     // Give Chromium helpers a moment to follow their browser out.
-    let left = chromiumUnder(open.dataDir);
+    let left = chromiumsUnder(open.dataDir);
     for (let i = 0; i < 20 && left.length > 0; i++) {
       await sleep(100);
-      left = chromiumUnder(open.dataDir);
+      left = chromiumsUnder(open.dataDir);
     }
     if (left.length > 0) {
       console.warn(

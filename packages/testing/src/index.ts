@@ -7,6 +7,7 @@ export {
   startFixtureSite,
 } from './fixture-site.js';
 export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
+export { chromiumsUnder, chromiumsUsing, processesMatching } from './processes.js';
 export {
   freePort,
   RedisServer,

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FleetError, isFleetError, NonRetryableError, type RunStepsOptions } from '@fleet/core';
+import { NonRetryableError, type RunStepsOptions } from '@fleet/core';
 import { freePort } from '@fleet/testing';
 import { FileArtifactStore } from './artifact.store.js';
 import type { TargetGuard } from './target-guard.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { pngSize, startTestSite, type TestSite } from './test-site.js';
+import { failure, runOptions } from './test-support.js';
 import { WebdriverioDriver } from './webdriverio.driver.js';
 
 let browser: TestBrowser;
@@ -24,26 +25,7 @@ const refuseLocalhost: TargetGuard = {
   },
 };
 
-function options(overrides: Partial<RunStepsOptions> = {}): RunStepsOptions {
-  return {
-    deadlineAt: Date.now() + 20_000,
-    // Generous: this 2-core machine runs other Chromium suites beside this one.
-    stepTimeoutMs: 5_000,
-    signal: new AbortController().signal,
-    itemId: 'batch-2:7',
-    ...overrides,
-  };
-}
-
-async function failure(run: Promise<unknown>): Promise<FleetError> {
-  try {
-    await run;
-  } catch (error) {
-    if (isFleetError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the run to fail');
-}
+const options = (overrides: Partial<RunStepsOptions> = {}) => runOptions('batch-2:7', overrides);
 
 beforeAll(async () => {
   [browser, site] = await Promise.all([startTestBrowser(), startTestSite()]);

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FleetError, isFleetError, RetryableError, type RunStepsOptions } from '@fleet/core';
+import { RetryableError, type RunStepsOptions } from '@fleet/core';
 import { freePort } from '@fleet/testing';
 import { FileArtifactStore } from './artifact.store.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { startTestSite, type TestSite } from './test-site.js';
+import { failure, runOptions } from './test-support.js';
 import { sleep } from './waiting.js';
 import { WebdriverioDriver } from './webdriverio.driver.js';
 
@@ -15,25 +16,7 @@ let site: TestSite;
 let dir: string;
 let driver: WebdriverioDriver;
 
-function options(overrides: Partial<RunStepsOptions> = {}): RunStepsOptions {
-  return {
-    deadlineAt: Date.now() + 20_000,
-    stepTimeoutMs: 5_000,
-    signal: new AbortController().signal,
-    itemId: 'batch-3:1',
-    ...overrides,
-  };
-}
-
-async function failure(run: Promise<unknown>): Promise<FleetError> {
-  try {
-    await run;
-  } catch (error) {
-    if (isFleetError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the run to fail');
-}
+const options = (overrides: Partial<RunStepsOptions> = {}) => runOptions('batch-3:1', overrides);
 
 /** Resolves with the id of the next session the driver opens on the test browser. */
 async function nextSession(): Promise<string> {

@@ -6,6 +6,7 @@ import type { RunStepsOptions } from '@fleet/core';
 import { FileArtifactStore } from './artifact.store.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { INDEX_TITLE, pngSize, startTestSite, type TestSite } from './test-site.js';
+import { runOptions } from './test-support.js';
 import { WebdriverioDriver } from './webdriverio.driver.js';
 
 let browser: TestBrowser;
@@ -14,15 +15,7 @@ let dir: string;
 let store: FileArtifactStore;
 let driver: WebdriverioDriver;
 
-function options(overrides: Partial<RunStepsOptions> = {}): RunStepsOptions {
-  return {
-    deadlineAt: Date.now() + 20_000,
-    stepTimeoutMs: 5_000,
-    signal: new AbortController().signal,
-    itemId: 'batch-1:0',
-    ...overrides,
-  };
-}
+const options = (overrides: Partial<RunStepsOptions> = {}) => runOptions('batch-1:0', overrides);
 
 beforeAll(async () => {
   [browser, site] = await Promise.all([startTestBrowser(), startTestSite()]);

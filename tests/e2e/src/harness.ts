@@ -202,19 +202,3 @@ export class Fleet {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
-
-/** Chromium processes whose command line names a directory under `dir`. */
-export async function chromiumUnder(dir: string): Promise<number[]> {
-  const { readdirSync, readFileSync } = await import('node:fs');
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes('chromium') && cmd.includes(dir)) pids.push(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return pids;
-}
