@@ -174,8 +174,23 @@ export class Fleet {
       if (done && finished.size >= Number((done.data as { total: number }).total)) return events;
       await new Promise((r) => setTimeout(r, 200));
     }
+    // Say where it stuck: progress, and each item's job state and last failure.
     const progress = await this.results.progress(batchId);
-    throw new Error(`batch ${batchId} did not complete in ${timeoutMs} ms: ${JSON.stringify(progress)}`);
+    const jobs = await Promise.all(
+      Array.from({ length: progress?.total ?? 0 }, async (_, i) => {
+        const job = await this.queue.getJob(`${batchId}.${i}`);
+        return job
+          ? `${i}: ${await job.getState()} attempts=${job.attemptsMade} ${job.failedReason ?? ''}`
+          : `${i}: no job`;
+      }),
+    );
+    const events = (await this.eventsOf(batchId)).map(
+      (e) => `${e.type} ${e.itemId ?? ''} ${JSON.stringify(e.data)}`,
+    );
+    throw new Error(
+      `batch ${batchId} did not complete in ${timeoutMs} ms: ${JSON.stringify(progress)}\n` +
+        `${jobs.join('\n')}\nevents:\n${events.join('\n')}`,
+    );
   }
 
   async resultsOf(batchId: string, total: number): Promise<(ItemResult | null)[]> {
