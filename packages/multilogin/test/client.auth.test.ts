@@ -1,6 +1,7 @@
-import { FatalError, FleetError } from '@fleet/core';
+import { FatalError, type FleetError } from '@fleet/core';
 import { AUTH_FAILED, MultiloginClient, type MultiloginClientOptions, md5Hex } from '../src/index.js';
 import { captureLogger, fail, fakeJwt, ok, ScriptedServer } from './scripted-server.js';
+import { failure } from './test-support.js';
 
 // Sign-in, token reuse, refresh, re-authentication and secret hygiene, against a scripted real
 // HTTP server standing in for the Multilogin cloud.
@@ -29,16 +30,6 @@ function client(extra: Partial<MultiloginClientOptions> = {}): MultiloginClient 
     retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
     ...extra,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<FleetError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof FleetError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 const bearer = (i: number, route = SEARCH) => server.calls(route)[i]?.headers.authorization;

@@ -1,6 +1,7 @@
-import { FleetError, NonRetryableError, ProfileFaultError, RetryableError } from '@fleet/core';
+import { NonRetryableError, ProfileFaultError, RetryableError } from '@fleet/core';
 import { MultiloginClient, type MultiloginClientOptions } from '../src/index.js';
 import { fail, ok, ScriptedServer } from './scripted-server.js';
+import { failure } from './test-support.js';
 
 // Retries, waits, timeouts and error codes against a scripted real HTTP server standing in for the
 // Multilogin cloud. Timing asserts are lower bounds only (the machine may be slow, never fast).
@@ -31,16 +32,6 @@ function client(extra: Partial<MultiloginClientOptions> = {}): MultiloginClient 
     },
     ...extra,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<FleetError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof FleetError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 const SEARCH = 'POST /profile/search';

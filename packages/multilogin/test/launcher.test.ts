@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FatalError, FleetError, NonRetryableError, type Profile, RetryableError } from '@fleet/core';
+import { FatalError, NonRetryableError, RetryableError } from '@fleet/core';
 import { type RunningLauncher, startLauncher } from '@fleet/launcher';
 import {
   FIXTURE_INDEX_TITLE,
   type FixtureSite,
+  portOpen,
+  processesMatching,
   startFixtureSite,
   startTestProxy,
   type TestProxy,
@@ -19,8 +21,8 @@ import {
   MultiloginProfileProvider,
   md5Hex,
 } from '../src/index.js';
-import { portOpen, processesWith } from './processes.js';
 import { captureLogger } from './scripted-server.js';
+import { failure, leasedProfile } from './test-support.js';
 
 // The client against Fleet's launcher (apps/launcher): real HTTP, real Chromium, real WebDriver.
 
@@ -48,33 +50,7 @@ function client(extra: Partial<MultiloginClientOptions> = {}): MultiloginClient 
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<FleetError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof FleetError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
-
-function fleetProfile(id: string, multiloginId: string): Profile {
-  return {
-    id,
-    pool: 'default',
-    tags: [],
-    providerIds: { folderId, multiloginId },
-    proxy: null,
-    state: 'leased',
-    readyAt: null,
-    lease: null,
-    quarantine: null,
-    fence: 1,
-    stats: { leases: 0, successes: 0, failures: 0, failStreak: 0, lastReleasedAt: null },
-    createdAt: 0,
-    updatedAt: 0,
-  };
-}
+const fleetProfile = (id: string, multiloginId: string) => leasedProfile(id, { folderId, multiloginId });
 
 /** Attach WebdriverIO to a launcher port, open the fixture page, read its title, detach. */
 async function titleThrough(port: number): Promise<string> {
@@ -139,7 +115,7 @@ test('sign in, create, set proxy, start, drive over WebDriver, stop: port closed
   await c.stopProfile(id);
   expect(await c.profileStatus(id)).toEqual({ status: 'stopped' });
   expect(await portOpen(started.port)).toBe(false);
-  expect(processesWith(join(dataDir, 'profiles', id))).toEqual([]);
+  expect(processesMatching((args) => args.join(' ').includes(join(dataDir, 'profiles', id)))).toEqual([]);
 });
 
 test('provider: prepare, start, double start, PROFILE_ALREADY_RUNNING handled by stop + start, stop', async () => {

@@ -1,6 +1,7 @@
 import { NonRetryableError, type Profile, ProfileFaultError } from '@fleet/core';
 import { MultiloginClient, MultiloginProfileProvider } from '../src/index.js';
 import { fail, ok, ScriptedServer } from './scripted-server.js';
+import { leasedProfile } from './test-support.js';
 
 let server: ScriptedServer;
 
@@ -24,23 +25,8 @@ function provider(): MultiloginProfileProvider {
   return new MultiloginProfileProvider(client);
 }
 
-function profile(id: string, providerIds: Profile['providerIds'] = { folderId: 'folder-1' }): Profile {
-  return {
-    id,
-    pool: 'default',
-    tags: [],
-    providerIds,
-    proxy: null,
-    state: 'leased',
-    readyAt: null,
-    lease: null,
-    quarantine: null,
-    fence: 1,
-    stats: { leases: 0, successes: 0, failures: 0, failStreak: 0, lastReleasedAt: null },
-    createdAt: 0,
-    updatedAt: 0,
-  };
-}
+const profile = (id: string, providerIds: Profile['providerIds'] = { folderId: 'folder-1' }) =>
+  leasedProfile(id, providerIds);
 
 const UPDATE = 'POST /profile/partial_update';
 const proxy = { type: 'http' as const, host: '10.0.0.1', port: 3128, username: 'u', password: 'p' };

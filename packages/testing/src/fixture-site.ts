@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server.js';
 
 /** One request the fixture site received. */
 export interface SiteVisit {
@@ -85,7 +85,6 @@ function cookiePage(req: IncomingMessage, res: ServerResponse): void {
  */
 export async function startFixtureSite(): Promise<FixtureSite> {
   const visits: SiteVisit[] = [];
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
     // A request through a forward proxy may carry an absolute URL: log its path only.
@@ -116,26 +115,13 @@ export async function startFixtureSite(): Promise<FixtureSite> {
       res.end('not found');
     }
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (typeof address !== 'object' || !address) throw new Error('fixture site has no port');
+  const { port, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${address.port}`,
-    port: address.port,
+    url: `http://127.0.0.1:${port}`,
+    port,
     visits,
     visitsTo: (path) => visits.filter((visit) => visit.path.split('?')[0] === path),
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close,
   };
 }
 

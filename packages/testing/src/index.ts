@@ -6,8 +6,9 @@ export {
   type SiteVisit,
   startFixtureSite,
 } from './fixture-site.js';
+export { listenOnLoopback } from './loopback-server.js';
 export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
-export { chromiumsUnder, chromiumsUsing, processesMatching } from './processes.js';
+export { chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
 export {
   freePort,
   RedisServer,

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 
 /**
  * Pids of the processes whose command line matches (Linux `/proc`): what tests and benches use to
@@ -9,7 +10,10 @@ export function processesMatching(match: (args: string[]) => boolean): number[] 
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (match(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'))) pids.push(Number(entry));
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      // A zombie has exited; it only waits for its parent to reap it (PID 1 here never does).
+      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (state !== 'Z' && match(args)) pids.push(Number(entry));
     } catch {
       // the process ended meanwhile
     }
@@ -28,4 +32,16 @@ export function chromiumsUnder(dir: string): number[] {
   return processesMatching(
     (args) => args.some((a) => a.includes('chromium')) && args.some((a) => a.includes(dir)),
   );
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server.js';
 
 /** One request the test proxy received. */
 export interface ProxiedRequest {
@@ -115,26 +116,12 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     client.on('error', () => upstream.destroy());
   });
 
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (typeof address !== 'object' || !address) throw new Error('test proxy has no port');
+  const { port, close } = await listenOnLoopback(server, sockets);
   return {
     host: '127.0.0.1',
-    port: address.port,
-    url: `http://127.0.0.1:${address.port}`,
+    port,
+    url: `http://127.0.0.1:${port}`,
     requests,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      server.closeAllConnections();
-      await closed;
-    },
+    close,
   };
 }
