@@ -12,6 +12,8 @@ import { createItemsWorker } from '@fleet/queue';
 import {
   checkEvictionPolicy,
   createRedis,
+  RedisBatchStore,
+  RedisCancelBus,
   RedisEventStream,
   RedisProfileStore,
   RedisResultStore,
@@ -20,7 +22,7 @@ import {
 import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
 import type { WorkerSettings } from './config.js';
 import { startHealthServer } from './health.server.js';
-import { createItemProcessor } from './item.processor.js';
+import { createItemProcessor, RunningItems } from './item.processor.js';
 import { providerClient } from './provider.js';
 
 export interface WorkerOverrides {
@@ -92,10 +94,19 @@ export async function startWorker(
     events,
     driver:
       overrides.driver ?? new WebdriverioDriver({ artifacts: new FileArtifactStore(settings.artifactsDir) }),
+    batchProxies: new RedisBatchStore(redis, settings.prefix),
     logger,
   });
 
-  const worker = createItemsWorker(createItemProcessor(runner, logger), {
+  // Listening before taking jobs: a cancel announced later reaches every item this process runs.
+  // An item of a batch cancelled earlier is dropped by the runner (it asks the batch's status).
+  const running = new RunningItems();
+  const stopListening = await new RedisCancelBus(redis, settings.prefix, { logger }).listen((batchId) => {
+    const aborted = running.cancelBatch(batchId);
+    if (aborted.length > 0) logger.info({ batchId, items: aborted }, 'batch cancelled: aborting its items');
+  });
+
+  const worker = createItemsWorker(createItemProcessor(runner, logger, { running }), {
     connection: redis,
     prefix: settings.prefix,
     concurrency: settings.workerConcurrency,
@@ -131,6 +142,7 @@ export async function startWorker(
       const grace = setTimeout(() => worker.cancelAllJobs('shutdown'), graceMs);
       await worker.close();
       clearTimeout(grace);
+      await stopListening();
       await sessions.closeAll();
       await health.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -37,6 +37,11 @@ export const itemJobSchema = z.strictObject({
   deadlineAt: z.number().int().positive().optional(),
   /** The API key (by name) that submitted the batch, for tenant-scoped events. */
   owner: z.string().max(200).optional(),
+  /**
+   * The batch sets a proxy for all its items: the worker reads it from the batch record (the job
+   * carries only this flag, so a proxy password never sits in job data).
+   */
+  batchProxy: z.literal(true).optional(),
 });
 export type ItemJob = z.infer<typeof itemJobSchema>;
 export type ItemJobInput = z.input<typeof itemJobSchema>;

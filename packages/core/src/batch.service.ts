@@ -1,10 +1,27 @@
 import { type ItemJob, type ItemVars, interpolateSteps, type Step, type VarProblem } from '@fleet/contracts';
 import { InvalidArgumentError } from './errors.js';
-import type { BatchRecord, BatchStore } from './ports/item-stores.js';
+import type {
+  BatchRecord,
+  BatchStore,
+  CancelBus,
+  CancelStatus,
+  EventPublisher,
+} from './ports/item-stores.js';
+import type { ProxyConfig } from './profile.js';
+
+/** Per-batch queue settings (defaults come from the queue). */
+export interface EnqueueOptions {
+  attempts?: number;
+  backoffMs?: number;
+  /** 1 runs first. */
+  priority?: number;
+}
 
 /** Where item jobs go (BullMQ in production). Adding the same item twice must not duplicate it. */
 export interface ItemQueue {
-  enqueue(jobs: ItemJob[]): Promise<number>;
+  enqueue(jobs: ItemJob[], options?: EnqueueOptions): Promise<number>;
+  /** Removes the batch's items that are waiting (not running); returns how many were removed. */
+  removeQueued(batchId: string, total: number): Promise<number>;
 }
 
 export interface BatchPlanInput {
@@ -18,6 +35,8 @@ export interface BatchPlanInput {
   itemTimeoutMs?: number;
   stepTimeoutMs?: number;
   deadlineAt?: number;
+  /** Every item goes through this proxy instead of its profile's own. */
+  proxy?: ProxyConfig | null;
 }
 
 /** One job per item, `{{var}}` filled in; every problem of every item, or the jobs. */
@@ -39,19 +58,43 @@ export function planBatch(
     };
     if (input.deadlineAt !== undefined) job.deadlineAt = input.deadlineAt;
     if (input.owner) job.owner = input.owner;
+    if (input.proxy) job.batchProxy = true;
     return job;
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, jobs };
 }
 
-/** Creates batches: validate every item, write the batch record, enqueue one job per item. */
+/** A batch whose items were checked and turned into jobs. */
+export interface PlannedBatch {
+  input: BatchPlanInput;
+  jobs: ItemJob[];
+}
+
+export interface SubmitOptions extends EnqueueOptions {
+  /**
+   * The batch record already exists (an idempotent replay of a submit that may have been cut
+   * short): add every item again — existing job ids are skipped — instead of creating it.
+   */
+  resume?: boolean;
+}
+
+export interface CancelResult {
+  status: CancelStatus;
+  batch: BatchRecord | null;
+  /** Waiting items taken out of the queue by this call. */
+  removed: number;
+}
+
+/** Creates and cancels batches: validate every item, write the record, enqueue one job per item. */
 export class BatchService {
   constructor(
     private readonly batches: BatchStore,
     private readonly queue: ItemQueue,
+    private readonly cancellations?: { bus: CancelBus; events: EventPublisher; now?: () => number },
   ) {}
 
-  async submit(input: BatchPlanInput): Promise<BatchRecord> {
+  /** Checks every item and builds its job; throws InvalidArgumentError listing every problem. */
+  plan(input: BatchPlanInput): PlannedBatch {
     if (input.items.length === 0) {
       throw new InvalidArgumentError('a batch needs at least one item', [
         { field: 'items', message: 'is empty' },
@@ -63,14 +106,56 @@ export class BatchService {
         'some items cannot run as given',
         plan.problems.map((p) => ({ ...p })),
       );
-    const record = await this.batches.create({
-      id: input.batchId,
-      name: input.name ?? null,
-      owner: input.owner ?? null,
-      pool: input.pool,
-      total: plan.jobs.length,
-    });
-    await this.queue.enqueue(plan.jobs);
-    return record;
+    return { input, jobs: plan.jobs };
+  }
+
+  /** Writes the batch record and enqueues its items (planning first when given a plain input). */
+  async submit(batch: BatchPlanInput | PlannedBatch, options: SubmitOptions = {}): Promise<BatchRecord> {
+    const { input, jobs } = 'jobs' in batch ? batch : this.plan(batch);
+    const plan = { jobs };
+    const { resume, ...enqueueOptions } = options;
+    let record = resume ? await this.batches.get(input.batchId) : null;
+    if (record?.enqueued) return record;
+    if (!record) {
+      record = await this.batches.create({
+        id: input.batchId,
+        name: input.name ?? null,
+        owner: input.owner ?? null,
+        pool: input.pool,
+        total: plan.jobs.length,
+        proxy: input.proxy ?? null,
+      });
+    }
+    await this.queue.enqueue(plan.jobs, enqueueOptions);
+    await this.batches.markEnqueued(input.batchId);
+    return { ...record, enqueued: true };
+  }
+
+  /**
+   * Cancels a batch: marks it (no item of it is claimed or recorded from then on), tells every
+   * worker to abort its running items, removes waiting items, publishes `batch.cancelled` once.
+   * Calling it again on a cancelled batch repeats the announcement and removal (harmless).
+   */
+  async cancel(batchId: string): Promise<CancelResult> {
+    if (!this.cancellations) throw new Error('BatchService was built without a cancel bus');
+    const { bus, events } = this.cancellations;
+    const now = this.cancellations.now ?? Date.now;
+    const outcome = await this.batches.cancel(batchId);
+    if (outcome.status !== 'cancelled' && outcome.status !== 'already-cancelled') {
+      return { ...outcome, removed: 0 };
+    }
+    const batch = outcome.batch!;
+    await bus.announce(batchId);
+    const removed = await this.queue.removeQueued(batchId, batch.total);
+    await events.publish(
+      {
+        type: 'batch.cancelled',
+        batchId,
+        at: now(),
+        data: { total: batch.total, completed: batch.completed, failed: batch.failed },
+      },
+      `${batchId}:cancelled`,
+    );
+    return { ...outcome, removed };
   }
 }

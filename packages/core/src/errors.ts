@@ -115,6 +115,16 @@ export class LeaseLostError extends NonRetryableError {
   }
 }
 
+/**
+ * The item's batch was cancelled. Used as the abort reason of a running item (and answered by the
+ * result store's refusals): the attempt stops, records nothing, and the job is not retried.
+ */
+export class BatchCancelledError extends NonRetryableError {
+  constructor(readonly batchId: string) {
+    super('BATCH_CANCELLED', `batch "${batchId}" was cancelled`);
+  }
+}
+
 export function isFleetError(error: unknown): error is FleetError {
   return error instanceof FleetError;
 }

@@ -1,5 +1,15 @@
-export { type BatchPlanInput, BatchService, type ItemQueue, planBatch } from './batch.service.js';
 export {
+  type BatchPlanInput,
+  BatchService,
+  type CancelResult,
+  type EnqueueOptions,
+  type ItemQueue,
+  type PlannedBatch,
+  planBatch,
+  type SubmitOptions,
+} from './batch.service.js';
+export {
+  BatchCancelledError,
   type ErrorDetail,
   type ErrorKind,
   FatalError,
@@ -26,6 +36,7 @@ export type {
   ReleasePolicy,
   ReleaseResult,
 } from './lease.js';
+export { linkSignals } from './linked-signal.js';
 export type { LoggerPort } from './logger-port.js';
 export type {
   ArtifactStore,
@@ -34,10 +45,15 @@ export type {
   StepsOutcome,
 } from './ports/browser-driver.js';
 export {
+  type BatchListQuery,
+  type BatchPage,
   type BatchProgress,
   type BatchRecord,
   type BatchStatus,
   type BatchStore,
+  type CancelBus,
+  type CancelStatus,
+  type ClaimExtension,
   type ClaimStatus,
   type EventPublisher,
   type ItemRef,
@@ -62,7 +78,12 @@ export type {
   ProxyConfig,
 } from './profile.js';
 export { type AllocationOptions, ProfileAllocationService } from './profile-allocation.service.js';
-export { type ProfileSession, ProfileSessions, type ProfileSessionsOptions } from './profile-sessions.js';
+export {
+  type CheckoutOptions,
+  type ProfileSession,
+  ProfileSessions,
+  type ProfileSessionsOptions,
+} from './profile-sessions.js';
 export {
   checkNewProfile,
   checkOwner,

@@ -1,11 +1,18 @@
 import { type ItemJob, type ItemResult, itemId } from '@fleet/contracts';
-import { type FleetError, isFleetError, NonRetryableError, RetryableError } from './errors.js';
+import {
+  BatchCancelledError,
+  type FleetError,
+  isFleetError,
+  NonRetryableError,
+  RetryableError,
+} from './errors.js';
 import type { LeaseOutcome } from './lease.js';
 import { linkSignals } from './linked-signal.js';
 import type { LoggerPort } from './logger-port.js';
 import type { BrowserDriver } from './ports/browser-driver.js';
 import { type EventPublisher, type ItemRef, NO_FENCE, type ResultStore } from './ports/item-stores.js';
-import type { ProfileSession, ProfileSessions } from './profile-sessions.js';
+import type { ProxyConfig } from './profile.js';
+import type { CheckoutOptions, ProfileSession, ProfileSessions } from './profile-sessions.js';
 
 export interface AttemptContext {
   /** 1 for the first attempt. */
@@ -18,7 +25,9 @@ export interface AttemptContext {
 /**
  * What became of one attempt; the worker turns it into a queue action:
  * - `recorded`: the item has its result now (completed, or failed for good);
- * - `skipped`: nothing to do (already recorded earlier, or the batch was cancelled);
+ * - `skipped`: nothing to do (already recorded earlier);
+ * - `cancelled`: the batch was cancelled (before or during the attempt): nothing was recorded, the
+ *   profile was released `neutral` with its browser stopped; the job is done, not retried;
  * - `no-profile`: none free: delay the job without spending an attempt;
  * - `requeue`: interrupted by shutdown: put the job back without spending an attempt;
  * - `retry`: a retryable failure with attempts left: retry with backoff;
@@ -26,7 +35,8 @@ export interface AttemptContext {
  */
 export type AttemptOutcome =
   | { kind: 'recorded'; result: ItemResult; batchDone: boolean }
-  | { kind: 'skipped'; reason: 'already-recorded' | 'cancelled' }
+  | { kind: 'skipped'; reason: 'already-recorded' }
+  | { kind: 'cancelled' }
   | { kind: 'no-profile' }
   | { kind: 'requeue' }
   | { kind: 'retry'; error: FleetError }
@@ -37,6 +47,8 @@ export interface ItemRunnerDeps {
   results: ResultStore;
   events: EventPublisher;
   driver: BrowserDriver;
+  /** Where a batch's own proxy is read, for jobs flagged `batchProxy` (the batch store). */
+  batchProxies?: { proxyOf(batchId: string): Promise<ProxyConfig | null> };
   logger?: LoggerPort;
   now?: () => number;
 }
@@ -47,6 +59,10 @@ export interface ItemRunnerDeps {
  * still valid, give the profile back (or keep it warm), publish events. The error policy lives
  * here: retryable → retry with backoff; profile fault → quarantine the profile and retry on
  * another; non-retryable → fail the item now.
+ *
+ * Cancellation: the batch's status is checked before a browser is started; a running attempt is
+ * stopped when its signal fires with a BatchCancelledError (the worker's cancel bus), or when the
+ * result store refuses to extend its claim or record its result because the batch was cancelled.
  */
 export class ItemRunner {
   private readonly now: () => number;
@@ -58,6 +74,9 @@ export class ItemRunner {
   async run(job: ItemJob, ctx: AttemptContext): Promise<AttemptOutcome> {
     const ref: ItemRef = { batchId: job.batchId, index: job.index };
     const started = this.now();
+    if (cancelledBy(ctx.signal) || (await this.deps.results.isCancelled(job.batchId))) {
+      return { kind: 'cancelled' };
+    }
     if (job.deadlineAt !== undefined && started >= job.deadlineAt) {
       const error = new NonRetryableError(
         'DEADLINE_EXCEEDED',
@@ -67,8 +86,10 @@ export class ItemRunner {
     }
     let checkout: Awaited<ReturnType<ProfileSessions['checkout']>>;
     try {
-      checkout = await this.deps.sessions.checkout(job.selector);
+      checkout = await this.deps.sessions.checkout(job.selector, await this.checkoutOptions(job));
     } catch (error) {
+      // A failed start gave its profile back already; a cancelled batch needs no retry.
+      if (cancelledBy(ctx.signal)) return { kind: 'cancelled' };
       return this.failedAttempt(ref, ctx, asFleetError(error), null, started);
     }
     if (!checkout) return { kind: 'no-profile' };
@@ -82,6 +103,19 @@ export class ItemRunner {
     }
   }
 
+  /** A batch proxy, when the job says its batch has one (read here: it is never in job data). */
+  private async checkoutOptions(job: ItemJob): Promise<CheckoutOptions> {
+    if (!job.batchProxy) return {};
+    const proxy = await this.deps.batchProxies?.proxyOf(job.batchId);
+    if (!proxy) {
+      throw new NonRetryableError(
+        'BATCH_PROXY_MISSING',
+        "the batch's proxy is not in its record (the batch is gone?)",
+      );
+    }
+    return { proxy };
+  }
+
   private async attempt(
     job: ItemJob,
     ref: ItemRef,
@@ -91,15 +125,23 @@ export class ItemRunner {
   ): Promise<AttemptOutcome> {
     const { session } = checkout;
     const claim = await this.deps.results.claim(ref, session.lease.fence, session.lease.expiresAt);
+    if (claim === 'cancelled') return this.cancelled(session);
     if (claim !== 'claimed') {
       await this.deps.sessions.giveBack(session, 'neutral', true);
       if (claim === 'stale') return { kind: 'lost', reason: 'a newer attempt claimed the item' };
-      if (claim === 'recorded') await this.publishDone(ref, null);
-      return { kind: 'skipped', reason: claim === 'recorded' ? 'already-recorded' : 'cancelled' };
+      await this.publishDone(ref, null);
+      return { kind: 'skipped', reason: 'already-recorded' };
     }
-    session.onRenew = (lease) => this.deps.results.extendClaim(ref, lease.fence, lease.expiresAt);
+    // The claim moves along at each lease renewal; a cancelled batch refuses it, which stops the
+    // item even when this worker missed the cancel bus's message.
+    const cancel = new AbortController();
+    session.onRenew = async (lease) => {
+      const extended = await this.deps.results.extendClaim(ref, lease.fence, lease.expiresAt);
+      if (extended === 'cancelled') cancel.abort(new BatchCancelledError(ref.batchId));
+      return extended !== 'stale';
+    };
     await this.publish(job, 'item.started', session, { attempt: ctx.attempt, warm: checkout.warm });
-    return this.drive(job, ref, ctx, session, started);
+    return this.drive(job, ref, ctx, session, started, cancel.signal);
   }
 
   private async drive(
@@ -108,8 +150,9 @@ export class ItemRunner {
     ctx: AttemptContext,
     session: ProfileSession,
     started: number,
+    cancelled: AbortSignal,
   ): Promise<AttemptOutcome> {
-    const linked = linkSignals(ctx.signal, session.lost);
+    const linked = linkSignals(ctx.signal, session.lost, cancelled);
     const signal = linked.signal;
     const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
     const id = itemId(job.batchId, job.index);
@@ -131,6 +174,7 @@ export class ItemRunner {
       return this.finish(ref, session, result, 'success');
     } catch (error) {
       if (session.lost.aborted) return { kind: 'lost', reason: 'the lease was lost during the item' };
+      if (cancelled.aborted || cancelledBy(ctx.signal)) return this.cancelled(session);
       if (ctx.signal.aborted) {
         await this.deps.sessions.giveBack(session, 'neutral', false);
         const reason = String(ctx.signal.reason ?? 'aborted');
@@ -200,6 +244,7 @@ export class ItemRunner {
     outcome: LeaseOutcome,
   ): Promise<AttemptOutcome> {
     const recorded = await this.deps.results.record(ref, session?.lease.fence ?? NO_FENCE, result);
+    if (recorded.status === 'cancelled') return this.cancelled(session);
     if (session)
       await this.deps.sessions.giveBack(
         session,
@@ -214,6 +259,12 @@ export class ItemRunner {
     }
     await this.publishDone(ref, result, recorded.batch);
     return { kind: 'recorded', result, batchDone: recorded.batch.done };
+  }
+
+  /** The batch was cancelled: record nothing, publish nothing, stop the browser, release neutral. */
+  private async cancelled(session: ProfileSession | null): Promise<AttemptOutcome> {
+    if (session) await this.deps.sessions.giveBack(session, 'neutral', false);
+    return { kind: 'cancelled' };
   }
 
   /**
@@ -269,6 +320,15 @@ export class ItemRunner {
       data,
     });
   }
+}
+
+/** The signal fired because the item's batch was cancelled (by code: any copy of the class counts). */
+function cancelledBy(signal: AbortSignal): boolean {
+  return signal.aborted && isFleetErrorCode(signal.reason, 'BATCH_CANCELLED');
+}
+
+function isFleetErrorCode(value: unknown, code: string): boolean {
+  return typeof value === 'object' && value !== null && (value as { code?: unknown }).code === code;
 }
 
 function asFleetError(error: unknown): FleetError {

@@ -1,8 +1,8 @@
-import { isFleetError, LeaseLostError, ProfileFaultError } from './errors.js';
+import { isFleetError, LeaseLostError, ProfileFaultError, RetryableError } from './errors.js';
 import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
 import type { LoggerPort } from './logger-port.js';
 import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
-import type { Profile } from './profile.js';
+import type { Profile, ProxyConfig } from './profile.js';
 import type { ProfileAllocationService } from './profile-allocation.service.js';
 
 /** A started profile this worker holds: its lease (renewed in the background) and endpoint. */
@@ -19,6 +19,18 @@ export interface ProfileSession {
   uses: number;
   /** Given back (or quarantined) since its latest checkout. */
   returned: boolean;
+  /** The proxy the browser was started with (the profile's own, or a batch's). */
+  proxy: ProxyConfig | null;
+}
+
+export interface CheckoutOptions {
+  /**
+   * A batch's proxy to use instead of the profile's own. A warm profile is reused only when it
+   * runs with the same proxy. A failing batch proxy is the batch's fault, not the profile's: the
+   * profile is released `neutral` (never quarantined) and the attempt fails with a retryable
+   * `BATCH_PROXY_FAILED`.
+   */
+  proxy?: ProxyConfig | null;
 }
 
 export interface ProfileSessionsOptions {
@@ -58,10 +70,15 @@ export class ProfileSessions {
   ) {}
 
   /** A started profile matching the selector (warm if one is idle), or null when none is free. */
-  async checkout(selector: PoolSelector): Promise<{ session: ProfileSession; warm: boolean } | null> {
+  async checkout(
+    selector: PoolSelector,
+    options: CheckoutOptions = {},
+  ): Promise<{ session: ProfileSession; warm: boolean } | null> {
+    const wanted = (profile: Profile) => (options.proxy !== undefined ? options.proxy : profile.proxy);
     for (const id of this.idle) {
       const h = this.held.get(id)!;
       if (!matches(h.session.profile, selector) || h.session.lost.aborted) continue;
+      if (!sameProxy(h.session.proxy, wanted(h.session.profile))) continue;
       this.idle.delete(id);
       if (h.idleTimer) clearTimeout(h.idleTimer);
       h.idleTimer = null;
@@ -70,20 +87,37 @@ export class ProfileSessions {
       this.stats.warmReuses++;
       return { session: h.session, warm: true };
     }
-    const lease = await this.allocation.acquire(selector, this.options.owner);
+    let lease = await this.allocation.acquire(selector, this.options.owner);
+    if (!lease && this.idle.size > 0) {
+      // None free, but this worker keeps idle warm profiles that did not fit (another proxy, other
+      // tags): an idle browser must not hold up real work. Give one back and try once more.
+      const [id] = this.idle;
+      const h = this.held.get(id!)!;
+      this.idle.delete(id!);
+      h.session.returned = false; // given back once to idle; now for good
+      await this.giveBack(h.session, 'success', false);
+      lease = await this.allocation.acquire(selector, this.options.owner);
+    }
     if (!lease) return null;
     const held = this.hold(lease);
     try {
       const profile = await this.allocation.profile(lease.profileId);
       if (!profile) throw new LeaseLostError(lease.profileId, 'not-holder');
       Object.assign(held.session, { profile });
-      await this.provider.prepare(profile, profile.proxy);
+      const proxy = wanted(profile);
+      await this.provider.prepare(profile, proxy);
       const endpoint = await this.provider.start(profile, { headless: this.options.headless ?? true });
       this.stats.starts++;
-      Object.assign(held.session, { endpoint, uses: 1, returned: false });
+      Object.assign(held.session, { endpoint, uses: 1, returned: false, proxy });
       return { session: held.session, warm: false };
     } catch (error) {
       const session = held.session;
+      if (error instanceof ProfileFaultError && options.proxy !== undefined) {
+        await this.giveBack(session, 'neutral', false);
+        throw new RetryableError('BATCH_PROXY_FAILED', `the batch's proxy failed: ${error.message}`, {
+          cause: error,
+        });
+      }
       if (error instanceof ProfileFaultError && session.profile) {
         await this.quarantine(session, error.message);
       } else {
@@ -172,6 +206,7 @@ export class ProfileSessions {
       onRenew: null,
       uses: 0,
       returned: false,
+      proxy: null,
     } as unknown as ProfileSession;
     const held: Held = {
       session,
@@ -225,4 +260,15 @@ export class ProfileSessions {
 
 function matches(profile: Profile, selector: PoolSelector): boolean {
   return profile.pool === selector.pool && (selector.tags ?? []).every((t) => profile.tags.includes(t));
+}
+
+function sameProxy(a: ProxyConfig | null, b: ProxyConfig | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.type === b.type &&
+    a.host === b.host &&
+    a.port === b.port &&
+    a.username === b.username &&
+    a.password === b.password
+  );
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   NonRetryableError,
   type Profile,
@@ -33,8 +32,6 @@ const NOT_RUNNING = /NOT_RUNNING|NOT_STARTED|NOT_ACTIVE|ALREADY_STOPPED|ALREADY_
  * nothing). `profile.providerIds.folderId` is required to start: Multilogin's start URL names it.
  */
 export class MultiloginProfileProvider implements ProfileProvider {
-  /** Provider profile id → digest of the proxy last set through this process. */
-  private readonly proxySet = new Map<string, string>();
   private readonly headless: boolean;
   private readonly webdriverHost: string;
 
@@ -47,18 +44,15 @@ export class MultiloginProfileProvider implements ProfileProvider {
   }
 
   /**
-   * Sets the proxy when it differs from the last one this process set for the profile (the first
-   * prepare after a restart always sets it: the provider's copy may have been changed meanwhile).
-   * A null proxy clears it (`proxy_masking: "disabled"`, see MultiloginClient.setProxy).
+   * Sets the profile's proxy at the provider before each fresh start. No cache: another worker may
+   * have set another proxy since (a batch's own proxy, DESIGN.md section 3), and a process-local
+   * record of "what I set last" then skips an update that is needed — seen in the batch-proxy e2e
+   * test, where a plain batch's pages went through the previous batch's proxy. It costs one
+   * partial update per browser start (a start costs about ten navigations). A null proxy clears
+   * it (`proxy_masking: "disabled"`, see MultiloginClient.setProxy).
    */
   async prepare(profile: Profile, proxy: ProxyConfig | null): Promise<void> {
-    const id = providerProfileId(profile);
-    const digest = proxyDigest(proxy);
-    if (this.proxySet.get(id) === digest) return;
-    // Forget first: if the update fails half-way, the next prepare must not skip it.
-    this.proxySet.delete(id);
-    await this.client.setProxy(id, proxy);
-    this.proxySet.set(id, digest);
+    await this.client.setProxy(providerProfileId(profile), proxy);
   }
 
   /**
@@ -123,17 +117,6 @@ export function mapStatus(status: string): ProviderProfileStatus {
 }
 
 /** A digest, so the map does not keep proxy passwords in clear for the life of the process. */
-function proxyDigest(proxy: ProxyConfig | null): string {
-  if (!proxy) return 'none';
-  const canonical = JSON.stringify([
-    proxy.type,
-    proxy.host,
-    proxy.port,
-    proxy.username ?? '',
-    proxy.password ?? '',
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
-}
 
 function defaultWebdriverHost(launcherUrl: string): string {
   const host = new URL(launcherUrl).hostname.replace(/^\[|\]$/g, '');

@@ -1,5 +1,5 @@
 import { type ItemJob, itemId } from '@fleet/contracts';
-import type { ItemQueue } from '@fleet/core';
+import type { EnqueueOptions, ItemQueue } from '@fleet/core';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ItemJobDefaults, itemJobOptions } from './job-options.js';
@@ -46,6 +46,29 @@ export async function enqueueItems(
   return added;
 }
 
+/**
+ * Removes a batch's item jobs that no worker holds (waiting, delayed, prioritised — and finished
+ * ones, whose results live in the result store anyway); running jobs are locked and stay, for the
+ * cancel bus to abort. Returns how many were removed.
+ */
+export async function removeBatchItems(
+  queue: ItemsQueue,
+  batchId: string,
+  total: number,
+  chunk = 200,
+): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < total; i += chunk) {
+    const ids = Array.from({ length: Math.min(chunk, total - i) }, (_, k) => itemId(batchId, i + k));
+    // BullMQ's remove answers 1 for a job that does not exist: count only jobs that did.
+    const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+    const present = ids.filter((_, k) => jobs[k] !== undefined);
+    const codes = await Promise.all(present.map((id) => queue.remove(id, { removeChildren: false })));
+    removed += codes.filter((c) => c === 1).length;
+  }
+  return removed;
+}
+
 /** The core's ItemQueue port over the BullMQ items queue. */
 export class BullItemQueue implements ItemQueue {
   constructor(
@@ -53,7 +76,17 @@ export class BullItemQueue implements ItemQueue {
     private readonly options: Pick<JobsOptions, 'attempts' | 'priority' | 'backoff'> = {},
   ) {}
 
-  enqueue(jobs: ItemJob[]): Promise<number> {
-    return enqueueItems(this.queue, jobs, this.options);
+  enqueue(jobs: ItemJob[], options: EnqueueOptions = {}): Promise<number> {
+    const opts: Pick<JobsOptions, 'attempts' | 'priority' | 'backoff'> = { ...this.options };
+    if (options.attempts !== undefined) opts.attempts = options.attempts;
+    if (options.priority !== undefined) opts.priority = options.priority;
+    if (options.backoffMs !== undefined) {
+      opts.backoff = { type: 'exponential', delay: options.backoffMs, jitter: 0.5 };
+    }
+    return enqueueItems(this.queue, jobs, opts);
+  }
+
+  removeQueued(batchId: string, total: number): Promise<number> {
+    return removeBatchItems(this.queue, batchId, total);
   }
 }

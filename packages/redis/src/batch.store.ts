@@ -1,15 +1,38 @@
-import type { BatchRecord, BatchStatus, BatchStore, NewBatch } from '@fleet/core';
+import type {
+  BatchListQuery,
+  BatchPage,
+  BatchRecord,
+  BatchStatus,
+  BatchStore,
+  CancelStatus,
+  NewBatch,
+  ProxyConfig,
+} from '@fleet/core';
 import { InvalidArgumentError } from '@fleet/core';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
+import { orThrow } from './script-errors.js';
 
-/** Batch records: one hash per batch (`{batch:<id>}` slot), counters updated by the result store. */
+const CANCEL: Record<number, CancelStatus> = { 1: 'cancelled', 2: 'already-cancelled', 3: 'finished' };
+
+export interface BatchStoreOptions {
+  /** How long a finished (or cancelled) batch's keys stay, in seconds. */
+  retentionSec: number;
+}
+
+/**
+ * Batch records: one hash per batch (`{batch:<id>}` slot), counters updated by the result store.
+ * Two global sorted sets index batches by creation time (all, and per owner) for listing; they
+ * are written beside the record, never inside a script, and entries whose record has expired are
+ * dropped when a listing meets them.
+ */
 export class RedisBatchStore implements BatchStore {
   private readonly keys: Keys;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly options: BatchStoreOptions = { retentionSec: 7 * 24 * 3600 },
   ) {
     this.keys = new Keys(prefix);
   }
@@ -33,24 +56,103 @@ export class RedisBatchStore implements BatchStore {
       failed: 0,
       status: 'queued',
       createdAt: now,
+      enqueued: 0,
+      // Kept in the record (same slot, same retention), never in job data. Stored as given for
+      // now: encrypting proxy passwords at rest (here and in profiles) is issue 8's.
+      proxy: batch.proxy ? JSON.stringify(batch.proxy) : '',
     });
+    const entry = indexEntry(now, batch.id);
+    await this.redis.zadd(this.keys.batchIndex, 0, entry);
+    if (batch.owner) await this.redis.zadd(this.keys.ownerBatchIndex(batch.owner), 0, entry);
     return (await this.get(batch.id))!;
   }
 
   async get(batchId: string): Promise<BatchRecord | null> {
-    const h = await this.redis.hgetall(this.keys.batch(batchId).meta);
-    if (!h.id) return null;
-    return {
-      id: h.id,
-      name: h.name || null,
-      owner: h.owner || null,
-      pool: h.pool ?? '',
-      total: Number(h.total ?? 0),
-      completed: Number(h.completed ?? 0),
-      failed: Number(h.failed ?? 0),
-      status: (h.status ?? 'queued') as BatchStatus,
-      createdAt: Number(h.createdAt ?? 0),
-      finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
-    };
+    return toRecord(await this.redis.hgetall(this.keys.batch(batchId).meta));
   }
+
+  async proxyOf(batchId: string): Promise<ProxyConfig | null> {
+    const raw = await this.redis.hget(this.keys.batch(batchId).meta, 'proxy');
+    return raw ? (JSON.parse(raw) as ProxyConfig) : null;
+  }
+
+  async markEnqueued(batchId: string): Promise<void> {
+    await this.redis.hset(this.keys.batch(batchId).meta, 'enqueued', 1);
+  }
+
+  async cancel(batchId: string): Promise<{ status: CancelStatus; batch: BatchRecord | null }> {
+    const k = this.keys.batch(batchId);
+    const code = await this.redis.fleetCancel(k.meta, k.results, k.claims, this.options.retentionSec);
+    if (code === -8) return { status: 'unknown', batch: null };
+    return { status: CANCEL[orThrow(code, { batchId })]!, batch: await this.get(batchId) };
+  }
+
+  /** Newest first. The cursor is the index entry of the last batch of the previous page. */
+  async list(query: BatchListQuery): Promise<BatchPage> {
+    const index = query.owner ? this.keys.ownerBatchIndex(query.owner) : this.keys.batchIndex;
+    const limit = Math.max(1, Math.min(query.limit, 1000));
+    let max = query.cursor === undefined ? '+' : `(${parseCursor(query.cursor)}`;
+    const batches: BatchRecord[] = [];
+    let last: string | null = null;
+    let exhausted = false;
+    while (batches.length < limit && !exhausted) {
+      const entries = await this.redis.zrevrangebylex(index, max, '-', 'LIMIT', 0, limit - batches.length);
+      if (entries.length < limit - batches.length) exhausted = true;
+      if (entries.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (const entry of entries) pipeline.hgetall(this.keys.batch(entryId(entry)).meta);
+      const rows = (await pipeline.exec()) ?? [];
+      const gone: string[] = [];
+      entries.forEach((entry, i) => {
+        const record = toRecord((rows[i]?.[1] ?? {}) as Record<string, string>);
+        if (record) {
+          batches.push(record);
+          last = entry;
+        } else gone.push(entry);
+      });
+      // Expired batches leave their index entries behind; drop them as we meet them.
+      if (gone.length > 0) await this.redis.zrem(index, ...gone);
+      max = `(${entries[entries.length - 1]}`;
+    }
+    const more =
+      !exhausted &&
+      last !== null &&
+      (await this.redis.zrevrangebylex(index, `(${last}`, '-', 'LIMIT', 0, 1)).length > 0;
+    return { batches, nextCursor: more ? last : null };
+  }
+}
+
+/** Index entries sort by creation time: `<createdAt, 15 digits>:<id>`, all scored 0 (ordered by lex). */
+function indexEntry(createdAt: number, id: string): string {
+  return `${String(createdAt).padStart(15, '0')}:${id}`;
+}
+
+function entryId(entry: string): string {
+  return entry.slice(16);
+}
+
+function parseCursor(cursor: string): string {
+  if (!/^\d{15}:[A-Za-z0-9_-]{1,64}$/.test(cursor)) {
+    throw new InvalidArgumentError('the cursor is not one this API gave out', [
+      { field: 'cursor', message: 'invalid' },
+    ]);
+  }
+  return cursor;
+}
+
+function toRecord(h: Record<string, string>): BatchRecord | null {
+  if (!h.id) return null;
+  return {
+    id: h.id,
+    name: h.name || null,
+    owner: h.owner || null,
+    pool: h.pool ?? '',
+    total: Number(h.total ?? 0),
+    completed: Number(h.completed ?? 0),
+    failed: Number(h.failed ?? 0),
+    status: (h.status ?? 'queued') as BatchStatus,
+    createdAt: Number(h.createdAt ?? 0),
+    finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
+    enqueued: h.enqueued === '1',
+  };
 }

@@ -58,9 +58,10 @@ describe('scripts and keys', () => {
     const scripts = loadScripts();
     expect(scripts.map((s) => `${s.command}/${s.numberOfKeys}`).sort()).toEqual([
       'fleetAcquire/5',
+      'fleetCancel/3',
       'fleetClaim/3',
       'fleetCounts/4',
-      'fleetExtendClaim/1',
+      'fleetExtendClaim/2',
       'fleetPublish/2',
       'fleetQuarantine/5',
       'fleetReclaim/3',

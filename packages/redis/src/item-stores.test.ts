@@ -82,7 +82,7 @@ describe('result store', () => {
     expect(await results.claim(ref, 3, later())).toBe('claimed');
     expect(await results.claim(ref, 7, later())).toBe('claimed'); // the job moved to another worker
     expect(await results.claim(ref, 3, later())).toBe('stale');
-    expect(await results.extendClaim(ref, 3, later())).toBe(false);
+    expect(await results.extendClaim(ref, 3, later())).toBe('stale');
     expect((await results.record(ref, 3, result('completed'))).status).toBe('stale');
     expect(await results.get(ref)).toBeNull();
     expect((await results.record(ref, 7, result('completed'))).status).toBe('recorded');
@@ -94,7 +94,7 @@ describe('result store', () => {
     await results.claim(ref, 4, Date.now() + 30);
     await sleep(50);
     expect((await results.record(ref, 4, result('completed'))).status).toBe('stale');
-    expect(await results.extendClaim(ref, 4, later())).toBe(true);
+    expect(await results.extendClaim(ref, 4, later())).toBe('extended');
     expect((await results.record(ref, 4, result('completed'))).status).toBe('recorded');
   });
 

@@ -72,6 +72,44 @@ export class Keys {
     return `${this.prefix}:pools`;
   }
 
+  /** Every batch id scored by creation time (global index for listing; entries of expired batches are dropped lazily). */
+  get batchIndex(): string {
+    return `${this.prefix}:batches`;
+  }
+
+  /** One API key's batch ids scored by creation time (a user key lists only these). */
+  ownerBatchIndex(owner: string): string {
+    return `${this.prefix}:batches:owner:${owner}`;
+  }
+
+  /** An `Idempotency-Key` of one API key (the key is hashed, so any header text is a safe key). */
+  idempotency(owner: string, keyHash: string): string {
+    return `${this.prefix}:idempotency:${owner}:${keyHash}`;
+  }
+
+  /** Names of revoked API keys (a set): the API refuses them and the notifier disconnects them. */
+  get revokedKeys(): string {
+    return `${this.prefix}:revoked-keys`;
+  }
+
+  /**
+   * A Bull Board login session (a string with a TTL), by the SHA-256 (hex) of the session id the
+   * browser holds; its value is the API key's name, never the key.
+   */
+  adminSession(idHash: string): string {
+    return `${this.prefix}:admin-session:${idHash}`;
+  }
+
+  /** Pub/sub channel (not a key) on which a batch's cancellation reaches every worker at once. */
+  get cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+
+  /** Pub/sub channel (not a key) announcing key revocations to notifiers and APIs. */
+  get revocationChannel(): string {
+    return `${this.prefix}:revocations`;
+  }
+
   /** profile id -> pool name, so a profile can be found by id alone (global, outside scripts). */
   get profileIndex(): string {
     return `${this.prefix}:profile-pools`;

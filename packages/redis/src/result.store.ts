@@ -1,11 +1,24 @@
 import { type ItemResult, itemResultSchema } from '@fleet/contracts';
-import type { BatchProgress, ClaimStatus, ItemRef, RecordOutcome, ResultStore } from '@fleet/core';
+import type {
+  BatchProgress,
+  ClaimExtension,
+  ClaimStatus,
+  ItemRef,
+  RecordOutcome,
+  ResultStore,
+} from '@fleet/core';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
-import { orThrow, ScriptCode } from './script-errors.js';
+import { orThrow, ScriptCode, scriptError } from './script-errors.js';
 
 const CLAIM: Record<number, ClaimStatus> = { 1: 'claimed', 2: 'recorded', 3: 'cancelled', [-9]: 'stale' };
-const RECORD: Record<number, RecordOutcome['status']> = { 1: 'recorded', 0: 'duplicate', [-9]: 'stale' };
+const RECORD: Record<number, RecordOutcome['status']> = {
+  1: 'recorded',
+  0: 'duplicate',
+  3: 'cancelled',
+  [-9]: 'stale',
+};
+const EXTEND: Record<number, ClaimExtension> = { 1: 'extended', 0: 'stale', 3: 'cancelled' };
 
 export interface ResultStoreOptions {
   /** How long a finished batch's record and results stay, in seconds. */
@@ -31,9 +44,16 @@ export class RedisResultStore implements ResultStore {
     return CLAIM[orThrow(code, { batchId: ref.batchId })]!;
   }
 
-  async extendClaim(ref: ItemRef, fence: number, expiresAt: number): Promise<boolean> {
+  async extendClaim(ref: ItemRef, fence: number, expiresAt: number): Promise<ClaimExtension> {
     const k = this.keys.batch(ref.batchId);
-    return (await this.redis.fleetExtendClaim(k.claims, ref.index, fence, expiresAt)) === 1;
+    const code = await this.redis.fleetExtendClaim(k.meta, k.claims, ref.index, fence, expiresAt);
+    const status = EXTEND[code];
+    if (!status) throw scriptError(code, { batchId: ref.batchId });
+    return status;
+  }
+
+  async isCancelled(batchId: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys.batch(batchId).meta, 'status')) === 'cancelled';
   }
 
   async record(ref: ItemRef, fence: number, result: ItemResult): Promise<RecordOutcome> {

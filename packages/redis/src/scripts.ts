@@ -103,7 +103,8 @@ declare module 'ioredis' {
       ...args: Str[]
     ): Result<number, Context>;
     fleetClaim(meta: string, results: string, claims: string, ...args: Str[]): Result<number, Context>;
-    fleetExtendClaim(claims: string, ...args: Str[]): Result<number, Context>;
+    fleetCancel(meta: string, results: string, claims: string, ...args: Str[]): Result<number, Context>;
+    fleetExtendClaim(meta: string, claims: string, ...args: Str[]): Result<number, Context>;
     fleetRecord(
       meta: string,
       results: string,

@@ -1,0 +1,119 @@
+import { checkApiKeyEntry } from '@fleet/auth';
+import { durationMs, httpUrl, jsonList, port } from '@fleet/config';
+
+/** The API's own settings (REDIS_URL, FLEET_PREFIX, LOG_LEVEL come with @fleet/config). */
+export const apiSchema = {
+  apiPort: port({ env: 'API_PORT', default: 3000, doc: 'HTTP port of the API.' }),
+  apiHost: {
+    doc: 'Address the API listens on.',
+    format: String,
+    default: '127.0.0.1',
+    env: 'API_HOST',
+  },
+  apiKeys: jsonList<unknown>({
+    env: 'FLEET_API_KEYS',
+    default: null as unknown as unknown[],
+    doc: 'JSON list of API keys: [{"name":"ops","role":"admin","key":"…"}, {"name":"acme","role":"user","sha256":"<hex>"}].',
+    sensitive: true,
+    items: checkApiKeyEntry,
+  }),
+  maxBatchItems: {
+    doc: 'Most items one batch may have.',
+    format: 'nat',
+    default: 10_000,
+    env: 'MAX_BATCH_ITEMS',
+  },
+  bodyLimitBytes: {
+    doc: 'Largest request body, bytes.',
+    format: 'nat',
+    default: 16 * 1024 * 1024,
+    env: 'API_BODY_LIMIT_BYTES',
+  },
+  rateLimitPerMinute: {
+    doc: 'Requests one API key may make per minute (per API process); 0 = no limit.',
+    format: 'nat',
+    default: 1200,
+    env: 'API_RATE_LIMIT_PER_MINUTE',
+  },
+  redisTimeoutMs: durationMs({
+    env: 'API_REDIS_TIMEOUT_MS',
+    default: 1000,
+    doc: 'A Redis command the API waits on longer than this fails the request with 503.',
+  }),
+  artifactsDir: {
+    doc: 'Where screenshots are stored (the same directory the workers write).',
+    format: String,
+    default: './data/artifacts',
+    env: 'ARTIFACTS_DIR',
+  },
+  resultRetentionSec: {
+    doc: "How long a finished or cancelled batch's results stay in Redis, seconds.",
+    format: 'nat',
+    default: 7 * 24 * 3600,
+    env: 'RESULT_RETENTION_SEC',
+  },
+  itemAttempts: {
+    doc: "Attempts of one item when the batch's options do not say.",
+    format: 'nat',
+    default: 3,
+    env: 'ITEM_ATTEMPTS',
+  },
+  itemBackoffMs: durationMs({
+    env: 'ITEM_BACKOFF_MS',
+    default: 2000,
+    doc: "First retry delay of an item when the batch's options do not say (doubles, with jitter).",
+  }),
+  multiloginApiUrl: httpUrl({
+    env: 'MULTILOGIN_API_URL',
+    default: 'https://api.multilogin.com',
+    doc: 'Multilogin cloud API (profile import); point it at the launcher for local profiles.',
+  }),
+  multiloginLauncherUrl: httpUrl({
+    env: 'MULTILOGIN_LAUNCHER_URL',
+    default: 'https://launcher.mlx.yt:45001',
+    doc: 'Multilogin launcher; point it at the launcher for local profiles.',
+  }),
+  multiloginEmail: { doc: 'Provider account email.', format: String, default: '', env: 'MULTILOGIN_EMAIL' },
+  multiloginPassword: {
+    doc: 'Provider account password (only its MD5 is sent).',
+    format: String,
+    default: '',
+    env: 'MULTILOGIN_PASSWORD',
+    sensitive: true,
+  },
+  multiloginAutomationToken: {
+    doc: 'Provider automation token (instead of email/password).',
+    format: String,
+    default: '',
+    env: 'MULTILOGIN_AUTOMATION_TOKEN',
+    sensitive: true,
+  },
+  multiloginTlsVerify: {
+    doc: 'Verify the provider TLS certificates.',
+    format: Boolean,
+    default: true,
+    env: 'MULTILOGIN_TLS_VERIFY',
+  },
+};
+
+export interface ApiSettings {
+  redisUrl: string;
+  prefix: string;
+  apiPort: number;
+  apiHost: string;
+  apiKeys: unknown[];
+  maxBatchItems: number;
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  redisTimeoutMs: number;
+  artifactsDir: string;
+  resultRetentionSec: number;
+  itemAttempts: number;
+  itemBackoffMs: number;
+  multiloginApiUrl: string;
+  multiloginLauncherUrl: string;
+  multiloginEmail: string;
+  multiloginPassword: string;
+  multiloginAutomationToken: string;
+  multiloginTlsVerify: boolean;
+}

@@ -1,0 +1,37 @@
+import type { ApiKeyRing } from '@fleet/auth';
+import type { ArtifactStore, BatchService } from '@fleet/core';
+import type { ItemsQueue } from '@fleet/queue';
+import type {
+  BatchItemsReader,
+  RedisBatchStore,
+  RedisIdempotencyStore,
+  RedisProfileStore,
+} from '@fleet/redis';
+import type { Redis } from 'ioredis';
+import type { ApiSettings } from './config.js';
+
+/** A provider's profile search, for `POST /v1/profiles/import` (the Multilogin client has it). */
+export interface ProfileSource {
+  allProfiles(search: { folderId?: string }): AsyncIterable<{ id: string; folderId: string | undefined }>;
+}
+
+export type ApiContextSettings = Pick<
+  ApiSettings,
+  'prefix' | 'maxBatchItems' | 'bodyLimitBytes' | 'rateLimitPerMinute' | 'itemAttempts' | 'itemBackoffMs'
+>;
+
+/** What the routes use; built once by `buildServer`. */
+export interface ApiContext {
+  settings: ApiContextSettings;
+  redis: Redis;
+  keys: ApiKeyRing;
+  queue: ItemsQueue;
+  service: BatchService;
+  batches: RedisBatchStore;
+  items: BatchItemsReader;
+  profiles: RedisProfileStore;
+  idempotency: RedisIdempotencyStore;
+  artifacts: ArtifactStore;
+  /** Null when no provider is configured (import answers 409 PROVIDER_NOT_CONFIGURED). */
+  profileSource: ProfileSource | null;
+}

@@ -1,0 +1,122 @@
+import { OPERATIONS, type OperationSpec } from './openapi.operations.js';
+import { componentSchemas, type JsonSchema, PATH_PARAMS, queryParameters, ref } from './openapi.schemas.js';
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'The request is not valid',
+  401: 'No valid API key',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Body too large',
+  415: 'Not JSON',
+  429: 'Rate limited (see Retry-After)',
+  503: 'Redis unreachable (see Retry-After)',
+};
+
+/** `/v1/batches/:id` → `/v1/batches/{id}`. */
+export function openApiPath(fastifyPath: string): string {
+  return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+function errorCodes(op: OperationSpec): Map<number, string[]> {
+  const codes = new Map<number, string[]>();
+  const add = (status: number, ...more: string[]) =>
+    codes.set(status, [...(codes.get(status) ?? []), ...more]);
+  if (op.body || op.params || op.query) add(400, 'VALIDATION_FAILED');
+  if (op.body) {
+    add(400, 'INVALID_JSON');
+    add(413, 'BODY_TOO_LARGE');
+    add(415, 'UNSUPPORTED_MEDIA_TYPE');
+  }
+  if (op.access !== 'public') {
+    add(401, 'UNAUTHORIZED');
+    add(429, 'RATE_LIMITED');
+    add(503, 'REDIS_UNAVAILABLE');
+  }
+  if (op.access === 'admin') add(403, 'FORBIDDEN');
+  for (const [status, more] of Object.entries(op.errors ?? {})) add(Number(status), ...more);
+  return new Map([...codes].sort(([a], [b]) => a - b));
+}
+
+function operation(op: OperationSpec): JsonSchema {
+  const parameters: JsonSchema[] = [
+    ...Object.entries(op.params ?? {}).map(([name, param]) => ({
+      name,
+      in: 'path',
+      required: true,
+      ...PATH_PARAMS[param],
+    })),
+    ...(op.query ? queryParameters(op.query) : []),
+    ...(op.headers ?? []),
+  ];
+  const responses: Record<string, JsonSchema> = {
+    [op.ok.status]: {
+      description: op.ok.description,
+      ...(op.ok.schema ? { content: { 'application/json': { schema: ref(op.ok.schema) } } } : {}),
+      ...(op.ok.png
+        ? { content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } }
+        : {}),
+    },
+  };
+  for (const [status, codes] of errorCodes(op)) {
+    responses[status] = {
+      description: `${STATUS_TEXT[status] ?? 'Error'}: ${codes.map((c) => `\`${c}\``).join(', ')}`,
+      'x-error-codes': codes,
+      ...(status === 429 || status === 503
+        ? { headers: { 'Retry-After': { schema: { type: 'integer' } } } }
+        : {}),
+      content: { 'application/json': { schema: ref('ErrorBody') } },
+    };
+  }
+  return {
+    operationId: op.operationId,
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    tags: [op.tag],
+    ...(op.access === 'public' ? { security: [] } : {}),
+    ...(op.access === 'admin' ? { 'x-admin-only': true } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(op.body
+      ? {
+          requestBody: {
+            required: op.body.required,
+            content: { 'application/json': { schema: ref(op.body.schema) } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document of the API, generated from the zod contracts. */
+export function buildOpenApiDocument(): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const op of OPERATIONS) {
+    const path = openApiPath(op.path);
+    paths[path] = { ...paths[path], [op.method]: operation(op) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Fleet API',
+      version: '1.0.0',
+      description:
+        'Batches of browser automation over a fleet of browser profiles. Every route except /health and /ready needs `Authorization: Bearer <API key>`; profile and key routes need an admin key. Every error answers `{"error": {"code", "message", "details"}}` with a stable code. Bodies are JSON only; unknown fields are refused.',
+    },
+    tags: [
+      { name: 'batches', description: 'Submit, watch and cancel batches.' },
+      { name: 'artifacts', description: 'Screenshots taken by items.' },
+      { name: 'profiles', description: 'The profile pools (admin).' },
+      { name: 'keys', description: 'API keys (admin).' },
+      { name: 'health', description: 'Liveness and readiness.' },
+    ],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key from FLEET_API_KEYS.' },
+      },
+      schemas: componentSchemas(),
+    },
+  };
+}

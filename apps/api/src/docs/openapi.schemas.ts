@@ -1,0 +1,126 @@
+import { ROLES } from '@fleet/auth';
+import {
+  batchIdSchema,
+  batchPageSchema,
+  batchViewSchema,
+  createBatchBodySchema,
+  createProfileBodySchema,
+  errorBodySchema,
+  fleetEventSchema,
+  importProfilesBodySchema,
+  itemPageSchema,
+  itemViewSchema,
+  patchProfileBodySchema,
+  profileViewSchema,
+  quarantineBodySchema,
+  stepSchema,
+} from '@fleet/contracts';
+import { z } from 'zod';
+
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * A zod contract as JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1). Request bodies use
+ * the `input` side (defaulted fields optional, what a client sends), answers the `output` side.
+ */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+/** Answers the API gives that have no contract of their own (they are only documented here). */
+const answers = {
+  ProfilePage: z.strictObject({ profiles: z.array(profileViewSchema), nextCursor: z.string().nullable() }),
+  CancelledBatch: batchViewSchema.extend({
+    /** Queued items removed from the queue; running ones are aborted in their workers. */
+    removed: z.number().int(),
+  }),
+  ImportResult: z.strictObject({
+    pool: z.string(),
+    registered: z.number().int(),
+    existing: z.number().int(),
+  }),
+  KeyList: z.strictObject({
+    keys: z.array(z.strictObject({ name: z.string(), role: z.enum(ROLES), revoked: z.boolean() })),
+  }),
+  KeyChange: z.strictObject({ name: z.string(), revoked: z.boolean(), changed: z.boolean() }),
+  Health: z.strictObject({ status: z.literal('ok') }),
+  Ready: z.strictObject({ status: z.literal('ready') }),
+};
+
+/** Request bodies: the schemas the routes parse their bodies with. */
+export const REQUEST_BODIES = {
+  CreateBatchBody: createBatchBodySchema,
+  CreateProfileBody: createProfileBodySchema,
+  PatchProfileBody: patchProfileBodySchema,
+  ImportProfilesBody: importProfilesBodySchema,
+  QuarantineBody: quarantineBodySchema,
+} satisfies Record<string, z.ZodType>;
+export type RequestBodyName = keyof typeof REQUEST_BODIES;
+
+/** Answers, the error body, and the step and event shapes clients build or receive. */
+export const ANSWERS = {
+  BatchView: batchViewSchema,
+  BatchPage: batchPageSchema,
+  ItemView: itemViewSchema,
+  ItemPage: itemPageSchema,
+  ProfileView: profileViewSchema,
+  ...answers,
+  ErrorBody: errorBodySchema,
+  /** Delivered by the notifier (Socket.IO), not by this API; listed for clients. */
+  FleetEvent: fleetEventSchema,
+} satisfies Record<string, z.ZodType>;
+export type AnswerName = keyof typeof ANSWERS;
+
+export type ComponentName = RequestBodyName | AnswerName | 'Step';
+
+export const ref = (name: ComponentName) => ({ $ref: `#/components/schemas/${name}` });
+
+/** `components.schemas`, each generated from its zod schema. */
+export function componentSchemas(): Record<ComponentName, JsonSchema> {
+  const schemas = {} as Record<ComponentName, JsonSchema>;
+  for (const [name, schema] of Object.entries(REQUEST_BODIES)) {
+    schemas[name as RequestBodyName] = jsonSchemaOf(schema, 'input');
+  }
+  schemas.Step = {
+    ...jsonSchemaOf(stepSchema, 'input'),
+    description: 'One step: an object with exactly one key, its kind.',
+  };
+  for (const [name, schema] of Object.entries(ANSWERS))
+    schemas[name as AnswerName] = jsonSchemaOf(schema, 'output');
+  return schemas;
+}
+
+/** Path parameters, as the routes check them. */
+export const PATH_PARAMS = {
+  batchId: {
+    schema: jsonSchemaOf(batchIdSchema, 'input'),
+    description: 'The batch id (from POST /v1/batches).',
+  },
+  artifactId: {
+    schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
+    description: "An artifact id, from an item's `result.artifacts`.",
+  },
+  profileId: {
+    schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' },
+    description: 'The profile id.',
+  },
+  keyName: {
+    schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+    description: "An API key's name (from FLEET_API_KEYS).",
+  },
+} satisfies Record<string, { schema: JsonSchema; description: string }>;
+
+/** OpenAPI query parameters from a zod object schema (its input side). */
+export function queryParameters(schema: z.ZodType): JsonSchema[] {
+  const json = jsonSchemaOf(schema, 'input') as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}

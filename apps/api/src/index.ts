@@ -1,0 +1,3 @@
+export { type ApiSettings, apiSchema } from './config.js';
+export type { ApiContext, ProfileSource } from './context.js';
+export { type ApiDeps, buildServer } from './server.js';

@@ -1,0 +1,89 @@
+import { ApiKeyRing } from '@fleet/auth';
+import { loadConfigOrExit } from '@fleet/config';
+import { createLogger } from '@fleet/logger';
+import { MultiloginClient } from '@fleet/multilogin';
+import { createItemsQueue } from '@fleet/queue';
+import { checkEvictionPolicy, createRedis } from '@fleet/redis';
+import { FileArtifactStore } from '@fleet/webdriver/artifacts';
+import { type ApiSettings, apiSchema } from './config.js';
+import { buildServer } from './server.js';
+
+const config = loadConfigOrExit(apiSchema);
+const s: ApiSettings = config.getProperties();
+const logger = createLogger({ name: 'api', level: config.get('logLevel') });
+
+let keys: ApiKeyRing;
+try {
+  keys = ApiKeyRing.fromEntries(s.apiKeys);
+} catch (error) {
+  console.error(`Fleet API: ${(error as Error).message}`);
+  process.exit(2);
+}
+if (keys.size === 0) {
+  console.error(
+    'Fleet API: FLEET_API_KEYS lists no key; add at least one admin key, e.g. [{"name":"ops","role":"admin","key":"<32+ random characters>"}]',
+  );
+  process.exit(2);
+}
+
+// Request paths fail fast: no offline queue, and a command that hangs (Redis paused) fails after
+// API_REDIS_TIMEOUT_MS, so clients get 503 at once instead of a hung request.
+const redis = createRedis(s.redisUrl, {
+  role: 'producer',
+  name: `fleet-api:${process.pid}`,
+  overrides: { commandTimeout: s.redisTimeoutMs },
+});
+redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'Redis connection error'));
+redis.once('ready', () => void checkEvictionPolicy(redis, logger).catch(() => {}));
+const queue = createItemsQueue(redis, s.prefix, { attempts: s.itemAttempts, backoffMs: s.itemBackoffMs });
+queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
+
+const hasProvider = Boolean(s.multiloginAutomationToken || (s.multiloginEmail && s.multiloginPassword));
+const app = await buildServer({
+  settings: s,
+  redis,
+  queue,
+  keys,
+  artifacts: new FileArtifactStore(s.artifactsDir),
+  profileSource: hasProvider
+    ? new MultiloginClient({
+        apiUrl: s.multiloginApiUrl,
+        launcherUrl: s.multiloginLauncherUrl,
+        ...(s.multiloginEmail ? { email: s.multiloginEmail } : {}),
+        ...(s.multiloginPassword ? { password: s.multiloginPassword } : {}),
+        ...(s.multiloginAutomationToken ? { automationToken: s.multiloginAutomationToken } : {}),
+        tlsVerify: s.multiloginTlsVerify,
+        logger,
+      })
+    : null,
+  logger,
+});
+
+try {
+  await app.listen({ port: s.apiPort, host: s.apiHost });
+} catch (err) {
+  logger.fatal({ err }, 'API could not listen');
+  process.exit(1);
+}
+
+let closing = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (closing) process.exit(1);
+    closing = true;
+    setTimeout(() => process.exit(1), 10_000).unref();
+    app
+      .close()
+      .then(() => queue.close())
+      .then(
+        () => {
+          redis.disconnect();
+          process.exit(0);
+        },
+        (err) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  });
+}

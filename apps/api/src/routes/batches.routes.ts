@@ -1,0 +1,189 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { canSee } from '@fleet/auth';
+import {
+  batchIdSchema,
+  createBatchBodySchema,
+  type ItemView,
+  itemId,
+  itemsQuerySchema,
+  pageQuerySchema,
+} from '@fleet/contracts';
+import type { BatchPlanInput, BatchRecord } from '@fleet/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ApiError, notFound, parseOr400 } from '../api-error.js';
+import { principalOf } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { batchView, canonicalJson, itemView } from '../views.js';
+
+const idParams = z.strictObject({ id: batchIdSchema });
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** An unfinished batch whose submit was cut short is resumed by a replay after this long. */
+const RESUME_AFTER_MS = 30_000;
+/** Most item indexes one listing request looks at when filtering by state. */
+const MAX_SCAN = 20_000;
+
+export function newBatchId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  /** The batch if this key may see it; 404 otherwise (a foreign batch is not revealed). */
+  async function visibleBatch(request: FastifyRequest, id: string): Promise<BatchRecord> {
+    const batch = await ctx.batches.get(id);
+    if (!batch || !canSee(principalOf(request), batch.owner)) throw notFound('batch', id);
+    return batch;
+  }
+
+  app.post('/v1/batches', async (request, reply) => {
+    const principal = principalOf(request);
+    const body = parseOr400(createBatchBodySchema, request.body, 'body');
+    if (body.items.length > ctx.settings.maxBatchItems) {
+      throw new ApiError(
+        400,
+        'BATCH_TOO_LARGE',
+        `a batch may have at most ${ctx.settings.maxBatchItems} items; split it into several batches`,
+        [{ field: 'items', message: `has ${body.items.length} items` }],
+      );
+    }
+    if (!(await ctx.profiles.pools()).includes(body.pool)) {
+      throw new ApiError(
+        400,
+        'UNKNOWN_POOL',
+        `pool "${body.pool}" has no registered profiles: add profiles to it first`,
+        [{ field: 'pool', message: 'no such pool' }],
+      );
+    }
+    const input = (batchId: string): BatchPlanInput => ({
+      batchId,
+      name: body.name ?? null,
+      owner: principal.name,
+      pool: body.pool,
+      ...(body.tags ? { tags: body.tags } : {}),
+      steps: body.steps,
+      items: body.items,
+      ...(body.options?.itemTimeoutMs ? { itemTimeoutMs: body.options.itemTimeoutMs } : {}),
+      ...(body.options?.stepTimeoutMs ? { stepTimeoutMs: body.options.stepTimeoutMs } : {}),
+      ...(body.options?.proxy ? { proxy: body.options.proxy } : {}),
+    });
+    const planned = ctx.service.plan(input(newBatchId()));
+    const enqueue = {
+      attempts: body.options?.attempts ?? ctx.settings.itemAttempts,
+      backoffMs: body.options?.backoffMs ?? ctx.settings.itemBackoffMs,
+      ...(body.options?.priority ? { priority: body.options.priority } : {}),
+    };
+
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) {
+      const record = await ctx.service.submit(planned, enqueue);
+      return reply.status(202).send(batchView(record));
+    }
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+      throw new ApiError(
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        'Idempotency-Key must be 1-200 printable ASCII characters',
+      );
+    }
+    const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+    const reservation = await ctx.idempotency.reserve(principal.name, key, bodyHash, planned.input.batchId);
+    if (reservation.outcome === 'conflict') {
+      throw new ApiError(
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was used with a different body in the last 24 h: use a new key',
+        [{ batchId: reservation.batchId }],
+      );
+    }
+    if (reservation.outcome === 'new') {
+      try {
+        const record = await ctx.service.submit(planned, enqueue);
+        return reply.status(202).send(batchView(record));
+      } catch (error) {
+        await ctx.idempotency.release(principal.name, key, planned.input.batchId).catch(() => {});
+        throw error;
+      }
+    }
+    // A replay: the first request may still be creating the batch; wait for its record.
+    const record = await waitForRecord(ctx, reservation.batchId);
+    if (!record) {
+      throw new ApiError(
+        409,
+        'SUBMIT_IN_PROGRESS',
+        'the first request with this Idempotency-Key is still running: retry shortly',
+        [],
+        {
+          'retry-after': '1',
+        },
+      );
+    }
+    let answer = record;
+    if (!record.enqueued && Date.now() - record.createdAt > RESUME_AFTER_MS) {
+      // The first submit was cut short (its process died): add the items again; existing ones are kept.
+      answer = await ctx.service.submit(ctx.service.plan(input(record.id)), { ...enqueue, resume: true });
+    }
+    return reply.status(202).header('idempotent-replayed', 'true').send(batchView(answer));
+  });
+
+  app.get('/v1/batches', async (request) => {
+    const principal = principalOf(request);
+    const query = parseOr400(pageQuerySchema, request.query, 'query');
+    const page = await ctx.batches.list({
+      ...(principal.role === 'admin' ? {} : { owner: principal.name }),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+      limit: query.limit,
+    });
+    return { batches: page.batches.map(batchView), nextCursor: page.nextCursor };
+  });
+
+  app.get('/v1/batches/:id', async (request) => {
+    const { id } = parseOr400(idParams, request.params, 'path');
+    return batchView(await visibleBatch(request, id));
+  });
+
+  app.get('/v1/batches/:id/items', async (request) => {
+    const { id } = parseOr400(idParams, request.params, 'path');
+    const query = parseOr400(itemsQuerySchema, request.query, 'query');
+    const batch = await visibleBatch(request, id);
+    const now = Date.now();
+    const items: ItemView[] = [];
+    let next = query.cursor ? Number(query.cursor) : 0;
+    const stopAt = Math.min(batch.total, next + (query.state ? MAX_SCAN : query.limit));
+    while (items.length < query.limit && next < stopAt) {
+      const window = Math.min(query.state ? 500 : query.limit - items.length, stopAt - next);
+      const stored = await ctx.items.range(batch.id, next, window);
+      const open = stored.filter((s) => !s.result).map((s) => itemId(batch.id, s.index));
+      const jobs = await Promise.all(open.map((jobId) => ctx.queue.getJob(jobId)));
+      const attempts = new Map(open.map((jobId, i) => [jobId, jobs[i]?.attemptsMade]));
+      for (const s of stored) {
+        next = s.index + 1;
+        const view = itemView(batch, s, now, attempts.get(itemId(batch.id, s.index)));
+        if (query.state && view.state !== query.state) continue;
+        items.push(view);
+        if (items.length >= query.limit) break;
+      }
+    }
+    return { items, nextCursor: next < batch.total ? String(next) : null };
+  });
+
+  app.post('/v1/batches/:id/cancel', async (request) => {
+    const { id } = parseOr400(idParams, request.params, 'path');
+    await visibleBatch(request, id);
+    const outcome = await ctx.service.cancel(id);
+    if (outcome.status === 'unknown' || !outcome.batch) throw notFound('batch', id);
+    if (outcome.status === 'finished') {
+      throw new ApiError(409, 'BATCH_FINISHED', `batch "${id}" already finished: there is nothing to cancel`);
+    }
+    return { ...batchView(outcome.batch), removed: outcome.removed };
+  });
+}
+
+async function waitForRecord(ctx: ApiContext, batchId: string): Promise<BatchRecord | null> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const record = await ctx.batches.get(batchId);
+    if (record?.enqueued || (record && Date.now() >= deadline)) return record;
+    if (Date.now() >= deadline) return null;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

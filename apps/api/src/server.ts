@@ -1,0 +1,124 @@
+import rateLimit from '@fastify/rate-limit';
+import type { ApiKeyRing } from '@fleet/auth';
+import { type ArtifactStore, BatchService } from '@fleet/core';
+import { BullItemQueue, type ItemsQueue } from '@fleet/queue';
+import {
+  BatchItemsReader,
+  RedisBatchStore,
+  RedisCancelBus,
+  RedisEventStream,
+  RedisIdempotencyStore,
+  RedisKeyRevocations,
+  RedisProfileStore,
+} from '@fleet/redis';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import { registerBullBoard } from './admin/bull-board.plugin.js';
+import { ApiError, installErrorHandling } from './api-error.js';
+import { installAuth } from './auth.js';
+import type { ApiContext, ApiContextSettings, ProfileSource } from './context.js';
+import { registerDocs } from './docs/docs.plugin.js';
+import { RevocationCache } from './revocation-cache.js';
+import { registerArtifactRoutes } from './routes/artifacts.routes.js';
+import { registerBatchRoutes } from './routes/batches.routes.js';
+import { registerHealthRoutes } from './routes/health.routes.js';
+import { registerKeyRoutes } from './routes/keys.routes.js';
+import { registerProfileRoutes } from './routes/profiles.routes.js';
+
+export interface ApiDeps {
+  settings: ApiContextSettings & { resultRetentionSec: number };
+  /** A producer connection (fail fast: no offline queue, short command timeout). */
+  redis: Redis;
+  /** Another connection for pub/sub (cancel announcements); a subscriber cannot run commands. */
+  queue: ItemsQueue;
+  keys: ApiKeyRing;
+  artifacts: ArtifactStore;
+  profileSource?: ProfileSource | null;
+  /** Fastify's logger option (a pino instance, or false in tests). */
+  logger?: FastifyServerOptions['loggerInstance'] | false;
+  /** How often the revoked-key list is re-read (ms). */
+  revocationRefreshMs?: number;
+}
+
+/** The API without listening: tests inject requests, `main.ts` listens. */
+export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: deps.settings.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  // JSON only: a text/plain body is refused with 415 instead of reaching a route as a string.
+  app.removeContentTypeParser('text/plain');
+
+  const { redis, settings } = deps;
+  const batches = new RedisBatchStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec });
+  const events = new RedisEventStream(redis, settings.prefix);
+  const ctx: ApiContext = {
+    settings,
+    redis,
+    keys: deps.keys,
+    queue: deps.queue,
+    batches,
+    items: new BatchItemsReader(redis, settings.prefix),
+    profiles: new RedisProfileStore(redis, settings.prefix),
+    idempotency: new RedisIdempotencyStore(redis, settings.prefix),
+    artifacts: deps.artifacts,
+    profileSource: deps.profileSource ?? null,
+    service: new BatchService(batches, new BullItemQueue(deps.queue), {
+      bus: new RedisCancelBus(redis, settings.prefix),
+      events,
+    }),
+  };
+
+  installErrorHandling(app, redis);
+  const revocations = new RevocationCache(
+    new RedisKeyRevocations(redis, settings.prefix),
+    deps.revocationRefreshMs ?? 2000,
+  );
+  await revocations.start();
+  app.addHook('onClose', async () => revocations.stop());
+  installAuth(app, { keys: deps.keys, isRevoked: revocations.isRevoked });
+  if (settings.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: settings.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // After authentication, so the limit is per API key (and per address for anonymous requests).
+      hook: 'preHandler',
+      keyGenerator: (request) => (request.principal ? `key:${request.principal.name}` : `ip:${request.ip}`),
+      allowList: (request) => request.routeOptions.config.public === true,
+      errorResponseBuilder: (_request, context) =>
+        new ApiError(
+          429,
+          'RATE_LIMITED',
+          `too many requests: at most ${context.max} per minute; retry in ${context.after}`,
+        ),
+    });
+  }
+  // Refuse at once while Redis is down instead of waiting on a command.
+  app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.config.public) return;
+    if (redis.status !== 'ready') {
+      throw new ApiError(
+        503,
+        'REDIS_UNAVAILABLE',
+        'the fleet store (Redis) is not reachable: try again shortly',
+        [],
+        {
+          'retry-after': '1',
+        },
+      );
+    }
+  });
+
+  // After the hooks above (encapsulated plugins copy them when registered), before the routes
+  // (the docs collect every route registered after them).
+  await registerDocs(app);
+  await registerBullBoard(app, ctx);
+  registerHealthRoutes(app, ctx);
+  registerBatchRoutes(app, ctx);
+  registerProfileRoutes(app, ctx);
+  registerArtifactRoutes(app, ctx);
+  registerKeyRoutes(app, ctx, revocations);
+  return app;
+}

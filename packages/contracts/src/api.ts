@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { itemErrorSchema, poolSelectorSchema } from './item.js';
+import { stepsSchema } from './steps.js';
+
+/**
+ * HTTP bodies and answers of the API (`apps/api`), shared with the CLI and the OpenAPI document.
+ * Times in HTTP answers are ISO 8601 strings; events keep epoch ms in `at`.
+ */
+
+const poolName = poolSelectorSchema.shape.pool;
+const tags = poolSelectorSchema.shape.tags;
+
+/** A proxy for a profile or a batch. The password is a secret: never logged, never in job data. */
+export const proxySchema = z.strictObject({
+  type: z.enum(['http', 'https', 'socks5']),
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address'),
+  port: z.number().int().min(1).max(65535),
+  username: z.string().min(1).max(256).optional(),
+  password: z.string().min(1).max(256).optional(),
+});
+export type ProxyInput = z.infer<typeof proxySchema>;
+
+/** An item's variables, filled into `{{name}}` in the steps. */
+export const itemVarsSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name: letters, digits and "_"'),
+  z.union([z.string().max(10_000), z.number(), z.boolean()]),
+);
+
+export const MAX_BACKOFF_MS = 3_600_000;
+/** BullMQ's highest priority number (1 = first). */
+export const MAX_PRIORITY = 2_097_152;
+
+export const batchOptionsSchema = z.strictObject({
+  /** Attempts of one item before it fails for good. */
+  attempts: z.number().int().min(1).max(20).optional(),
+  /** First retry delay; doubles each attempt, with jitter. */
+  backoffMs: z.number().int().min(0).max(MAX_BACKOFF_MS).optional(),
+  itemTimeoutMs: z.number().int().positive().max(3_600_000).optional(),
+  stepTimeoutMs: z.number().int().positive().max(120_000).optional(),
+  /** 1 runs first; omitted runs after every prioritised item. */
+  priority: z.number().int().min(1).max(MAX_PRIORITY).optional(),
+  /** Every item of the batch goes through this proxy instead of its profile's own. */
+  proxy: proxySchema.optional(),
+});
+export type BatchOptions = z.infer<typeof batchOptionsSchema>;
+
+export const createBatchBodySchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  pool: poolName.default('default'),
+  tags,
+  steps: stepsSchema,
+  items: z.array(itemVarsSchema).min(1),
+  options: batchOptionsSchema.optional(),
+});
+export type CreateBatchBody = z.infer<typeof createBatchBodySchema>;
+export type CreateBatchInput = z.input<typeof createBatchBodySchema>;
+
+export const BATCH_STATUSES = ['queued', 'running', 'completed', 'cancelled'] as const;
+
+export const batchViewSchema = z.strictObject({
+  id: z.string(),
+  name: z.string().nullable(),
+  owner: z.string().nullable(),
+  pool: z.string(),
+  status: z.enum(BATCH_STATUSES),
+  total: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  createdAt: z.string(),
+  finishedAt: z.string().optional(),
+  links: z.strictObject({ self: z.string(), items: z.string(), cancel: z.string() }),
+});
+export type BatchView = z.infer<typeof batchViewSchema>;
+
+export const batchPageSchema = z.strictObject({
+  batches: z.array(batchViewSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const ITEM_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
+
+export const itemViewSchema = z.strictObject({
+  index: z.number().int(),
+  id: z.string(),
+  state: z.enum(ITEM_STATES),
+  result: z
+    .strictObject({
+      data: z.record(z.string(), z.unknown()),
+      /** Screenshot name → artifact id (`GET /v1/artifacts/:id`). */
+      artifacts: z.record(z.string(), z.string()),
+      url: z.string().nullable(),
+      title: z.string().nullable(),
+    })
+    .optional(),
+  error: itemErrorSchema.optional(),
+  profileId: z.string().optional(),
+  attempts: z.number().int(),
+  durationMs: z.number().int().optional(),
+  finishedAt: z.string().optional(),
+});
+export type ItemView = z.infer<typeof itemViewSchema>;
+
+export const itemPageSchema = z.strictObject({
+  items: z.array(itemViewSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const itemsQuerySchema = z.strictObject({
+  state: z.enum(ITEM_STATES).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/, 'a cursor from an earlier page')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const pageQuerySchema = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+const profileId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a profile id: 1-128 letters, digits, "_", "." or "-"');
+
+export const createProfileBodySchema = z.strictObject({
+  id: profileId,
+  pool: poolName,
+  tags,
+  /** The provider's folder (Multilogin X); the launcher's default folder when omitted. */
+  folderId: z.string().min(1).max(128).optional(),
+  proxy: proxySchema.optional(),
+});
+export type CreateProfileBody = z.infer<typeof createProfileBodySchema>;
+
+export const patchProfileBodySchema = z
+  .strictObject({
+    tags,
+    folderId: z.string().min(1).max(128).optional(),
+    /** null removes the profile's proxy. */
+    proxy: proxySchema.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of tags, folderId, proxy' });
+export type PatchProfileBody = z.infer<typeof patchProfileBodySchema>;
+
+export const PROFILE_STATES = ['available', 'leased', 'quarantined'] as const;
+
+export const profilesQuerySchema = z.strictObject({
+  pool: poolName.optional(),
+  state: z.enum(PROFILE_STATES).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const quarantineBodySchema = z.strictObject({
+  reason: z.string().min(1).max(500).default('by hand'),
+  /** Omitted: until released by hand. */
+  durationMs: z
+    .number()
+    .int()
+    .positive()
+    .max(365 * 24 * 3_600_000)
+    .optional(),
+});
+
+export const importProfilesBodySchema = z.strictObject({
+  pool: poolName,
+  tags,
+  /** Only the provider's profiles in this folder; all folders when omitted. */
+  folderId: z.string().min(1).max(128).optional(),
+  /** Stop after this many profiles. */
+  limit: z.number().int().min(1).max(10_000).default(1000),
+});
+
+export const profileViewSchema = z.strictObject({
+  id: z.string(),
+  pool: z.string(),
+  tags: z.array(z.string()),
+  folderId: z.string().nullable(),
+  /** The proxy without its password (`hasPassword` says whether one is set). */
+  proxy: z
+    .strictObject({
+      type: z.string(),
+      host: z.string(),
+      port: z.number().int(),
+      username: z.string().optional(),
+      hasPassword: z.boolean(),
+    })
+    .nullable(),
+  state: z.enum(PROFILE_STATES),
+  readyAt: z.string().nullable(),
+  lease: z.strictObject({ owner: z.string(), fence: z.number().int(), expiresAt: z.string() }).nullable(),
+  quarantine: z.strictObject({ until: z.string().nullable(), reason: z.string() }).nullable(),
+  fence: z.number().int(),
+  stats: z.strictObject({
+    leases: z.number().int(),
+    successes: z.number().int(),
+    failures: z.number().int(),
+    failStreak: z.number().int(),
+    lastReleasedAt: z.string().nullable(),
+  }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ProfileView = z.infer<typeof profileViewSchema>;

@@ -1,0 +1,221 @@
+/**
+ * The API in front of a running fleet (issue 5): a batch submitted over HTTP runs on the workers,
+ * its items and screenshots are read back over HTTP by their owner only, and a running batch
+ * cancelled over HTTP finishes no item after the cancel is acknowledged and gives its leases back.
+ */
+import { buildServer } from '@fleet/api';
+import { ApiKeyRing } from '@fleet/auth';
+import type { BatchView, FleetEvent, ItemView } from '@fleet/contracts';
+import { createRedis, waitReady } from '@fleet/redis';
+import { freePort, startTestProxy, testRedisUrl } from '@fleet/testing';
+import { FileArtifactStore } from '@fleet/webdriver/artifacts';
+
+import type { Redis } from 'ioredis';
+import { Fleet, POOL } from './harness.js';
+
+const ACME = 'acme-user-key-0123456789';
+const OTHER = 'other-user-key-0123456789';
+const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+let fleet: Fleet;
+let app: Awaited<ReturnType<typeof buildServer>>;
+let producer: Redis;
+
+beforeAll(async () => {
+  fleet = await Fleet.start({ profiles: 3 });
+  await fleet.startWorker({ workerConcurrency: 2 });
+  await fleet.startWorker({ workerConcurrency: 2 });
+  producer = createRedis(testRedisUrl(), { role: 'producer' });
+  await waitReady(producer);
+  app = await buildServer({
+    settings: {
+      prefix: fleet.prefix,
+      maxBatchItems: 1000,
+      bodyLimitBytes: 1024 * 1024,
+      rateLimitPerMinute: 0,
+      itemAttempts: 2,
+      itemBackoffMs: 200,
+      resultRetentionSec: 3600,
+    },
+    redis: producer,
+    queue: fleet.queue,
+    keys: ApiKeyRing.fromEntries([
+      { name: 'acme', role: 'user', key: ACME },
+      { name: 'other', role: 'user', key: OTHER },
+    ]),
+    artifacts: new FileArtifactStore(fleet.settings().artifactsDir),
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  producer?.disconnect();
+  await fleet?.close();
+});
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const get = async <T>(url: string, key = ACME): Promise<T> =>
+  JSON.parse((await app.inject({ url, headers: auth(key) })).body) as T;
+
+it('runs a batch submitted over HTTP; its items and screenshots are read back by their owner only', async () => {
+  const submit = await app.inject({
+    method: 'POST',
+    url: '/v1/batches',
+    headers: auth(ACME),
+    payload: {
+      name: 'api e2e',
+      pool: POOL,
+      steps: [
+        { goto: `${fleet.site.url}/?n={{n}}` },
+        { extract: { name: 'heading', selector: 'h1' } },
+        { screenshot: { name: 'page' } },
+      ],
+      items: [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }],
+    },
+  });
+  expect(submit.statusCode).toBe(202);
+  const { id } = JSON.parse(submit.body) as BatchView;
+  const done = await waitFor('the batch to complete', async () => {
+    const view = await get<BatchView>(`/v1/batches/${id}`);
+    return view.status === 'completed' ? view : undefined;
+  });
+  expect(done).toMatchObject({ total: 4, completed: 4, failed: 0 });
+  expect(done.finishedAt).toBeDefined();
+
+  const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items`);
+  expect(items.map((i) => i.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
+  for (const item of items) {
+    expect(item.result?.data.heading).toEqual(expect.any(String));
+    expect(item.profileId).toEqual(expect.any(String));
+    expect(item.attempts).toBe(1);
+  }
+  const artifactId = items[0]!.result!.artifacts.page!;
+  const png = await app.inject({ url: `/v1/artifacts/${artifactId}`, headers: auth(ACME) });
+  expect(png.statusCode).toBe(200);
+  expect(png.headers['content-type']).toBe('image/png');
+  expect(png.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+  expect((await app.inject({ url: `/v1/artifacts/${artifactId}`, headers: auth(OTHER) })).statusCode).toBe(
+    404,
+  );
+  expect((await app.inject({ url: `/v1/batches/${id}/items`, headers: auth(OTHER) })).statusCode).toBe(404);
+});
+
+it('cancels a running batch: no item finishes after the cancel is acknowledged, leases come back', async () => {
+  const submit = await app.inject({
+    method: 'POST',
+    url: '/v1/batches',
+    headers: auth(ACME),
+    payload: {
+      pool: POOL,
+      steps: [{ goto: `${fleet.site.url}/slow?ms={{ms}}` }, { sleep: 20_000 }],
+      items: Array.from({ length: 10 }, () => ({ ms: 10 })),
+      options: { attempts: 1 },
+    },
+  });
+  const { id } = JSON.parse(submit.body) as BatchView;
+  await waitFor('two items running', async () => {
+    const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items?state=running`);
+    return items.length >= 2 ? items : undefined;
+  });
+
+  const cancel = await app.inject({ method: 'POST', url: `/v1/batches/${id}/cancel`, headers: auth(ACME) });
+  expect(cancel.statusCode).toBe(200);
+  const acked = JSON.parse(cancel.body) as BatchView & { removed: number };
+  expect(acked.status).toBe('cancelled');
+  expect(acked.removed).toBeGreaterThan(0);
+
+  // Every lease comes back (the running items were aborted, not left to finish their 20 s sleep).
+  await waitFor('every lease to come back', async () => {
+    const counts = await fleet.profiles.counts(POOL);
+    return counts.leased === 0 ? counts : undefined;
+  });
+  const after = await get<BatchView>(`/v1/batches/${id}`);
+  expect(after).toMatchObject({ status: 'cancelled', completed: acked.completed, failed: acked.failed });
+  const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items`);
+  expect(items.filter((i) => i.state === 'cancelled')).toHaveLength(10 - acked.completed - acked.failed);
+  const events: FleetEvent[] = await fleet.eventsOf(id);
+  const cancelledAt = events.findIndex((e) => e.type === 'batch.cancelled');
+  expect(cancelledAt).toBeGreaterThanOrEqual(0);
+  expect(
+    events.slice(cancelledAt + 1).filter((e) => e.type === 'item.completed' || e.type === 'item.failed'),
+  ).toEqual([]);
+});
+
+const submitBatch = async (payload: object) => {
+  const res = await app.inject({ method: 'POST', url: '/v1/batches', headers: auth(ACME), payload });
+  expect(res.statusCode).toBe(202);
+  return (JSON.parse(res.body) as BatchView).id;
+};
+const finished = (id: string) =>
+  waitFor(`batch ${id} to finish`, async () => {
+    const view = await get<BatchView>(`/v1/batches/${id}`);
+    return view.status === 'completed' ? view : undefined;
+  });
+
+it("a batch proxy carries every item of that batch (with its credentials); later batches use the profiles' own", async () => {
+  const proxy = await startTestProxy({ username: 'fleet', password: 'batch-proxy-pass' });
+  try {
+    const steps = [
+      { goto: `${fleet.site.url}/?via=proxy&n={{n}}` },
+      { extract: { name: 'h', selector: 'h1' } },
+    ];
+    const id = await submitBatch({
+      pool: POOL,
+      steps,
+      items: [{ n: 1 }, { n: 2 }, { n: 3 }],
+      options: {
+        proxy: {
+          type: 'http',
+          host: proxy.host,
+          port: proxy.port,
+          username: 'fleet',
+          password: 'batch-proxy-pass',
+        },
+      },
+    });
+    expect(await finished(id)).toMatchObject({ completed: 3, failed: 0 });
+    const viaProxy = proxy.requests.filter((r) => r.target.includes('via=proxy') && r.status === 200);
+    expect(viaProxy).toHaveLength(3);
+    const events = await fleet.eventsOf(id);
+    expect(JSON.stringify(events)).not.toContain('batch-proxy-pass');
+
+    // The next batch has no proxy: no warm browser started with the batch proxy may serve it.
+    const seen = proxy.requests.length;
+    const plain = await submitBatch({
+      pool: POOL,
+      steps: [{ goto: `${fleet.site.url}/?plain={{n}}` }],
+      items: [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }],
+    });
+    expect(await finished(plain)).toMatchObject({ completed: 4 });
+    // (Idle warm browsers started with the batch proxy may still send Chromium's own background
+    // requests through it; what matters is that no page of the plain batch went there.)
+    expect(proxy.requests.slice(seen).filter((r) => r.target.includes('plain='))).toEqual([]);
+    expect(fleet.site.visits.filter((v) => v.path.includes('plain='))).toHaveLength(4);
+  } finally {
+    await proxy.close();
+  }
+});
+
+it("a dead batch proxy fails that batch's items (BATCH_PROXY_FAILED) and quarantines no profile", async () => {
+  const closed = await freePort();
+  const id = await submitBatch({
+    pool: POOL,
+    steps: [{ goto: `${fleet.site.url}/?dead={{n}}` }],
+    items: [{ n: 1 }, { n: 2 }],
+    options: { attempts: 2, backoffMs: 100, proxy: { type: 'http', host: '127.0.0.1', port: closed } },
+  });
+  const view = await finished(id);
+  expect(view).toMatchObject({ completed: 0, failed: 2 });
+  const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items`);
+  for (const item of items) expect(item.error?.code).toBe('BATCH_PROXY_FAILED');
+  const counts = await fleet.profiles.counts(POOL);
+  expect(counts.quarantined).toBe(0);
+});
