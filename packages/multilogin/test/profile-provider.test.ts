@@ -31,25 +31,23 @@ const profile = (id: string, providerIds: Profile['providerIds'] = { folderId: '
 const UPDATE = 'POST /profile/partial_update';
 const proxy = { type: 'http' as const, host: '10.0.0.1', port: 3128, username: 'u', password: 'p' };
 
-test('prepare sets the proxy only when it differs from the last one set; null clears it', async () => {
+test('prepare sets the proxy at every call, even one it set before: another worker may have changed it', async () => {
   server.script(UPDATE, ok(null));
-  const p = provider();
+  const workerA = provider();
+  const workerB = provider();
   const fleet = profile('fleet-1', { folderId: 'folder-1', multiloginId: 'ml-uuid-1' });
-  await p.prepare(fleet, proxy);
-  await p.prepare(fleet, { ...proxy });
-  await p.prepare(fleet, null);
-  await p.prepare(fleet, null);
-  await p.prepare(fleet, { ...proxy, password: 'other' });
+  await workerA.prepare(fleet, proxy); // A runs a batch with its own proxy
+  await workerB.prepare(fleet, null); // B runs the profile without one
+  await workerA.prepare(fleet, proxy); // A again: the provider has B's setting, so it must send it
+  await workerA.prepare(fleet, null);
   const bodies = server.calls(UPDATE).map((r) => r.body);
-  expect(bodies).toEqual([
-    {
-      profile_id: 'ml-uuid-1',
-      proxy: { type: 'http', host: '10.0.0.1', port: 3128, username: 'u', password: 'p' },
-      parameters: { flags: { proxy_masking: 'custom' } },
-    },
-    { profile_id: 'ml-uuid-1', parameters: { flags: { proxy_masking: 'disabled' } } },
-    expect.objectContaining({ proxy: expect.objectContaining({ password: 'other' }) }),
-  ]);
+  const withProxy = {
+    profile_id: 'ml-uuid-1',
+    proxy: { type: 'http', host: '10.0.0.1', port: 3128, username: 'u', password: 'p' },
+    parameters: { flags: { proxy_masking: 'custom' } },
+  };
+  const cleared = { profile_id: 'ml-uuid-1', parameters: { flags: { proxy_masking: 'disabled' } } };
+  expect(bodies).toEqual([withProxy, cleared, withProxy, cleared]);
 });
 
 test('a failed update is not remembered: the next prepare sends it again', async () => {

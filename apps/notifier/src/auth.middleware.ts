@@ -1,0 +1,64 @@
+import type { ApiKeyRing, Principal } from '@fleet/auth';
+import type { RedisKeyRevocations } from '@fleet/redis';
+import type { Socket } from 'socket.io';
+import type { NotifierLogger } from './logger.js';
+import { ERROR_CODES, type ErrorCode, ROOMS } from './protocol.js';
+import type { RevocationWatcher } from './revocation.watcher.js';
+
+/** What the notifier keeps on each socket (`socket.data`). */
+export interface SocketState {
+  principal: Principal;
+}
+
+/** The `connect_error` a client sees: `err.message` starts with the code; `err.data` = {code, message}. */
+export class ConnectError extends Error {
+  readonly data: { code: ErrorCode; message: string };
+
+  constructor(code: ErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.data = { code, message };
+  }
+}
+
+export function principalOf(socket: Socket): Principal {
+  return (socket.data as SocketState).principal;
+}
+
+/**
+ * The handshake check: `auth.token` must be one of the configured API keys, and that key must not
+ * be revoked. The socket joins its key's room here, so a revocation finds it.
+ */
+export function authMiddleware(deps: {
+  keys: ApiKeyRing;
+  revocations: RedisKeyRevocations;
+  watcher: RevocationWatcher;
+  logger: NotifierLogger;
+}) {
+  return async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const token = auth?.token;
+    if (typeof token !== 'string' || token === '') {
+      return next(
+        new ConnectError(ERROR_CODES.unauthorized, 'no API key: connect with `auth: {token: "<API key>"}`'),
+      );
+    }
+    const principal = deps.keys.verify(token);
+    if (!principal) return next(new ConnectError(ERROR_CODES.unauthorized, 'the API key is not valid'));
+    const mark = deps.watcher.mark();
+    let revoked: boolean;
+    try {
+      revoked = await deps.revocations.isRevoked(principal.name);
+    } catch (err) {
+      deps.logger.warn({ err, key: principal.name }, 'could not check a key against the revoked set');
+      return next(
+        new ConnectError(ERROR_CODES.unavailable, 'the notifier cannot reach Redis: try again shortly'),
+      );
+    }
+    if (revoked || deps.watcher.announcedSince(principal.name, mark)) {
+      return next(new ConnectError(ERROR_CODES.keyRevoked, 'this API key was revoked'));
+    }
+    (socket.data as SocketState).principal = principal;
+    socket.join(ROOMS.key(principal.name));
+    next();
+  };
+}
