@@ -63,6 +63,11 @@ export const apiSchema = {
     default: 2000,
     doc: "First retry delay of an item when the batch's options do not say (doubles, with jitter).",
   }),
+  notifierPublicUrl: httpUrl({
+    env: 'NOTIFIER_PUBLIC_URL',
+    default: 'http://127.0.0.1:3001',
+    doc: "The notifier's address as browsers reach it (its origin: scheme, host, port); the dashboard at / connects there. The notifier's NOTIFIER_CORS_ORIGINS must list the API's origin.",
+  }),
   multiloginApiUrl: httpUrl({
     env: 'MULTILOGIN_API_URL',
     default: 'https://api.multilogin.com',
@@ -110,6 +115,7 @@ export interface ApiSettings {
   resultRetentionSec: number;
   itemAttempts: number;
   itemBackoffMs: number;
+  notifierPublicUrl: string;
   multiloginApiUrl: string;
   multiloginLauncherUrl: string;
   multiloginEmail: string;

@@ -1,5 +1,6 @@
 import type { ApiKeyRing } from '@fleet/auth';
 import type { ArtifactStore, BatchService } from '@fleet/core';
+import type { ApiMetrics } from '@fleet/metrics';
 import type { ItemsQueue } from '@fleet/queue';
 import type {
   BatchItemsReader,
@@ -18,7 +19,8 @@ export interface ProfileSource {
 export type ApiContextSettings = Pick<
   ApiSettings,
   'prefix' | 'maxBatchItems' | 'bodyLimitBytes' | 'rateLimitPerMinute' | 'itemAttempts' | 'itemBackoffMs'
->;
+> &
+  Partial<Pick<ApiSettings, 'notifierPublicUrl'>>;
 
 /** What the routes use; built once by `buildServer`. */
 export interface ApiContext {
@@ -32,6 +34,8 @@ export interface ApiContext {
   profiles: RedisProfileStore;
   idempotency: RedisIdempotencyStore;
   artifacts: ArtifactStore;
+  /** This process's Prometheus metrics (served at `/metrics`). */
+  metrics: ApiMetrics;
   /** Null when no provider is configured (import answers 409 PROVIDER_NOT_CONFIGURED). */
   profileSource: ProfileSource | null;
 }

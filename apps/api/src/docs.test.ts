@@ -33,8 +33,8 @@ const BODY_SCHEMAS: Record<string, z.ZodType> = {
   'POST /v1/profiles/import': importProfilesBodySchema,
 };
 
-/** The docs, the board and its login pages document nothing themselves. */
-const UNDOCUMENTED = [/^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/admin(\/|$)/];
+/** The docs, the board and its login pages, the dashboard page and its scripts document nothing themselves. */
+const UNDOCUMENTED = [/^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/admin(\/|$)/, /^\/$/, /^\/dashboard\//];
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 

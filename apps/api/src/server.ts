@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { ApiKeyRing } from '@fleet/auth';
 import { type ArtifactStore, BatchService } from '@fleet/core';
+import { ApiMetrics } from '@fleet/metrics';
 import { BullItemQueue, type ItemsQueue } from '@fleet/queue';
 import {
   BatchItemsReader,
@@ -17,12 +18,15 @@ import { registerBullBoard } from './admin/bull-board.plugin.js';
 import { ApiError, installErrorHandling } from './api-error.js';
 import { installAuth } from './auth.js';
 import type { ApiContext, ApiContextSettings, ProfileSource } from './context.js';
+import { registerDashboard } from './dashboard/dashboard.plugin.js';
 import { registerDocs } from './docs/docs.plugin.js';
 import { RevocationCache } from './revocation-cache.js';
 import { registerArtifactRoutes } from './routes/artifacts.routes.js';
 import { registerBatchRoutes } from './routes/batches.routes.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
 import { registerKeyRoutes } from './routes/keys.routes.js';
+import { registerMetricsRoutes } from './routes/metrics.routes.js';
+import { registerPoolRoutes } from './routes/pools.routes.js';
 import { registerProfileRoutes } from './routes/profiles.routes.js';
 
 export interface ApiDeps {
@@ -38,6 +42,8 @@ export interface ApiDeps {
   logger?: FastifyServerOptions['loggerInstance'] | false;
   /** How often the revoked-key list is re-read (ms). */
   revocationRefreshMs?: number;
+  /** How often the dashboard page re-reads batches and pools besides live events (ms; default 5000). */
+  dashboardRefreshMs?: number;
 }
 
 /** The API without listening: tests inject requests, `main.ts` listens. */
@@ -63,6 +69,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     profiles: new RedisProfileStore(redis, settings.prefix),
     idempotency: new RedisIdempotencyStore(redis, settings.prefix),
     artifacts: deps.artifacts,
+    metrics: new ApiMetrics(),
     profileSource: deps.profileSource ?? null,
     service: new BatchService(batches, new BullItemQueue(deps.queue), {
       bus: new RedisCancelBus(redis, settings.prefix),
@@ -116,9 +123,12 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await registerDocs(app);
   await registerBullBoard(app, ctx);
   registerHealthRoutes(app, ctx);
+  registerMetricsRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
   registerProfileRoutes(app, ctx);
+  registerPoolRoutes(app, ctx);
   registerArtifactRoutes(app, ctx);
   registerKeyRoutes(app, ctx, revocations);
+  registerDashboard(app, ctx, { refreshMs: deps.dashboardRefreshMs });
   return app;
 }

@@ -19,6 +19,13 @@ export interface BrowserPoolOptions {
   startTimeoutMs: number;
   logger: Logger;
   records: ProcessRecords;
+  /**
+   * Address the WebDriver fronts listen on: the launcher's own listen address (LAUNCHER_HOST), so
+   * a client that reaches the launcher at some host reaches the answered ports there too (what
+   * packages/multilogin assumes). Default 127.0.0.1. chromedriver, the DevTools port and proxy
+   * relays stay on loopback whatever this says.
+   */
+  webdriverHost?: string;
 }
 
 export interface StartResult {
@@ -179,6 +186,7 @@ export class BrowserPool {
       run.front = await WebDriverFront.start({
         driverPort: run.driver.port,
         debuggerAddress: `127.0.0.1:${chromium.debugPort}`,
+        host: this.options.webdriverHost ?? '127.0.0.1',
       });
     }
     const coreVersion = chromium.version.split('.')[0] ?? chromium.version;

@@ -22,6 +22,7 @@ describe('launcher config', () => {
   it('reads LAUNCHER_* variables and masks the password when described', () => {
     const config = readLauncherConfig({
       LAUNCHER_PORT: '0',
+      LAUNCHER_HOST: '0.0.0.0',
       LAUNCHER_DATA_DIR: '/tmp/x',
       LAUNCHER_EMAIL: 'ops@example.test',
       LAUNCHER_PASSWORD: 'hunter2-hunter2',
@@ -30,6 +31,7 @@ describe('launcher config', () => {
     });
     expect(launcherOptions(config)).toMatchObject({
       port: 0,
+      host: '0.0.0.0',
       dataDir: '/tmp/x',
       email: 'ops@example.test',
       password: 'hunter2-hunter2',

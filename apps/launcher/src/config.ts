@@ -37,7 +37,7 @@ export const launcherSchema = {
   launcherHost: text(
     'LAUNCHER_HOST',
     DEFAULTS.host,
-    'Address to listen on; keep it on loopback unless it must be reached from elsewhere.',
+    'Address the API and the WebDriver ports of started browsers listen on; keep it on loopback unless they must be reached from elsewhere (a container: 0.0.0.0).',
   ),
   launcherDataDir: text(
     'LAUNCHER_DATA_DIR',

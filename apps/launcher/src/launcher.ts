@@ -83,6 +83,8 @@ export function buildLauncherServer(options: LauncherOptions, records: ProcessRe
     startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
     logger: logger.child({ component: 'browser-pool' }),
     records,
+    // WebDriver ports are answered on the launcher's own address (see BrowserPoolOptions).
+    webdriverHost: options.host ?? DEFAULTS.host,
   });
   // Fastify's own request log is off: it would add little, and we choose what gets logged.
   const app = Fastify({

@@ -1,11 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 
-/** `/health` (the process is alive) and `/ready` (Redis answers) on the worker's small HTTP port. */
+/** What `/metrics` serves (a `WorkerMetrics` from @fleet/metrics). */
+export interface MetricsSource {
+  contentType: string;
+  text(): Promise<string>;
+}
+
+/**
+ * `/health` (the process is alive), `/ready` (Redis answers) and, when given metrics, `/metrics`
+ * (Prometheus text format) on the worker's small HTTP port.
+ */
 export async function startHealthServer(
   port: number,
   redis: Redis,
   extra: () => Record<string, unknown> = () => ({}),
+  metrics?: MetricsSource,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
@@ -20,6 +30,17 @@ export async function startHealthServer(
       } catch {
         return send(503, {
           error: { code: 'REDIS_UNAVAILABLE', message: 'Redis does not answer', details: [] },
+        });
+      }
+    }
+    if (req.url === '/metrics' && metrics) {
+      try {
+        const text = await metrics.text();
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        return res.end(text);
+      } catch {
+        return send(500, {
+          error: { code: 'METRICS_FAILED', message: 'the metrics could not be collected', details: [] },
         });
       }
     }

@@ -6,6 +6,7 @@ import {
   type LoggerPort,
   linkSignals,
 } from '@fleet/core';
+import type { ItemMetrics } from '@fleet/metrics';
 import type { ItemProcessor } from '@fleet/queue';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 
@@ -14,6 +15,8 @@ export interface ProcessorOptions {
   noProfileDelayMs: { min: number; max: number };
   /** Where running items are registered, so a cancelled batch's items can be aborted. */
   running: RunningItems;
+  /** Told of recorded items, retries and waits for a free profile (the worker's /metrics). */
+  metrics: ItemMetrics;
 }
 
 /**
@@ -68,6 +71,7 @@ export function createItemProcessor(
 ): ItemProcessor {
   const noProfileDelayMs = options.noProfileDelayMs ?? { min: 200, max: 1000 };
   const running = options.running ?? new RunningItems();
+  const metrics = options.metrics;
   return async (job, token, signal) => {
     const parsed = itemJobSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -96,6 +100,7 @@ export function createItemProcessor(
     const log = { jobId: job.id, attempt: ctx.attempt };
     switch (outcome.kind) {
       case 'recorded':
+        metrics?.itemRecorded(outcome.result);
         logger.info({ ...log, state: outcome.result.state, ms: outcome.result.durationMs }, 'item recorded');
         if (outcome.result.state === 'failed') {
           const e = outcome.result.error;
@@ -110,12 +115,14 @@ export function createItemProcessor(
         return { cancelled: true };
       case 'no-profile':
       case 'requeue': {
+        if (outcome.kind === 'no-profile') metrics?.acquireWaited();
         const { min, max } = noProfileDelayMs;
         const delay = outcome.kind === 'requeue' ? 0 : min + Math.floor(Math.random() * (max - min));
         await job.moveToDelayed(Date.now() + delay, token);
         throw new DelayedError();
       }
       case 'retry':
+        metrics?.itemRetried(outcome.error.code);
         logger.warn(
           { ...log, code: outcome.error.code, err: outcome.error },
           'item attempt failed, will retry',

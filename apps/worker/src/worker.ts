@@ -7,6 +7,7 @@ import {
   ProfileSessions,
   type ReclaimedLease,
 } from '@fleet/core';
+import { WorkerMetrics } from '@fleet/metrics';
 import { MultiloginProfileProvider } from '@fleet/multilogin';
 import { createItemsWorker } from '@fleet/queue';
 import {
@@ -33,6 +34,8 @@ export interface WorkerOverrides {
 
 export interface RunningWorker {
   sessions: ProfileSessions;
+  metrics: WorkerMetrics;
+  /** Serves `/health`, `/ready` and `/metrics`. */
   healthPort: number;
   /** Stop taking jobs, give running items `graceMs` to finish, abort the rest, release everything. */
   close(graceMs?: number): Promise<void>;
@@ -88,6 +91,11 @@ export async function startWorker(
       await events.publish({ type: 'profile.quarantined', profileId, at: Date.now(), data: { reason } });
     },
   });
+  const metrics = new WorkerMetrics({
+    sessionStats: () => sessions.stats,
+    heldProfiles: () => sessions.heldCount,
+  });
+  metrics.watchRedis(redis, 'main');
   const runner = new ItemRunner({
     sessions,
     results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),
@@ -106,7 +114,7 @@ export async function startWorker(
     if (aborted.length > 0) logger.info({ batchId, items: aborted }, 'batch cancelled: aborting its items');
   });
 
-  const worker = createItemsWorker(createItemProcessor(runner, logger, { running }), {
+  const worker = createItemsWorker(createItemProcessor(runner, logger, { running, metrics }), {
     connection: redis,
     prefix: settings.prefix,
     concurrency: settings.workerConcurrency,
@@ -114,6 +122,12 @@ export async function startWorker(
     stalledIntervalMs: settings.jobLockMs,
   });
   worker.on('error', (err) => logger.warn({ err }, 'queue worker error'));
+  // BullMQ's own connection for blocking reads (a duplicate of ours); ours is watched above. The
+  // cancel bus's subscriber connection is not counted: its errors are logged by the bus.
+  void worker
+    .getBackend()
+    .blockingClient?.then((client) => metrics.watchRedis(client, 'blocking'))
+    .catch(() => {});
 
   const reclaimTimer = setInterval(async () => {
     try {
@@ -124,11 +138,12 @@ export async function startWorker(
   }, settings.reclaimEveryMs);
   reclaimTimer.unref();
 
-  const health = await startHealthServer(settings.workerPort, redis, () => ({
-    workerId: settings.workerId,
-    held: sessions.heldCount,
-    ...sessions.stats,
-  }));
+  const health = await startHealthServer(
+    settings.workerPort,
+    redis,
+    () => ({ workerId: settings.workerId, held: sessions.heldCount, ...sessions.stats }),
+    metrics,
+  );
   logger.info(
     { workerId: settings.workerId, concurrency: settings.workerConcurrency, port: health.port },
     'worker started',
@@ -150,5 +165,5 @@ export async function startWorker(
     })();
     return closing;
   };
-  return { sessions, healthPort: health.port, close };
+  return { sessions, metrics, healthPort: health.port, close };
 }

@@ -56,6 +56,7 @@ function operation(op: OperationSpec): JsonSchema {
       ...(op.ok.png
         ? { content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } }
         : {}),
+      ...(op.ok.text ? { content: { 'text/plain': { schema: { type: 'string' } } } } : {}),
     },
   };
   for (const [status, codes] of errorCodes(op)) {
@@ -101,12 +102,12 @@ export function buildOpenApiDocument(): JsonSchema {
       title: 'Fleet API',
       version: '1.0.0',
       description:
-        'Batches of browser automation over a fleet of browser profiles. Every route except /health and /ready needs `Authorization: Bearer <API key>`; profile and key routes need an admin key. Every error answers `{"error": {"code", "message", "details"}}` with a stable code. Bodies are JSON only; unknown fields are refused.',
+        'Batches of browser automation over a fleet of browser profiles. Every route except /health, /ready and /metrics needs `Authorization: Bearer <API key>`; profile and key routes need an admin key. Every error answers `{"error": {"code", "message", "details"}}` with a stable code. Bodies are JSON only; unknown fields are refused.',
     },
     tags: [
       { name: 'batches', description: 'Submit, watch and cancel batches.' },
       { name: 'artifacts', description: 'Screenshots taken by items.' },
-      { name: 'profiles', description: 'The profile pools (admin).' },
+      { name: 'profiles', description: 'The profile pools (admin; pool counts: any key).' },
       { name: 'keys', description: 'API keys (admin).' },
       { name: 'health', description: 'Liveness and readiness.' },
     ],

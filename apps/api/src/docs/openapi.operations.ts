@@ -17,7 +17,7 @@ export interface OperationSpec {
   query?: z.ZodType;
   body?: { schema: RequestBodyName; required: boolean };
   headers?: JsonSchema[];
-  ok: { status: number; description: string; schema?: AnswerName; png?: true };
+  ok: { status: number; description: string; schema?: AnswerName; png?: true; text?: true };
   /** Error codes this operation answers besides the common ones (added from access, body, params). */
   errors?: Record<number, string[]>;
 }
@@ -45,6 +45,17 @@ export const OPERATIONS: OperationSpec[] = [
     access: 'public',
     ok: { status: 200, description: 'Ready.', schema: 'Ready' },
     errors: { 503: ['REDIS_UNAVAILABLE'] },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus metrics (text format): queue depths, pool counts, requests, batches',
+    description:
+      'Public like /health (scrapers carry no key); labels name no tenant. Queue and pool gauges are read from Redis at each scrape; while Redis is down they are left out and `fleet_metrics_collect_errors_total` counts it.',
+    tag: 'health',
+    access: 'public',
+    ok: { status: 200, description: 'Prometheus text exposition format 0.0.4.', text: true },
   },
   {
     method: 'post',
@@ -215,6 +226,16 @@ export const OPERATIONS: OperationSpec[] = [
     body: { schema: 'ImportProfilesBody', required: true },
     ok: { status: 200, description: 'How many were registered.', schema: 'ImportResult' },
     errors: { 409: ['PROVIDER_NOT_CONFIGURED'] },
+  },
+  {
+    method: 'get',
+    path: '/v1/pools',
+    operationId: 'listPools',
+    summary: 'Profile pools: how many profiles are available, cooling down, leased, quarantined',
+    description: 'Counts only (no profile ids), so any key may read them; each pool is counted atomically.',
+    tag: 'profiles',
+    access: 'key',
+    ok: { status: 200, description: 'Every pool, by name.', schema: 'PoolList' },
   },
   {
     method: 'get',

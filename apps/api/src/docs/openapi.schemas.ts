@@ -40,6 +40,20 @@ const answers = {
     registered: z.number().int(),
     existing: z.number().int(),
   }),
+  PoolList: z.strictObject({
+    pools: z.array(
+      z.strictObject({
+        pool: z.string(),
+        registered: z.number().int(),
+        /** Free now (cooldown over). */
+        available: z.number().int(),
+        /** Free once their cooldown ends. */
+        coolingDown: z.number().int(),
+        leased: z.number().int(),
+        quarantined: z.number().int(),
+      }),
+    ),
+  }),
   KeyList: z.strictObject({
     keys: z.array(z.strictObject({ name: z.string(), role: z.enum(ROLES), revoked: z.boolean() })),
   }),

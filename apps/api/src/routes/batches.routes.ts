@@ -76,6 +76,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     const key = request.headers['idempotency-key'];
     if (key === undefined) {
       const record = await ctx.service.submit(planned, enqueue);
+      ctx.metrics.batchesSubmitted.inc();
       return reply.status(202).send(batchView(record));
     }
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
@@ -98,6 +99,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (reservation.outcome === 'new') {
       try {
         const record = await ctx.service.submit(planned, enqueue);
+        ctx.metrics.batchesSubmitted.inc();
         return reply.status(202).send(batchView(record));
       } catch (error) {
         await ctx.idempotency.release(principal.name, key, planned.input.batchId).catch(() => {});
@@ -174,6 +176,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (outcome.status === 'finished') {
       throw new ApiError(409, 'BATCH_FINISHED', `batch "${id}" already finished: there is nothing to cancel`);
     }
+    if (outcome.status === 'cancelled') ctx.metrics.batchesCancelled.inc(); // not 'already-cancelled'
     return { ...batchView(outcome.batch), removed: outcome.removed };
   });
 }

@@ -1,0 +1,389 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BatchView, type ItemResult, itemId } from '@fleet/contracts';
+import { type RunningNotifier, startNotifier } from '@fleet/notifier';
+import { RedisEventStream, RedisResultStore } from '@fleet/redis';
+import { testRedisUrl } from '@fleet/testing';
+import { remote } from 'webdriverio';
+import { dashboardPage } from './dashboard/dashboard.page.js';
+import {
+  ACME_KEY,
+  auth,
+  batchBody,
+  json,
+  OPS_KEY,
+  OTHER_KEY,
+  startTestApi,
+  type TestApi,
+} from './test-app.js';
+
+// The dashboard page (GET /) and its scripts through inject, then the real thing: the API
+// listening, a notifier in-process, headless Chromium through WebdriverIO (Debian's chromium and
+// chromedriver, nothing downloaded), while the test plays the worker (records results and
+// publishes the events a worker would).
+
+const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMEDRIVER = '/usr/bin/chromedriver';
+const WAIT_MS = 15_000;
+
+type Browser = Awaited<ReturnType<typeof remote>>;
+
+describe('dashboard page (inject)', () => {
+  let t: TestApi;
+  const notifierUrl = 'https://notifier.example.test:8443/?x="><script>alert(1)</script>';
+  beforeAll(async () => {
+    t = await startTestApi({ notifierPublicUrl: notifierUrl });
+  });
+  afterAll(() => t.close());
+
+  it("GET / is public HTML with a strict CSP, pointing at the notifier's origin", async () => {
+    const res = await t.app.inject({ url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toMatch(/style-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).toContain(
+      "connect-src 'self' https://notifier.example.test:8443 wss://notifier.example.test:8443",
+    );
+    expect(csp).toContain("form-action 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['cache-control']).toBe('no-store');
+    // The page connects to the notifier's origin (a path would be taken for a Socket.IO namespace).
+    expect(res.body).toContain('data-notifier-url="https://notifier.example.test:8443"');
+    expect(res.body).not.toContain('<script>alert');
+    // Nothing from elsewhere: every src/href is a path on this API (or the empty data: icon).
+    const refs = [...res.body.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
+    expect(
+      refs.filter((r) => !r.startsWith('/') && r !== 'data:,' && !r.startsWith('https://notifier.')),
+    ).toEqual([]);
+    expect(res.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+  });
+
+  it('escapes what it puts in the HTML', () => {
+    const html = dashboardPage({ notifierUrl: 'http://n.test/"><script>alert(1)</script>', refreshMs: 5000 });
+    expect(html).toContain(
+      'data-notifier-url="http://n.test/&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;"',
+    );
+    expect(html).not.toContain('<script>alert');
+  });
+
+  it('serves its script and the Socket.IO client bundle without a key', async () => {
+    const script = await t.app.inject({ url: '/dashboard/dashboard.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.body).toContain('sessionStorage');
+    expect(script.body).not.toContain('innerHTML');
+    const io = await t.app.inject({ url: '/dashboard/socket.io.min.js' });
+    expect(io.statusCode).toBe(200);
+    expect(io.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(io.body).toContain('Socket.IO');
+    expect(io.body.length).toBeGreaterThan(20_000);
+  });
+});
+
+/** A port free right now (the notifier's: the API must know its URL before the notifier starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** chromedriver on a loopback port of its choosing (`--port=0` prints it). */
+async function startChromedriver(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(CHROMEDRIVER, ['--port=0'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.resume();
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const match = /started successfully on port (\d+)/.exec(output);
+    if (match) return { child, port: Number(match[1]) };
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`chromedriver exited: ${output}`);
+    if (Date.now() > deadline) throw new Error(`chromedriver did not start: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+    return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+  return exited;
+}
+
+describe('dashboard in headless Chromium', () => {
+  let t: TestApi;
+  let notifier: RunningNotifier;
+  let driver: { child: ChildProcess; port: number };
+  let browser: Browser;
+  let profileDir: string;
+  let apiUrl: string;
+  let acmeBatch: BatchView;
+  let otherBatch: BatchView;
+
+  beforeAll(async () => {
+    const notifierPort = await freePort();
+    // A long page refresh: the bar can only move through live events.
+    t = await startTestApi(
+      { notifierPublicUrl: `http://127.0.0.1:${notifierPort}` },
+      { dashboardRefreshMs: 120_000 },
+    );
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    notifier = await startNotifier(
+      {
+        redisUrl: testRedisUrl(),
+        prefix: t.prefix,
+        notifierPort,
+        apiKeys: [
+          { name: 'ops', role: 'admin', key: OPS_KEY },
+          { name: 'acme', role: 'user', key: ACME_KEY },
+          { name: 'other', role: 'user', key: OTHER_KEY },
+        ],
+        corsOrigins: [apiUrl], // the dashboard's origin
+        revocationCheckMs: 5000,
+      },
+      silent,
+      { host: '127.0.0.1' },
+    );
+
+    // The pool: 5 profiles, one leased, one quarantined.
+    for (let i = 1; i <= 5; i++) await t.profiles.register({ id: `p${i}`, pool: 'default' });
+    await t.profiles.quarantine('p5', 'test', null);
+    expect(await t.profiles.acquire({ pool: 'default' }, 'test-worker', 'token-1', 600_000)).not.toBeNull();
+
+    const submit = async (key: string, name: string, items: number) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/batches',
+        headers: auth(key),
+        payload: batchBody(items, { name }),
+      });
+      expect(res.statusCode).toBe(202);
+      return json<BatchView>(res);
+    };
+    acmeBatch = await submit(ACME_KEY, 'Nightly <b>prices</b> & stock', 4);
+    otherBatch = await submit(OTHER_KEY, 'Another tenant', 2);
+
+    driver = await startChromedriver();
+    profileDir = mkdtempSync(join(tmpdir(), 'fleet-dashboard-chromium-'));
+    browser = await remote({
+      hostname: '127.0.0.1',
+      port: driver.port,
+      path: '/',
+      logLevel: 'warn',
+      connectionRetryCount: 0,
+      capabilities: {
+        ...{ 'goog:loggingPrefs': { browser: 'ALL' } }, // chromedriver's (WebdriverIO's types lack it)
+        browserName: 'chrome',
+        'wdio:enforceWebDriverClassic': true,
+        'goog:chromeOptions': {
+          binary: CHROMIUM,
+          args: [
+            '--headless=new',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-dev-shm-usage',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--no-first-run',
+            '--disable-sync',
+            '--password-store=basic',
+            '--window-size=1280,900',
+            `--user-data-dir=${profileDir}`,
+          ],
+        },
+      },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.deleteSession().catch(() => undefined);
+    if (driver) await stopProcessGroup(driver.child);
+    await notifier?.close();
+    await t?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  /** Waits (with a deadline) until `read` returns `expected`; fails with the last value seen. */
+  async function waitForValue<T>(what: string, read: () => Promise<T>, expected: T): Promise<void> {
+    let last: T | undefined;
+    try {
+      await browser.waitUntil(
+        async () => {
+          last = await read();
+          return last === expected;
+        },
+        { timeout: WAIT_MS, interval: 50 },
+      );
+    } catch {
+      throw new Error(`${what}: expected ${JSON.stringify(expected)}, last saw ${JSON.stringify(last)}`);
+    }
+  }
+
+  const textOf = async (selector: string) => {
+    const element = await browser.$(selector);
+    return (await element.isExisting()) ? await element.getText() : null;
+  };
+
+  async function logIn(key: string): Promise<void> {
+    await browser.url(`${apiUrl}/`);
+    await browser.execute('window.sessionStorage.clear()');
+    await browser.url(`${apiUrl}/`);
+    await (await browser.$('#key')).setValue(key);
+    await (await browser.$('#login-button')).click();
+  }
+
+  async function logOut(): Promise<void> {
+    await (await browser.$('#logout')).click();
+    await waitForValue('the login form is back', async () => (await browser.$('#login')).isDisplayed(), true);
+    expect(await browser.execute('return window.sessionStorage.length')).toBe(0);
+  }
+
+  it('an admin key sees a batch move to 100% live, and the pool table', async () => {
+    await logIn(OPS_KEY);
+    const row = `tr[data-batch-id="${acmeBatch.id}"]`;
+    await waitForValue('the batch at 0%', () => textOf(`${row} .pct`), '0%');
+    await waitForValue(
+      'the other tenant’s batch is listed for admin',
+      async () => {
+        return (await browser.$(`tr[data-batch-id="${otherBatch.id}"]`)).isExisting();
+      },
+      true,
+    );
+    await waitForValue(
+      'subscribed to every batch',
+      () => browser.$('#live').getAttribute('data-state'),
+      'on',
+    );
+    expect(await textOf('#who')).toBe('admin key · every batch');
+    // Names are text, never markup.
+    expect(await textOf(`${row} .name`)).toBe('Nightly <b>prices</b> & stock');
+    expect(await browser.$$(`${row} .name b`).length).toBe(0);
+
+    const pool = 'tr[data-pool="default"]';
+    await waitForValue('available', () => textOf(`${pool} td[data-col="available"]`), '3');
+    expect(await textOf(`${pool} td[data-col="coolingDown"]`)).toBe('0');
+    expect(await textOf(`${pool} td[data-col="leased"]`)).toBe('1');
+    expect(await textOf(`${pool} td[data-col="quarantined"]`)).toBe('1');
+    expect(await textOf(`${pool} td[data-col="registered"]`)).toBe('5');
+
+    // The key is in this tab's sessionStorage only, never in the URL.
+    expect(await browser.execute("return window.sessionStorage.getItem('fleet.dashboard.apiKey')")).toBe(
+      OPS_KEY,
+    );
+    expect(await browser.execute('return window.localStorage.length')).toBe(0);
+    expect(await browser.getUrl()).toBe(`${apiUrl}/`);
+
+    // The worker's part: record each item, then publish its event with the batch's progress.
+    const results = new RedisResultStore(t.redis, t.prefix, { retentionSec: 3600 });
+    const events = new RedisEventStream(t.redis, t.prefix);
+    const batchId = acmeBatch.id;
+    const expected = ['25%', '50%', '75%', '100%'];
+    for (let index = 0; index < 4; index++) {
+      const failed = index === 3;
+      const result: ItemResult = {
+        state: failed ? 'failed' : 'completed',
+        data: failed ? {} : { title: `page ${index}` },
+        artifacts: {},
+        url: failed ? null : `https://example.test/p${index}`,
+        title: failed ? null : `page ${index}`,
+        profileId: 'p1',
+        attempts: 1,
+        durationMs: 120,
+        ...(failed ? { error: { code: 'ASSERTION_FAILED', message: 'no price on the page', step: 1 } } : {}),
+        finishedAt: Date.now(),
+      };
+      const outcome = await results.record({ batchId, index }, 0, result);
+      expect(outcome.status).toBe('recorded');
+      const { total, completed, failed: failedCount } = outcome.batch;
+      const id = itemId(batchId, index);
+      await events.publish(
+        {
+          type: failed ? 'item.failed' : 'item.completed',
+          batchId,
+          itemId: id,
+          profileId: 'p1',
+          at: Date.now(),
+          data: { attempts: 1, durationMs: 120, progress: { total, completed, failed: failedCount } },
+        },
+        `${id}:done`,
+      );
+      await waitForValue(`the bar after item ${index}`, () => textOf(`${row} .pct`), expected[index]);
+    }
+    await events.publish(
+      { type: 'batch.completed', batchId, at: Date.now(), data: { total: 4, completed: 3, failed: 1 } },
+      `${batchId}:completed`,
+    );
+    await waitForValue('the batch is completed', () => textOf(`${row} .badge`), 'completed');
+    expect(await browser.$(`${row} .bar`).getAttribute('aria-valuenow')).toBe('100');
+    expect(await browser.$(`${row} .bar .ok`).getAttribute('style')).toContain('width: 75%');
+    expect(await browser.$(`${row} .bar .failed`).getAttribute('style')).toContain('width: 25%');
+    expect(await textOf(`${row} .count-completed`)).toBe('3');
+    expect(await textOf(`${row} .count-failed`)).toBe('1');
+
+    // Nothing the page needed was blocked (a CSP violation is logged as an error) or failed.
+    const logs = (await browser.getLogs('browser')) as { level: string; message: string }[];
+    expect(logs.filter((entry) => entry.level === 'SEVERE').map((entry) => entry.message)).toEqual([]);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await browser.saveScreenshot(join(ARTIFACTS, 'dashboard.png'));
+
+    // A reload keeps the tab logged in (sessionStorage) and reads the same state from the API.
+    await browser.refresh();
+    await waitForValue('the batch after a reload', () => textOf(`${row} .pct`), '100%');
+    expect(await textOf(`${row} .badge`)).toBe('completed');
+    await logOut();
+  });
+
+  it('a user key sees only its own batches', async () => {
+    await logIn(OTHER_KEY);
+    await waitForValue(
+      'its own batch',
+      () => textOf(`tr[data-batch-id="${otherBatch.id}"] .name`),
+      'Another tenant',
+    );
+    expect(await browser.$$('#batches tbody tr').length).toBe(1);
+    expect(await browser.$(`tr[data-batch-id="${acmeBatch.id}"]`).isExisting()).toBe(false);
+    await waitForValue('connected as a user key', () => textOf('#who'), 'user key · your batches');
+    // Pool counts are for every key.
+    expect(await textOf('tr[data-pool="default"] td[data-col="registered"]')).toBe('5');
+    await logOut();
+  });
+
+  it('a bad key shows an error on the form and is not kept', async () => {
+    await logIn('not-a-valid-key-0123456789');
+    await waitForValue(
+      'the form error',
+      () => textOf('#login-error'),
+      'That key is not valid (unknown or revoked).',
+    );
+    expect(await browser.$('#app').isDisplayed()).toBe(false);
+    expect(await browser.execute('return window.sessionStorage.length')).toBe(0);
+    expect(await browser.getUrl()).toBe(`${apiUrl}/`);
+  });
+});

@@ -1,0 +1,25 @@
+import { batchesCancel, batchesList, batchesResults, batchesShow, batchesWatch } from './batches.command.js';
+import type { Command } from './command.js';
+import {
+  profilesAdd,
+  profilesImport,
+  profilesList,
+  profilesQuarantine,
+  profilesRelease,
+} from './profiles.command.js';
+import { submitCommand } from './submit.command.js';
+
+/** Every command, in the order `fleet --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  submitCommand,
+  batchesList,
+  batchesShow,
+  batchesWatch,
+  batchesCancel,
+  batchesResults,
+  profilesList,
+  profilesAdd,
+  profilesImport,
+  profilesQuarantine,
+  profilesRelease,
+];

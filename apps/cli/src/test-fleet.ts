@@ -1,0 +1,281 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildServer } from '@fleet/api';
+import { ApiKeyRing } from '@fleet/auth';
+import { type FleetEvent, type ItemResult, itemId } from '@fleet/contracts';
+import { createLogger } from '@fleet/logger';
+import { type RunningNotifier, startNotifier } from '@fleet/notifier';
+import { createItemsQueue, type ItemsQueue } from '@fleet/queue';
+import { createRedis, RedisEventStream, RedisProfileStore, RedisResultStore, waitReady } from '@fleet/redis';
+import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { FileArtifactStore } from '@fleet/webdriver/artifacts';
+import type { Redis } from 'ioredis';
+
+/**
+ * A real API (buildServer, listening on a free port) and a real notifier over one fresh prefix of
+ * the test Redis, and the CLI run against them as a child process, as a user runs it. No worker
+ * runs: tests play the worker's part by recording results and publishing events themselves.
+ */
+
+export const KEYS = {
+  ops: { name: 'ops', role: 'admin' as const, key: 'ops-admin-key-cli-0123456789' },
+  acme: { name: 'acme', role: 'user' as const, key: 'acme-user-key-cli-0123456789' },
+};
+
+const CLI_DIR = join(__dirname, '..');
+/** `--import tsx` resolves from the working directory; tests run the CLI from other ones too. */
+const TSX = pathToFileURL(require.resolve('tsx')).href;
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running CLI process: its output so far, and its end. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  readonly done: Promise<CliResult>;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stdout += chunk;
+      for (const wake of this.waiters) wake();
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
+    this.done = new Promise((resolve) => {
+      child.on('close', (code) => {
+        for (const wake of this.waiters) wake();
+        resolve({ code, stdout: this.stdout, stderr: this.stderr });
+      });
+    });
+  }
+
+  /** Resolves the first match of `pattern` in stdout; rejects if the process ends without one. */
+  output(pattern: RegExp): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = this.stdout.match(pattern);
+        if (match) {
+          this.waiters.delete(check);
+          resolve(match);
+        } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
+          this.waiters.delete(check);
+          reject(new Error(`the CLI ended without printing ${pattern}:\n${this.stdout}\n${this.stderr}`));
+        }
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+export interface CliOptions {
+  /** Env vars to set (or, with undefined, to remove) on top of the fleet's. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+export class TestFleet {
+  readonly events: RedisEventStream;
+  readonly results: RedisResultStore;
+  readonly profiles: RedisProfileStore;
+  readonly apiUrl: string;
+  readonly notifierUrl: string;
+  private readonly running = new Set<CliProcess>();
+
+  private constructor(
+    readonly prefix: string,
+    readonly redis: Redis,
+    private readonly apiRedis: Redis,
+    private readonly queue: ItemsQueue,
+    private readonly app: Awaited<ReturnType<typeof buildServer>>,
+    public notifier: RunningNotifier,
+    private readonly dir: string,
+  ) {
+    this.events = new RedisEventStream(redis, prefix);
+    this.results = new RedisResultStore(redis, prefix, { retentionSec: 3600 });
+    this.profiles = new RedisProfileStore(redis, prefix);
+    const address = app.server.address();
+    this.apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.notifierUrl = `http://127.0.0.1:${notifier.port}`;
+  }
+
+  static async start(): Promise<TestFleet> {
+    const prefix = testPrefix('cli');
+    const url = testRedisUrl();
+    const apiRedis = createRedis(url, { role: 'producer', overrides: { commandTimeout: 2000 } });
+    apiRedis.on('error', () => {});
+    await waitReady(apiRedis);
+    const redis = createRedis(url, { role: 'worker' });
+    redis.on('error', () => {});
+    const queue = createItemsQueue(apiRedis, prefix);
+    queue.on('error', () => {});
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-cli-test-'));
+    const app = await buildServer({
+      settings: {
+        prefix,
+        maxBatchItems: 10_000,
+        bodyLimitBytes: 16 * 1024 * 1024,
+        rateLimitPerMinute: 0,
+        itemAttempts: 1,
+        itemBackoffMs: 1000,
+        resultRetentionSec: 3600,
+      },
+      redis: apiRedis,
+      queue,
+      keys: ApiKeyRing.fromEntries(Object.values(KEYS)),
+      artifacts: new FileArtifactStore(join(dir, 'artifacts')),
+      revocationRefreshMs: 100,
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const notifier = await startNotifier(
+      {
+        redisUrl: url,
+        prefix,
+        notifierPort: 0,
+        apiKeys: Object.values(KEYS),
+        corsOrigins: [],
+        revocationCheckMs: 5000,
+      },
+      createLogger({ name: 'notifier-test', level: process.env.TEST_LOG ?? 'silent' }),
+      { host: '127.0.0.1' },
+    );
+    const fleet = new TestFleet(prefix, redis, apiRedis, queue, app, notifier, dir);
+    // Batches are refused for a pool with no profile.
+    await fleet.profiles.register({ id: 'p-default-1', pool: 'default', providerIds: {} });
+    return fleet;
+  }
+
+  /** The env a CLI run gets: this fleet's URLs, the admin key, and no `.fleet/up.json`. */
+  env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of Object.keys(env)) {
+      if (name.startsWith('FLEET_') || name.startsWith('npm_') || name === 'INIT_CWD') delete env[name];
+    }
+    Object.assign(env, {
+      FLEET_API_URL: this.apiUrl,
+      FLEET_NOTIFIER_URL: this.notifierUrl,
+      FLEET_API_KEY: KEYS.ops.key,
+      FLEET_UP_FILE: join(this.dir, 'no-up.json'),
+    });
+    for (const [name, value] of Object.entries(extra)) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+    return env;
+  }
+
+  /** Starts `fleet <args>` (node --import tsx src/main.ts) with this fleet's settings. */
+  start(args: string[], options: CliOptions = {}): CliProcess {
+    const child = spawn(process.execPath, ['--import', TSX, join(CLI_DIR, 'src', 'main.ts'), ...args], {
+      cwd: options.cwd ?? CLI_DIR,
+      env: this.env(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const run = new CliProcess(child);
+    this.running.add(run);
+    void run.done.then(() => this.running.delete(run));
+    return run;
+  }
+
+  /** Runs `fleet <args>` to its end. */
+  cli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+    return this.start(args, options).done;
+  }
+
+  /**
+   * What a worker does when an item ends: record its result (fence 0: no lease), publish
+   * `item.completed`/`item.failed` with the batch's progress and, for the last item,
+   * `batch.completed` — with the worker's dedupe keys.
+   */
+  async finishItem(
+    batchId: string,
+    index: number,
+    outcome: { error?: { code: string; message: string; step: number | null } } = {},
+  ): Promise<void> {
+    const failed = outcome.error !== undefined;
+    const result: ItemResult = {
+      state: failed ? 'failed' : 'completed',
+      data: failed ? {} : { title: `Item ${index}` },
+      artifacts: {},
+      url: `http://127.0.0.1:3005/products/${index}`,
+      title: failed ? null : `Item ${index}`,
+      profileId: 'p-default-1',
+      attempts: 1,
+      durationMs: 120 + index,
+      finishedAt: Date.now(),
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    const recorded = await this.results.record({ batchId, index }, 0, result);
+    if (recorded.status !== 'recorded') throw new Error(`record ${batchId}.${index}: ${recorded.status}`);
+    const { total, completed, failed: failedCount, done } = recorded.batch;
+    const id = itemId(batchId, index);
+    const event: Omit<FleetEvent, 'id'> = {
+      type: failed ? 'item.failed' : 'item.completed',
+      batchId,
+      itemId: id,
+      profileId: 'p-default-1',
+      at: Date.now(),
+      data: {
+        attempts: 1,
+        durationMs: result.durationMs,
+        ...(outcome.error ? { error: { code: outcome.error.code, step: outcome.error.step } } : {}),
+        progress: { total, completed, failed: failedCount },
+      },
+    };
+    await this.events.publish(event, `${id}:done`);
+    if (done) {
+      await this.events.publish(
+        {
+          type: 'batch.completed',
+          batchId,
+          at: Date.now(),
+          data: { total, completed, failed: failedCount },
+        },
+        `${batchId}:completed`,
+      );
+    }
+  }
+
+  /** Stops the notifier and starts a new one on the same port (clients must reconnect). */
+  async restartNotifier(between: () => Promise<void> = async () => {}): Promise<void> {
+    const port = this.notifier.port;
+    await this.notifier.close();
+    await between();
+    this.notifier = await startNotifier(
+      {
+        redisUrl: testRedisUrl(),
+        prefix: this.prefix,
+        notifierPort: port,
+        apiKeys: Object.values(KEYS),
+        corsOrigins: [],
+        revocationCheckMs: 5000,
+      },
+      createLogger({ name: 'notifier-test', level: process.env.TEST_LOG ?? 'silent' }),
+      { host: '127.0.0.1' },
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const run of this.running) run.child.kill('SIGKILL');
+    await Promise.all([...this.running].map((run) => run.done));
+    await this.notifier.close();
+    await this.app.close();
+    await this.queue.close().catch(() => {});
+    await deletePrefix(this.redis, this.prefix).catch(() => {});
+    this.redis.disconnect();
+    this.apiRedis.disconnect();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Lines that look like a stack trace (`    at fn (file:1:2)`). */
+export const STACK_LINE = /^\s+at\s/m;

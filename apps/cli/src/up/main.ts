@@ -1,0 +1,124 @@
+/**
+ * `fleet up` — the whole fleet on this machine (what `pnpm start` runs). See `--help`.
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT, type RunningStack, startStack, UpError } from './stack.js';
+
+const USAGE = `usage: fleet up [--profiles N] [--workers N]
+
+Starts the whole fleet on this machine: Redis (REDIS_URL if it answers, else a throwaway
+redis-server), the launcher with N demo profiles in pool "default" (default 3), the API, the
+notifier, N worker processes (default 1) and a small demo shop for examples/demo.json.
+Prints the URLs and the API key, writes them to .fleet/up.json for \`pnpm fleet\`; Ctrl-C stops
+everything (browsers and the redis-server it started included).
+
+Ports (env): API_PORT 3000, NOTIFIER_PORT 3001, WORKER_PORT 3002 (+1 per worker), LAUNCHER_PORT 45001,
+FLEET_DEMO_PORT 3005. Also REDIS_URL, FLEET_PREFIX, FLEET_DATA_DIR (./data), FLEET_UP_FILE, LOG_LEVEL.`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`fleet up: ${message}\n`);
+  process.exit(code);
+}
+
+function count(value: string | undefined, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) fail(`--${name} takes a whole number from 1 to ${max}`);
+  return n;
+}
+
+function envPort(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`${name} must be a TCP port (0-65535)`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let args: ReturnType<
+    typeof parseArgs<{
+      options: {
+        profiles: { type: 'string' };
+        workers: { type: 'string' };
+        help: { type: 'boolean'; short: 'h' };
+      };
+    }>
+  >;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        profiles: { type: 'string' },
+        workers: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (args.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const dataDir = resolve(process.env.FLEET_DATA_DIR ?? join(REPO_ROOT, 'data'));
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      profiles: count(args.values.profiles, 'profiles', 3, 50),
+      workers: count(args.values.workers, 'workers', 1, 32),
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      prefix: process.env.FLEET_PREFIX ?? 'fleet',
+      ports: {
+        api: envPort('API_PORT', 3000),
+        notifier: envPort('NOTIFIER_PORT', 3001),
+        worker: envPort('WORKER_PORT', 3002),
+        launcher: envPort('LAUNCHER_PORT', 45001),
+        demo: envPort('FLEET_DEMO_PORT', 3005),
+      },
+      dataDir,
+      upFile: resolve(process.env.FLEET_UP_FILE ?? join(REPO_ROOT, '.fleet', 'up.json')),
+      say,
+      ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
+    });
+  } catch (error) {
+    fail(
+      error instanceof UpError ? error.message : `could not start the fleet: ${(error as Error).message}`,
+      1,
+    );
+  }
+  const i = stack.info;
+  say(`
+Fleet is up.
+  API         ${i.apiUrl}      docs ${i.docsUrl}
+  Dashboard   ${i.dashboardUrl}
+  Bull Board  ${i.boardUrl}
+  Notifier    ${i.notifierUrl}
+  Demo shop   ${i.demoUrl}
+  API key     ${i.apiKey}   (admin; the CLI reads it from .fleet/up.json)
+
+Try:   pnpm fleet submit examples/demo.json --watch
+Logs:  ${join(dataDir, 'logs')}/*.log      Ctrl-C stops everything.`);
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('\nstopping the fleet…');
+    await stack.stop();
+    say('stopped.');
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (stopping) return; // a second Ctrl-C: the stop already runs (it kills stragglers itself)
+      void stop(0);
+    });
+  }
+}
+
+// Run when started as `node src/up/main.ts` (pnpm start); `fleet up` imports it and calls main.
+if (process.argv[1]?.endsWith('up/main.ts')) await main(process.argv.slice(2));

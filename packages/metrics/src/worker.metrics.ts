@@ -1,0 +1,126 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { FleetMetrics, type MetricsOptions } from './registry.js';
+
+/** What `ProfileSessions.stats` counts (core keeps its own numbers; they are read at scrape). */
+export interface SessionStats {
+  starts: number;
+  warmReuses: number;
+  lost: number;
+}
+
+export interface WorkerSources {
+  sessionStats(): SessionStats;
+  /** Profiles this worker holds now (running items and idle warm ones). */
+  heldProfiles(): number;
+}
+
+/** The end of an item as recorded (completed, or failed for good). */
+export interface RecordedItem {
+  state: 'completed' | 'failed';
+  durationMs: number;
+  error?: { code: string } | null;
+}
+
+/** The part of the worker metrics the item processor feeds. */
+export interface ItemMetrics {
+  itemRecorded(result: RecordedItem): void;
+  itemRetried(code: string): void;
+  acquireWaited(): void;
+}
+
+/** Seconds; items run from well under a second (warm, one page) to minutes (many steps). */
+export const ITEM_DURATION_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
+
+/**
+ * A worker process's metrics. Item counters are fed by the item processor as outcomes come;
+ * browser starts, warm reuses and lost leases are `ProfileSessions.stats`, read at scrape time.
+ * Counts are per process: sum over workers in Prometheus.
+ */
+export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
+  readonly items: Counter<'state' | 'code'>;
+  readonly itemDuration: Histogram<'state'>;
+  readonly retries: Counter<'code'>;
+  readonly acquireWaits: Counter;
+
+  constructor(sources: WorkerSources, options: MetricsOptions = {}) {
+    super(options);
+    const registers = [this.registry];
+    this.items = new Counter({
+      name: 'fleet_items_total',
+      help: 'Items recorded by this worker, by state (completed, failed) and, for failures, error code.',
+      labelNames: ['state', 'code'],
+      registers,
+    });
+    this.itemDuration = new Histogram({
+      name: 'fleet_item_duration_seconds',
+      help: 'Duration of recorded items (lease, start or warm reuse, steps, record), by state.',
+      labelNames: ['state'],
+      buckets: ITEM_DURATION_BUCKETS,
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'fleet_item_retries_total',
+      help: 'Attempts that failed and will be retried (with backoff), by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.acquireWaits = new Counter({
+      name: 'fleet_lease_acquire_waits_total',
+      help: 'Items that found no free profile in their pool and were put back to wait (no attempt spent).',
+      registers,
+    });
+    fromTotal(
+      'fleet_browser_starts_total',
+      'Browsers started (a fresh profile start).',
+      registers,
+      () => sources.sessionStats().starts,
+    );
+    fromTotal(
+      'fleet_browser_warm_reuses_total',
+      'Items that ran on a warm browser kept from an earlier item (no start).',
+      registers,
+      () => sources.sessionStats().warmReuses,
+    );
+    fromTotal(
+      'fleet_leases_lost_total',
+      'Leases this worker lost while holding them (renewal refused): the item was aborted.',
+      registers,
+      () => sources.sessionStats().lost,
+    );
+    new Gauge({
+      name: 'fleet_profiles_held',
+      help: 'Profiles this worker holds now (running items and idle warm browsers).',
+      registers,
+      collect() {
+        this.set(sources.heldProfiles());
+      },
+    });
+  }
+
+  itemRecorded(result: RecordedItem): void {
+    if (result.state === 'failed') this.items.inc({ state: 'failed', code: result.error?.code ?? 'UNKNOWN' });
+    else this.items.inc({ state: 'completed' });
+    this.itemDuration.observe({ state: result.state }, Math.max(0, result.durationMs) / 1000);
+  }
+
+  itemRetried(code: string): void {
+    this.retries.inc({ code });
+  }
+
+  acquireWaited(): void {
+    this.acquireWaits.inc();
+  }
+}
+
+/** A counter whose value is a running total kept elsewhere (read at scrape). */
+function fromTotal(name: string, help: string, registers: FleetMetrics['registry'][], total: () => number) {
+  return new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      this.reset();
+      this.inc(total());
+    },
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * The whole stack as `pnpm start` runs it (issue 7): `fleet up` in its own process starts the
+ * launcher, API, notifier and two workers as separate processes; the CLI (another process)
+ * submits the demo batch and watches it to the end; results, events and /metrics counters agree;
+ * SIGINT stops everything and leaves no process, browser or port behind.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { product } from '@fleet/cli';
+import { createRedis, RedisEventStream } from '@fleet/redis';
+import { chromiumsUnder, freePort, portOpen, testPrefix, testRedisUrl } from '@fleet/testing';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'fleet-stack-'));
+const upFile = join(dir, 'up.json');
+const prefix = testPrefix('stack');
+let up: ChildProcess;
+let upOutput = '';
+let ports: { api: number; notifier: number; launcher: number; worker: number; demo: number };
+
+async function twoFreePorts(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p < 65000 && !(await portOpen(p + 1))) return p;
+  }
+}
+
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  ms = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; fleet up said:\n${upOutput}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, FLEET_UP_FILE: upFile, FORCE_COLOR: '0' },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+}
+
+beforeAll(async () => {
+  ports = {
+    api: await freePort(),
+    notifier: await freePort(),
+    launcher: await freePort(),
+    worker: await twoFreePorts(),
+    demo: await freePort(),
+  };
+  up = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'apps/cli/src/up/main.ts', '--profiles', '3', '--workers', '2'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        REDIS_URL: testRedisUrl(),
+        FLEET_PREFIX: prefix,
+        API_PORT: String(ports.api),
+        NOTIFIER_PORT: String(ports.notifier),
+        LAUNCHER_PORT: String(ports.launcher),
+        WORKER_PORT: String(ports.worker),
+        FLEET_DEMO_PORT: String(ports.demo),
+        FLEET_DATA_DIR: join(dir, 'data'),
+        FLEET_UP_FILE: upFile,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  up.stdout!.on('data', (d) => (upOutput += d));
+  up.stderr!.on('data', (d) => (upOutput += d));
+  await waitFor('fleet up to say it is up', () => (upOutput.includes('Fleet is up') ? true : undefined));
+});
+
+afterAll(async () => {
+  if (up && up.exitCode === null) {
+    up.kill('SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('runs the demo batch submitted and watched through the CLI; results, events and metrics agree; Ctrl-C leaves nothing', async () => {
+  const info = JSON.parse(readFileSync(upFile, 'utf8')) as { apiUrl: string; apiKey: string };
+  expect(info.apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
+  expect(upOutput).toContain(info.apiKey);
+
+  // The example batch, pointed at this run's demo shop.
+  const batchFile = join(dir, 'demo.json');
+  writeFileSync(
+    batchFile,
+    readFileSync(join(ROOT, 'examples', 'demo.json'), 'utf8').replaceAll(':3005/', `:${ports.demo}/`),
+  );
+  const submit = cli(['submit', batchFile, '--watch']);
+  expect({ status: submit.status, stderr: submit.stderr }).toEqual({ status: 0, stderr: '' });
+  const id = /batch (\S+) queued/.exec(submit.stdout)?.[1];
+  expect(id).toBeDefined();
+  expect(submit.stdout).toMatch(/12 completed/);
+
+  const out = join(dir, 'results.jsonl');
+  const results = cli(['batches', 'results', id!, '--out', out]);
+  expect(results.status).toBe(0);
+  const items = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(items).toHaveLength(12);
+  for (const item of items) {
+    const p = product(item.index + 1);
+    expect(item).toMatchObject({ state: 'completed', result: { data: { title: p.name, price: p.price } } });
+    expect(Object.keys(item.result.artifacts)).toEqual(['product']);
+  }
+
+  // Events: one item.completed per item and one batch.completed.
+  const redis = createRedis(testRedisUrl(), { role: 'producer' });
+  try {
+    await new Promise((r) => redis.once('ready', r));
+    const events = (await new RedisEventStream(redis, prefix).readAfter('-', 100_000)).filter(
+      (e) => e.batchId === id,
+    );
+    expect(
+      events
+        .filter((e) => e.type === 'item.completed')
+        .map((e) => e.itemId)
+        .sort(),
+    ).toEqual(Array.from({ length: 12 }, (_, i) => `${id}.${i}`).sort());
+    expect(events.filter((e) => e.type === 'batch.completed')).toHaveLength(1);
+  } finally {
+    redis.disconnect();
+  }
+
+  // Metrics: the workers together completed 12 items; the API counted one submitted batch.
+  let completed = 0;
+  for (const port of [ports.worker, ports.worker + 1]) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const match = /^fleet_items_total\{state="completed"[^}]*\} (\d+)/m.exec(text);
+    completed += match ? Number(match[1]) : 0;
+  }
+  expect(completed).toBe(12);
+  const apiMetrics = await (await fetch(`${info.apiUrl}/metrics`)).text();
+  expect(apiMetrics).toMatch(/^fleet_batches_submitted_total(\{[^}]*\})? 1$/m);
+  expect(apiMetrics).toMatch(/^fleet_pool_profiles\{[^}]*pool="default"[^}]*\} \d+/m);
+
+  // Ctrl-C: everything stops, exit 0, no browser, no port, no up file.
+  up.kill('SIGINT');
+  const code = await waitFor('fleet up to exit', () => up.exitCode ?? undefined, 90_000);
+  expect(code).toBe(0);
+  expect(chromiumsUnder(dir)).toEqual([]);
+  for (const port of [
+    ports.api,
+    ports.notifier,
+    ports.launcher,
+    ports.worker,
+    ports.worker + 1,
+    ports.demo,
+  ]) {
+    expect([port, await portOpen(port)]).toEqual([port, false]);
+  }
+  expect(existsSync(upFile)).toBe(false);
+});
