@@ -1,5 +1,6 @@
 import { checkApiKeyEntry } from '@fleet/auth';
 import { durationMs, httpUrl, jsonList, port } from '@fleet/config';
+import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 
 /** The API's own settings (REDIS_URL, FLEET_PREFIX, LOG_LEVEL come with @fleet/config). */
 export const apiSchema = {
@@ -68,40 +69,10 @@ export const apiSchema = {
     default: 'http://127.0.0.1:3001',
     doc: "The notifier's address as browsers reach it (its origin: scheme, host, port); the dashboard at / connects there. The notifier's NOTIFIER_CORS_ORIGINS must list the API's origin.",
   }),
-  multiloginApiUrl: httpUrl({
-    env: 'MULTILOGIN_API_URL',
-    default: 'https://api.multilogin.com',
-    doc: 'Multilogin cloud API (profile import); point it at the launcher for local profiles.',
-  }),
-  multiloginLauncherUrl: httpUrl({
-    env: 'MULTILOGIN_LAUNCHER_URL',
-    default: 'https://launcher.mlx.yt:45001',
-    doc: 'Multilogin launcher; point it at the launcher for local profiles.',
-  }),
-  multiloginEmail: { doc: 'Provider account email.', format: String, default: '', env: 'MULTILOGIN_EMAIL' },
-  multiloginPassword: {
-    doc: 'Provider account password (only its MD5 is sent).',
-    format: String,
-    default: '',
-    env: 'MULTILOGIN_PASSWORD',
-    sensitive: true,
-  },
-  multiloginAutomationToken: {
-    doc: 'Provider automation token (instead of email/password).',
-    format: String,
-    default: '',
-    env: 'MULTILOGIN_AUTOMATION_TOKEN',
-    sensitive: true,
-  },
-  multiloginTlsVerify: {
-    doc: 'Verify the provider TLS certificates.',
-    format: Boolean,
-    default: true,
-    env: 'MULTILOGIN_TLS_VERIFY',
-  },
+  ...multiloginSchema,
 };
 
-export interface ApiSettings {
+export interface ApiSettings extends MultiloginSettings {
   redisUrl: string;
   prefix: string;
   apiPort: number;
@@ -116,10 +87,4 @@ export interface ApiSettings {
   itemAttempts: number;
   itemBackoffMs: number;
   notifierPublicUrl: string;
-  multiloginApiUrl: string;
-  multiloginLauncherUrl: string;
-  multiloginEmail: string;
-  multiloginPassword: string;
-  multiloginAutomationToken: string;
-  multiloginTlsVerify: boolean;
 }

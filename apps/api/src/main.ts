@@ -1,7 +1,7 @@
 import { ApiKeyRing } from '@fleet/auth';
 import { loadConfigOrExit } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
-import { MultiloginClient } from '@fleet/multilogin';
+import { clientFromSettings, hasCredentials } from '@fleet/multilogin';
 import { createItemsQueue } from '@fleet/queue';
 import { checkEvictionPolicy, createRedis } from '@fleet/redis';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
@@ -38,24 +38,13 @@ redis.once('ready', () => void checkEvictionPolicy(redis, logger).catch(() => {}
 const queue = createItemsQueue(redis, s.prefix, { attempts: s.itemAttempts, backoffMs: s.itemBackoffMs });
 queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
 
-const hasProvider = Boolean(s.multiloginAutomationToken || (s.multiloginEmail && s.multiloginPassword));
 const app = await buildServer({
   settings: s,
   redis,
   queue,
   keys,
   artifacts: new FileArtifactStore(s.artifactsDir),
-  profileSource: hasProvider
-    ? new MultiloginClient({
-        apiUrl: s.multiloginApiUrl,
-        launcherUrl: s.multiloginLauncherUrl,
-        ...(s.multiloginEmail ? { email: s.multiloginEmail } : {}),
-        ...(s.multiloginPassword ? { password: s.multiloginPassword } : {}),
-        ...(s.multiloginAutomationToken ? { automationToken: s.multiloginAutomationToken } : {}),
-        tlsVerify: s.multiloginTlsVerify,
-        logger,
-      })
-    : null,
+  profileSource: hasCredentials(s) ? clientFromSettings(s, logger) : null,
   logger,
 });
 

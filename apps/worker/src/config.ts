@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { durationMs, httpUrl, port } from '@fleet/config';
+import { durationMs, port } from '@fleet/config';
+import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 
 /** The worker's own settings (the common ones — REDIS_URL, FLEET_PREFIX, LOG_LEVEL — come with @fleet/config). */
 export const workerSchema = {
@@ -75,40 +76,10 @@ export const workerSchema = {
     doc: "A reclaimed profile rests this long (its dead holder's browser is stopped meanwhile).",
   }),
   headless: { doc: 'Start browsers headless.', format: Boolean, default: true, env: 'HEADLESS' },
-  multiloginApiUrl: httpUrl({
-    env: 'MULTILOGIN_API_URL',
-    default: 'https://api.multilogin.com',
-    doc: 'Multilogin cloud API; point it at the launcher for local profiles.',
-  }),
-  multiloginLauncherUrl: httpUrl({
-    env: 'MULTILOGIN_LAUNCHER_URL',
-    default: 'https://launcher.mlx.yt:45001',
-    doc: 'Multilogin launcher; point it at the launcher for local profiles.',
-  }),
-  multiloginEmail: { doc: 'Provider account email.', format: String, default: '', env: 'MULTILOGIN_EMAIL' },
-  multiloginPassword: {
-    doc: 'Provider account password (only its MD5 is sent).',
-    format: String,
-    default: '',
-    env: 'MULTILOGIN_PASSWORD',
-    sensitive: true,
-  },
-  multiloginAutomationToken: {
-    doc: 'Provider automation token (instead of email/password).',
-    format: String,
-    default: '',
-    env: 'MULTILOGIN_AUTOMATION_TOKEN',
-    sensitive: true,
-  },
-  multiloginTlsVerify: {
-    doc: 'Verify the provider TLS certificates.',
-    format: Boolean,
-    default: true,
-    env: 'MULTILOGIN_TLS_VERIFY',
-  },
+  ...multiloginSchema,
 };
 
-export interface WorkerSettings {
+export interface WorkerSettings extends MultiloginSettings {
   redisUrl: string;
   prefix: string;
   workerPort: number;
@@ -126,10 +97,4 @@ export interface WorkerSettings {
   reclaimEveryMs: number;
   reclaimRestMs: number;
   headless: boolean;
-  multiloginApiUrl: string;
-  multiloginLauncherUrl: string;
-  multiloginEmail: string;
-  multiloginPassword: string;
-  multiloginAutomationToken: string;
-  multiloginTlsVerify: boolean;
 }

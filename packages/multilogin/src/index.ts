@@ -28,3 +28,4 @@ export {
   providerProfileId,
 } from './profile-provider.js';
 export { backoffDelay, parseRetryAfter } from './retry.js';
+export { clientFromSettings, hasCredentials, type MultiloginSettings, multiloginSchema } from './settings.js';

@@ -11,7 +11,7 @@ import { freePort, startTestProxy, testRedisUrl } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 
 import type { Redis } from 'ioredis';
-import { Fleet, POOL } from './harness.js';
+import { Fleet, POOL, waitFor } from './harness.js';
 
 const ACME = 'acme-user-key-0123456789';
 const OTHER = 'other-user-key-0123456789';
@@ -51,16 +51,6 @@ afterAll(async () => {
   producer?.disconnect();
   await fleet?.close();
 });
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const get = async <T>(url: string, key = ACME): Promise<T> =>
   JSON.parse((await app.inject({ url, headers: auth(key) })).body) as T;

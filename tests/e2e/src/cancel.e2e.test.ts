@@ -12,7 +12,7 @@ import { BullItemQueue } from '@fleet/queue';
 import { RedisCancelBus } from '@fleet/redis';
 import { chromiumsUnder, chromiumsUsing } from '@fleet/testing';
 import type { RunningWorker } from '@fleet/worker';
-import { Fleet, POOL } from './harness.js';
+import { Fleet, POOL, waitFor } from './harness.js';
 
 const TOTAL = 12;
 
@@ -32,17 +32,6 @@ beforeAll(async () => {
   ];
 });
 afterAll(() => fleet?.close());
-
-/** Polls `check` until it answers a value other than undefined; fails with `what` at the deadline. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const profileDir = (id: string) => join(fleet.dataDir, 'launcher', 'profiles', id);
 const recorded = async (batchId: string) =>

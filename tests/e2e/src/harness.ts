@@ -217,3 +217,18 @@ export class Fleet {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
+
+/** Polls `check` until it answers a value other than undefined; fails with `what` at the deadline. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
