@@ -99,7 +99,10 @@ export function installErrorHandling(app: FastifyInstance, redis: Redis): void {
   app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) return sendError(reply, error);
     if (isFleetError(error)) {
-      const status = DOMAIN_STATUS[error.code] ?? (error.kind === 'retryable' ? 503 : 400);
+      // Fatal: the server's configuration (e.g. SECRET_KEY_MISSING), never the caller's input.
+      const status =
+        DOMAIN_STATUS[error.code] ?? (error.kind === 'retryable' ? 503 : error.kind === 'fatal' ? 500 : 400);
+      if (error.kind === 'fatal') request.log.error({ code: error.code }, error.message);
       return sendError(reply, new ApiError(status, error.code, error.message, error.details as Detail[]));
     }
     const code = (error as FastifyError).code;

@@ -1,5 +1,5 @@
 import { checkApiKeyEntry } from '@fleet/auth';
-import { durationMs, httpUrl, jsonList, port } from '@fleet/config';
+import { durationMs, httpUrl, jsonList, port, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 
 /** The API's own settings (REDIS_URL, FLEET_PREFIX, LOG_LEVEL come with @fleet/config). */
@@ -70,9 +70,11 @@ export const apiSchema = {
     doc: "The notifier's address as browsers reach it (its origin: scheme, host, port); the dashboard at / connects there. The notifier's NOTIFIER_CORS_ORIGINS must list the API's origin.",
   }),
   ...multiloginSchema,
+  ...secretKeySchema,
 };
 
 export interface ApiSettings extends MultiloginSettings {
+  secretKey: string;
   redisUrl: string;
   prefix: string;
   apiPort: number;

@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
 import { clientFromSettings, hasCredentials } from '@fleet/multilogin';
 import { createItemsQueue } from '@fleet/queue';
-import { checkEvictionPolicy, createRedis } from '@fleet/redis';
+import { checkEvictionPolicy, createRedis, SecretBox } from '@fleet/redis';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import { type ApiSettings, apiSchema } from './config.js';
 import { buildServer } from './server.js';
@@ -15,6 +15,13 @@ const logger = createLogger({ name: 'api', level: config.get('logLevel') });
 let keys: ApiKeyRing;
 try {
   keys = ApiKeyRing.fromEntries(s.apiKeys);
+} catch (error) {
+  console.error(`Fleet API: ${(error as Error).message}`);
+  process.exit(2);
+}
+let secretBox: SecretBox | null;
+try {
+  secretBox = SecretBox.fromSetting(s.secretKey);
 } catch (error) {
   console.error(`Fleet API: ${(error as Error).message}`);
   process.exit(2);
@@ -38,11 +45,13 @@ redis.once('ready', () => void checkEvictionPolicy(redis, logger).catch(() => {}
 const queue = createItemsQueue(redis, s.prefix, { attempts: s.itemAttempts, backoffMs: s.itemBackoffMs });
 queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
 
+if (!secretBox) logger.warn('FLEET_SECRET_KEY is not set: proxy passwords are stored in Redis as given');
 const app = await buildServer({
   settings: s,
   redis,
   queue,
   keys,
+  secretBox,
   artifacts: new FileArtifactStore(s.artifactsDir),
   profileSource: hasCredentials(s) ? clientFromSettings(s, logger) : null,
   logger,

@@ -1,4 +1,5 @@
 import type { ProfileView } from '@fleet/contracts';
+import { SecretBox } from '@fleet/redis';
 import { ACME_KEY, auth, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
 
 describe('profiles API (admin)', () => {
@@ -96,5 +97,40 @@ describe('profiles API (admin)', () => {
     const res = await call('POST', '/v1/profiles/import', { pool: 'default' });
     expect(res.statusCode).toBe(409);
     expect(json(res)).toMatchObject({ error: { code: 'PROVIDER_NOT_CONFIGURED' } });
+  });
+});
+
+describe('proxy passwords at rest (FLEET_SECRET_KEY)', () => {
+  it('are sealed in Redis; an API without the key still shows that one is set, never what it is', async () => {
+    const sealed = await startTestApi({}, { secretBox: SecretBox.fromSetting(SecretBox.generateKey()) });
+    try {
+      const res = await sealed.app.inject({
+        method: 'POST',
+        url: '/v1/profiles',
+        headers: auth(OPS_KEY),
+        payload: {
+          id: 'sealed-1',
+          pool: 'p',
+          proxy: { type: 'http', host: 'h', port: 1, password: 'canary-pw-91' },
+        },
+      });
+      expect(res.statusCode).toBe(201);
+      const hashes = await Promise.all(
+        (await sealed.redis.keys(`${sealed.prefix}:*profile:*`)).map((k) => sealed.redis.hgetall(k)),
+      );
+      expect(hashes.length).toBeGreaterThan(0);
+      expect(JSON.stringify(hashes)).not.toContain('canary-pw-91');
+      const blind = await startTestApi({ prefix: sealed.prefix });
+      try {
+        const view = await blind.app.inject({ url: '/v1/profiles/sealed-1', headers: auth(OPS_KEY) });
+        expect(json<ProfileView>(view).proxy).toMatchObject({ hasPassword: true });
+        expect(view.body).not.toContain('canary-pw-91');
+      } finally {
+        await blind.app.close();
+        blind.redis.disconnect();
+      }
+    } finally {
+      await sealed.close();
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
   RedisIdempotencyStore,
   RedisKeyRevocations,
   RedisProfileStore,
+  type SecretBox,
 } from '@fleet/redis';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   profileSource?: ProfileSource | null;
   /** Fastify's logger option (a pino instance, or false in tests). */
   logger?: FastifyServerOptions['loggerInstance'] | false;
+  /** Seals proxy passwords at rest (FLEET_SECRET_KEY); null stores them as given. */
+  secretBox?: SecretBox | null;
   /** How often the revoked-key list is re-read (ms). */
   revocationRefreshMs?: number;
   /** How often the dashboard page re-reads batches and pools besides live events (ms; default 5000). */
@@ -57,7 +60,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   const { redis, settings } = deps;
-  const batches = new RedisBatchStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec });
+  const box = deps.secretBox ?? null;
+  const batches = new RedisBatchStore(
+    redis,
+    settings.prefix,
+    { retentionSec: settings.resultRetentionSec },
+    box,
+  );
   const events = new RedisEventStream(redis, settings.prefix);
   const ctx: ApiContext = {
     settings,
@@ -66,7 +75,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     queue: deps.queue,
     batches,
     items: new BatchItemsReader(redis, settings.prefix),
-    profiles: new RedisProfileStore(redis, settings.prefix),
+    profiles: new RedisProfileStore(redis, settings.prefix, box),
     idempotency: new RedisIdempotencyStore(redis, settings.prefix),
     artifacts: deps.artifacts,
     metrics: new ApiMetrics(),

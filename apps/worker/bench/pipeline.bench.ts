@@ -236,6 +236,7 @@ function settings(redisUrl: string, prefix: string, overrides: Partial<WorkerSet
     multiloginPassword: '',
     multiloginAutomationToken: '',
     multiloginTlsVerify: true,
+    secretKey: '',
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { durationMs, port } from '@fleet/config';
+import { durationMs, port, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 
 /** The worker's own settings (the common ones — REDIS_URL, FLEET_PREFIX, LOG_LEVEL — come with @fleet/config). */
@@ -77,9 +77,11 @@ export const workerSchema = {
   }),
   headless: { doc: 'Start browsers headless.', format: Boolean, default: true, env: 'HEADLESS' },
   ...multiloginSchema,
+  ...secretKeySchema,
 };
 
 export interface WorkerSettings extends MultiloginSettings {
+  secretKey: string;
   redisUrl: string;
   prefix: string;
   workerPort: number;

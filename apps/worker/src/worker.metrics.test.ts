@@ -44,6 +44,7 @@ function settings(redisUrl: string, prefix: string): WorkerSettings {
     multiloginPassword: '',
     multiloginAutomationToken: '',
     multiloginTlsVerify: true,
+    secretKey: '',
   };
 }
 

@@ -18,6 +18,7 @@ import {
   RedisEventStream,
   RedisProfileStore,
   RedisResultStore,
+  SecretBox,
   waitReady,
 } from '@fleet/redis';
 import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
@@ -52,7 +53,8 @@ export async function startWorker(
   await waitReady(redis, 30_000);
   await checkEvictionPolicy(redis, logger);
 
-  const profiles = new RedisProfileStore(redis, settings.prefix);
+  const secretBox = SecretBox.fromSetting(settings.secretKey);
+  const profiles = new RedisProfileStore(redis, settings.prefix, secretBox);
   const provider =
     overrides.provider ??
     new MultiloginProfileProvider(providerClient(settings, logger), { headless: settings.headless });
@@ -102,7 +104,7 @@ export async function startWorker(
     events,
     driver:
       overrides.driver ?? new WebdriverioDriver({ artifacts: new FileArtifactStore(settings.artifactsDir) }),
-    batchProxies: new RedisBatchStore(redis, settings.prefix),
+    batchProxies: new RedisBatchStore(redis, settings.prefix, undefined, secretBox),
     logger,
   });
 

@@ -41,3 +41,14 @@ export const commonSchema: convict.Schema<CommonConfig> = {
     env: 'NODE_ENV',
   },
 };
+
+/** Apps that keep proxy passwords (API, worker) share this key; see SecretBox in @fleet/redis. */
+export const secretKeySchema = {
+  secretKey: {
+    doc: 'Encrypts proxy passwords kept in Redis (AES-256-GCM): 64 hex digits (openssl rand -hex 32), the same on every API and worker. Empty: stored as given.',
+    format: String,
+    default: '',
+    env: 'FLEET_SECRET_KEY',
+    sensitive: true,
+  },
+};

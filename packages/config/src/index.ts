@@ -5,6 +5,7 @@ export {
   type LogLevel,
   NODE_ENVS,
   type NodeEnv,
+  secretKeySchema,
 } from './common-schema.js';
 export { ConfigError, type ConfigProblem } from './config-error.js';
 export { describeConfig, maskUrlCredentials, SENSITIVE_MARK } from './describe-config.js';

@@ -77,6 +77,7 @@ export type {
   ProviderIds,
   ProxyConfig,
 } from './profile.js';
+export { proxyStillSealed, SEALED_SECRET_PREFIX } from './profile.js';
 export { type AllocationOptions, ProfileAllocationService } from './profile-allocation.service.js';
 export {
   type CheckoutOptions,

@@ -381,3 +381,18 @@ describe('ItemRunner: a cancelled batch', () => {
     await s.sessions.closeAll();
   });
 });
+
+describe('ProfileSessions: a proxy password still sealed', () => {
+  it('is never handed to the provider: the start fails with SECRET_KEY_MISSING and the profile is given back', async () => {
+    const s = setup();
+    const profile = s.profiles.profiles.get('p1')!;
+    profile.proxy = { type: 'http', host: 'h', port: 1, password: 'enc:v1:AAAA' };
+    await expect(s.sessions.checkout({ pool: 'default' })).rejects.toMatchObject({
+      code: 'SECRET_KEY_MISSING',
+    });
+    expect(s.provider.starts).toBe(0);
+    expect(s.sessions.heldCount).toBe(0);
+    expect(s.profiles.leased).toBe(0);
+    expect(s.profiles.releases).toEqual(['neutral']); // a configuration problem, not the profile's fault
+  });
+});

@@ -1,8 +1,8 @@
-import { isFleetError, LeaseLostError, ProfileFaultError, RetryableError } from './errors.js';
+import { FatalError, isFleetError, LeaseLostError, ProfileFaultError, RetryableError } from './errors.js';
 import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
 import type { LoggerPort } from './logger-port.js';
 import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
-import type { Profile, ProxyConfig } from './profile.js';
+import { type Profile, type ProxyConfig, proxyStillSealed } from './profile.js';
 import type { ProfileAllocationService } from './profile-allocation.service.js';
 
 /** A started profile this worker holds: its lease (renewed in the background) and endpoint. */
@@ -105,6 +105,12 @@ export class ProfileSessions {
       if (!profile) throw new LeaseLostError(lease.profileId, 'not-holder');
       Object.assign(held.session, { profile });
       const proxy = wanted(profile);
+      if (proxyStillSealed(proxy)) {
+        throw new FatalError(
+          'SECRET_KEY_MISSING',
+          'a stored proxy password is encrypted: set FLEET_SECRET_KEY (the same on every API and worker)',
+        );
+      }
       await this.provider.prepare(profile, proxy);
       const endpoint = await this.provider.start(profile, { headless: this.options.headless ?? true });
       this.stats.starts++;
@@ -123,7 +129,10 @@ export class ProfileSessions {
       } else {
         await this.giveBack(
           session,
-          isFleetError(error) && error.kind === 'retryable' ? 'neutral' : 'failure',
+          // Retryable (provider busy) and fatal (our configuration) errors are not the profile's fault.
+          isFleetError(error) && (error.kind === 'retryable' || error.kind === 'fatal')
+            ? 'neutral'
+            : 'failure',
           false,
         );
       }

@@ -63,3 +63,11 @@ export interface ProfilePatch {
   providerIds?: ProviderIds;
   proxy?: ProxyConfig | null;
 }
+
+/** Secrets stored encrypted (FLEET_SECRET_KEY) start with this; an adapter opens them on read. */
+export const SEALED_SECRET_PREFIX = 'enc:v1:';
+
+/** Is this proxy's password still sealed (read without the key)? Driving with it cannot work. */
+export function proxyStillSealed(proxy: ProxyConfig | null): boolean {
+  return proxy?.password?.startsWith(SEALED_SECRET_PREFIX) ?? false;
+}

@@ -12,6 +12,7 @@ import { InvalidArgumentError } from '@fleet/core';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys.js';
 import { orThrow } from './script-errors.js';
+import { openProxy, type SecretBox, sealProxy } from './secret-box.js';
 
 const CANCEL: Record<number, CancelStatus> = { 1: 'cancelled', 2: 'already-cancelled', 3: 'finished' };
 
@@ -33,6 +34,8 @@ export class RedisBatchStore implements BatchStore {
     private readonly redis: Redis,
     prefix: string,
     private readonly options: BatchStoreOptions = { retentionSec: 7 * 24 * 3600 },
+    /** Seals the batch proxy's password at rest (FLEET_SECRET_KEY); without it, stored as given. */
+    private readonly box: SecretBox | null = null,
   ) {
     this.keys = new Keys(prefix);
   }
@@ -57,9 +60,8 @@ export class RedisBatchStore implements BatchStore {
       status: 'queued',
       createdAt: now,
       enqueued: 0,
-      // Kept in the record (same slot, same retention), never in job data. Stored as given for
-      // now: encrypting proxy passwords at rest (here and in profiles) is issue 8's.
-      proxy: batch.proxy ? JSON.stringify(batch.proxy) : '',
+      // Kept in the record (same slot, same retention), never in job data; the password sealed.
+      proxy: batch.proxy ? JSON.stringify(sealProxy(batch.proxy, this.box)) : '',
     });
     const entry = indexEntry(now, batch.id);
     await this.redis.zadd(this.keys.batchIndex, 0, entry);
@@ -73,7 +75,7 @@ export class RedisBatchStore implements BatchStore {
 
   async proxyOf(batchId: string): Promise<ProxyConfig | null> {
     const raw = await this.redis.hget(this.keys.batch(batchId).meta, 'proxy');
-    return raw ? (JSON.parse(raw) as ProxyConfig) : null;
+    return raw ? openProxy(JSON.parse(raw) as ProxyConfig, this.box) : null;
   }
 
   async markEnqueued(batchId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Profile, ProfileState, ProviderIds, ProxyConfig } from '@fleet/core';
+import { openProxy, type SecretBox } from './secret-box.js';
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
 
@@ -12,7 +13,7 @@ function json<T>(raw: string | undefined, fallback: T): T {
 }
 
 /** A profile hash as the Lua scripts write it → the domain's Profile (null for a missing hash). */
-export function decodeProfile(hash: Record<string, string>): Profile | null {
+export function decodeProfile(hash: Record<string, string>, box?: SecretBox | null): Profile | null {
   if (!hash.id) return null;
   const state = (hash.state ?? 'available') as ProfileState;
   const untilRaw = hash.quarantineUntil;
@@ -21,7 +22,7 @@ export function decodeProfile(hash: Record<string, string>): Profile | null {
     pool: hash.pool ?? '',
     tags: hash.tags ? hash.tags.split(',') : [],
     providerIds: json<ProviderIds>(hash.providerIds, {}),
-    proxy: json<ProxyConfig | null>(hash.proxy, null),
+    proxy: storedProxy(json<ProxyConfig | null>(hash.proxy, null), box),
     state,
     readyAt: state === 'available' ? num(hash.readyAt) : null,
     lease:
@@ -45,4 +46,10 @@ export function decodeProfile(hash: Record<string, string>): Profile | null {
     createdAt: Number(hash.createdAt ?? 0),
     updatedAt: Number(hash.updatedAt ?? 0),
   };
+}
+
+/** Opens a sealed password; without a box a sealed one is left sealed (shown only as "has a password"). */
+function storedProxy(proxy: ProxyConfig | null, box: SecretBox | null | undefined): ProxyConfig | null {
+  if (!proxy || !box) return proxy;
+  return openProxy(proxy, box);
 }

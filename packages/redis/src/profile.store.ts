@@ -23,6 +23,7 @@ import type { Redis } from 'ioredis';
 import { Keys, type PoolKeys } from './keys.js';
 import { decodeProfile } from './profile.codec.js';
 import { orThrow } from './script-errors.js';
+import { type SecretBox, sealProxy } from './secret-box.js';
 
 const LIST_MAX = 500;
 
@@ -40,6 +41,8 @@ export class RedisProfileStore implements ProfileStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    /** Seals proxy passwords at rest (FLEET_SECRET_KEY); without it they are stored as given. */
+    private readonly box: SecretBox | null = null,
   ) {
     this.keys = new Keys(prefix);
   }
@@ -65,7 +68,7 @@ export class RedisProfileStore implements ProfileStore {
       pool,
       (profile.tags ?? []).join(','),
       JSON.stringify(profile.providerIds ?? {}),
-      profile.proxy ? JSON.stringify(profile.proxy) : '',
+      profile.proxy ? JSON.stringify(sealProxy(profile.proxy, this.box)) : '',
       k.tagPrefix,
     );
     orThrow(reply, { profileId: id, pool });
@@ -84,7 +87,7 @@ export class RedisProfileStore implements ProfileStore {
       patch.providerIds ? '1' : '0',
       JSON.stringify(patch.providerIds ?? {}),
       patch.proxy !== undefined ? '1' : '0',
-      patch.proxy ? JSON.stringify(patch.proxy) : '',
+      patch.proxy ? JSON.stringify(sealProxy(patch.proxy, this.box)) : '',
       k.tagPrefix,
     );
     orThrow(reply, { profileId });
@@ -112,7 +115,7 @@ export class RedisProfileStore implements ProfileStore {
     const pool = await this.redis.hget(this.keys.profileIndex, profileId);
     if (pool === null) return null;
     const hash = await this.redis.hgetall(this.keys.pool(pool).profile(profileId));
-    return decodeProfile(hash);
+    return decodeProfile(hash, this.box);
   }
 
   async list(pool: string, query: ProfileListQuery = {}): Promise<ProfilePage> {
@@ -135,7 +138,7 @@ export class RedisProfileStore implements ProfileStore {
     for (const id of ids) pipeline.hgetall(k.profile(id));
     const replies = (await pipeline.exec()) ?? [];
     const profiles = replies
-      .map(([, hash]) => decodeProfile(hash as Record<string, string>))
+      .map(([, hash]) => decodeProfile(hash as Record<string, string>, this.box))
       .filter((p): p is Profile => p !== null);
     return { profiles, nextCursor: next };
   }
@@ -239,7 +242,7 @@ export class RedisProfileStore implements ProfileStore {
     const flat = orThrow(reply, { profileId }) as string[];
     const hash: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
-    return decodeProfile(hash)!;
+    return decodeProfile(hash, this.box)!;
   }
 
   async unquarantine(profileId: string): Promise<Profile> {

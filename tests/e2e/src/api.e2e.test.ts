@@ -6,7 +6,7 @@
 import { buildServer } from '@fleet/api';
 import { ApiKeyRing } from '@fleet/auth';
 import type { BatchView, FleetEvent, ItemView } from '@fleet/contracts';
-import { createRedis, waitReady } from '@fleet/redis';
+import { createRedis, SecretBox, waitReady } from '@fleet/redis';
 import { freePort, startTestProxy, testRedisUrl } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 
@@ -16,6 +16,7 @@ import { Fleet, POOL, waitFor } from './harness.js';
 const ACME = 'acme-user-key-0123456789';
 const OTHER = 'other-user-key-0123456789';
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+const SECRET_KEY = SecretBox.generateKey();
 
 let fleet: Fleet;
 let app: Awaited<ReturnType<typeof buildServer>>;
@@ -23,8 +24,9 @@ let producer: Redis;
 
 beforeAll(async () => {
   fleet = await Fleet.start({ profiles: 3 });
-  await fleet.startWorker({ workerConcurrency: 2 });
-  await fleet.startWorker({ workerConcurrency: 2 });
+  // Proxy passwords sealed at rest: the API and the workers share FLEET_SECRET_KEY.
+  await fleet.startWorker({ workerConcurrency: 2, secretKey: SECRET_KEY });
+  await fleet.startWorker({ workerConcurrency: 2, secretKey: SECRET_KEY });
   producer = createRedis(testRedisUrl(), { role: 'producer' });
   await waitReady(producer);
   app = await buildServer({
@@ -44,6 +46,7 @@ beforeAll(async () => {
       { name: 'other', role: 'user', key: OTHER },
     ]),
     artifacts: new FileArtifactStore(fleet.settings().artifactsDir),
+    secretBox: SecretBox.fromSetting(SECRET_KEY),
   });
 });
 afterAll(async () => {
@@ -176,6 +179,16 @@ it("a batch proxy carries every item of that batch (with its credentials); later
     expect(viaProxy).toHaveLength(3);
     const events = await fleet.eventsOf(id);
     expect(JSON.stringify(events)).not.toContain('batch-proxy-pass');
+    // Nowhere in Redis either (batch record, jobs, results, events): the password is sealed.
+    const values: string[] = [];
+    for (const key of await fleet.redis.keys(`${fleet.prefix}:*`)) {
+      const type = await fleet.redis.type(key);
+      if (type === 'hash') values.push(JSON.stringify(await fleet.redis.hgetall(key)));
+      else if (type === 'string') values.push((await fleet.redis.get(key)) ?? '');
+      else if (type === 'stream') values.push(JSON.stringify(await fleet.redis.xrange(key, '-', '+')));
+      else if (type === 'list') values.push((await fleet.redis.lrange(key, 0, -1)).join(' '));
+    }
+    expect(values.join('\n')).not.toContain('batch-proxy-pass');
 
     // The next batch has no proxy: no warm browser started with the batch proxy may serve it.
     const seen = proxy.requests.length;

@@ -103,6 +103,7 @@ export class Fleet {
       multiloginPassword: PASSWORD,
       multiloginAutomationToken: '',
       multiloginTlsVerify: true,
+      secretKey: '',
       ...overrides,
     };
   }
@@ -128,6 +129,7 @@ export class Fleet {
       MULTILOGIN_LAUNCHER_URL: s.multiloginLauncherUrl,
       MULTILOGIN_EMAIL: s.multiloginEmail,
       MULTILOGIN_PASSWORD: s.multiloginPassword,
+      FLEET_SECRET_KEY: s.secretKey,
     };
   }
 

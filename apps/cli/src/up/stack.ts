@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -196,6 +196,9 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
       MULTILOGIN_PASSWORD: LAUNCHER_PASSWORD,
     };
     const artifacts = join(o.dataDir, 'artifacts');
+    // Proxy passwords kept in Redis are sealed with a key the API and workers share; kept in the
+    // data dir so profiles added in one run stay readable in the next.
+    const secretKey = fleetSecretKey(o.dataDir);
     const api = AppProcess.app(
       'api',
       join(REPO_ROOT, 'apps', 'api'),
@@ -205,6 +208,7 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
         API_PORT: String(o.ports.api),
         FLEET_API_KEYS: keys,
         ARTIFACTS_DIR: artifacts,
+        FLEET_SECRET_KEY: secretKey,
         NOTIFIER_PUBLIC_URL: notifierUrl,
       },
       logDir,
@@ -231,6 +235,7 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
           WORKER_PORT: String(o.ports.worker === 0 ? 0 : o.ports.worker + i),
           WORKER_ID: `fleet-up-worker-${i + 1}`,
           ARTIFACTS_DIR: artifacts,
+          FLEET_SECRET_KEY: secretKey,
         },
         logDir,
       ),
@@ -318,4 +323,15 @@ async function demoProfiles(
   } finally {
     redis.disconnect();
   }
+}
+
+/** FLEET_SECRET_KEY when set, else the key in `<dataDir>/secret.key` (made once, mode 600). */
+function fleetSecretKey(dataDir: string): string {
+  if (process.env.FLEET_SECRET_KEY) return process.env.FLEET_SECRET_KEY;
+  const file = join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('hex');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
