@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { zodDetails } from '@fleet/contracts';
 import { isFleetError } from '@fleet/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -76,6 +78,11 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
     message: 'the Content-Type header is not valid',
   },
   FST_ERR_BAD_URL: { status: 400, code: 'BAD_URL', message: 'the URL is not valid' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'PATH_TOO_LONG',
+    message: 'a segment of the path is too long',
+  },
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST', message: 'the request is not valid' },
 };
 
@@ -85,6 +92,58 @@ const REDIS_DOWN =
 function isRedisOutage(error: unknown, redis: Redis): boolean {
   if (!(error instanceof Error)) return false;
   return REDIS_DOWN.test(`${error.name}: ${error.message}`) || redis.status !== 'ready';
+}
+
+/** Deepest JSON body accepted: ours nest a few levels; Bull Board's job data goes to JSON.stringify. */
+export const MAX_BODY_DEPTH = 64;
+
+/** Does `value` nest objects or arrays deeper than `limit`? (Iterative: a deep body cannot blow the stack.) */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's own refusals (a path that is not valid %-encoding, a
+ * path parameter over `maxParamLength`) never reach the error handler; they get the one shape here.
+ */
+export function sendFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = FASTIFY_CODES[error.code];
+  void sendError(
+    reply,
+    known
+      ? new ApiError(known.status, known.code, known.message)
+      : new ApiError(400, 'BAD_REQUEST', 'the request is not valid'),
+  );
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (malformed HTTP, headers over
+ * the size limit, a request too slow to arrive) never becomes a request; it is answered here in
+ * the one shape, and the connection is closed (as Fastify's default handler does).
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'the request line and headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request took too long to arrive']
+        : [400, 'BAD_REQUEST', 'the request is not valid HTTP'];
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code, message, details: [] } });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {

@@ -16,7 +16,14 @@ import {
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerBullBoard } from './admin/bull-board.plugin.js';
-import { ApiError, installErrorHandling } from './api-error.js';
+import {
+  ApiError,
+  answerClientError,
+  installErrorHandling,
+  MAX_BODY_DEPTH,
+  nestsDeeperThan,
+  sendFrameworkError,
+} from './api-error.js';
 import { installAuth } from './auth.js';
 import type { ApiContext, ApiContextSettings, ProfileSource } from './context.js';
 import { registerDashboard } from './dashboard/dashboard.plugin.js';
@@ -55,6 +62,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.settings.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // What never reaches the error handler gets the one error shape too: the router's refusals
+    // (bad %-encoding, an overlong path parameter) and Node's (malformed HTTP, huge headers).
+    frameworkErrors: sendFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   // JSON only: a text/plain body is refused with 415 instead of reaching a route as a string.
   app.removeContentTypeParser('text/plain');
@@ -111,6 +122,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
         ),
     });
   }
+  // Deeply nested JSON is refused before any handler walks it (Bull Board's job data would go to
+  // JSON.stringify, which overflows the stack at ~10,000 levels: a 500).
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== undefined && nestsDeeperThan(request.body, MAX_BODY_DEPTH)) {
+      throw new ApiError(400, 'INVALID_JSON', `the body nests deeper than ${MAX_BODY_DEPTH} levels`);
+    }
+  });
   // Refuse at once while Redis is down instead of waiting on a command.
   app.addHook('preHandler', async (request) => {
     if (request.routeOptions.config.public) return;

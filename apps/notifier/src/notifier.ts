@@ -1,4 +1,9 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { hostname } from 'node:os';
 import { ApiKeyRing } from '@fleet/auth';
 import { createRedis, Keys, RedisBatchStore, RedisKeyRevocations, waitReady } from '@fleet/redis';
@@ -60,6 +65,12 @@ export function buildNotifier(deps: NotifierDeps): Notifier {
       ? { cors: { origin: origins.includes('*') ? true : origins, methods: ['GET', 'POST'] } }
       : {}),
   });
+  // Engine.IO answers a request on a polling session that is neither GET nor POST with a bare 500:
+  // refuse those before it sees them, with its own 400 {code: 3, message: "Bad request"} (CORS
+  // preflights are answered before this middleware runs).
+  io.engine.use((req: IncomingMessage, _res: ServerResponse, next: (err?: Error) => void) =>
+    next(req.method === 'GET' || req.method === 'POST' ? undefined : new Error(`method ${req.method}`)),
+  );
   const relay: StreamRelay = new StreamRelay(deps.reader, {
     streamKey,
     deliver: (events) => fanout.deliver(events),

@@ -5,6 +5,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { RedisKeyRevocations } from '@fleet/redis';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../api-error.js';
 import type { SessionAuth } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { AdminSessionStore } from './admin-session.store.js';
@@ -31,6 +32,23 @@ export function sessionCookieOptions(request: Pick<FastifyRequest, 'protocol'>) 
     sameSite: 'strict' as const,
     secure: request.protocol === 'https',
   };
+}
+
+/** Does a parsed JSON body hold a NUL character in any string or key? (Iterative.) */
+export function holdsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) return true;
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
@@ -104,6 +122,16 @@ export async function registerBullBoard(app: FastifyInstance, ctx: ApiContext): 
     // Every board route (its pages, static files and JSON API) is admin-only and takes the session.
     board.addHook('onRoute', (route) => {
       route.config = { ...route.config, admin: true, session };
+    });
+    // Bull Board packs a validation message as `<key>\0<JSON options>` and unpacks it by splitting
+    // on NUL: a NUL in the body, echoed in such a message, makes the unpacking throw (a 500). Its
+    // UI never sends one.
+    board.addHook('preValidation', async (request) => {
+      if (request.body !== undefined && holdsNul(request.body)) {
+        throw new ApiError(400, 'VALIDATION_FAILED', 'the body holds a NUL character', [
+          { field: '', message: 'NUL (U+0000) is not accepted by the queue board' },
+        ]);
+      }
     });
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(BOARD_PATH);
