@@ -51,12 +51,25 @@ function cli(args: string[]) {
 }
 
 beforeAll(async () => {
+  // Five distinct ports (freePort may hand the same one out twice) plus the second worker's.
+  const taken = new Set<number>();
+  const distinct = async (pick: () => Promise<number>) => {
+    for (;;) {
+      const p = await pick();
+      if (!taken.has(p) && !taken.has(p + 1)) {
+        taken.add(p);
+        return p;
+      }
+    }
+  };
+  const worker = await distinct(twoFreePorts);
+  taken.add(worker + 1);
   ports = {
-    api: await freePort(),
-    notifier: await freePort(),
-    launcher: await freePort(),
-    worker: await twoFreePorts(),
-    demo: await freePort(),
+    api: await distinct(freePort),
+    notifier: await distinct(freePort),
+    launcher: await distinct(freePort),
+    worker,
+    demo: await distinct(freePort),
   };
   up = spawn(
     process.execPath,
@@ -81,8 +94,15 @@ beforeAll(async () => {
   );
   up.stdout!.on('data', (d) => (upOutput += d));
   up.stderr!.on('data', (d) => (upOutput += d));
-  await waitFor('fleet up to say it is up', () => (upOutput.includes('Fleet is up') ? true : undefined));
-});
+  await waitFor(
+    'fleet up to say it is up',
+    () => {
+      if (up.exitCode !== null) throw new Error(`fleet up exited (${up.exitCode}):\n${upOutput}`);
+      return upOutput.includes('Fleet is up') ? true : undefined;
+    },
+    200_000,
+  );
+}, 240_000);
 
 afterAll(async () => {
   if (up && up.exitCode === null) {
@@ -168,4 +188,4 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
     expect([port, await portOpen(port)]).toEqual([port, false]);
   }
   expect(existsSync(upFile)).toBe(false);
-});
+}, 300_000);

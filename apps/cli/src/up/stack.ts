@@ -180,7 +180,7 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
       logDir,
     );
     started.push(launcher);
-    await launcher.waitHttp(`${launcherUrl}/api/v1/version`, 30_000);
+    await launcher.waitHttp(`${launcherUrl}/api/v1/version`, 60_000);
 
     const registered = await demoProfiles(redisUrl, o.prefix, launcherUrl, o.profiles);
     o.say(`launcher on ${launcherUrl}: ${o.profiles} demo profiles in pool "default" (${registered} new)`);
@@ -242,12 +242,12 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
     );
     started.push(...workers);
     await Promise.all([
-      api.waitHttp(`${apiUrl}/ready`, 60_000),
-      notifier.waitHttp(`${notifierUrl}/ready`, 60_000),
+      api.waitHttp(`${apiUrl}/ready`, 120_000),
+      notifier.waitHttp(`${notifierUrl}/ready`, 120_000),
       ...workers.map((w, i) =>
         o.ports.worker === 0
           ? Promise.resolve()
-          : w.waitHttp(`http://127.0.0.1:${o.ports.worker + i}/ready`, 60_000),
+          : w.waitHttp(`http://127.0.0.1:${o.ports.worker + i}/ready`, 120_000),
       ),
     ]);
 
