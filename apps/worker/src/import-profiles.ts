@@ -5,7 +5,7 @@
  * `--create N` makes sure at least N profiles exist there. The API's profile import comes later.
  */
 import { loadConfigOrExit } from '@fleet/config';
-import { isFleetError, ProfileExistsError } from '@fleet/core';
+import { importProfiles, isFleetError } from '@fleet/core';
 import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
 import { type WorkerSettings, workerSchema } from './config.js';
 import { providerClient } from './provider.js';
@@ -35,18 +35,11 @@ try {
     const id = await client.createProfile({ name: `fleet-${i + 1}`, folderId: folder!.id });
     existing.push({ id, folderId: folder!.id });
   }
-  let registered = 0;
-  for (const p of existing) {
-    try {
-      await store.register({ id: p.id, pool, providerIds: { folderId: p.folderId ?? folder!.id } });
-      registered++;
-    } catch (error) {
-      if (!(error instanceof ProfileExistsError)) throw error;
-    }
-  }
-  console.log(
-    `pool "${pool}": ${registered} profiles registered, ${existing.length - registered} already there`,
-  );
+  const { registered, existing: already } = await importProfiles(store, existing, {
+    pool,
+    defaultFolderId: folder!.id,
+  });
+  console.log(`pool "${pool}": ${registered} profiles registered, ${already} already there`);
 } catch (error) {
   console.error(isFleetError(error) ? `${error.code}: ${error.message}` : error);
   process.exitCode = 1;

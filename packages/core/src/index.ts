@@ -79,6 +79,7 @@ export type {
 } from './profile.js';
 export { proxyStillSealed, SEALED_SECRET_PREFIX } from './profile.js';
 export { type AllocationOptions, ProfileAllocationService } from './profile-allocation.service.js';
+export { type ImportOptions, importProfiles, type ProviderProfileRef } from './profile-import.js';
 export {
   type CheckoutOptions,
   type ProfileSession,

@@ -5,7 +5,7 @@ import {
   profilesQuerySchema,
   quarantineBodySchema,
 } from '@fleet/contracts';
-import { ProfileExistsError, ProfileNotFoundError, type ProfilePatch } from '@fleet/core';
+import { importProfiles, ProfileNotFoundError, type ProfilePatch } from '@fleet/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError, parseOr400 } from '../api-error.js';
@@ -104,24 +104,11 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: ApiContext): vo
         'no profile provider is configured: set MULTILOGIN_API_URL and credentials for the API',
       );
     }
-    let registered = 0;
-    let existing = 0;
-    let seen = 0;
-    for await (const p of ctx.profileSource.allProfiles(body.folderId ? { folderId: body.folderId } : {})) {
-      if (seen++ >= body.limit) break;
-      try {
-        await ctx.profiles.register({
-          id: p.id,
-          pool: body.pool,
-          ...(body.tags ? { tags: body.tags } : {}),
-          providerIds: p.folderId ? { folderId: p.folderId } : {},
-        });
-        registered++;
-      } catch (error) {
-        if (!(error instanceof ProfileExistsError)) throw error;
-        existing++;
-      }
-    }
-    return { pool: body.pool, registered, existing };
+    const counts = await importProfiles(
+      ctx.profiles,
+      ctx.profileSource.allProfiles(body.folderId ? { folderId: body.folderId } : {}),
+      { pool: body.pool, ...(body.tags ? { tags: body.tags } : {}), limit: body.limit },
+    );
+    return { pool: body.pool, ...counts };
   });
 }

@@ -21,11 +21,14 @@ export function which(name: string): string | null {
  * What `fleet up` needs from the system; a list of what is missing, empty when all is there.
  * (redis-server is needed only when REDIS_URL does not answer.)
  */
-export function missingPrerequisites(options: { needRedisServer: boolean }): string[] {
+export function missingPrerequisites(options: {
+  needRedisServer: boolean;
+  chromiumPath: string;
+  chromedriverPath: string;
+}): string[] {
   const missing: string[] = [];
-  if (!which(process.env.LAUNCHER_CHROMIUM_PATH ?? '/usr/bin/chromium')) missing.push('chromium');
-  if (!which(process.env.LAUNCHER_CHROMEDRIVER_PATH ?? '/usr/bin/chromedriver'))
-    missing.push('chromium-driver');
+  if (!which(options.chromiumPath)) missing.push('chromium');
+  if (!which(options.chromedriverPath)) missing.push('chromium-driver');
   if (options.needRedisServer && !which('redis-server')) missing.push('redis-server');
   return missing;
 }

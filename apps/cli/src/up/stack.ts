@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProfileExistsError } from '@fleet/core';
+import { importProfiles } from '@fleet/core';
 import { MultiloginClient } from '@fleet/multilogin';
 import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
 import { AppProcess } from './app-process.js';
@@ -25,6 +25,11 @@ export interface UpOptions {
   dataDir: string;
   /** Where the URLs and the key are written for the CLI (default `<repo>/.fleet/up.json`). */
   upFile: string;
+  /** The browser the launcher runs (LAUNCHER_CHROMIUM_PATH / LAUNCHER_CHROMEDRIVER_PATH). */
+  chromiumPath: string;
+  chromedriverPath: string;
+  /** FLEET_SECRET_KEY; when empty, the key kept in `<dataDir>/secret.key` (made once). */
+  secretKey: string;
   /** Say what happens (one line each). */
   say: (line: string) => void;
   logLevel?: string;
@@ -109,7 +114,11 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
     // Redis: the one REDIS_URL names if it answers, else a throwaway redis-server of our own.
     let redisUrl = o.redisUrl;
     const external = await redisAnswers(redisUrl);
-    const missing = missingPrerequisites({ needRedisServer: !external });
+    const missing = missingPrerequisites({
+      needRedisServer: !external,
+      chromiumPath: o.chromiumPath,
+      chromedriverPath: o.chromedriverPath,
+    });
     if (missing.length > 0) throw new UpError(installHint(missing));
 
     const ports: [string, number][] = [
@@ -198,7 +207,7 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
     const artifacts = join(o.dataDir, 'artifacts');
     // Proxy passwords kept in Redis are sealed with a key the API and workers share; kept in the
     // data dir so profiles added in one run stay readable in the next.
-    const secretKey = fleetSecretKey(o.dataDir);
+    const secretKey = o.secretKey || fleetSecretKey(o.dataDir);
     const api = AppProcess.app(
       'api',
       join(REPO_ROOT, 'apps', 'api'),
@@ -306,28 +315,18 @@ async function demoProfiles(
       const id = await client.createProfile({ name: `demo-${i + 1}`, folderId: folder!.id });
       existing.push({ id, folderId: folder!.id });
     }
-    let added = 0;
-    for (const p of existing.slice(0, n)) {
-      try {
-        await store.register({
-          id: p.id,
-          pool: 'default',
-          providerIds: { folderId: p.folderId ?? folder!.id },
-        });
-        added++;
-      } catch (error) {
-        if (!(error instanceof ProfileExistsError)) throw error;
-      }
-    }
-    return added;
+    const { registered } = await importProfiles(store, existing.slice(0, n), {
+      pool: 'default',
+      defaultFolderId: folder!.id,
+    });
+    return registered;
   } finally {
     redis.disconnect();
   }
 }
 
-/** FLEET_SECRET_KEY when set, else the key in `<dataDir>/secret.key` (made once, mode 600). */
+/** The key in `<dataDir>/secret.key` (made once, mode 600). */
 function fleetSecretKey(dataDir: string): string {
-  if (process.env.FLEET_SECRET_KEY) return process.env.FLEET_SECRET_KEY;
   const file = join(dataDir, 'secret.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const key = randomBytes(32).toString('hex');

@@ -37,14 +37,13 @@ describe('fleet up', () => {
   });
 
   it('names every missing system package in one message with the command that installs it', () => {
-    const saved = process.env.LAUNCHER_CHROMIUM_PATH;
-    process.env.LAUNCHER_CHROMIUM_PATH = '/nonexistent/chromium';
-    try {
-      expect(missingPrerequisites({ needRedisServer: false })).toEqual(['chromium']);
-    } finally {
-      if (saved === undefined) delete process.env.LAUNCHER_CHROMIUM_PATH;
-      else process.env.LAUNCHER_CHROMIUM_PATH = saved;
-    }
+    expect(
+      missingPrerequisites({
+        needRedisServer: false,
+        chromiumPath: '/nonexistent/chromium',
+        chromedriverPath: '/usr/bin/chromedriver',
+      }),
+    ).toEqual(['chromium']);
     expect(installHint(['chromium', 'redis-server'])).toBe(
       'Fleet needs chromium, redis-server on this machine. Run ./scripts/setup.sh (it installs them with apt-get when it can), or: sudo apt-get install -y chromium redis-server',
     );
