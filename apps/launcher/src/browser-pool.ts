@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import type { TargetPolicy } from '@fleet/webdriver/targets';
 import type { Logger } from 'pino';
 import { BrowserProcess } from './browser-process.js';
 import { ChromedriverProcess } from './chromedriver-process.js';
@@ -26,6 +27,11 @@ export interface BrowserPoolOptions {
    * relays stay on loopback whatever this says.
    */
   webdriverHost?: string;
+  /**
+   * BLOCK_PRIVATE_TARGETS: every browser's requests go through a relay that refuses private
+   * targets (except socks5 profiles: Chromium speaks socks to the proxy itself). None: no check.
+   */
+  targetPolicy?: TargetPolicy;
 }
 
 export interface StartResult {
@@ -70,7 +76,8 @@ function checkProxyReachable(proxy: ProfileProxy, timeoutMs: number): Promise<vo
 /**
  * The browsers this launcher runs, one per profile: Chromium on the profile's directory, plus
  * (selenium) a chromedriver and the WebDriver front bound to that browser, plus (authenticated
- * HTTP proxy) a proxy relay. Enforces LAUNCHER_MAX_BROWSERS and one browser per profile.
+ * HTTP proxy, or BLOCK_PRIVATE_TARGETS) a proxy relay. Enforces LAUNCHER_MAX_BROWSERS and one
+ * browser per profile.
  */
 export class BrowserPool {
   private readonly runs = new Map<string, Run>();
@@ -143,15 +150,27 @@ export class BrowserPool {
     options: { headless: boolean; automationType: AutomationType },
   ): Promise<StartResult> {
     const proxy = profile.proxy;
+    const policy = this.options.targetPolicy;
     let proxyServer: string | undefined;
-    if (proxy) {
-      await checkProxyReachable(proxy, 3000);
-      const upstream = relayUpstreamFor(proxy);
-      if (upstream) {
-        run.relay = await ProxyRelay.start(upstream);
-        proxyServer = run.relay.proxyServer;
-      } else {
-        proxyServer = `${proxy.type}://${proxy.host}:${proxy.port}`;
+    if (proxy) await checkProxyReachable(proxy, 3000);
+    const upstream = proxy ? relayUpstreamFor(proxy, policy !== undefined) : null;
+    if (upstream || (policy && !proxy)) {
+      run.relay = await ProxyRelay.start(upstream, {
+        policy,
+        onRefused: (host, reason) =>
+          this.options.logger.warn(
+            { profileId: profile.id, host, reason },
+            'refused a request to a private target',
+          ),
+      });
+      proxyServer = run.relay.proxyServer;
+    } else if (proxy) {
+      proxyServer = `${proxy.type}://${proxy.host}:${proxy.port}`;
+      if (policy) {
+        this.options.logger.warn(
+          { profileId: profile.id },
+          'socks5 profile proxy: its requests are not checked for private targets (only the gotos are)',
+        );
       }
     }
     const selenium = options.automationType === 'selenium';
@@ -163,6 +182,7 @@ export class BrowserPool {
         userDataDir,
         headless: options.headless,
         proxyServer,
+        guarded: run.relay !== undefined && policy !== undefined,
         startTimeoutMs: timeout,
       }),
       selenium

@@ -10,6 +10,8 @@ export interface BrowserLaunchOptions {
   headless: boolean;
   /** Chromium's `--proxy-server` value, e.g. `http://127.0.0.1:41234` or `socks5://host:1080`. */
   proxyServer?: string | undefined;
+  /** Requests go through the guarding relay: keep WebRTC from sending UDP around it. */
+  guarded?: boolean;
   startTimeoutMs: number;
 }
 
@@ -38,6 +40,7 @@ export function chromiumArgs(options: BrowserLaunchOptions): string[] {
     // fixture sites live on loopback and must go through the profile's proxy like any site.
     args.push(`--proxy-server=${options.proxyServer}`, '--proxy-bypass-list=<-loopback>');
   }
+  if (options.guarded) args.push('--force-webrtc-ip-handling-policy=disable_non_proxied_udp');
   args.push('about:blank');
   return args;
 }

@@ -16,7 +16,26 @@ describe('launcher config', () => {
       tokenTtlMs: 1_800_000,
       stopTimeoutMs: 10_000,
       startTimeoutMs: 30_000,
+      blockPrivateTargets: true,
+      allowedTargets: [],
     });
+  });
+
+  it('reads BLOCK_PRIVATE_TARGETS and ALLOWED_TARGETS, and names every bad entry', () => {
+    const config = readLauncherConfig({
+      BLOCK_PRIVATE_TARGETS: 'false',
+      ALLOWED_TARGETS: '127.0.0.1:3005, 10.0.0.0/8',
+    });
+    expect(launcherOptions(config)).toMatchObject({
+      blockPrivateTargets: false,
+      allowedTargets: ['127.0.0.1:3005', '10.0.0.0/8'],
+    });
+    const bad = () =>
+      readLauncherConfig({ BLOCK_PRIVATE_TARGETS: 'maybe', ALLOWED_TARGETS: 'ok.test,http://x,h:99999' });
+    expect(bad).toThrow(/BLOCK_PRIVATE_TARGETS \(blockPrivateTargets\): must be true or false/);
+    expect(bad).toThrow(
+      /ALLOWED_TARGETS \(allowedTargets\): "http:\/\/x": write the host[^;]*; "h:99999": the port must be/,
+    );
   });
 
   it('reads LAUNCHER_* variables and masks the password when described', () => {

@@ -1,11 +1,12 @@
 import { durationMs, type Env, type FleetConfig, loadConfig, loadConfigOrExit, port } from '@fleet/config';
+import { type TargetSettings, targetSchema } from '@fleet/webdriver/targets';
 import { DEFAULTS, type LauncherOptions } from './launcher.js';
 
 /** Development credentials the launcher accepts when none are configured (documented in README). */
 export const DEV_EMAIL = 'dev@fleet.local';
 export const DEV_PASSWORD = 'fleet-dev-password';
 
-export interface LauncherSettings {
+export interface LauncherSettings extends TargetSettings {
   launcherPort: number;
   launcherHost: string;
   launcherDataDir: string;
@@ -78,6 +79,8 @@ export const launcherSchema = {
     default: DEFAULTS.startTimeoutMs,
     doc: 'How long a start waits for Chromium and chromedriver.',
   }),
+  // The guarding proxy in front of every browser (request level); the workers check gotos too.
+  ...targetSchema,
 } satisfies Parameters<typeof loadConfig<LauncherSettings>>[0];
 
 export type LauncherConfig = FleetConfig<LauncherSettings>;
@@ -96,6 +99,8 @@ export function launcherOptions(config: LauncherConfig): LauncherOptions {
     tokenTtlMs: config.get('tokenTtlMs'),
     stopTimeoutMs: config.get('stopTimeoutMs'),
     startTimeoutMs: config.get('startTimeoutMs'),
+    blockPrivateTargets: config.get('blockPrivateTargets'),
+    allowedTargets: config.get('allowedTargets'),
   };
 }
 

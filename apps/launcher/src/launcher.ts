@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { TargetPolicy } from '@fleet/webdriver/targets';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { requireBearer, TokenService } from './auth-tokens.js';
@@ -26,6 +27,13 @@ export interface LauncherOptions {
   stopTimeoutMs?: number;
   /** How long a start waits for Chromium and chromedriver to answer. */
   startTimeoutMs?: number;
+  /**
+   * Refuse browser requests to private targets (BLOCK_PRIVATE_TARGETS, on by default in
+   * `main.ts`; off when left out here, as the tests' browsers visit fixture sites on loopback).
+   */
+  blockPrivateTargets?: boolean;
+  /** ALLOWED_TARGETS: exceptions to `blockPrivateTargets` (host, host:port, address range). */
+  allowedTargets?: readonly string[];
   logger?: Logger;
 }
 
@@ -85,6 +93,9 @@ export function buildLauncherServer(options: LauncherOptions, records: ProcessRe
     records,
     // WebDriver ports are answered on the launcher's own address (see BrowserPoolOptions).
     webdriverHost: options.host ?? DEFAULTS.host,
+    ...(options.blockPrivateTargets
+      ? { targetPolicy: new TargetPolicy({ allowed: options.allowedTargets, cacheMs: 10_000 }) }
+      : {}),
   });
   // Fastify's own request log is off: it would add little, and we choose what gets logged.
   const app = Fastify({
@@ -145,7 +156,16 @@ export async function startLauncher(options: LauncherOptions): Promise<RunningLa
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, dataDir }, 'launcher listening');
+  const blockPrivateTargets = options.blockPrivateTargets ?? false;
+  logger.info(
+    {
+      url,
+      dataDir,
+      blockPrivateTargets,
+      allowedTargets: blockPrivateTargets ? (options.allowedTargets?.length ?? 0) : 0,
+    },
+    'launcher listening',
+  );
   let closed: Promise<void> | undefined;
   return {
     url,

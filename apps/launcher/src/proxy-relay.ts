@@ -7,23 +7,41 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { effectivePort, type TargetPolicy } from '@fleet/webdriver/targets';
 import type { ProfileProxy } from './profile-registry.js';
 
 export interface RelayUpstream {
   type: 'http' | 'https';
   host: string;
   port: number;
+  /** Empty: the upstream proxy takes no credentials. */
   username: string;
   password: string;
 }
 
+export interface RelayOptions {
+  /** BLOCK_PRIVATE_TARGETS: every request's target is judged before anything is sent to it. */
+  policy?: TargetPolicy | null;
+  /** Told of each refused request: the host and why (never the path or query). */
+  onRefused?: (host: string, reason: string) => void;
+}
+
+/** Where one request goes: refused, or on to an address (undefined: the upstream or DNS decides). */
+type Route = { refused: string } | { unresolved: true } | { address: string | undefined };
+
+// Headers meant for the proxy, not the site.
+const PROXY_HEADERS = ['proxy-authorization', 'proxy-connection'];
+
 /**
- * Chromium takes no credentials in `--proxy-server`, and in headless mode nobody answers its
- * auth prompt. So a profile whose HTTP(S) proxy has a username gets this relay: it listens on a
- * loopback port (Chromium's `--proxy-server`) and forwards every plain request and every
- * `CONNECT` tunnel to the upstream proxy with `Proxy-Authorization: Basic ...` added. The
- * relay never looks inside tunnels, so TLS stays end to end between Chromium and the site.
+ * A loopback proxy in front of a profile's browser (Chromium's `--proxy-server`), for two jobs:
+ * - credentials: Chromium takes none in `--proxy-server` and in headless mode nobody answers its
+ *   auth prompt, so requests go on to the upstream proxy with `Proxy-Authorization` added;
+ * - private targets: with a policy, every plain request and every `CONNECT` is judged first, so a
+ *   redirect, a subresource or a script's fetch to a private address is refused (403) before it
+ *   leaves. Without an upstream the relay connects to the very address it judged (a second DNS
+ *   answer cannot swap in another); with one, the upstream resolves names itself.
+ * Tunnels are never opened: TLS stays end to end between Chromium and the site.
  */
 export class ProxyRelay {
   private readonly sockets = new Set<Socket>();
@@ -32,13 +50,14 @@ export class ProxyRelay {
   private constructor(
     private readonly server: Server,
     readonly port: number,
-    private readonly upstream: RelayUpstream,
+    private readonly upstream: RelayUpstream | null,
+    private readonly options: RelayOptions,
   ) {
     this.agent =
-      upstream.type === 'https' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+      upstream?.type === 'https' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   }
 
-  static async start(upstream: RelayUpstream): Promise<ProxyRelay> {
+  static async start(upstream: RelayUpstream | null, options: RelayOptions = {}): Promise<ProxyRelay> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -46,13 +65,14 @@ export class ProxyRelay {
     });
     const address = server.address();
     if (typeof address !== 'object' || !address) throw new Error('proxy relay has no port');
-    const relay = new ProxyRelay(server, address.port, upstream);
-    server.on('connection', (socket) => {
-      relay.sockets.add(socket);
-      socket.once('close', () => relay.sockets.delete(socket));
+    const relay = new ProxyRelay(server, address.port, upstream, options);
+    server.on('connection', (socket) => relay.track(socket));
+    server.on('request', (req, res) => {
+      relay.forward(req, res).catch(() => res.destroy());
     });
-    server.on('request', (req, res) => relay.forward(req, res));
-    server.on('connect', (req, socket, head) => relay.tunnel(req, socket as Socket, head));
+    server.on('connect', (req, socket, head) => {
+      relay.tunnel(req, socket as Socket, head).catch(() => socket.destroy());
+    });
     return relay;
   }
 
@@ -61,9 +81,22 @@ export class ProxyRelay {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  private get authorization(): string {
-    const { username, password } = this.upstream;
-    return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  private async route(hostname: string, port: number): Promise<Route> {
+    const policy = this.options.policy;
+    if (!policy) return { address: undefined };
+    const verdict = await policy.verdict(hostname, port);
+    if (verdict.kind === 'blocked') {
+      this.options.onRefused?.(hostname, verdict.reason);
+      return { refused: verdict.reason };
+    }
+    // Through an upstream, names are its to resolve (ours may not know them).
+    if (verdict.kind === 'unresolved') return this.upstream ? { address: undefined } : { unresolved: true };
+    return { address: this.upstream ? undefined : verdict.addresses?.[0] };
   }
 
   private send(options: {
@@ -71,21 +104,59 @@ export class ProxyRelay {
     path: string;
     headers: Record<string, string | string[] | undefined>;
   }) {
-    const request = this.upstream.type === 'https' ? httpsRequest : httpRequest;
+    const upstream = this.upstream!;
+    const request = upstream.type === 'https' ? httpsRequest : httpRequest;
+    const headers = { ...options.headers };
+    if (upstream.username) {
+      const { username, password } = upstream;
+      headers['proxy-authorization'] = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
     return request({
-      host: this.upstream.host,
-      port: this.upstream.port,
+      host: upstream.host,
+      port: upstream.port,
       method: options.method,
       path: options.path,
-      headers: { ...options.headers, 'proxy-authorization': this.authorization },
+      headers,
       agent: options.method === 'CONNECT' ? false : this.agent,
     });
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse): void {
+  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let target: URL;
+    try {
+      target = new URL(req.url ?? '');
+    } catch {
+      res
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end('fleet launcher proxy relay: absolute URL expected');
+      return;
+    }
+    const route = await this.route(target.hostname, effectivePort(target));
+    if ('refused' in route) {
+      res.writeHead(403, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-fleet-refused': 'private-target',
+      });
+      res.end(`Fleet refused this request: ${route.refused} (BLOCK_PRIVATE_TARGETS)`);
+      return;
+    }
+    if ('unresolved' in route) {
+      res.destroy(); // as a failed lookup would: the browser reports a network error
+      return;
+    }
     const headers = { ...req.headers };
-    delete headers['proxy-authorization'];
-    const upstream = this.send({ method: req.method ?? 'GET', path: req.url ?? '/', headers });
+    for (const name of PROXY_HEADERS) delete headers[name];
+    const upstream = this.upstream
+      ? this.send({ method: req.method ?? 'GET', path: req.url ?? '/', headers })
+      : httpRequest({
+          host: route.address ?? target.hostname,
+          port: effectivePort(target),
+          method: req.method,
+          path: `${target.pathname}${target.search}`,
+          headers, // Host stays the site's, whatever address we connect to
+          setHost: false,
+          agent: this.agent,
+        });
     upstream.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.headers);
       answer.pipe(res);
@@ -95,40 +166,63 @@ export class ProxyRelay {
         res.destroy();
         return;
       }
+      const what = this.upstream ? 'upstream proxy' : 'site';
       res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`fleet launcher proxy relay: upstream proxy failed: ${error.message}`);
+      res.end(`fleet launcher proxy relay: ${what} failed: ${error.message}`);
     });
     req.pipe(upstream);
   }
 
-  private tunnel(req: IncomingMessage, client: Socket, head: Buffer): void {
+  private async tunnel(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
     const target = req.url ?? '';
-    const upstream = this.send({ method: 'CONNECT', path: target, headers: { host: target } });
     const fail = (status: number, message: string) => {
       if (client.writable) client.end(`HTTP/1.1 ${status} ${message}\r\nContent-Length: 0\r\n\r\n`);
     };
+    let parsed: URL;
+    try {
+      parsed = new URL(`http://${target}`);
+    } catch {
+      fail(400, 'Bad Request');
+      return;
+    }
+    const route = await this.route(parsed.hostname, effectivePort(parsed));
+    if ('refused' in route) return fail(403, 'Forbidden (private target, BLOCK_PRIVATE_TARGETS)');
+    if ('unresolved' in route) return fail(502, 'Bad Gateway (the host does not resolve)');
+    if (!this.upstream) {
+      const socket = connect({ host: route.address ?? parsed.hostname, port: effectivePort(parsed) });
+      this.track(socket);
+      socket.once('connect', () => this.splice(client, socket, Buffer.alloc(0), head));
+      socket.once('error', (error) => fail(502, `Bad Gateway (${error.message.replace(/[\r\n]/g, ' ')})`));
+      client.on('error', () => socket.destroy());
+      return;
+    }
+    const upstream = this.send({ method: 'CONNECT', path: target, headers: { host: target } });
     client.on('error', () => upstream.destroy());
     upstream.on('connect', (answer, socket, upstreamHead) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      this.track(socket);
       if (answer.statusCode !== 200) {
         socket.destroy();
         fail(answer.statusCode ?? 502, answer.statusMessage ?? 'Upstream proxy refused');
         return;
       }
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (upstreamHead.length > 0) client.write(upstreamHead);
-      if (head.length > 0) socket.write(head);
-      socket.pipe(client);
-      client.pipe(socket);
-      socket.on('error', () => client.destroy());
-      client.on('close', () => socket.destroy());
+      this.splice(client, socket, upstreamHead, head);
     });
     upstream.on('response', (answer) =>
       fail(answer.statusCode ?? 502, answer.statusMessage ?? 'Bad Gateway'),
     );
     upstream.on('error', (error) => fail(502, `Bad Gateway (${error.message.replace(/[\r\n]/g, ' ')})`));
     upstream.end();
+  }
+
+  /** Joins an established tunnel to the client. */
+  private splice(client: Socket, socket: Socket, upstreamHead: Buffer, head: Buffer): void {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (upstreamHead.length > 0) client.write(upstreamHead);
+    if (head.length > 0) socket.write(head);
+    socket.pipe(client);
+    client.pipe(socket);
+    socket.on('error', () => client.destroy());
+    client.on('close', () => socket.destroy());
   }
 
   async close(): Promise<void> {
@@ -140,14 +234,17 @@ export class ProxyRelay {
   }
 }
 
-/** The relay's upstream when a profile's proxy needs one (HTTP/HTTPS with a username). */
-export function relayUpstreamFor(proxy: ProfileProxy): RelayUpstream | null {
-  if (proxy.type === 'socks5' || !proxy.username) return null;
+/**
+ * The relay's upstream for a profile's proxy: always for HTTP/HTTPS proxies with a username; for
+ * those without one only when the relay is needed anyway (`guarded`). Never for socks5.
+ */
+export function relayUpstreamFor(proxy: ProfileProxy, guarded = false): RelayUpstream | null {
+  if (proxy.type === 'socks5' || (!proxy.username && !guarded)) return null;
   return {
     type: proxy.type,
     host: proxy.host,
     port: proxy.port,
-    username: proxy.username,
+    username: proxy.username ?? '',
     password: proxy.password ?? '',
   };
 }

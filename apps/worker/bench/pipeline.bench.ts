@@ -237,6 +237,8 @@ function settings(redisUrl: string, prefix: string, overrides: Partial<WorkerSet
     multiloginAutomationToken: '',
     multiloginTlsVerify: true,
     secretKey: '',
+    blockPrivateTargets: true,
+    allowedTargets: [],
     ...overrides,
   };
 }
@@ -424,6 +426,8 @@ async function browserBench(url: string, producer: Redis): Promise<{ cold: Brows
         warmIdleMs,
         artifactsDir: join(dataDir, 'artifacts'),
         leaseTtlMs: 15_000,
+        // The fixture site is on loopback: let it through the private-target guard.
+        allowedTargets: [`127.0.0.1:${site.port}`],
         multiloginApiUrl: launcher.url,
         multiloginLauncherUrl: launcher.url,
         multiloginEmail: EMAIL,

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { durationMs, port, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
+import { type TargetSettings, targetSchema } from '@fleet/webdriver';
 
 /** The worker's own settings (the common ones — REDIS_URL, FLEET_PREFIX, LOG_LEVEL — come with @fleet/config). */
 export const workerSchema = {
@@ -76,11 +77,13 @@ export const workerSchema = {
     doc: "A reclaimed profile rests this long (its dead holder's browser is stopped meanwhile).",
   }),
   headless: { doc: 'Start browsers headless.', format: Boolean, default: true, env: 'HEADLESS' },
+  // BLOCK_PRIVATE_TARGETS / ALLOWED_TARGETS: every goto and where it ended are checked.
+  ...targetSchema,
   ...multiloginSchema,
   ...secretKeySchema,
 };
 
-export interface WorkerSettings extends MultiloginSettings {
+export interface WorkerSettings extends MultiloginSettings, TargetSettings {
   secretKey: string;
   redisUrl: string;
   prefix: string;

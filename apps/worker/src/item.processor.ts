@@ -7,7 +7,7 @@ import {
   linkSignals,
 } from '@fleet/core';
 import type { ItemMetrics } from '@fleet/metrics';
-import type { ItemProcessor } from '@fleet/queue';
+import type { ItemProcessor, ItemsQueue } from '@fleet/queue';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 
 export interface ProcessorOptions {
@@ -128,9 +128,53 @@ export function createItemProcessor(
           'item attempt failed, will retry',
         );
         throw outcome.error;
-      case 'lost':
+      case 'lost': {
         logger.warn({ ...log, reason: outcome.reason }, 'item attempt lost');
-        throw new Error(`attempt lost: ${outcome.reason}`);
+        // Another attempt has (or had) the item: this one was not a failure of the item, so it
+        // must not spend one of its attempts. Put it back if the queue still says it is ours (the
+        // claim will tell the next attempt whether anything is left to do); if it is not ours
+        // any more, moving it fails and the queue's own copy goes on.
+        const lost = new Error(`attempt lost: ${outcome.reason}`);
+        const moved = await job.moveToDelayed(Date.now() + 200, token).then(
+          () => true,
+          () => false,
+        );
+        throw moved ? new DelayedError() : lost;
+      }
     }
   };
+}
+
+const STALLED_OUT = /stalled more than allowable limit/;
+/** An unrecoverable refusal thrown above as `CODE: message`. */
+const CODED = /^([A-Z][A-Z0-9_]+): /;
+
+/**
+ * When the queue has failed a job for good, make sure its item has a result: a job failed by an
+ * attempt that recorded its failure has one already (nothing happens); one failed by the queue
+ * itself (stalled too often, attempts spent without a recorded failure, or refused before anything
+ * was recorded, e.g. BATCH_PROXY_MISSING) gets a failed result (ITEM_STALLED, the refusal's code, or
+ * ATTEMPTS_EXHAUSTED) and its events, so the batch can finish.
+ */
+export async function recordIfAbandoned(
+  jobs: ItemsQueue,
+  runner: ItemRunner,
+  jobId: string,
+  logger: LoggerPort,
+): Promise<void> {
+  try {
+    const job = await jobs.getJob(jobId);
+    if (!job || (await job.getState()) !== 'failed') return;
+    const parsed = itemJobSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const reason = job.failedReason || 'the queue gave the item up';
+    const code = STALLED_OUT.test(reason)
+      ? 'ITEM_STALLED'
+      : (CODED.exec(reason)?.[1] ?? 'ATTEMPTS_EXHAUSTED');
+    if (await runner.abandoned(parsed.data, code, reason, job.attemptsMade)) {
+      logger.warn({ jobId, code, reason }, 'the queue gave an item up: recorded it failed');
+    }
+  } catch (err) {
+    logger.warn({ err, jobId }, 'could not check a failed job for a missing result');
+  }
 }

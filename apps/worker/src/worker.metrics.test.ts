@@ -1,52 +1,11 @@
-import { BatchService, type BrowserDriver, type ProfileProvider, type StepsOutcome } from '@fleet/core';
+import { BatchService } from '@fleet/core';
 import { createLogger } from '@fleet/logger';
 import { sampleSum } from '@fleet/metrics';
 import { BullItemQueue, createItemsQueue } from '@fleet/queue';
 import { createRedis, RedisBatchStore, RedisProfileStore, waitReady } from '@fleet/redis';
 import { RedisServer, testPrefix } from '@fleet/testing';
-import type { WorkerSettings } from './config.js';
+import { driver, provider, settings } from './test-support.js';
 import { startWorker } from './worker.js';
-
-/** Starts no browser: the worker's pipeline runs on Redis alone. */
-const provider: ProfileProvider = {
-  prepare: async () => {},
-  start: async () => ({ protocol: 'http', hostname: '127.0.0.1', port: 9, path: '/' }),
-  stop: async () => {},
-  status: async () => 'stopped',
-};
-/** Every item "succeeds" at once with an empty outcome. */
-const driver: BrowserDriver = {
-  run: async (): Promise<StepsOutcome> => ({ data: {}, artifacts: {}, url: null, title: null }),
-};
-
-function settings(redisUrl: string, prefix: string): WorkerSettings {
-  return {
-    redisUrl,
-    prefix,
-    workerPort: 0,
-    workerConcurrency: 1,
-    workerId: 'metrics-test-worker',
-    warmIdleMs: 0,
-    artifactsDir: '/tmp/unused',
-    leaseTtlMs: 6000,
-    profileCooldownMs: 0,
-    profileFailureThreshold: 3,
-    profileQuarantineMs: 60_000,
-    jobLockMs: 6000,
-    shutdownGraceMs: 1000,
-    resultRetentionSec: 3600,
-    reclaimEveryMs: 60_000,
-    reclaimRestMs: 500,
-    headless: true,
-    multiloginApiUrl: 'http://127.0.0.1:9',
-    multiloginLauncherUrl: 'http://127.0.0.1:9',
-    multiloginEmail: '',
-    multiloginPassword: '',
-    multiloginAutomationToken: '',
-    multiloginTlsVerify: true,
-    secretKey: '',
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

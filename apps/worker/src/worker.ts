@@ -9,7 +9,7 @@ import {
 } from '@fleet/core';
 import { WorkerMetrics } from '@fleet/metrics';
 import { MultiloginProfileProvider } from '@fleet/multilogin';
-import { createItemsWorker } from '@fleet/queue';
+import { createItemsQueue, createItemsWorker } from '@fleet/queue';
 import {
   checkEvictionPolicy,
   createRedis,
@@ -21,10 +21,10 @@ import {
   SecretBox,
   waitReady,
 } from '@fleet/redis';
-import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
+import { FileArtifactStore, PrivateTargetGuard, WebdriverioDriver } from '@fleet/webdriver';
 import type { WorkerSettings } from './config.js';
 import { startHealthServer } from './health.server.js';
-import { createItemProcessor, RunningItems } from './item.processor.js';
+import { createItemProcessor, RunningItems, recordIfAbandoned } from './item.processor.js';
 import { providerClient } from './provider.js';
 
 export interface WorkerOverrides {
@@ -40,6 +40,20 @@ export interface RunningWorker {
   healthPort: number;
   /** Stop taking jobs, give running items `graceMs` to finish, abort the rest, release everything. */
   close(graceMs?: number): Promise<void>;
+}
+
+/** WebdriverIO, with the private-target guard unless BLOCK_PRIVATE_TARGETS is off. */
+function browserDriver(settings: WorkerSettings, logger: LoggerPort): BrowserDriver {
+  const artifacts = new FileArtifactStore(settings.artifactsDir);
+  if (!settings.blockPrivateTargets) {
+    logger.warn(
+      {},
+      'BLOCK_PRIVATE_TARGETS is off: items may drive browsers to private and loopback addresses',
+    );
+    return new WebdriverioDriver({ artifacts });
+  }
+  const targetGuard = new PrivateTargetGuard({ allowed: settings.allowedTargets });
+  return new WebdriverioDriver({ artifacts, targetGuard });
 }
 
 /** Builds and starts one worker process's parts from its settings (main.ts and tests use it). */
@@ -102,8 +116,7 @@ export async function startWorker(
     sessions,
     results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),
     events,
-    driver:
-      overrides.driver ?? new WebdriverioDriver({ artifacts: new FileArtifactStore(settings.artifactsDir) }),
+    driver: overrides.driver ?? browserDriver(settings, logger),
     batchProxies: new RedisBatchStore(redis, settings.prefix, undefined, secretBox),
     logger,
   });
@@ -124,6 +137,14 @@ export async function startWorker(
     stalledIntervalMs: settings.jobLockMs,
   });
   worker.on('error', (err) => logger.warn({ err }, 'queue worker error'));
+  // A job the queue gives up for good without a result (attempts spent on lost attempts, or
+  // stalled too often by crashing workers) would leave its batch waiting forever: record it failed.
+  const jobs = createItemsQueue(redis, settings.prefix);
+  const settle = (jobId: string | undefined) => {
+    if (jobId) void recordIfAbandoned(jobs, runner, jobId, logger);
+  };
+  worker.on('failed', (job) => settle(job?.id));
+  worker.on('stalled', (jobId) => settle(jobId));
   // BullMQ's own connection for blocking reads (a duplicate of ours); ours is watched above. The
   // cancel bus's subscriber connection is not counted: its errors are logged by the bus.
   void worker
@@ -147,7 +168,13 @@ export async function startWorker(
     metrics,
   );
   logger.info(
-    { workerId: settings.workerId, concurrency: settings.workerConcurrency, port: health.port },
+    {
+      workerId: settings.workerId,
+      concurrency: settings.workerConcurrency,
+      port: health.port,
+      blockPrivateTargets: settings.blockPrivateTargets,
+      allowedTargets: settings.allowedTargets.length,
+    },
     'worker started',
   );
 
@@ -159,6 +186,7 @@ export async function startWorker(
       const grace = setTimeout(() => worker.cancelAllJobs('shutdown'), graceMs);
       await worker.close();
       clearTimeout(grace);
+      await jobs.close().catch(() => undefined);
       await stopListening();
       await sessions.closeAll();
       await health.close();

@@ -1,5 +1,5 @@
 import { ConfigError } from './config-error.js';
-import { csvList, durationMs, httpUrl, jsonList, port } from './formats.js';
+import { csvList, durationMs, flag, httpUrl, jsonList, port } from './formats.js';
 import { loadConfig } from './load-config.js';
 
 interface ApiKey {
@@ -12,6 +12,13 @@ const schema = {
   idleMs: durationMs({ env: 'IDLE_MS', default: 30000, doc: 'x' }),
   apiUrl: httpUrl({ env: 'API_URL', default: 'https://example.com', doc: 'x' }),
   hosts: csvList({ env: 'HOSTS', default: [], doc: 'x' }),
+  targets: csvList({
+    env: 'TARGETS',
+    default: [],
+    doc: 'x',
+    items: (item) => (String(item).includes('/') ? `"${item}" has a slash` : undefined),
+  }),
+  block: flag({ env: 'BLOCK', default: true, doc: 'x' }),
   keys: jsonList<ApiKey>({
     env: 'KEYS',
     default: [],
@@ -85,5 +92,25 @@ describe('formats', () => {
       );
     }
     expect(bad({ NODE_ENV: 'staging' }).NODE_ENV).toContain('["development","production","test"]');
+  });
+
+  it('checks each csvList entry with its items check', () => {
+    expect(loadConfig(schema, { env: { TARGETS: 'a, b:1' } }).get('targets')).toEqual(['a', 'b:1']);
+    expect(problems({ TARGETS: 'a,b/c,d/e' })).toEqual({
+      TARGETS: '"b/c" has a slash; "d/e" has a slash (got ["a","b/c","d/e"])',
+    });
+  });
+
+  it('reads a flag strictly: true/false, 1/0, yes/no, on/off, and nothing else', () => {
+    const read = (value: string) => loadConfig(schema, { env: { BLOCK: value } }).get('block');
+    expect(loadConfig(schema, { env: {} }).get('block')).toBe(true);
+    expect(['true', '1', 'YES', ' on ', 'True'].map(read)).toEqual([true, true, true, true, true]);
+    expect(['false', '0', 'no', 'OFF'].map(read)).toEqual([false, false, false, false]);
+    // convict's own Boolean would read every one of these as true.
+    for (const value of ['maybe', 'flase', '2']) {
+      expect(problems({ BLOCK: value })).toEqual({
+        BLOCK: `must be true or false (or 1/0, yes/no, on/off) (got ${JSON.stringify(value)})`,
+      });
+    }
   });
 });

@@ -17,9 +17,10 @@ export const FORMAT = {
   keyPrefix: 'key-prefix',
   csv: 'csv',
   jsonList: 'json-list',
+  flag: 'flag',
 } as const;
 
-/** A check for one item of a `jsonList`: return a problem message, or undefined when the item is fine. */
+/** A check for one item of a `jsonList` or `csvList`: return a problem message, or undefined when the item is fine. */
 export type ItemCheck = (item: unknown, index: number) => string | undefined;
 
 const REQUIRED = 'is required and has no default';
@@ -58,12 +59,8 @@ function parseJsonList(value: unknown): unknown {
   return parsed.ok && Array.isArray(parsed.value) ? parsed.value : value;
 }
 
-function validateJsonList(value: unknown, schema: convict.SchemaObj): void {
-  required(value);
-  if (typeof value === 'string' && !parseJson(value).ok) {
-    throw new Error('must be a JSON array, and this is not valid JSON');
-  }
-  if (!Array.isArray(value)) throw new Error('must be a JSON array, e.g. [{"name":"ops"}]');
+/** Runs the schema's `items` check on every entry and reports every bad one at once. */
+function checkItems(value: unknown[], schema: convict.SchemaObj): void {
   const check = schema.items as ItemCheck | undefined;
   if (!check) return;
   const problems = value
@@ -72,6 +69,26 @@ function validateJsonList(value: unknown, schema: convict.SchemaObj): void {
     .map((p) => p.replace(/\s+/g, ' '));
   if (problems.length > 0) throw new Error(problems.join('; '));
 }
+
+function validateJsonList(value: unknown, schema: convict.SchemaObj): void {
+  required(value);
+  if (typeof value === 'string' && !parseJson(value).ok) {
+    throw new Error('must be a JSON array, and this is not valid JSON');
+  }
+  if (!Array.isArray(value)) throw new Error('must be a JSON array, e.g. [{"name":"ops"}]');
+  checkItems(value, schema);
+}
+
+const FLAG_WORDS: Record<string, boolean> = {
+  true: true,
+  false: false,
+  '1': true,
+  '0': false,
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+};
 
 convict.addFormats({
   [FORMAT.port]: {
@@ -126,14 +143,24 @@ convict.addFormats({
             .map((part) => part.trim())
             .filter((part) => part !== '')
         : value,
-    validate(value: unknown) {
+    validate(value: unknown, schema: convict.SchemaObj) {
       required(value);
       if (!Array.isArray(value) || !value.every((part) => typeof part === 'string')) {
         throw new Error('must be a comma-separated list');
       }
+      checkItems(value, schema);
     },
   },
   [FORMAT.jsonList]: { coerce: parseJsonList, validate: validateJsonList },
+  [FORMAT.flag]: {
+    // convict's own Boolean reads any text but "false" as true ("0", "no", "off" included).
+    coerce: (value: unknown) =>
+      typeof value === 'string' ? (FLAG_WORDS[value.trim().toLowerCase()] ?? value) : value,
+    validate(value: unknown) {
+      required(value);
+      if (typeof value !== 'boolean') throw new Error('must be true or false (or 1/0, yes/no, on/off)');
+    },
+  },
 });
 
 /** What every setting declares. `default: null` makes the setting required. */
@@ -163,9 +190,19 @@ export function httpUrl(options: SettingOptions<string>): convict.SchemaObj<stri
   return setting(FORMAT.httpUrl, options);
 }
 
-/** A comma-separated list in env (`a, b,c`), or a JSON array of strings in the config file. */
-export function csvList(options: SettingOptions<string[]>): convict.SchemaObj<string[]> {
+/**
+ * A comma-separated list in env (`a, b,c`), or a JSON array of strings in the config file. `items`
+ * checks each entry (as in `jsonList`).
+ */
+export function csvList(
+  options: SettingOptions<string[]> & { items?: ItemCheck },
+): convict.SchemaObj<string[]> {
   return setting(FORMAT.csv, options);
+}
+
+/** true or false; env also takes 1/0, yes/no, on/off, and refuses anything else. */
+export function flag(options: SettingOptions<boolean>): convict.SchemaObj<boolean> {
+  return setting(FORMAT.flag, options);
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   csvList,
   durationMs,
   FORMAT,
+  flag,
   httpUrl,
   type ItemCheck,
   jsonList,

@@ -45,6 +45,7 @@ export type {
   StepsOutcome,
 } from './ports/browser-driver.js';
 export {
+  ABANDONED_FENCE,
   type BatchListQuery,
   type BatchPage,
   type BatchProgress,

@@ -10,7 +10,13 @@ import type { LeaseOutcome } from './lease.js';
 import { linkSignals } from './linked-signal.js';
 import type { LoggerPort } from './logger-port.js';
 import type { BrowserDriver } from './ports/browser-driver.js';
-import { type EventPublisher, type ItemRef, NO_FENCE, type ResultStore } from './ports/item-stores.js';
+import {
+  ABANDONED_FENCE,
+  type EventPublisher,
+  type ItemRef,
+  NO_FENCE,
+  type ResultStore,
+} from './ports/item-stores.js';
 import type { ProxyConfig } from './profile.js';
 import type { CheckoutOptions, ProfileSession, ProfileSessions } from './profile-sessions.js';
 
@@ -128,7 +134,7 @@ export class ItemRunner {
     if (claim === 'cancelled') return this.cancelled(session);
     if (claim !== 'claimed') {
       await this.deps.sessions.giveBack(session, 'neutral', true);
-      if (claim === 'stale') return { kind: 'lost', reason: 'a newer attempt claimed the item' };
+      if (claim === 'stale') return { kind: 'lost', reason: 'the lease expired before the item was claimed' };
       await this.publishDone(ref, null);
       return { kind: 'skipped', reason: 'already-recorded' };
     }
@@ -259,6 +265,31 @@ export class ItemRunner {
     }
     await this.publishDone(ref, result, recorded.batch);
     return { kind: 'recorded', result, batchDone: recorded.batch.done };
+  }
+
+  /**
+   * The queue gave the item's job up for good (attempts or stalls exhausted) and no attempt recorded
+   * it: record its failure with `code` (first result still wins) and publish it, so the batch ends
+   * instead of waiting for an item nobody will run. Returns whether this call recorded it.
+   */
+  async abandoned(job: ItemJob, code: string, message: string, attempts: number): Promise<boolean> {
+    const ref: ItemRef = { batchId: job.batchId, index: job.index };
+    const result: ItemResult = {
+      state: 'failed',
+      data: {},
+      artifacts: {},
+      url: null,
+      title: null,
+      profileId: null,
+      attempts,
+      durationMs: 0,
+      error: { code, message: message.slice(0, 1000), step: null },
+      finishedAt: this.now(),
+    };
+    const recorded = await this.deps.results.record(ref, ABANDONED_FENCE, result);
+    if (recorded.status !== 'recorded') return false;
+    await this.publishDone(ref, result, recorded.batch);
+    return true;
   }
 
   /** The batch was cancelled: record nothing, publish nothing, stop the browser, release neutral. */

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { componentLogger, createLogger } from './create-logger.js';
-import { REDACT_PATHS, redactUrl } from './redaction.js';
+import { REDACT_PATHS, redactQuery, redactUrl } from './redaction.js';
 
 const SECRET = 's3cr3t-value-that-must-not-leak';
 
@@ -157,5 +157,54 @@ describe('redactUrl', () => {
     ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
   ])('%s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
+  });
+});
+
+describe('redactQuery', () => {
+  it.each([
+    [`/v1/batches?api_key=${SECRET}`, '/v1/batches?api_key=[redacted]'],
+    [`/v1/batches?limit=5&token=${SECRET}&cursor=abc`, '/v1/batches?limit=5&token=[redacted]&cursor=abc'],
+    [`/x?Access%5FToken=${SECRET}#frag`, '/x?Access%5FToken=[redacted]#frag'],
+    [
+      `/x?password=${SECRET}&sig=${SECRET}&session=${SECRET}`,
+      '/x?password=[redacted]&sig=[redacted]&session=[redacted]',
+    ],
+    ['/v1/batches?state=failed&limit=10', '/v1/batches?state=failed&limit=10'],
+    ['/v1/batches', '/v1/batches'],
+    ['/x?%E0%A4%A=1', '/x?%E0%A4%A=1'],
+  ])('%s', (url, expected) => {
+    expect(redactQuery(url)).toBe(expected);
+  });
+});
+
+describe('the req serializer', () => {
+  it('logs a request object as Fastify does, with credentials in its URL masked', () => {
+    const out = memory();
+    const logger = createLogger({ name: 'api', level: 'info', pretty: false, destination: out });
+    class FakeRequest {
+      method = 'GET';
+      url = `/v1/batches?api_key=${SECRET}&limit=5`;
+      host = '127.0.0.1:3000';
+      ip = '127.0.0.1';
+      headers = { authorization: `Bearer ${SECRET}`, 'accept-version': '1' };
+      socket = { remotePort: 5000 };
+    }
+    logger.info({ req: new FakeRequest() }, 'incoming request');
+    expect(out.text()).not.toContain(SECRET);
+    expect(out.lines()[0]!.req).toEqual({
+      method: 'GET',
+      url: '/v1/batches?api_key=[redacted]&limit=5',
+      version: '1',
+      host: '127.0.0.1:3000',
+      remoteAddress: '127.0.0.1',
+      remotePort: 5000,
+    });
+  });
+
+  it('keeps the fields of a plain object logged as req (its url masked)', () => {
+    const out = memory();
+    const logger = createLogger({ name: 'api', level: 'info', pretty: false, destination: out });
+    logger.info({ req: { url: `http://u:${SECRET}@h/?token=${SECRET}`, id: 7 } }, 'plain');
+    expect(out.lines()[0]!.req).toEqual({ url: 'http://[redacted]@h/?token=[redacted]', id: 7 });
   });
 });

@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type LevelWithSilentOrString, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { REDACT_CENSOR, REDACT_PATHS } from './redaction.js';
+import { REDACT_CENSOR, REDACT_PATHS, redactQuery, redactUrl } from './redaction.js';
 
 export interface LoggerOptions {
   /** The process or app name, on every line (`name`). */
@@ -11,6 +11,36 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Where lines go instead of stdout (tests). */
   destination?: DestinationStream | NodeJS.WritableStream;
+}
+
+interface LoggedRequest {
+  method?: unknown;
+  url?: unknown;
+  host?: unknown;
+  ip?: unknown;
+  headers?: Record<string, unknown>;
+  socket?: { remoteAddress?: unknown; remotePort?: unknown } | null;
+}
+
+/**
+ * `req` on a log line: a request object (Fastify's, or Node's) as Fastify logs it — method, url,
+ * host, remote address — with credentials in its URL masked (`redactQuery`, `redactUrl`). This
+ * replaces Fastify's own `req` serializer, which logs the URL with its query string as sent. A
+ * plain object logged as `req` keeps its fields (its `url` masked the same way).
+ */
+export function serializeRequest(req: unknown): unknown {
+  if (typeof req !== 'object' || req === null) return req;
+  const r = req as LoggedRequest;
+  const url = typeof r.url === 'string' ? redactUrl(redactQuery(r.url)) : r.url;
+  if (Object.getPrototypeOf(r) === Object.prototype) return 'url' in r ? { ...r, url } : r;
+  return {
+    method: r.method,
+    url,
+    version: r.headers?.['accept-version'],
+    host: r.host ?? r.headers?.host,
+    remoteAddress: r.ip ?? r.socket?.remoteAddress,
+    remotePort: r.socket?.remotePort,
+  };
 }
 
 /**
@@ -27,7 +57,7 @@ export function createLogger({
     name,
     level,
     redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: pino.stdSerializers.err, req: serializeRequest },
   };
   if (prettyOutput) {
     // pino-pretty as a stream in this thread, not a transport: no worker thread, and with sync

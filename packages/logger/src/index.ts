@@ -1,3 +1,3 @@
 export type { Logger } from 'pino';
-export { componentLogger, createLogger, type LoggerOptions } from './create-logger.js';
-export { REDACT_CENSOR, REDACT_PATHS, redactUrl } from './redaction.js';
+export { componentLogger, createLogger, type LoggerOptions, serializeRequest } from './create-logger.js';
+export { REDACT_CENSOR, REDACT_PATHS, redactQuery, redactUrl } from './redaction.js';

@@ -53,3 +53,30 @@ export const REDACT_PATHS: readonly string[] = [
 export function redactUrl(text: string): string {
   return text.replace(/(\/\/)[^/?#\s]*@/g, `$1${REDACT_CENSOR}@`);
 }
+
+/** Query parameters that carry credentials by their name: `api_key`, `token`, `sig`, `password`… */
+const SECRET_PARAM = /key|token|secret|passw|pwd|auth|session|sig|credential/i;
+
+/**
+ * Masks the values of query parameters named like credentials — `/v1/batches?api_key=…` →
+ * `/v1/batches?api_key=[redacted]`. Fleet takes keys in headers only, but a client may still put
+ * one in a URL, and request URLs are logged: the `req` serializer applies it (with `redactUrl`).
+ */
+export function redactQuery(url: string): string {
+  const at = url.indexOf('?');
+  if (at === -1) return url;
+  const end = url.indexOf('#', at);
+  const query = url.slice(at + 1, end === -1 ? undefined : end);
+  const masked = query.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq === -1) return pair;
+    let name = pair.slice(0, eq);
+    try {
+      name = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // not %-encoding: judge the name as written
+    }
+    return SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=${REDACT_CENSOR}` : pair;
+  });
+  return `${url.slice(0, at + 1)}${masked.join('&')}${end === -1 ? '' : url.slice(end)}`;
+}

@@ -1,5 +1,5 @@
 import type { ItemResult } from '@fleet/contracts';
-import { NO_FENCE } from '@fleet/core';
+import { ABANDONED_FENCE, NO_FENCE } from '@fleet/core';
 import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
 import { RedisBatchStore } from './batch.store.js';
 import { createRedis } from './connection.js';
@@ -81,11 +81,40 @@ describe('result store', () => {
     const ref = { batchId: b.id, index: 0 };
     expect(await results.claim(ref, 3, later())).toBe('claimed');
     expect(await results.claim(ref, 7, later())).toBe('claimed'); // the job moved to another worker
-    expect(await results.claim(ref, 3, later())).toBe('stale');
     expect(await results.extendClaim(ref, 3, later())).toBe('stale');
     expect((await results.record(ref, 3, result('completed'))).status).toBe('stale');
     expect(await results.get(ref)).toBeNull();
     expect((await results.record(ref, 7, result('completed'))).status).toBe('recorded');
+  });
+
+  it('lets the latest claim win even with a lower fence (a warm profile keeps an old lease)', async () => {
+    const b = await newBatch(1);
+    const ref = { batchId: b.id, index: 0 };
+    expect(await results.claim(ref, 60, later())).toBe('claimed'); // paused past its lease
+    expect(await results.claim(ref, 40, later())).toBe('claimed'); // the next attempt, on a warm lease
+    expect((await results.record(ref, 60, result('completed', 'late'))).status).toBe('stale');
+    expect((await results.record(ref, 40, result('completed', 'current'))).status).toBe('recorded');
+    expect((await results.get(ref))?.data).toEqual({ note: 'current' });
+  });
+
+  it('refuses a claim under a lease that has already expired', async () => {
+    const b = await newBatch(1);
+    const ref = { batchId: b.id, index: 0 };
+    expect(await results.claim(ref, 5, later())).toBe('claimed');
+    expect(await results.claim(ref, 9, Date.now() - 1)).toBe('stale');
+    expect((await results.record(ref, 5, result('completed'))).status).toBe('recorded');
+  });
+
+  it('records an item the queue abandoned whatever its claims say, once', async () => {
+    const b = await newBatch(1);
+    const ref = { batchId: b.id, index: 0 };
+    await results.claim(ref, 5, later());
+    expect((await results.record(ref, ABANDONED_FENCE, result('failed', 'abandoned'))).status).toBe(
+      'recorded',
+    );
+    expect((await results.record(ref, 5, result('completed'))).status).toBe('duplicate');
+    expect((await results.record(ref, ABANDONED_FENCE, result('failed'))).status).toBe('duplicate');
+    expect(await results.progress(b.id)).toMatchObject({ failed: 1, completed: 0, done: true });
   });
 
   it('refuses a write after the claim (= the lease) expired, until it is extended', async () => {

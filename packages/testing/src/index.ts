@@ -8,6 +8,12 @@ export {
 } from './fixture-site.js';
 export { listenOnLoopback } from './loopback-server.js';
 export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
+export {
+  type GatewaySite,
+  type PrivateTarget,
+  startGatewaySite,
+  startPrivateTarget,
+} from './private-target.js';
 export { chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
 export {
   freePort,

@@ -34,6 +34,20 @@ describe('test harness', () => {
     await server.close();
   });
 
+  it('resumes a stopped server with its data when persistence is on (an outage, not a wipe)', async () => {
+    const server = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+    const before = new Redis(server.url);
+    await before.set('k', 'kept');
+    before.disconnect();
+    await server.stop();
+    expect(server.running).toBe(false);
+    await server.resume();
+    const after = new Redis(server.url);
+    expect(await after.get('k')).toBe('kept');
+    after.disconnect();
+    await server.close();
+  });
+
   it('deletes only the keys under one prefix', async () => {
     const redis = new Redis(testRedisUrl());
     const a = testPrefix('a');

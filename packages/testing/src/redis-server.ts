@@ -151,7 +151,12 @@ export class RedisServer {
     clearTimeout(timer);
   }
 
-  /** Start again on the same port (data is gone: nothing is persisted). */
+  /** Start a stopped server again on the same port and directory (an outage's end). */
+  async resume(): Promise<void> {
+    if (!this.running) await this.launch();
+  }
+
+  /** Start again on the same port (data is gone unless `args` turned persistence on). */
   async restart(): Promise<void> {
     await this.stop();
     await this.launch();

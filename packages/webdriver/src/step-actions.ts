@@ -58,7 +58,17 @@ async function checkLanding(href: string, ctx: StepContext): Promise<void> {
 async function goto(raw: string, ctx: StepContext): Promise<void> {
   const target = httpTarget(raw);
   await ctx.guard?.check(target);
-  await ctx.session.navigateTo(target.href);
+  try {
+    await ctx.session.navigateTo(target.href);
+  } catch (error) {
+    // chromedriver throws for some net errors (ERR_NAME_NOT_RESOLVED, ERR_TUNNEL_CONNECTION_FAILED
+    // when a proxy refuses a CONNECT): the URL that failed may be a redirect's refused target.
+    if (ctx.guard && /net::ERR_/.test(errorText(error))) {
+      const failed = await ctx.session.getUrl().catch(() => '');
+      if (/^https?:/.test(failed)) await checkLanding(failed, ctx);
+    }
+    throw error;
+  }
   const landed = await landing(ctx.session);
   if (landed.netError !== null) {
     // The URL that failed may be a redirect's target: a refused target reads as blocked.

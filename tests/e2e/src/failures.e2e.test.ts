@@ -15,7 +15,9 @@ beforeAll(async () => {
     proxies: { 0: { type: 'http', host: '127.0.0.1', port: closedPort } },
   });
   // Warm reuse off: each item acquires and releases its own lease, so the pool state is checkable.
-  await fleet.startWorker({ workerConcurrency: 2, warmIdleMs: 0 });
+  // The dead site is on loopback too: allowlisted, so it fails as a network error, not TARGET_BLOCKED.
+  const allowedTargets = [`127.0.0.1:${fleet.site.port}`, `127.0.0.1:${closedPort}`];
+  await fleet.startWorker({ workerConcurrency: 2, warmIdleMs: 0, allowedTargets });
 });
 afterAll(() => fleet?.close());
 

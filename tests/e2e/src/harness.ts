@@ -104,6 +104,9 @@ export class Fleet {
       multiloginAutomationToken: '',
       multiloginTlsVerify: true,
       secretKey: '',
+      // The guard stays on (the default); the fixture site is on loopback, so it is let through.
+      blockPrivateTargets: true,
+      allowedTargets: [`127.0.0.1:${this.site.port}`],
       ...overrides,
     };
   }
@@ -130,6 +133,8 @@ export class Fleet {
       MULTILOGIN_EMAIL: s.multiloginEmail,
       MULTILOGIN_PASSWORD: s.multiloginPassword,
       FLEET_SECRET_KEY: s.secretKey,
+      BLOCK_PRIVATE_TARGETS: String(s.blockPrivateTargets),
+      ALLOWED_TARGETS: s.allowedTargets.join(','),
     };
   }
 

@@ -124,7 +124,8 @@ afterAll(async () => {
         ? { note: `corpus seed ${seed} (FAULTS_SEED=<n>|random draws another)` }
         : {}),
       scenario: `hostile API: ${scenario}`,
-      requests: shots.length,
+      repetitions: shots.length,
+      items: 0,
       fiveXx,
       crashes: crashes.get(scenario) ?? 0,
     });

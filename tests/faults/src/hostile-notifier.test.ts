@@ -259,7 +259,8 @@ afterAll(async () => {
     const c = counts.get(g)!;
     recordRow({
       scenario: `hostile notifier: ${g}`,
-      requests: c.interactions,
+      repetitions: c.interactions,
+      items: 0,
       fiveXx: c.fiveXx,
       crashes: c.crashes,
     });

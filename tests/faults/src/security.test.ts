@@ -92,7 +92,13 @@ afterAll(async () => {
   for (const c of clients) c.socket.close();
   await notifier?.close();
   await api?.close();
-  recordRow({ scenario: 'security: keys, roles, tenants', requests, fiveXx, crashes: 0 });
+  recordRow({
+    scenario: 'security: keys, roles, tenants',
+    repetitions: requests,
+    items: 0,
+    fiveXx,
+    crashes: 0,
+  });
 });
 
 describe('the route table', () => {

@@ -175,12 +175,16 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
 
     demo = await startDemoSite(o.ports.demo);
     const common = { REDIS_URL: redisUrl, FLEET_PREFIX: o.prefix, LOG_LEVEL: o.logLevel ?? 'info' };
+    // BLOCK_PRIVATE_TARGETS stays on (the default); the demo shop on loopback is the one exception,
+    // on the launcher (its guarding proxy) and the workers (their goto check) alike.
+    const targets = { ALLOWED_TARGETS: `127.0.0.1:${demo.port},localhost:${demo.port}` };
     const launcherUrl = `http://127.0.0.1:${o.ports.launcher}`;
     const launcher = AppProcess.app(
       'launcher',
       join(REPO_ROOT, 'apps', 'launcher'),
       {
         ...common,
+        ...targets,
         LAUNCHER_PORT: String(o.ports.launcher),
         LAUNCHER_DATA_DIR: join(o.dataDir, 'launcher'),
         LAUNCHER_EMAIL,
@@ -241,6 +245,7 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
         {
           ...common,
           ...provider,
+          ...targets,
           WORKER_PORT: String(o.ports.worker === 0 ? 0 : o.ports.worker + i),
           WORKER_ID: `fleet-up-worker-${i + 1}`,
           ARTIFACTS_DIR: artifacts,

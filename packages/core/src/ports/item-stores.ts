@@ -81,7 +81,9 @@ export interface ItemRef {
  * - `claimed`: this attempt may run the item, fenced by its lease;
  * - `recorded`: the item already has its result (an earlier attempt finished): do nothing;
  * - `cancelled`: the batch was cancelled: do nothing;
- * - `stale`: a newer lease has claimed the item: this attempt must stop and write nothing.
+ * - `stale`: this attempt's lease expired before it could claim: it must stop and write nothing.
+ * The latest claim wins: a new attempt takes the item over from an earlier one (the queue gives a
+ * job to one attempt at a time; the earlier one lost its job lock), whose writes are then refused.
  */
 export type ClaimStatus = 'claimed' | 'recorded' | 'cancelled' | 'stale';
 
@@ -113,9 +115,16 @@ export type ClaimExtension = 'extended' | 'stale' | 'cancelled';
 export const NO_FENCE = 0;
 
 /**
+ * Fence -1: the queue gave the item's job up for good (attempts or stalls exhausted) before any
+ * attempt recorded it: its failure is recorded whatever claims remain, so the item is not lost.
+ */
+export const ABANDONED_FENCE = -1;
+
+/**
  * Item results, first result wins. Writes are fenced: an attempt claims the item with its lease's
  * fence and expiry (kept current on each renew); a result is accepted only under the latest claim
- * and before its expiry, so a paused or partitioned worker's late write is refused.
+ * and before its expiry, so a paused or partitioned worker's late write is refused (and so is the
+ * write of an attempt another one took the item over from).
  * Counters count each item once; the write that completes the batch says so (`batch.done`).
  */
 export interface ResultStore {

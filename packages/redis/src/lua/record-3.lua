@@ -1,7 +1,9 @@
 --[[
   Record an item's result: the first result wins, each item is counted once, and a write is
   accepted only under the item's current claim and before that claim (= its lease) expires.
-  Fence 0 records without a lease, allowed only when no live claim exists.
+  Fence 0 records without a lease, allowed only when no live claim exists. Fence -1 records
+  whatever the claims say: the queue gave the job up for good (attempts or stalls exhausted), so
+  no attempt can be recording it legitimately any more; first result still wins.
   Nothing is recorded for a cancelled batch (results recorded before the cancel stay).
   The write that completes the batch marks it completed and starts the retention clock.
 
@@ -30,7 +32,9 @@ if redis.call('HGET', KEYS[1], 'status') == 'cancelled' then return progress(3) 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local current = redis.call('HGET', KEYS[3], ARGV[1])
-if ARGV[2] == '0' then
+if ARGV[2] == '-1' then
+  -- abandoned by the queue: no claim check
+elseif ARGV[2] == '0' then
   if current then
     local expires = tonumber(string.match(current, ':(%d+)$'))
     if expires > now then return progress(-9) end

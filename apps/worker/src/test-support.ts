@@ -1,0 +1,46 @@
+import type { BrowserDriver, ProfileProvider, StepsOutcome } from '@fleet/core';
+import type { WorkerSettings } from './config.js';
+
+/** Starts no browser: the worker's pipeline runs on Redis alone. */
+export const provider: ProfileProvider = {
+  prepare: async () => {},
+  start: async () => ({ protocol: 'http', hostname: '127.0.0.1', port: 9, path: '/' }),
+  stop: async () => {},
+  status: async () => 'stopped',
+};
+/** Every item "succeeds" at once with an empty outcome. */
+export const driver: BrowserDriver = {
+  run: async (): Promise<StepsOutcome> => ({ data: {}, artifacts: {}, url: null, title: null }),
+};
+
+/** Full settings for an in-process worker on `redisUrl` that drives no real browser. */
+export function settings(redisUrl: string, prefix: string): WorkerSettings {
+  return {
+    redisUrl,
+    prefix,
+    workerPort: 0,
+    workerConcurrency: 1,
+    workerId: 'test-worker',
+    warmIdleMs: 0,
+    artifactsDir: '/tmp/unused',
+    leaseTtlMs: 6000,
+    profileCooldownMs: 0,
+    profileFailureThreshold: 3,
+    profileQuarantineMs: 60_000,
+    jobLockMs: 6000,
+    shutdownGraceMs: 1000,
+    resultRetentionSec: 3600,
+    reclaimEveryMs: 60_000,
+    reclaimRestMs: 500,
+    headless: true,
+    multiloginApiUrl: 'http://127.0.0.1:9',
+    multiloginLauncherUrl: 'http://127.0.0.1:9',
+    multiloginEmail: '',
+    multiloginPassword: '',
+    multiloginAutomationToken: '',
+    multiloginTlsVerify: true,
+    secretKey: '',
+    blockPrivateTargets: true,
+    allowedTargets: [],
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Issue 8, scenario 1: `kill -9` a worker that is in the middle of an item, again and again during
+ * one batch (30 kills during 300 items with FAULTS_PROFILE=long). Every item must end with exactly
+ * one result, no profile may be driven by two holders at once (the hold site's visit log), no lease
+ * may outlive the batch, and no Chromium may be left running.
+ */
+import { FaultFleet } from './support/fault-fleet.js';
+import { between, report, size, sleep } from './support/scenario.js';
+
+const ITEMS = size(60, 300);
+const KILLS = size(8, 30);
+const WORKERS = 3;
+
+let fleet: FaultFleet;
+beforeAll(async () => {
+  fleet = await FaultFleet.start({ profiles: 4 });
+}, 120_000);
+afterAll(() => fleet?.close(), 60_000);
+
+it(`kill -9 of a busy worker ×${KILLS} during a ${ITEMS}-item batch: nothing lost, nothing doubled`, async () => {
+  for (let i = 0; i < WORKERS; i++) fleet.spawnWorker();
+  const batchId = await fleet.submit(ITEMS);
+  let kills = 0;
+  const deadline = Date.now() + size(240_000, 900_000);
+  while (kills < KILLS && Date.now() < deadline) {
+    await sleep(between(1500, 3500));
+    if ((await fleet.progress(batchId))?.done) break;
+    // A worker holding a lease is in the middle of an item (or just between two on a warm profile).
+    const holders = await fleet.holders();
+    const busy = fleet.live().filter((w) => holders.has(w.name));
+    const victim = busy[between(0, busy.length - 1)];
+    if (!victim) continue;
+    victim.signal('SIGKILL');
+    await victim.exited;
+    kills++;
+    fleet.spawnWorker();
+  }
+  const finished = await fleet.waitForBatch(batchId, size(180_000, 600_000));
+  const audit = await fleet.audit(batchId, ITEMS);
+  const exits = await fleet.stopWorkers();
+  report(fleet, 'kill -9 a busy worker', kills, audit, {
+    note: `${finished ? 'finished' : 'DID NOT FINISH'}; survivors exited ${exits.join(',')}`,
+  });
+  expect(kills).toBeGreaterThanOrEqual(Math.min(KILLS, 3));
+  expect(exits.every((code) => code === 0)).toBe(true);
+}, 1_200_000);

@@ -1,0 +1,388 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FleetEvent, Step } from '@fleet/contracts';
+import { BatchService } from '@fleet/core';
+import { MultiloginClient } from '@fleet/multilogin';
+import { BullItemQueue, createItemsQueue, type ItemsQueue } from '@fleet/queue';
+import {
+  createRedis,
+  Keys,
+  RedisBatchStore,
+  RedisEventStream,
+  RedisProfileStore,
+  RedisResultStore,
+} from '@fleet/redis';
+import { chromiumsUnder, freePort, RedisServer } from '@fleet/testing';
+import type { Redis } from 'ioredis';
+import { type HoldSite, startHoldSite } from './hold-site.js';
+import { Proc } from './proc.js';
+import type { Losses } from './table.js';
+
+const EMAIL = 'faults@fleet.local';
+const PASSWORD = 'faults-password';
+export const POOL = 'default';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface FaultFleetOptions {
+  profiles: number;
+  /** How long each `/hold` page load takes. */
+  holdMs?: number;
+  /** Worker settings (env names) for every worker of this fleet. */
+  workerEnv?: Record<string, string>;
+}
+
+/** What a batch left behind, measured once it is over. */
+export interface Audit {
+  losses: Losses;
+  total: number;
+  completed: number;
+  failed: number;
+  /** Failed items by error code (a failure is a result, not a loss; the note shows them). */
+  failures: Record<string, number>;
+  /** Items whose extracted data is not their own (a page of another item). */
+  crossed: number;
+  /** Explanations of every non-zero figure (for the assertion message). */
+  details: string[];
+  /** Whether the visit log saw at least the page loads of every completed item, all through proxies. */
+  visitLogComplete: boolean;
+}
+
+/**
+ * A whole fleet of real processes on loopback for one fault scenario: its own redis-server (AOF,
+ * so a stopped-and-started server keeps its data, as a production Redis would), the launcher and
+ * workers as child processes (the tests kill, pause and restart them), the hold site with one
+ * proxy per profile. Batches are submitted through BatchService in the test process.
+ */
+export class FaultFleet {
+  readonly dir = mkdtempSync(join(tmpdir(), 'fleet-faults-'));
+  readonly logDir = join(this.dir, 'logs');
+  readonly prefix = 'faults';
+  readonly workers: Proc[] = [];
+  readonly retired: Proc[] = [];
+  /** Other app processes (the API), stopped at close. */
+  readonly apps: Proc[] = [];
+  profileIds: string[] = [];
+  launcher!: Proc;
+  launcherUrl = '';
+  redis!: Redis;
+  queue!: ItemsQueue;
+  profiles!: RedisProfileStore;
+  results!: RedisResultStore;
+  events!: RedisEventStream;
+  private launcherPort = 0;
+  private seq = 0;
+
+  private constructor(
+    readonly server: RedisServer,
+    readonly site: HoldSite,
+    private readonly options: FaultFleetOptions,
+  ) {
+    mkdirSync(this.logDir);
+  }
+
+  static async start(options: FaultFleetOptions): Promise<FaultFleet> {
+    const server = await RedisServer.start({
+      args: ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'],
+    });
+    const site = await startHoldSite(options.profiles, options.holdMs ?? 150);
+    const fleet = new FaultFleet(server, site, options);
+    fleet.redis = createRedis(server.url, { role: 'worker', name: 'faults-test' });
+    fleet.redis.on('error', () => {}); // outages are the point; commands wait for the reconnect
+    fleet.queue = createItemsQueue(fleet.redis, fleet.prefix, { attempts: 3, backoffMs: 200 });
+    fleet.queue.on('error', () => {}); // likewise
+    fleet.profiles = new RedisProfileStore(fleet.redis, fleet.prefix);
+    fleet.results = new RedisResultStore(fleet.redis, fleet.prefix);
+    fleet.events = new RedisEventStream(fleet.redis, fleet.prefix);
+    fleet.launcherPort = await freePort();
+    await fleet.startLauncher();
+    const client = fleet.client();
+    const [folder] = await client.listFolders();
+    for (let i = 0; i < options.profiles; i++) {
+      const id = await client.createProfile({ name: `fault-${i}`, folderId: folder!.id });
+      await fleet.profiles.register({
+        id,
+        pool: POOL,
+        providerIds: { folderId: folder!.id },
+        proxy: site.proxies[i]!,
+      });
+      fleet.profileIds.push(id);
+    }
+    return fleet;
+  }
+
+  get launcherDataDir(): string {
+    return join(this.dir, 'launcher');
+  }
+
+  async startLauncher(): Promise<void> {
+    this.launcherUrl = `http://127.0.0.1:${this.launcherPort}`;
+    this.launcher = new Proc(
+      'launcher',
+      'launcher',
+      {
+        LAUNCHER_PORT: String(this.launcherPort),
+        LAUNCHER_DATA_DIR: this.launcherDataDir,
+        LAUNCHER_EMAIL: EMAIL,
+        LAUNCHER_PASSWORD: PASSWORD,
+        LAUNCHER_STOP_TIMEOUT_MS: '3000',
+        ALLOWED_TARGETS: this.site.hostPort,
+        LOG_LEVEL: 'info',
+      },
+      this.logDir,
+    );
+    await this.launcher.waitHttp(`${this.launcherUrl}/api/v1/version`);
+  }
+
+  client(): MultiloginClient {
+    return new MultiloginClient({
+      apiUrl: this.launcherUrl,
+      launcherUrl: this.launcherUrl,
+      email: EMAIL,
+      password: PASSWORD,
+    });
+  }
+
+  workerEnv(id: string, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      REDIS_URL: this.server.url,
+      FLEET_PREFIX: this.prefix,
+      LOG_LEVEL: 'info',
+      WORKER_PORT: '0',
+      WORKER_ID: id,
+      WORKER_CONCURRENCY: '2',
+      WARM_IDLE_MS: '1000',
+      ARTIFACTS_DIR: join(this.dir, 'artifacts'),
+      LEASE_TTL_MS: '3000',
+      JOB_LOCK_MS: '3000',
+      SHUTDOWN_GRACE_MS: '5000',
+      RECLAIM_EVERY_MS: '500',
+      RECLAIM_REST_MS: '250',
+      PROFILE_COOLDOWN_MS: '0',
+      MULTILOGIN_API_URL: this.launcherUrl,
+      MULTILOGIN_LAUNCHER_URL: this.launcherUrl,
+      MULTILOGIN_EMAIL: EMAIL,
+      MULTILOGIN_PASSWORD: PASSWORD,
+      ALLOWED_TARGETS: this.site.hostPort,
+      ...this.options.workerEnv,
+      ...extra,
+    };
+  }
+
+  /** The API as a process on a free port, with one admin key. */
+  async startApi(): Promise<{ proc: Proc; url: string; key: string }> {
+    const port = await freePort();
+    const key = 'faults-admin-key-0123456789abcdef0123456789';
+    const proc = new Proc(
+      'api',
+      'api',
+      {
+        REDIS_URL: this.server.url,
+        FLEET_PREFIX: this.prefix,
+        LOG_LEVEL: 'info',
+        API_PORT: String(port),
+        FLEET_API_KEYS: JSON.stringify([{ name: 'ops', role: 'admin', key }]),
+        ARTIFACTS_DIR: join(this.dir, 'artifacts'),
+        API_RATE_LIMIT_PER_MINUTE: '0',
+      },
+      this.logDir,
+    );
+    this.apps.push(proc);
+    const url = `http://127.0.0.1:${port}`;
+    await proc.waitHttp(`${url}/health`);
+    return { proc, url, key };
+  }
+
+  /** A new worker process (its id is `w<n>`). */
+  spawnWorker(extra: Record<string, string> = {}): Proc {
+    const id = `w${++this.seq}`;
+    const worker = new Proc(id, 'worker', this.workerEnv(id, extra), this.logDir);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Workers still running (killed ones move to `retired`). */
+  live(): Proc[] {
+    for (const w of [...this.workers]) {
+      if (!w.running) {
+        this.workers.splice(this.workers.indexOf(w), 1);
+        this.retired.push(w);
+      }
+    }
+    return this.workers.filter((w) => w.running);
+  }
+
+  /** Worker ids holding a lease right now. */
+  async holders(): Promise<Set<string>> {
+    const owners = new Set<string>();
+    for (const id of this.profileIds) {
+      const owner = (await this.profiles.get(id))?.lease?.owner;
+      if (owner) owners.add(owner);
+    }
+    return owners;
+  }
+
+  /** A batch of `total` items: two held page loads each, then the item's number read back. */
+  async submit(total: number): Promise<string> {
+    const steps: Step[] = [
+      { goto: `${this.site.url}/hold?item={{i}}&step=1` },
+      { goto: `${this.site.url}/hold?item={{i}}&step=2` },
+      { extract: { name: 'item', selector: '#item' } },
+    ];
+    const service = new BatchService(
+      new RedisBatchStore(this.redis, this.prefix),
+      new BullItemQueue(this.queue),
+    );
+    const batch = await service.submit({
+      batchId: `fault${Date.now()}`,
+      pool: POOL,
+      steps,
+      items: Array.from({ length: total }, (_, i) => ({ i })),
+      itemTimeoutMs: 60_000,
+      stepTimeoutMs: 15_000,
+    });
+    return batch.id;
+  }
+
+  async progress(batchId: string) {
+    return this.results.progress(batchId);
+  }
+
+  /** Waits until every item of the batch is recorded (or the time is up: the audit counts the rest as lost). */
+  async waitForBatch(batchId: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await this.progress(batchId))?.done) return true;
+      await sleep(250);
+    }
+    return false;
+  }
+
+  async eventsOf(batchId: string): Promise<FleetEvent[]> {
+    const all: FleetEvent[] = [];
+    let after = '-';
+    for (;;) {
+      const page = await this.events.readAfter(after, 5000);
+      if (page.length === 0) return all.filter((e) => e.batchId === batchId);
+      all.push(...page);
+      after = page[page.length - 1]?.id ?? after;
+      if (page.length < 5000) return all.filter((e) => e.batchId === batchId);
+    }
+  }
+
+  /** Leased profiles, after waiting up to `ms` for the live workers to give them back. */
+  async leasedAfter(ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const leased = (await this.profiles.counts(POOL)).leased;
+      if (leased === 0 || Date.now() > deadline) return leased;
+      await sleep(250);
+    }
+  }
+
+  /** Chromium processes of this fleet's launcher, after waiting up to `ms` for them to go. */
+  async browsersAfter(ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const n = chromiumsUnder(this.launcherDataDir).length;
+      if (n === 0 || Date.now() > deadline) return n;
+      await sleep(250);
+    }
+  }
+
+  /**
+   * The loss columns for a batch: results and events against the items, the hold site's visit
+   * log, then (live workers still running) leases and browsers once they should all be back.
+   */
+  async audit(batchId: string, total: number): Promise<Audit> {
+    const details: string[] = [];
+    let lost = 0;
+    let crossed = 0;
+    let completed = 0;
+    let failed = 0;
+    const failures: Record<string, number> = {};
+    for (let index = 0; index < total; index++) {
+      const result = await this.results.get({ batchId, index });
+      if (!result) {
+        lost++;
+        const job = await this.queue.getJob(`${batchId}.${index}`);
+        if (details.length < 20)
+          details.push(
+            `lost item ${index}: job ${job ? `${await job.getState()} attempts=${job.attemptsMade} ${job.failedReason ?? ''}` : 'gone'}`,
+          );
+      } else if (result.state === 'completed') {
+        completed++;
+        if (result.data.item !== String(index)) {
+          crossed++;
+          details.push(`item ${index} read ${JSON.stringify(result.data.item)}`);
+        }
+      } else {
+        failed++;
+        const code = result.error?.code ?? 'UNKNOWN';
+        failures[code] = (failures[code] ?? 0) + 1;
+        if (details.length < 20)
+          details.push(`failed item ${index}: ${result.error?.code} ${result.error?.message}`);
+      }
+    }
+    const finishes = new Map<string, number>();
+    for (const e of await this.eventsOf(batchId)) {
+      if (e.type === 'item.completed' || e.type === 'item.failed')
+        finishes.set(e.itemId ?? '?', (finishes.get(e.itemId ?? '?') ?? 0) + 1);
+    }
+    let duplicated = [...finishes.values()].filter((n) => n > 1).length;
+    const progress = await this.progress(batchId);
+    const counted = (progress?.completed ?? 0) + (progress?.failed ?? 0);
+    const recorded = await this.redis.hlen(new Keys(this.prefix).batch(batchId).results);
+    if (recorded > 0 && counted > recorded) {
+      duplicated += counted - recorded;
+      details.push(`progress counts ${counted} finished items but ${recorded} results exist`);
+    }
+    if (duplicated) details.push(`${duplicated} items announced or counted more than once`);
+    const held = this.site.doubleHeld();
+    details.push(...held.examples);
+    // The visit log must have seen the work, through the profiles' proxies, or it proves nothing.
+    const seen = this.site.visits.filter((v) => v.step === 1 || v.step === 2);
+    const unproxied = seen.filter((v) => v.profile === null).length;
+    if (seen.length < 2 * completed || unproxied > 0)
+      details.push(
+        `visit log: ${seen.length} page loads (${unproxied} without a proxy) for ${completed} completed items`,
+      );
+    const leakedLeases = await this.leasedAfter(15_000);
+    if (leakedLeases) details.push(`${leakedLeases} profiles still leased 15 s after the batch`);
+    const leftoverBrowsers = await this.browsersAfter(15_000);
+    if (leftoverBrowsers)
+      details.push(`${leftoverBrowsers} Chromium processes still running 15 s after the batch`);
+    if (lost) details.push(`${lost} items without a result`);
+    return {
+      losses: { lost, duplicated, doubleHeld: held.count, leakedLeases, leftoverBrowsers },
+      total,
+      completed,
+      failed,
+      failures,
+      crossed,
+      details,
+      visitLogComplete: seen.length >= 2 * completed && unproxied === 0,
+    };
+  }
+
+  /** Workers that died without being told to (a crash, not a test's kill). */
+  crashes(): Proc[] {
+    return [...this.workers, ...this.retired, ...this.apps, this.launcher].filter((p) => p.crashed);
+  }
+
+  /** SIGTERM to every worker (exit codes returned), then everything else down; the directory goes. */
+  async stopWorkers(graceMs = 15_000): Promise<(number | string)[]> {
+    return Promise.all(this.live().map((w) => w.stop(graceMs)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers, ...this.retired, ...this.apps].map((w) => w.destroy()));
+    await this.launcher?.stop(10_000);
+    await this.launcher?.destroy();
+    await this.queue?.close().catch(() => {});
+    this.redis?.disconnect();
+    await this.site.close();
+    await this.server.close();
+    if (!process.env.FAULTS_KEEP) rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,62 @@
+import type { Audit, FaultFleet } from './fault-fleet.js';
+import { recordRow } from './table.js';
+
+/**
+ * FAULTS_PROFILE=long runs each process scenario at the issue's full size (e.g. 30 kills during a
+ * 300-item batch); the default `short` profile keeps the same faults at a size CI can afford.
+ */
+export const LONG = process.env.FAULTS_PROFILE === 'long';
+
+/** The short or the long figure. */
+export function size(short: number, long: number): number {
+  return LONG ? long : short;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A random whole number in [min, max]. */
+export function between(min: number, max: number): number {
+  return min + Math.floor(Math.random() * (max - min + 1));
+}
+
+/** Records the scenario's row and fails with every non-zero figure explained. */
+export function report(
+  fleet: FaultFleet,
+  scenario: string,
+  repetitions: number,
+  audit: Audit,
+  extra: { fiveXx?: number; note?: string } = {},
+): void {
+  const crashes = fleet.crashes();
+  recordRow({
+    scenario,
+    repetitions,
+    items: audit.total,
+    losses: audit.losses,
+    fiveXx: extra.fiveXx ?? 0,
+    crashes: crashes.length,
+    note: [
+      `${audit.completed} completed, ${audit.failed} failed${audit.failed ? ` ${JSON.stringify(audit.failures)}` : ''}`,
+      extra.note,
+    ]
+      .filter(Boolean)
+      .join('; '),
+  });
+  const problems = [
+    ...audit.details,
+    ...(audit.crossed ? [`${audit.crossed} items read another item's page`] : []),
+    ...crashes.map((p) => `${p.name} died unasked (${p.ended}):\n${p.log(15)}`),
+  ];
+  const figures = {
+    ...audit.losses,
+    crossed: audit.crossed,
+    crashes: crashes.length,
+    visitLogIncomplete: audit.visitLogComplete ? 0 : 1,
+  };
+  const nonZero = Object.entries(figures).filter(([, n]) => n !== 0);
+  if (nonZero.length > 0) {
+    throw new Error(
+      `${scenario}: ${nonZero.map(([k, n]) => `${k}=${n}`).join(', ')}\n${problems.join('\n')}\nlogs: ${fleet.logDir}`,
+    );
+  }
+}
