@@ -1,7 +1,8 @@
 /**
  * The lease is the right to drive a profile. When it is lost mid-item (here: an operator
  * quarantines the profile, which revokes the lease), the worker stops driving it, writes nothing
- * under the dead fence, and the item is retried and recorded once on another profile. And a job
+ * under the dead fence, and the item is run again and recorded once on another profile — without
+ * spending one of its attempts (losing the lease is not the item's failure). And a job
  * that finds no free profile waits without spending an attempt.
  */
 import { Fleet } from './harness.js';
@@ -28,8 +29,9 @@ it('aborts an item whose lease is revoked and completes it once on another profi
 
   const events = await fleet.waitForBatch(batchId);
   const [result] = await fleet.resultsOf(batchId, 1);
-  expect(result).toMatchObject({ state: 'completed', data: { h: 'Products' }, attempts: 2 });
+  expect(result).toMatchObject({ state: 'completed', data: { h: 'Products' }, attempts: 1 });
   expect(result?.profileId).not.toBe(first);
+  expect((await fleet.queue.getJob(`${batchId}.0`))?.attemptsStarted).toBeGreaterThanOrEqual(2);
   expect(events.filter((e) => e.type === 'item.completed')).toHaveLength(1);
   // The first attempt's browser was stopped when its lease went.
   expect((await fleet.client().profileStatus(first)).status).toBe('stopped');
