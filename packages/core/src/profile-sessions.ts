@@ -246,8 +246,34 @@ export class ProfileSessions {
       h.controller.abort(error);
       this.idle.delete(session.lease.profileId);
       this.forget(h);
-      await this.stopQuietly(session);
+      await this.stopUnlessTaken(session);
     }
+  }
+
+  /**
+   * After losing a lease (or the item under it): stop the browser — unless the profile already has
+   * another holder. A worker paused past its TTL wakes up long after its lease was reclaimed (the
+   * reclaimer stopped its browser then) and the profile re-leased: stopping it now would kill the
+   * new holder's browser mid-item. A lease still ours (the item was taken over, not the lease) is
+   * released too, so the profile need not wait for its TTL.
+   */
+  private async stopUnlessTaken(session: ProfileSession): Promise<void> {
+    let current: Profile | null;
+    try {
+      current = await this.allocation.profile(session.lease.profileId);
+    } catch {
+      return; // Redis away: the lease will expire and whoever reclaims it stops the browser
+    }
+    const holder = current?.lease;
+    if (holder && holder.fence !== session.lease.fence) {
+      this.options.logger?.info(
+        { profileId: session.lease.profileId, fence: session.lease.fence, holderFence: holder.fence },
+        'lease lost to a new holder: leaving its browser alone',
+      );
+      return;
+    }
+    await this.stopQuietly(session);
+    if (holder) await this.allocation.release(session.lease, 'neutral').catch(() => undefined);
   }
 
   private forget(h: Held): void {
