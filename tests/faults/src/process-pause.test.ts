@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { FaultFleet } from './support/fault-fleet.js';
 import { between, report, size, sleep } from './support/scenario.js';
 
-const ITEMS = size(40, 320);
+const ITEMS = size(50, 320);
 const PAUSES = size(5, 20);
 const LEASE_TTL_MS = 3000;
 
