@@ -1,9 +1,13 @@
 import type { RedisKeyRevocations } from '@fleet/redis';
+import type { Redis } from 'ioredis';
 
 /**
- * The revoked key names, re-read every `refreshMs` so authentication costs no Redis call; a key
- * revoked through another API process is refused here within that period. While Redis is
- * unreachable the last known set stays in force.
+ * The revoked key names, held in memory so authentication costs no Redis call. A key revoked
+ * through another API process is refused here as soon as its announcement arrives on the
+ * revocation channel (a pub/sub `subscriber` connection); because pub/sub loses messages while a
+ * connection is down, the set is also re-read whenever that connection is ready again and every
+ * `refreshMs` (which is also how a restored key comes back). While Redis is unreachable the last
+ * known set stays in force.
  */
 export class RevocationCache {
   private names = new Set<string>();
@@ -12,10 +16,24 @@ export class RevocationCache {
   constructor(
     private readonly revocations: RedisKeyRevocations,
     private readonly refreshMs = 2000,
+    private readonly subscriber: Redis | null = null,
   ) {}
 
   async start(): Promise<void> {
     await this.refresh();
+    if (this.subscriber) {
+      const { channel } = this.revocations;
+      this.subscriber.on('message', (from: string, name: string) => {
+        if (from === channel) this.names.add(name);
+      });
+      this.subscriber.on('ready', () => void this.refresh());
+      // Waited for at most 2 s: with Redis away at start the API still serves; the subscription is
+      // made when the connection comes (offline queue) and renewed by ioredis after reconnects.
+      const subscribed = this.subscriber.subscribe(channel).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([subscribed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+    }
     this.timer = setInterval(() => void this.refresh(), this.refreshMs);
     this.timer.unref();
   }
@@ -40,5 +58,6 @@ export class RevocationCache {
 
   stop(): void {
     clearInterval(this.timer);
+    this.subscriber?.disconnect();
   }
 }

@@ -98,9 +98,17 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   };
 
   installErrorHandling(app, redis);
+  // Its own connection for pub/sub (a subscribed connection takes no other commands).
+  const subscriber = redis.duplicate({
+    commandTimeout: undefined,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+  });
+  subscriber.on('error', () => {}); // the main connection reports Redis trouble
   const revocations = new RevocationCache(
     new RedisKeyRevocations(redis, settings.prefix),
-    deps.revocationRefreshMs ?? 2000,
+    deps.revocationRefreshMs ?? 10_000,
+    subscriber,
   );
   await revocations.start();
   app.addHook('onClose', async () => revocations.stop());
