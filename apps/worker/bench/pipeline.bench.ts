@@ -55,7 +55,7 @@ import {
 } from '@fleet/testing';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { WorkerSettings } from '../src/config.js';
+import { type WorkerSettings, workerSettings } from '../src/config.js';
 import { type RunningWorker, startWorker } from '../src/worker.js';
 
 const num = (name: string, fallback: number): number => {
@@ -210,7 +210,7 @@ class Side {
 }
 
 function settings(redisUrl: string, prefix: string, overrides: Partial<WorkerSettings>): WorkerSettings {
-  return {
+  return workerSettings({
     redisUrl,
     prefix,
     workerPort: 0,
@@ -219,28 +219,17 @@ function settings(redisUrl: string, prefix: string, overrides: Partial<WorkerSet
     warmIdleMs: 30_000,
     artifactsDir: join(tmpdir(), 'fleet-bench-artifacts-unused'),
     leaseTtlMs: 30_000,
-    profileCooldownMs: 0,
-    profileFailureThreshold: 3,
     profileQuarantineMs: 60_000,
     // The production defaults, equal to BullMQ's lockDuration/stalledInterval defaults that the
     // raw worker gets: both sides renew job locks and check stalled jobs alike.
     jobLockMs: 30_000,
     shutdownGraceMs: 10_000,
     resultRetentionSec: 3600,
-    reclaimEveryMs: 5000,
     reclaimRestMs: 500,
-    headless: true,
     multiloginApiUrl: 'http://127.0.0.1:9',
     multiloginLauncherUrl: 'http://127.0.0.1:9',
-    multiloginEmail: '',
-    multiloginPassword: '',
-    multiloginAutomationToken: '',
-    multiloginTlsVerify: true,
-    secretKey: '',
-    blockPrivateTargets: true,
-    allowedTargets: [],
     ...overrides,
-  };
+  });
 }
 
 /** Everything started, so `finally` can close it whatever failed. */

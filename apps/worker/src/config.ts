@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { durationMs, port, secretKeySchema } from '@fleet/config';
+import { durationMs, loadConfig, port, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 import { type TargetSettings, targetSchema } from '@fleet/webdriver';
 
@@ -102,4 +102,12 @@ export interface WorkerSettings extends MultiloginSettings, TargetSettings {
   reclaimEveryMs: number;
   reclaimRestMs: number;
   headless: boolean;
+}
+
+/**
+ * The schema's defaults, no environment read, with `overrides`: full settings for a worker started
+ * in-process (tests, benches), so a new setting needs no edit there.
+ */
+export function workerSettings(overrides: Partial<WorkerSettings> = {}): WorkerSettings {
+  return { ...loadConfig(workerSchema, { env: {} }).getProperties(), ...overrides };
 }

@@ -1,5 +1,5 @@
 import type { BrowserDriver, ProfileProvider, StepsOutcome } from '@fleet/core';
-import type { WorkerSettings } from './config.js';
+import { type WorkerSettings, workerSettings } from './config.js';
 
 /** Starts no browser: the worker's pipeline runs on Redis alone. */
 export const provider: ProfileProvider = {
@@ -15,7 +15,7 @@ export const driver: BrowserDriver = {
 
 /** Full settings for an in-process worker on `redisUrl` that drives no real browser. */
 export function settings(redisUrl: string, prefix: string): WorkerSettings {
-  return {
+  return workerSettings({
     redisUrl,
     prefix,
     workerPort: 0,
@@ -24,23 +24,13 @@ export function settings(redisUrl: string, prefix: string): WorkerSettings {
     warmIdleMs: 0,
     artifactsDir: '/tmp/unused',
     leaseTtlMs: 6000,
-    profileCooldownMs: 0,
-    profileFailureThreshold: 3,
     profileQuarantineMs: 60_000,
     jobLockMs: 6000,
     shutdownGraceMs: 1000,
     resultRetentionSec: 3600,
     reclaimEveryMs: 60_000,
     reclaimRestMs: 500,
-    headless: true,
     multiloginApiUrl: 'http://127.0.0.1:9',
     multiloginLauncherUrl: 'http://127.0.0.1:9',
-    multiloginEmail: '',
-    multiloginPassword: '',
-    multiloginAutomationToken: '',
-    multiloginTlsVerify: true,
-    secretKey: '',
-    blockPrivateTargets: true,
-    allowedTargets: [],
-  };
+  });
 }

@@ -15,7 +15,13 @@ import {
   RedisResultStore,
 } from '@fleet/redis';
 import { deletePrefix, type FixtureSite, startFixtureSite, testPrefix, testRedisUrl } from '@fleet/testing';
-import { type RunningWorker, startWorker, type WorkerOverrides, type WorkerSettings } from '@fleet/worker';
+import {
+  type RunningWorker,
+  startWorker,
+  type WorkerOverrides,
+  type WorkerSettings,
+  workerSettings,
+} from '@fleet/worker';
 import type { Redis } from 'ioredis';
 
 export const EMAIL = 'e2e@fleet.local';
@@ -79,36 +85,28 @@ export class Fleet {
   }
 
   settings(overrides: Partial<WorkerSettings> = {}): WorkerSettings {
-    return {
+    return workerSettings({
       redisUrl: testRedisUrl(),
       prefix: this.prefix,
       workerPort: 0,
       workerConcurrency: 3,
       workerId: `e2e-worker-${++this.seq}`,
-      warmIdleMs: 30_000,
       artifactsDir: join(this.dataDir, 'artifacts'),
       leaseTtlMs: 6000,
-      profileCooldownMs: 0,
-      profileFailureThreshold: 3,
       profileQuarantineMs: 60_000,
       jobLockMs: 6000,
       shutdownGraceMs: 10_000,
       resultRetentionSec: 3600,
       reclaimEveryMs: 1000,
       reclaimRestMs: 500,
-      headless: true,
       multiloginApiUrl: this.launcher.url,
       multiloginLauncherUrl: this.launcher.url,
       multiloginEmail: EMAIL,
       multiloginPassword: PASSWORD,
-      multiloginAutomationToken: '',
-      multiloginTlsVerify: true,
-      secretKey: '',
       // The guard stays on (the default); the fixture site is on loopback, so it is let through.
-      blockPrivateTargets: true,
       allowedTargets: [`127.0.0.1:${this.site.port}`],
       ...overrides,
-    };
+    });
   }
 
   /** Env for a worker child process equal to `settings()`. */

@@ -13,10 +13,10 @@ import {
   RedisProfileStore,
   RedisResultStore,
 } from '@fleet/redis';
-import { chromiumsUnder, freePort, RedisServer } from '@fleet/testing';
+import { freePort, RedisServer } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { type HoldSite, startHoldSite } from './hold-site.js';
-import { Proc } from './proc.js';
+import { browsersLeft, Proc } from './proc.js';
 import type { Losses } from './table.js';
 
 const EMAIL = 'faults@fleet.local';
@@ -280,16 +280,6 @@ export class FaultFleet {
     }
   }
 
-  /** Chromium processes of this fleet's launcher, after waiting up to `ms` for them to go. */
-  async browsersAfter(ms: number): Promise<number> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const n = chromiumsUnder(this.launcherDataDir).length;
-      if (n === 0 || Date.now() > deadline) return n;
-      await sleep(250);
-    }
-  }
-
   /**
    * The loss columns for a batch: results and events against the items, the hold site's visit
    * log, then (live workers still running) leases and browsers once they should all be back.
@@ -349,7 +339,7 @@ export class FaultFleet {
       );
     const leakedLeases = await this.leasedAfter(15_000);
     if (leakedLeases) details.push(`${leakedLeases} profiles still leased 15 s after the batch`);
-    const leftoverBrowsers = await this.browsersAfter(15_000);
+    const leftoverBrowsers = await browsersLeft(this.launcherDataDir, 15_000);
     if (leftoverBrowsers)
       details.push(`${leftoverBrowsers} Chromium processes still running 15 s after the batch`);
     if (lost) details.push(`${lost} items without a result`);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { chromiumsUnder } from '@fleet/testing';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 
@@ -114,5 +115,15 @@ export class Proc {
         throw new Error(`${this.name} not ready within ${timeoutMs} ms:\n${this.log()}`);
       await new Promise((r) => setTimeout(r, 150));
     }
+  }
+}
+
+/** Chromium processes under `dir` (a launcher's data dir), after waiting up to `ms` for them to go. */
+export async function browsersLeft(dir: string, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const n = chromiumsUnder(dir).length;
+    if (n === 0 || Date.now() > deadline) return n;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -1,97 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromiumsUnder, freePort, portOpen } from '@fleet/testing';
+import { join } from 'node:path';
+import { freePort, portOpen } from '@fleet/testing';
+import { browsersLeft, Proc } from './proc.js';
 
-const REPO = resolve(__dirname, '..', '..', '..', '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One app run from its TypeScript source as `pnpm start` does, leading its own process group. */
-export class AppProc {
-  readonly child: ChildProcess;
-  readonly logFile: string;
-  ended: number | string | undefined;
-  /** The test asked it to stop: its exit is no crash. */
-  asked = false;
-  readonly exited: Promise<number | string>;
-
-  constructor(
-    readonly name: string,
-    app: string,
-    env: Record<string, string>,
-    logDir: string,
-  ) {
-    this.logFile = join(logDir, `${name}.log`);
-    const fd = openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: join(REPO, 'apps', app),
-      env: { ...process.env, ...env },
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
-    closeSync(fd);
-    this.exited = new Promise((done) =>
-      this.child.once('exit', (code, signal) => {
-        this.ended = code ?? signal ?? 'unknown';
-        done(this.ended);
-      }),
-    );
-  }
-
-  get running(): boolean {
-    return this.ended === undefined;
-  }
-
-  get crashed(): boolean {
-    return !this.running && !this.asked;
-  }
-
-  tail(lines = 20): string {
-    return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  }
-
-  async waitHttp(url: string, timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!this.running)
-        throw new Error(`${this.name} exited (${this.ended}) before it was ready:\n${this.tail()}`);
-      try {
-        if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline)
-        throw new Error(`${this.name} not ready within ${timeoutMs} ms:\n${this.tail()}`);
-      await sleep(200);
-    }
-  }
-
-  /** SIGTERM to the process (it shuts down as in production), SIGKILL to its group after `graceMs`. */
-  async stop(graceMs: number): Promise<number | string> {
-    this.asked = true;
-    if (this.running) {
-      try {
-        process.kill(this.child.pid!, 'SIGTERM');
-      } catch {
-        // gone
-      }
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
-      if ((await Promise.race([this.exited, timer])) === 'timeout') this.killGroup();
-    }
-    return this.exited;
-  }
-
-  /** SIGKILL to the whole group: whatever it started goes too. */
-  killGroup(): void {
-    this.asked = true;
-    try {
-      process.kill(-this.child.pid!, 'SIGKILL');
-    } catch {
-      // the group is empty
-    }
-  }
-}
+/** Apps take this long to answer on a loaded machine (tsx compiles at start). */
+const READY_MS = 120_000;
 
 /** What each app is given: the secrets under test go in through these. */
 export interface StackEnv {
@@ -111,7 +25,7 @@ export class SecretStack {
   readonly dir = mkdtempSync(join(tmpdir(), 'fleet-secrets-'));
   readonly logDir = join(this.dir, 'logs');
   readonly launcherDir = join(this.dir, 'launcher');
-  readonly apps: AppProc[] = [];
+  readonly apps: Proc[] = [];
   ports = { launcher: 0, api: 0, notifier: 0, worker: 0 };
 
   constructor(readonly env: StackEnv) {
@@ -122,7 +36,7 @@ export class SecretStack {
     return `http://127.0.0.1:${this.ports[app]}`;
   }
 
-  app(name: string): AppProc {
+  app(name: string): Proc {
     return this.apps.find((a) => a.name === name)!;
   }
 
@@ -159,7 +73,7 @@ export class SecretStack {
       LAUNCHER_MAX_BROWSERS: '4',
       ALLOWED_TARGETS: e.allowedTargets,
     });
-    await launcher.waitHttp(`${this.url('launcher')}/api/v1/version`);
+    await launcher.waitHttp(`${this.url('launcher')}/api/v1/version`, READY_MS);
     const api = this.spawn('api', 'api', {
       ...common,
       ...provider,
@@ -190,30 +104,25 @@ export class SecretStack {
       ALLOWED_TARGETS: e.allowedTargets,
     });
     await Promise.all([
-      api.waitHttp(`${this.url('api')}/ready`),
-      notifier.waitHttp(`${this.url('notifier')}/ready`),
-      worker.waitHttp(`${this.url('worker')}/ready`),
+      api.waitHttp(`${this.url('api')}/ready`, READY_MS),
+      notifier.waitHttp(`${this.url('notifier')}/ready`, READY_MS),
+      worker.waitHttp(`${this.url('worker')}/ready`, READY_MS),
     ]);
   }
 
-  private spawn(name: string, app: string, env: Record<string, string>): AppProc {
-    const proc = new AppProc(name, app, env, this.logDir);
+  private spawn(name: string, app: string, env: Record<string, string>): Proc {
+    const proc = new Proc(name, app, env, this.logDir);
     this.apps.push(proc);
     return proc;
   }
 
-  crashes(): AppProc[] {
+  crashes(): Proc[] {
     return this.apps.filter((a) => a.crashed);
   }
 
   /** Chromium processes under the launcher's data dir, after waiting up to `ms` for them to go. */
-  async browsersAfter(ms: number): Promise<number> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const n = chromiumsUnder(this.launcherDir).length;
-      if (n === 0 || Date.now() > deadline) return n;
-      await sleep(250);
-    }
+  browsersAfter(ms: number): Promise<number> {
+    return browsersLeft(this.launcherDir, ms);
   }
 
   /**
@@ -228,7 +137,7 @@ export class SecretStack {
       if (app) exits[name] = await app.stop(name === 'worker' || name === 'launcher' ? 30_000 : 15_000);
     }
     const browsers = await this.browsersAfter(10_000);
-    for (const app of this.apps) app.killGroup();
+    await Promise.all(this.apps.map((app) => app.destroy()));
     const openPorts: number[] = [];
     for (const port of Object.values(this.ports)) if (port && (await portOpen(port))) openPorts.push(port);
     return { exits, browsers, openPorts };
