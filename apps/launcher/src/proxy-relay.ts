@@ -159,6 +159,9 @@ export class ProxyRelay {
         });
     upstream.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.headers);
+      // A site that resets mid-body: end the browser's response too (an unheard 'error' would
+      // take the whole launcher down).
+      answer.on('error', () => res.destroy());
       answer.pipe(res);
     });
     upstream.on('error', (error) => {
@@ -170,10 +173,17 @@ export class ProxyRelay {
       res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`fleet launcher proxy relay: ${what} failed: ${error.message}`);
     });
+    // The browser going away mid-request: drop the request to the site.
+    req.on('error', () => upstream.destroy());
+    res.on('error', () => upstream.destroy());
     req.pipe(upstream);
   }
 
   private async tunnel(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
+    // The HTTP server hands the socket over with no error listener: one now, before any await (a
+    // browser resetting it while the target is judged would otherwise throw out of the process).
+    let onward: { destroy(): void } | undefined;
+    client.on('error', () => onward?.destroy());
     const target = req.url ?? '';
     const fail = (status: number, message: string) => {
       if (client.writable) client.end(`HTTP/1.1 ${status} ${message}\r\nContent-Length: 0\r\n\r\n`);
@@ -191,13 +201,19 @@ export class ProxyRelay {
     if (!this.upstream) {
       const socket = connect({ host: route.address ?? parsed.hostname, port: effectivePort(parsed) });
       this.track(socket);
-      socket.once('connect', () => this.splice(client, socket, Buffer.alloc(0), head));
-      socket.once('error', (error) => fail(502, `Bad Gateway (${error.message.replace(/[\r\n]/g, ' ')})`));
-      client.on('error', () => socket.destroy());
+      // Until connected, an error is answered as 502; from then on the tunnel's own handler
+      // (splice) ends it. Listening with `on` for both: no error may go unheard.
+      const refused = (error: Error) => fail(502, `Bad Gateway (${error.message.replace(/[\r\n]/g, ' ')})`);
+      socket.on('error', refused);
+      socket.once('connect', () => {
+        socket.off('error', refused);
+        this.splice(client, socket, Buffer.alloc(0), head);
+      });
+      onward = socket;
       return;
     }
     const upstream = this.send({ method: 'CONNECT', path: target, headers: { host: target } });
-    client.on('error', () => upstream.destroy());
+    onward = upstream;
     upstream.on('connect', (answer, socket, upstreamHead) => {
       this.track(socket);
       if (answer.statusCode !== 200) {

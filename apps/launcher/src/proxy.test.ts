@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer, type Server } from 'node:net';
 import {
   FIXTURE_INDEX_TITLE,
   type FixtureSite,
@@ -8,6 +8,7 @@ import {
   startTestProxy,
   type TestProxy,
 } from '@fleet/testing';
+import { TargetPolicy } from '@fleet/webdriver/targets';
 import { remote } from 'webdriverio';
 import type { RunningLauncher } from './launcher.js';
 import { ProxyRelay } from './proxy-relay.js';
@@ -196,5 +197,87 @@ describe('ProxyRelay', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 200 Connection Established/);
     expect(reply).toContain(FIXTURE_INDEX_TITLE);
     expect(authProxy.requests.at(-1)).toMatchObject({ method: 'CONNECT', target, proxyAuthorization: BASIC });
+  });
+});
+
+describe('ProxyRelay when a site resets the connection', () => {
+  // Headers and part of the body, then a TCP reset: the relay must end the browser's response
+  // and keep serving (an unheard 'error' event would throw out of the launcher's process).
+  let resetting: Server;
+  let resetPort = 0;
+  let relay: ProxyRelay;
+  beforeAll(async () => {
+    resetting = createNetServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial');
+        setTimeout(() => socket.resetAndDestroy(), 20);
+      });
+    });
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    resetPort = (resetting.address() as AddressInfo).port;
+    relay = await ProxyRelay.start(null);
+  });
+  afterAll(async () => {
+    await relay?.close();
+    await new Promise((resolve) => resetting?.close(resolve));
+  });
+
+  const through = (path: string) =>
+    new Promise<string>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: relay.port, path }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () => resolve(`ended ${res.statusCode}`));
+        res.on('error', () => resolve(`cut ${res.statusCode}`));
+        res.on('aborted', () => resolve(`cut ${res.statusCode}`));
+      });
+      req.on('error', (error) => resolve(`failed ${error.message}`));
+      req.end();
+    });
+
+  it('cuts the response short and keeps relaying', async () => {
+    for (let i = 0; i < 5; i++) {
+      expect(await through(`http://127.0.0.1:${resetPort}/reset-${i}`)).toMatch(/^(cut 200|failed)/);
+    }
+    expect(await through(`${site.url}/?after=reset`)).toBe('ended 200');
+  });
+});
+
+describe('ProxyRelay when the browser resets a CONNECT while the target is being judged', () => {
+  it('hears the reset and keeps relaying', async () => {
+    // The lookup takes a while (as DNS may); meanwhile the client resets its socket.
+    const slow = new TargetPolicy({
+      lookup: async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        return ['10.0.0.1'];
+      },
+    });
+    const relay = await ProxyRelay.start(null, { policy: slow });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(relay.port, '127.0.0.1', () => {
+            socket.write('CONNECT slow.example.test:443 HTTP/1.1\r\nHost: slow.example.test:443\r\n\r\n');
+            setTimeout(() => socket.resetAndDestroy(), 20);
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => resolve());
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500)); // the lookups finish after the resets
+      const reply = await new Promise<string>((resolve) => {
+        const socket = connect(relay.port, '127.0.0.1', () => {
+          socket.write('CONNECT slow.example.test:443 HTTP/1.1\r\nHost: slow.example.test:443\r\n\r\n');
+        });
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on('close', () => resolve(text));
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 403/);
+    } finally {
+      await relay.close();
+    }
   });
 });
