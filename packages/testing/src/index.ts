@@ -23,3 +23,4 @@ export {
   redisServerInstalled,
 } from './redis-server.js';
 export { type ProxiedRequest, startTestProxy, type TestProxy, type TestProxyOptions } from './test-proxy.js';
+export { sleep, type WaitForOptions, waitFor } from './wait.js';
