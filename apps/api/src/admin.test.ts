@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ITEMS_QUEUE } from '@fleet/queue';
 import { Keys, RedisKeyRevocations } from '@fleet/redis';
 import type { LightMyRequestResponse } from 'fastify';
-import { SESSION_COOKIE, sessionCookieOptions } from './admin/bull-board.plugin.js';
+import { SESSION_COOKIE, sessionCookieOptions } from './admin/bull-board-plugin.js';
 import { ACME_KEY, auth, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
 
 /** What a browser on this server's own pages sends (inject's Host is localhost:80). */

@@ -8,7 +8,7 @@ import { type RunningNotifier, startNotifier } from '@fleet/notifier';
 import { RedisEventStream, RedisResultStore } from '@fleet/redis';
 import { testRedisUrl } from '@fleet/testing';
 import { remote } from 'webdriverio';
-import { dashboardPage } from './dashboard/dashboard.page.js';
+import { dashboardPage } from './dashboard/dashboard-page.js';
 import {
   ACME_KEY,
   auth,

@@ -6,7 +6,7 @@ import {
   quarantineBodySchema,
 } from '@fleet/contracts';
 import { z } from 'zod';
-import { registeredRoutes } from './docs/docs.plugin.js';
+import { registeredRoutes } from './docs/docs-plugin.js';
 import { json, startTestApi, type TestApi } from './test-app.js';
 
 type Json = Record<string, unknown>;

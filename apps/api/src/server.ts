@@ -15,7 +15,7 @@ import {
 } from '@fleet/redis';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
-import { registerBullBoard } from './admin/bull-board.plugin.js';
+import { registerBullBoard } from './admin/bull-board-plugin.js';
 import {
   ApiError,
   answerClientError,
@@ -26,16 +26,16 @@ import {
 } from './api-error.js';
 import { installAuth } from './auth.js';
 import type { ApiContext, ApiContextSettings, ProfileSource } from './context.js';
-import { registerDashboard } from './dashboard/dashboard.plugin.js';
-import { registerDocs } from './docs/docs.plugin.js';
+import { registerDashboard } from './dashboard/dashboard-plugin.js';
+import { registerDocs } from './docs/docs-plugin.js';
 import { RevocationCache } from './revocation-cache.js';
-import { registerArtifactRoutes } from './routes/artifacts.routes.js';
-import { registerBatchRoutes } from './routes/batches.routes.js';
-import { registerHealthRoutes } from './routes/health.routes.js';
-import { registerKeyRoutes } from './routes/keys.routes.js';
-import { registerMetricsRoutes } from './routes/metrics.routes.js';
-import { registerPoolRoutes } from './routes/pools.routes.js';
-import { registerProfileRoutes } from './routes/profiles.routes.js';
+import { registerArtifactRoutes } from './routes/artifacts-routes.js';
+import { registerBatchRoutes } from './routes/batches-routes.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerKeyRoutes } from './routes/keys-routes.js';
+import { registerMetricsRoutes } from './routes/metrics-routes.js';
+import { registerPoolRoutes } from './routes/pools-routes.js';
+import { registerProfileRoutes } from './routes/profiles-routes.js';
 
 export interface ApiDeps {
   settings: ApiContextSettings & { resultRetentionSec: number };

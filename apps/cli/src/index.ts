@@ -1,5 +1,5 @@
 // The CLI's parts, for `fleet up` and tests that drive a command in-process.
-export { ApiClient } from './api.client.js';
+export { ApiClient } from './api-client.js';
 export { type CommandLine, parseCommandLine } from './args.js';
 export { readBatchFile, validateBatch } from './batch-file.js';
 export { CliError, EXIT, type ExitCode } from './cli-error.js';

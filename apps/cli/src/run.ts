@@ -1,4 +1,4 @@
-import { ApiClient } from './api.client.js';
+import { ApiClient } from './api-client.js';
 import type { CommandLine } from './args.js';
 import type { CommandContext, Output } from './commands/command.js';
 import { resolveSettings, type Settings } from './settings.js';

@@ -5,9 +5,9 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { requireBearer, TokenService } from './auth-tokens.js';
 import { BrowserPool } from './browser-pool.js';
-import { registerCloudRoutes } from './cloud.routes.js';
+import { registerCloudRoutes } from './cloud-routes.js';
 import { installEnvelope } from './envelope.js';
-import { registerLauncherRoutes } from './launcher.routes.js';
+import { registerLauncherRoutes } from './launcher-routes.js';
 import { ProcessRecords } from './process-records.js';
 import { ProfileRegistry } from './profile-registry.js';
 

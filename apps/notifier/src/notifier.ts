@@ -9,15 +9,15 @@ import { ApiKeyRing } from '@fleet/auth';
 import { createRedis, Keys, RedisBatchStore, RedisKeyRevocations, waitReady } from '@fleet/redis';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { authMiddleware, principalOf } from './auth.middleware.js';
+import { authMiddleware, principalOf } from './auth-middleware.js';
 import type { NotifierSettings } from './config.js';
 import { Fanout } from './fanout.js';
-import { healthRoutes } from './health.routes.js';
+import { healthRoutes } from './health-routes.js';
 import type { NotifierLogger } from './logger.js';
-import { normalizeOrigin, originGuard } from './origin.guard.js';
-import { RevocationWatcher } from './revocation.watcher.js';
-import { StreamRelay } from './stream.relay.js';
-import { registerSubscriptionHandlers } from './subscribe.handler.js';
+import { normalizeOrigin, originGuard } from './origin-guard.js';
+import { RevocationWatcher } from './revocation-watcher.js';
+import { StreamRelay } from './stream-relay.js';
+import { registerSubscriptionHandlers } from './subscribe-handler.js';
 
 /** Messages from clients are a few hundred bytes; anything near this is abuse (the socket is closed). */
 export const MAX_MESSAGE_BYTES = 16 * 1024;

@@ -2,7 +2,7 @@ import type { FleetEvent } from '@fleet/contracts';
 import type { Redis } from 'ioredis';
 import type { NotifierLogger } from './logger.js';
 import { compareStreamIds } from './protocol.js';
-import { entryToEvent, fieldValue } from './stream.relay.js';
+import { entryToEvent, fieldValue } from './stream-relay.js';
 
 export interface ReplayResult {
   /** Id of the last event sent, or null when none was. */

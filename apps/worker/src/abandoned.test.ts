@@ -17,7 +17,7 @@ import {
 } from '@fleet/redis';
 import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { recordIfAbandoned } from './item.processor.js';
+import { recordIfAbandoned } from './item-processor.js';
 import { driver, provider } from './test-support.js';
 
 it('records the failure of a job the queue gave up on, once, and completes the batch', async () => {

@@ -23,8 +23,8 @@ import {
 } from '@fleet/redis';
 import { FileArtifactStore, PrivateTargetGuard, WebdriverioDriver } from '@fleet/webdriver';
 import type { WorkerSettings } from './config.js';
-import { startHealthServer } from './health.server.js';
-import { createItemProcessor, RunningItems, recordIfAbandoned } from './item.processor.js';
+import { startHealthServer } from './health-server.js';
+import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';
 import { providerClient } from './provider.js';
 
 export interface WorkerOverrides {

@@ -7,7 +7,7 @@ export {
   type PlannedBatch,
   planBatch,
   type SubmitOptions,
-} from './batch.service.js';
+} from './batch-service.js';
 export {
   BatchCancelledError,
   type ErrorDetail,
@@ -79,7 +79,7 @@ export type {
   ProxyConfig,
 } from './profile.js';
 export { proxyStillSealed, SEALED_SECRET_PREFIX } from './profile.js';
-export { type AllocationOptions, ProfileAllocationService } from './profile-allocation.service.js';
+export { type AllocationOptions, ProfileAllocationService } from './profile-allocation-service.js';
 export { type ImportOptions, importProfiles, type ProviderProfileRef } from './profile-import.js';
 export {
   type CheckoutOptions,

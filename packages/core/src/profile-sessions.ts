@@ -3,7 +3,7 @@ import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
 import type { LoggerPort } from './logger-port.js';
 import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
 import { type Profile, type ProxyConfig, proxyStillSealed } from './profile.js';
-import type { ProfileAllocationService } from './profile-allocation.service.js';
+import type { ProfileAllocationService } from './profile-allocation-service.js';
 
 /** A started profile this worker holds: its lease (renewed in the background) and endpoint. */
 export interface ProfileSession {

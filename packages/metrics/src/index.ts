@@ -1,4 +1,4 @@
-export { ApiMetrics, type ApiSources, type PoolCountsLike, QUEUE_STATES, within } from './api.metrics.js';
+export { ApiMetrics, type ApiSources, type PoolCountsLike, QUEUE_STATES, within } from './api-metrics.js';
 export { parseSamples, type Sample, sampleSum } from './exposition.js';
 export { type ErrorEmitter, FleetMetrics, type MetricsOptions } from './registry.js';
 export {
@@ -8,4 +8,4 @@ export {
   type SessionStats,
   WorkerMetrics,
   type WorkerSources,
-} from './worker.metrics.js';
+} from './worker-metrics.js';

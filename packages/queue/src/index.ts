@@ -5,7 +5,7 @@ export {
   enqueueItems,
   type ItemsQueue,
   removeBatchItems,
-} from './items.queue.js';
-export { createItemsWorker, type ItemProcessor, type ItemsWorkerOptions } from './items.worker.js';
+} from './items-queue.js';
+export { createItemsWorker, type ItemProcessor, type ItemsWorkerOptions } from './items-worker.js';
 export { ITEM_JOB_DEFAULTS, type ItemJobDefaults, itemJobOptions } from './job-options.js';
 export { ITEM_JOB, ITEMS_QUEUE } from './names.js';

@@ -8,7 +8,7 @@ import { ProfileAllocationService } from '@fleet/core';
 import { figure, percentile, RedisServer, reportBench } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../src/connection.js';
-import { RedisProfileStore } from '../src/profile.store.js';
+import { RedisProfileStore } from '../src/profile-store.js';
 
 const CONCURRENCY = 16;
 const PAIRS = 20_000;

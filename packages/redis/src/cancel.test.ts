@@ -1,11 +1,11 @@
 import type { ItemResult } from '@fleet/contracts';
 import { NO_FENCE } from '@fleet/core';
 import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
-import { RedisBatchStore } from './batch.store.js';
-import { RedisCancelBus } from './cancel.bus.js';
+import { RedisBatchStore } from './batch-store.js';
+import { RedisCancelBus } from './cancel-bus.js';
 import { createRedis } from './connection.js';
 import { Keys } from './keys.js';
-import { RedisResultStore } from './result.store.js';
+import { RedisResultStore } from './result-store.js';
 import { sleep } from './test-helpers.js';
 
 const prefix = testPrefix('cancel');

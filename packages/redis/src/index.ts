@@ -1,6 +1,6 @@
-export { type BatchStoreOptions, RedisBatchStore } from './batch.store.js';
-export { BatchItemsReader, type StoredItem } from './batch-items.reader.js';
-export { type CancelBusOptions, RedisCancelBus } from './cancel.bus.js';
+export { BatchItemsReader, type StoredItem } from './batch-items-reader.js';
+export { type BatchStoreOptions, RedisBatchStore } from './batch-store.js';
+export { type CancelBusOptions, RedisCancelBus } from './cancel-bus.js';
 export {
   type ConnectionOptions,
   type ConnectionRole,
@@ -15,12 +15,12 @@ export {
   EVENT_STREAM_DEFAULTS,
   type EventStreamOptions,
   RedisEventStream,
-} from './events.stream.js';
-export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './idempotency.store.js';
+} from './events-stream.js';
+export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './idempotency-store.js';
 export { RedisKeyRevocations } from './key-revocations.js';
 export { type BatchKeys, type EventKeys, Keys, type PoolKeys } from './keys.js';
-export { RedisProfileStore } from './profile.store.js';
-export { RedisResultStore, type ResultStoreOptions } from './result.store.js';
+export { RedisProfileStore } from './profile-store.js';
+export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
 export { ScriptCode, scriptError } from './script-errors.js';
 export { defineScripts, loadScripts } from './scripts.js';
 export { openProxy, SecretBox, sealProxy } from './secret-box.js';

@@ -10,7 +10,7 @@
 import { type Lease, LeaseLostError, ProfileAllocationService } from '@fleet/core';
 import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
 import { createRedis } from './connection.js';
-import { RedisProfileStore } from './profile.store.js';
+import { RedisProfileStore } from './profile-store.js';
 import { sleep } from './test-helpers.js';
 
 const CLIENTS = 20;

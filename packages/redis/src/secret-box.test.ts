@@ -1,8 +1,8 @@
 import { FatalError } from '@fleet/core';
 import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
-import { RedisBatchStore } from './batch.store.js';
+import { RedisBatchStore } from './batch-store.js';
 import { createRedis } from './connection.js';
-import { RedisProfileStore } from './profile.store.js';
+import { RedisProfileStore } from './profile-store.js';
 import { openProxy, SecretBox, sealProxy } from './secret-box.js';
 
 const KEY = SecretBox.generateKey();

@@ -2,7 +2,7 @@ import { type AllocationOptions, ProfileAllocationService } from '@fleet/core';
 import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { createRedis } from './connection.js';
-import { RedisProfileStore } from './profile.store.js';
+import { RedisProfileStore } from './profile-store.js';
 
 export const POLICY = { cooldownMs: 0, failureThreshold: 3, quarantineMs: 60_000 };
 

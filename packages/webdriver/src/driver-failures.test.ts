@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NonRetryableError, type RunStepsOptions } from '@fleet/core';
 import { freePort } from '@fleet/testing';
-import { FileArtifactStore } from './artifact.store.js';
+import { FileArtifactStore } from './artifact-store.js';
 import type { TargetGuard } from './target-guard.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { pngSize, startTestSite, type TestSite } from './test-site.js';
 import { failure, runOptions } from './test-support.js';
-import { WebdriverioDriver } from './webdriverio.driver.js';
+import { WebdriverioDriver } from './webdriverio-driver.js';
 
 let browser: TestBrowser;
 let site: TestSite;

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RetryableError, type RunStepsOptions } from '@fleet/core';
 import { freePort } from '@fleet/testing';
-import { FileArtifactStore } from './artifact.store.js';
+import { FileArtifactStore } from './artifact-store.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { startTestSite, type TestSite } from './test-site.js';
 import { failure, runOptions } from './test-support.js';
 import { sleep } from './waiting.js';
-import { WebdriverioDriver } from './webdriverio.driver.js';
+import { WebdriverioDriver } from './webdriverio-driver.js';
 
 let browser: TestBrowser;
 let site: TestSite;

@@ -1,4 +1,4 @@
-export { FileArtifactStore, isArtifactId } from './artifact.store.js';
+export { FileArtifactStore, isArtifactId } from './artifact-store.js';
 export type { DriverErrorCode } from './driver-errors.js';
 export { effectivePort, PrivateTargetGuard } from './private-target-guard.js';
 export type { DriverLogLevel } from './session.js';
@@ -13,4 +13,4 @@ export {
   type Verdict,
 } from './target-policy.js';
 export { type TargetSettings, targetSchema } from './targets.js';
-export { WebdriverioDriver, type WebdriverioDriverOptions } from './webdriverio.driver.js';
+export { WebdriverioDriver, type WebdriverioDriverOptions } from './webdriverio-driver.js';

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PrivateTarget, startPrivateTarget } from '@fleet/testing';
-import { FileArtifactStore } from './artifact.store.js';
+import { FileArtifactStore } from './artifact-store.js';
 import { PrivateTargetGuard } from './private-target-guard.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { startTestSite, type TestSite } from './test-site.js';
 import { failure, runOptions } from './test-support.js';
-import { WebdriverioDriver } from './webdriverio.driver.js';
+import { WebdriverioDriver } from './webdriverio-driver.js';
 
 // The worker's half of BLOCK_PRIVATE_TARGETS, with real Chromium: a goto to a private address is
 // refused before the browser sends anything; a redirect is caught on the page it ended at. (That

@@ -1,4 +1,4 @@
-import type { ApiClient } from '../api.client.js';
+import type { ApiClient } from '../api-client.js';
 import { usageError } from '../cli-error.js';
 import type { Settings } from '../settings.js';
 

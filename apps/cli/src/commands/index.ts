@@ -1,4 +1,4 @@
-import { batchesCancel, batchesList, batchesResults, batchesShow, batchesWatch } from './batches.command.js';
+import { batchesCancel, batchesList, batchesResults, batchesShow, batchesWatch } from './batches-command.js';
 import type { Command } from './command.js';
 import {
   profilesAdd,
@@ -6,8 +6,8 @@ import {
   profilesList,
   profilesQuarantine,
   profilesRelease,
-} from './profiles.command.js';
-import { submitCommand } from './submit.command.js';
+} from './profiles-command.js';
+import { submitCommand } from './submit-command.js';
 
 /** Every command, in the order `fleet --help` lists them. */
 export const COMMANDS: readonly Command[] = [

@@ -1,6 +1,6 @@
 import type { BatchView } from '@fleet/contracts';
-import { watchBatch } from '../watch/batch.watcher.js';
-import { BarView, LineView, silentView } from '../watch/progress.view.js';
+import { watchBatch } from '../watch/batch-watcher.js';
+import { BarView, LineView, silentView } from '../watch/progress-view.js';
 import { printSummary } from '../watch/summary.js';
 import type { CommandContext } from './command.js';
 

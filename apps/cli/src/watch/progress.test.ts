@@ -1,6 +1,6 @@
 import { duration } from '../table.js';
 import { mergeProgress, RateMeter, renderBar } from './progress.js';
-import { BarView } from './progress.view.js';
+import { BarView } from './progress-view.js';
 
 describe('progress', () => {
   it('merges counts from events that arrive out of order: they never go back', () => {

@@ -1,5 +1,5 @@
 import type { BatchView, ItemView } from '@fleet/contracts';
-import type { ApiClient } from '../api.client.js';
+import type { ApiClient } from '../api-client.js';
 import { EXIT } from '../cli-error.js';
 import { type Output, printJson } from '../commands/command.js';
 import { duration, table } from '../table.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 // The API's own record of its routes: an `onRoute` hook that registerDocs installs before every
 // other route (docs.test.ts uses it to prove each route is documented). Not exported by the
 // package, so it is imported from its file; it holds the routes of the app `buildServer` made.
-import { registeredRoutes } from '../../../../apps/api/src/docs/docs.plugin.js';
+import { registeredRoutes } from '../../../../apps/api/src/docs/docs-plugin.js';
 
 /** One route as the app serves it: a method and a Fastify path (`:param`, `*`). */
 export interface Route {

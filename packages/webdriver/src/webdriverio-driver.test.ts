@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Step } from '@fleet/contracts';
 import type { RunStepsOptions } from '@fleet/core';
-import { FileArtifactStore } from './artifact.store.js';
+import { FileArtifactStore } from './artifact-store.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { INDEX_TITLE, pngSize, startTestSite, type TestSite } from './test-site.js';
 import { runOptions } from './test-support.js';
-import { WebdriverioDriver } from './webdriverio.driver.js';
+import { WebdriverioDriver } from './webdriverio-driver.js';
 
 let browser: TestBrowser;
 let site: TestSite;

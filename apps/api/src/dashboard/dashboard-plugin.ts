@@ -10,7 +10,7 @@ import {
   pageHeaders,
   SCRIPT_PATH,
   SOCKET_IO_PATH,
-} from './dashboard.page.js';
+} from './dashboard-page.js';
 
 export const DEFAULT_NOTIFIER_URL = 'http://127.0.0.1:3001';
 export const DEFAULT_REFRESH_MS = 5000;

@@ -3,7 +3,7 @@ import type { RedisKeyRevocations } from '@fleet/redis';
 import type { Socket } from 'socket.io';
 import type { NotifierLogger } from './logger.js';
 import { ERROR_CODES, type ErrorCode, ROOMS } from './protocol.js';
-import type { RevocationWatcher } from './revocation.watcher.js';
+import type { RevocationWatcher } from './revocation-watcher.js';
 
 /** What the notifier keeps on each socket (`socket.data`). */
 export interface SocketState {

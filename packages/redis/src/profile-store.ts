@@ -21,7 +21,7 @@ import {
 } from '@fleet/core';
 import type { Redis } from 'ioredis';
 import { Keys, type PoolKeys } from './keys.js';
-import { decodeProfile } from './profile.codec.js';
+import { decodeProfile } from './profile-codec.js';
 import { orThrow } from './script-errors.js';
 import { type SecretBox, sealProxy } from './secret-box.js';
 

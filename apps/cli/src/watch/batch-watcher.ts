@@ -1,9 +1,9 @@
 import type { BatchView, FleetEvent } from '@fleet/contracts';
 import { io, type Socket } from 'socket.io-client';
-import type { ApiClient } from '../api.client.js';
+import type { ApiClient } from '../api-client.js';
 import { CliError, EXIT, printableUrl, unreachable } from '../cli-error.js';
 import { mergeProgress, type Progress } from './progress.js';
-import type { ProgressView } from './progress.view.js';
+import type { ProgressView } from './progress-view.js';
 
 /** Failed connection attempts before a watch that never connected gives up on the notifier. */
 const CONNECT_ATTEMPTS = 5;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { sampleSum } from './exposition.js';
-import { type SessionStats, WorkerMetrics } from './worker.metrics.js';
+import { type SessionStats, WorkerMetrics } from './worker-metrics.js';
 
 describe('WorkerMetrics', () => {
   const stats: SessionStats = { starts: 0, warmReuses: 0, lost: 0 };

@@ -1,6 +1,6 @@
 import { itemsQuerySchema, pageQuerySchema, profilesQuerySchema } from '@fleet/contracts';
 import { z } from 'zod';
-import type { AnswerName, JsonSchema, PATH_PARAMS, RequestBodyName } from './openapi.schemas.js';
+import type { AnswerName, JsonSchema, PATH_PARAMS, RequestBodyName } from './openapi-schemas.js';
 
 /** One documented route. `path` is spelled as Fastify spells it (`:id`). */
 export interface OperationSpec {

@@ -8,8 +8,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.js';
 import type { SessionAuth } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { AdminSessionStore } from './admin-session.store.js';
-import { loginPage, logoutPage, PAGE_HEADERS } from './login.page.js';
+import { AdminSessionStore } from './admin-session-store.js';
+import { loginPage, logoutPage, PAGE_HEADERS } from './login-page.js';
 import { assertSameOrigin } from './same-origin.js';
 
 export const BOARD_PATH = '/admin/queues';

@@ -1,4 +1,4 @@
-import { ApiMetrics, type ApiSources, QUEUE_STATES, within } from './api.metrics.js';
+import { ApiMetrics, type ApiSources, QUEUE_STATES, within } from './api-metrics.js';
 import { parseSamples, sampleSum } from './exposition.js';
 
 const POOLS = [

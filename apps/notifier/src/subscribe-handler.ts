@@ -2,7 +2,7 @@ import { canSee } from '@fleet/auth';
 import type { RedisBatchStore } from '@fleet/redis';
 import type { Redis } from 'ioredis';
 import type { Socket } from 'socket.io';
-import { principalOf } from './auth.middleware.js';
+import { principalOf } from './auth-middleware.js';
 import type { Fanout, ReplayWatch } from './fanout.js';
 import type { NotifierLogger } from './logger.js';
 import {

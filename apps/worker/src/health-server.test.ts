@@ -1,6 +1,6 @@
 import { createRedis } from '@fleet/redis';
 import { RedisServer } from '@fleet/testing';
-import { startHealthServer } from './health.server.js';
+import { startHealthServer } from './health-server.js';
 
 describe('worker health server', () => {
   it('answers /health always and /ready only while Redis answers', async () => {

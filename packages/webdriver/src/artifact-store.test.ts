@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileArtifactStore, isArtifactId } from './artifact.store.js';
+import { FileArtifactStore, isArtifactId } from './artifact-store.js';
 
 let dir: string;
 

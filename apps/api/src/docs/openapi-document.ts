@@ -1,5 +1,5 @@
-import { OPERATIONS, type OperationSpec } from './openapi.operations.js';
-import { componentSchemas, type JsonSchema, PATH_PARAMS, queryParameters, ref } from './openapi.schemas.js';
+import { OPERATIONS, type OperationSpec } from './openapi-operations.js';
+import { componentSchemas, type JsonSchema, PATH_PARAMS, queryParameters, ref } from './openapi-schemas.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is not valid',

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { buildOpenApiDocument } from './openapi.document.js';
+import { buildOpenApiDocument } from './openapi-document.js';
 
 export interface SeenRoute {
   method: string;

@@ -20,7 +20,7 @@ import type {
 import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
 import type { ProfileStore } from './ports/profile-store.js';
 import type { Profile } from './profile.js';
-import { ProfileAllocationService } from './profile-allocation.service.js';
+import { ProfileAllocationService } from './profile-allocation-service.js';
 import { ProfileSessions } from './profile-sessions.js';
 
 /** Leases over a map: enough of ProfileStore for ProfileSessions (the rest is never called here). */
