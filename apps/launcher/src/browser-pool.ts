@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { TargetPolicy } from '@fleet/webdriver/targets';
+import type { TargetPolicy } from '@fleet/targets';
 import type { Logger } from 'pino';
 import { BrowserProcess } from './browser-process.js';
 import { ChromedriverProcess } from './chromedriver-process.js';

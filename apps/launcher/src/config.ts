@@ -1,5 +1,5 @@
 import { durationMs, type Env, type FleetConfig, loadConfig, loadConfigOrExit, port } from '@fleet/config';
-import { type TargetSettings, targetSchema } from '@fleet/webdriver/targets';
+import { type TargetSettings, targetSchema } from '@fleet/targets';
 import { DEFAULTS, type LauncherOptions } from './launcher.js';
 
 /** Development credentials the launcher accepts when none are configured (documented in README). */

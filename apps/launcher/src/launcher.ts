@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TargetPolicy } from '@fleet/webdriver/targets';
+import { TargetPolicy } from '@fleet/targets';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { requireBearer, TokenService } from './auth-tokens.js';

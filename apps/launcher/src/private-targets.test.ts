@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PrivateTargetGuard } from '@fleet/targets';
 import {
   type GatewaySite,
   type PrivateTarget,
@@ -9,7 +10,7 @@ import {
   startTestProxy,
   type TestProxy,
 } from '@fleet/testing';
-import { FileArtifactStore, PrivateTargetGuard, WebdriverioDriver } from '@fleet/webdriver';
+import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
 import type { RunningLauncher } from './launcher.js';
 
 type Run = Parameters<WebdriverioDriver['run']>;

@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
-import { effectivePort, type TargetPolicy } from '@fleet/webdriver/targets';
+import { effectivePort, type TargetPolicy } from '@fleet/targets';
 import type { ProfileProxy } from './profile-registry.js';
 
 export interface RelayUpstream {

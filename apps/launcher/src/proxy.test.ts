@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Server } from 'node:net';
+import { TargetPolicy } from '@fleet/targets';
 import {
   FIXTURE_INDEX_TITLE,
   type FixtureSite,
@@ -8,7 +9,6 @@ import {
   startTestProxy,
   type TestProxy,
 } from '@fleet/testing';
-import { TargetPolicy } from '@fleet/webdriver/targets';
 import { remote } from 'webdriverio';
 import type { RunningLauncher } from './launcher.js';
 import { ProxyRelay } from './proxy-relay.js';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { durationMs, loadConfig, port, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
-import { type TargetSettings, targetSchema } from '@fleet/webdriver';
+import { type TargetSettings, targetSchema } from '@fleet/targets';
 
 /** The worker's own settings (the common ones — REDIS_URL, FLEET_PREFIX, LOG_LEVEL — come with @fleet/config). */
 export const workerSchema = {

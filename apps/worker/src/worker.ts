@@ -21,7 +21,8 @@ import {
   SecretBox,
   waitReady,
 } from '@fleet/redis';
-import { FileArtifactStore, PrivateTargetGuard, WebdriverioDriver } from '@fleet/webdriver';
+import { PrivateTargetGuard } from '@fleet/targets';
+import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
 import type { WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';

@@ -1,9 +1,9 @@
 import type { Step } from '@fleet/contracts';
 import { type ArtifactStore, NonRetryableError, RetryableError } from '@fleet/core';
+import { httpTarget, type TargetGuard, urlForMessage } from '@fleet/targets';
 import { errorText, truncate } from './driver-errors.js';
 import { firstElement, landing, readElements } from './page-queries.js';
 import type { Session } from './session.js';
-import { httpTarget, type TargetGuard, urlForMessage } from './target-guard.js';
 import { pollUntil, sleep } from './waiting.js';
 
 /** What one step needs; `data` and `artifacts` collect the run's outcome. */

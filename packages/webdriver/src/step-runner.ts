@@ -1,10 +1,10 @@
 import { type Step, stepKind } from '@fleet/contracts';
 import type { ArtifactStore, FleetError } from '@fleet/core';
+import type { TargetGuard } from '@fleet/targets';
 import { type StepRef, toDomainError } from './driver-errors.js';
 import type { RunLimits } from './run-limits.js';
 import type { Session } from './session.js';
 import { runStep, type StepContext, stepTimeoutOf } from './step-actions.js';
-import type { TargetGuard } from './target-guard.js';
 
 export interface RunContext {
   session: Session;

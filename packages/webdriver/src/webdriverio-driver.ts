@@ -6,12 +6,12 @@ import type {
   StepsOutcome,
   WebDriverEndpoint,
 } from '@fleet/core';
+import type { TargetGuard } from '@fleet/targets';
 import { toDomainError } from './driver-errors.js';
 import { pageInfo } from './page-queries.js';
 import { Interrupted, RunLimits } from './run-limits.js';
 import { attachSession, type DriverLogLevel, endSession, type Session } from './session.js';
 import { runSteps } from './step-runner.js';
-import type { TargetGuard } from './target-guard.js';
 
 export interface WebdriverioDriverOptions {
   /** Where `screenshot` steps and failure screenshots go. */

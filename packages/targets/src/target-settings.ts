@@ -1,21 +1,5 @@
-// `@fleet/webdriver/targets`: the private-target policy without WebdriverIO, for the launcher's
-// guarding proxy and the apps' settings.
 import { csvList, flag } from '@fleet/config';
 import { ALLOWED_TARGET_EXAMPLES, allowedTargetProblem } from './target-policy.js';
-
-export { type Cidr, type IpAddress, parseCidr, parseIp, privateAddressReason } from './private-addresses.js';
-export { effectivePort, PrivateTargetGuard } from './private-target-guard.js';
-export {
-  type AllowedTarget,
-  allowedTargetProblem,
-  type Lookup,
-  normalHost,
-  parseAllowedTarget,
-  systemLookup,
-  TargetPolicy,
-  type TargetPolicyOptions,
-  type Verdict,
-} from './target-policy.js';
 
 export interface TargetSettings {
   blockPrivateTargets: boolean;

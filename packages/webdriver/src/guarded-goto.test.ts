@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PrivateTargetGuard } from '@fleet/targets';
 import { type PrivateTarget, startPrivateTarget } from '@fleet/testing';
 import { FileArtifactStore } from './artifact-store.js';
-import { PrivateTargetGuard } from './private-target-guard.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { startTestSite, type TestSite } from './test-site.js';
 import { failure, runOptions } from './test-support.js';
