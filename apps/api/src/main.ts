@@ -1,5 +1,5 @@
 import { ApiKeyRing } from '@fleet/auth';
-import { loadConfigOrExit } from '@fleet/config';
+import { loadConfigOrExit, runUntilSignal } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
 import { clientFromSettings, hasCredentials } from '@fleet/multilogin';
 import { createItemsQueue } from '@fleet/queue';
@@ -46,42 +46,27 @@ const queue = createItemsQueue(redis, s.prefix, { attempts: s.itemAttempts, back
 queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
 
 if (!secretBox) logger.warn('FLEET_SECRET_KEY is not set: proxy passwords are stored in Redis as given');
-const app = await buildServer({
-  settings: s,
-  redis,
-  queue,
-  keys,
-  secretBox,
-  artifacts: new FileArtifactStore(s.artifactsDir),
-  profileSource: hasCredentials(s) ? clientFromSettings(s, logger) : null,
-  logger,
-});
 
-try {
-  await app.listen({ port: s.apiPort, host: s.apiHost });
-} catch (err) {
-  logger.fatal({ err }, 'API could not listen');
-  process.exit(1);
-}
-
-let closing = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (closing) process.exit(1);
-    closing = true;
-    setTimeout(() => process.exit(1), 10_000).unref();
-    app
-      .close()
-      .then(() => queue.close())
-      .then(
-        () => {
-          redis.disconnect();
-          process.exit(0);
-        },
-        (err) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  });
-}
+await runUntilSignal(
+  async () => {
+    const app = await buildServer({
+      settings: s,
+      redis,
+      queue,
+      keys,
+      secretBox,
+      artifacts: new FileArtifactStore(s.artifactsDir),
+      profileSource: hasCredentials(s) ? clientFromSettings(s, logger) : null,
+      logger,
+    });
+    await app.listen({ port: s.apiPort, host: s.apiHost });
+    return {
+      close: async () => {
+        await app.close();
+        await queue.close();
+        redis.disconnect();
+      },
+    };
+  },
+  { name: 'api', logger, graceMs: 10_000 },
+);

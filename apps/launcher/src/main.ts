@@ -1,9 +1,10 @@
-import { describeConfig } from '@fleet/config';
+import { describeConfig, runUntilSignal } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
 import { DEV_PASSWORD, launcherOptions, readLauncherConfigOrExit } from './config.js';
 import { startLauncher } from './launcher.js';
 
-// Composition root: config → logger → launcher; SIGTERM/SIGINT stop every browser, then exit 0.
+// Composition root: config → logger → launcher; SIGTERM/SIGINT stop every browser, then exit 0
+// (runUntilSignal: a second signal exits 1 at once).
 
 const config = readLauncherConfigOrExit();
 const logger = createLogger({ name: 'launcher', level: config.get('logLevel') });
@@ -12,21 +13,10 @@ if (config.get('launcherPassword') === DEV_PASSWORD) {
   logger.warn('LAUNCHER_PASSWORD is the documented development default: set your own outside development');
 }
 
-const launcher = await startLauncher({ ...launcherOptions(config), logger });
-
-let stopping = false;
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping: closing every browser');
-  try {
-    await launcher.close();
-    logger.info('stopped');
-    process.exit(0);
-  } catch (error) {
-    logger.error({ err: error }, 'shutdown failed');
-    process.exit(1);
-  }
-}
-process.on('SIGTERM', (signal) => void shutdown(signal));
-process.on('SIGINT', (signal) => void shutdown(signal));
+// Closing stops every browser it started; a browser that will not die is killed within Chromium's
+// own timeouts, so 30 s is a hang, not a slow close.
+await runUntilSignal(() => startLauncher({ ...launcherOptions(config), logger }), {
+  name: 'launcher',
+  logger,
+  graceMs: 30_000,
+});

@@ -27,3 +27,9 @@ export {
   loadConfig,
   loadConfigOrExit,
 } from './load-config.js';
+export {
+  type Closable,
+  type RunUntilSignalOptions,
+  runUntilSignal,
+  type SignalLogger,
+} from './run-until-signal.js';

@@ -1,0 +1,79 @@
+/** What `runUntilSignal` needs of an app: a way to stop it that resolves once it has let go. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/** The few logger calls `runUntilSignal` makes (a pino logger fits; no dependency on one). */
+export interface SignalLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  fatal(obj: object, msg: string): void;
+}
+
+export interface RunUntilSignalOptions {
+  /** The app's name in log lines ("worker could not start"). */
+  name: string;
+  logger: SignalLogger;
+  /**
+   * How long `close()` may take after the first signal before the process exits 1 anyway (the
+   * worker's is its SHUTDOWN_GRACE_MS drain plus a margin for releasing leases in Redis).
+   */
+  graceMs: number;
+  /** Where it ends: `process.exit` by default (a test passes its own). */
+  exit?: (code: number) => void;
+  /** Where the signals come from: `process` by default (a test passes an EventEmitter). */
+  signals?: { on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown };
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * The one way every Fleet app's `main.ts` starts and stops. Starts the app; if `start` throws, logs
+ * `<name> could not start` (fatal) and exits 1. Then the first SIGTERM or SIGINT closes the app
+ * once: exit 0 when `close()` resolves, 1 when it rejects or takes longer than `graceMs`. A second
+ * signal exits 1 at once (an operator pressing Ctrl-C twice means "now").
+ */
+export async function runUntilSignal<T extends Closable>(
+  start: () => Promise<T>,
+  options: RunUntilSignalOptions,
+): Promise<T | undefined> {
+  const { name, logger, graceMs } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const target = options.signals ?? process;
+  let app: T;
+  try {
+    app = await start();
+  } catch (err) {
+    logger.fatal({ err }, `${name} could not start`);
+    exit(1);
+    return undefined;
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      logger.error({ signal }, `${name}: second signal, exiting now`);
+      exit(1);
+      return;
+    }
+    logger.info({ signal, graceMs }, `${name} stopping`);
+    const timer = setTimeout(() => {
+      logger.error({ ms: graceMs }, `${name}: shutdown did not finish in time, exiting`);
+      exit(1);
+    }, graceMs);
+    timer.unref();
+    app.close().then(
+      () => {
+        clearTimeout(timer);
+        logger.info({}, `${name} stopped`);
+        exit(0);
+      },
+      (err) => {
+        clearTimeout(timer);
+        logger.error({ err }, `${name}: shutdown failed`);
+        exit(1);
+      },
+    );
+  };
+  for (const signal of SIGNALS) target.on(signal, onSignal);
+  return app;
+}
