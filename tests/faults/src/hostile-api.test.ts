@@ -8,7 +8,7 @@
  */
 import type { BatchView } from '@fleet/contracts';
 import { batchBody, bearer, KEYS, type ListeningApi, startListeningApi } from './support/api.js';
-import { buildCorpus, type Scenario, type Shot } from './support/corpus.js';
+import { buildCorpus, type Scenario, type Shot } from './support/corpus/index.js';
 import { type Answer, errorShapeProblem, httpSend, pool, rawSend } from './support/http.js';
 import { Prng, runSeed } from './support/prng.js';
 import { recordRow } from './support/table.js';
