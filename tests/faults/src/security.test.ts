@@ -8,15 +8,10 @@
 import type { BatchView, FleetEvent } from '@fleet/contracts';
 import type { RunningNotifier } from '@fleet/notifier';
 import { RedisEventStream } from '@fleet/redis';
+import { waitFor } from '@fleet/testing';
 import { batchBody, bearer, KEYS, type ListeningApi, startListeningApi } from './support/api.js';
 import { type Answer, errorShapeProblem, httpSend } from './support/http.js';
-import {
-  ask as askNotifier,
-  type Client,
-  connectClient,
-  startTestNotifier,
-  waitFor,
-} from './support/notifier.js';
+import { ask as askNotifier, type Client, connectClient, startTestNotifier } from './support/notifier.js';
 import { fillPath, type Route, routeKey } from './support/routes.js';
 import { recordRow } from './support/table.js';
 

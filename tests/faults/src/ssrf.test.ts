@@ -33,6 +33,7 @@ import {
   startPrivateTarget,
   testPrefix,
   testRedisUrl,
+  waitFor,
 } from '@fleet/testing';
 import { type RunningWorker, startWorker, type WorkerSettings } from '@fleet/worker';
 import type { Redis } from 'ioredis';
@@ -41,7 +42,6 @@ import { recordRow } from './support/table.js';
 const EMAIL = 'ssrf@fleet.local';
 const PASSWORD = 'ssrf-password';
 const POOL = 'default';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-ssrf-'));
 const prefix = testPrefix('ssrf');
@@ -130,17 +130,18 @@ afterAll(async () => {
 
 async function waitForBatch(batchId: string, total: number): Promise<FleetEvent[]> {
   const events = new RedisEventStream(redis, prefix);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const mine = (await events.readAfter('-', 100_000)).filter((e) => e.batchId === batchId);
-    const done = new Set(
-      mine.filter((e) => e.type === 'item.completed' || e.type === 'item.failed').map((e) => e.itemId),
-    );
-    if (mine.some((e) => e.type === 'batch.completed') && done.size >= total) return mine;
-    if (Date.now() > deadline)
-      throw new Error(`batch ${batchId} did not finish: ${done.size}/${total} items`);
-    await sleep(200);
-  }
+  let done = 0;
+  return waitFor(
+    `batch ${batchId} to finish`,
+    async () => {
+      const mine = (await events.readAfter('-', 100_000)).filter((e) => e.batchId === batchId);
+      done = new Set(
+        mine.filter((e) => e.type === 'item.completed' || e.type === 'item.failed').map((e) => e.itemId),
+      ).size;
+      return mine.some((e) => e.type === 'batch.completed') && done >= total ? mine : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 200, context: () => `${done}/${total} items done` },
+  );
 }
 
 test('goto to private addresses, directly or through a redirect, fails TARGET_BLOCKED and reaches nothing', async () => {

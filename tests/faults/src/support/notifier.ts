@@ -70,13 +70,3 @@ export async function connectClient(
 export function ask(socket: ClientSocket, event: string, payload: unknown, ms = 5000): Promise<unknown> {
   return socket.timeout(ms).emitWithAck(event, payload);
 }
-
-/** Poll until `condition` holds; throws naming `what` at the deadline. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-}
