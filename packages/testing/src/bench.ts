@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './repo-root.js';
 
 /** One figure of a benchmark, as written to bench/results/<benchmark>.json. */
 export interface BenchFigure {
@@ -24,8 +24,6 @@ export interface FigureInput {
   /** Goal on value/baseline: `{ atLeast: 0.5 }` or `{ atMost: 1.5 }`. */
   goal?: { atLeast: number } | { atMost: number };
 }
-
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export function figure(input: FigureInput): BenchFigure {
   const ratio = input.baseline ? input.value / input.baseline : null;

@@ -1,3 +1,8 @@
+export {
+  AppProcess,
+  type AppProcessOptions,
+  type ProcessEnd,
+} from './app-process.js';
 export { type BenchFigure, type FigureInput, figure, percentile, reportBench } from './bench.js';
 export {
   FIXTURE_COOKIE,
@@ -6,6 +11,15 @@ export {
   type SiteVisit,
   startFixtureSite,
 } from './fixture-site.js';
+export {
+  type AppStart,
+  type FleetApp,
+  type FleetHost,
+  LOOPBACK,
+  ProcessFleet,
+  type ProcessFleetOptions,
+} from './fleet/process-fleet.js';
+export { bearer, TEST_KEYS, type TestKey } from './fleet/test-keys.js';
 export { listenOnLoopback } from './loopback-server.js';
 export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
 export {
@@ -14,7 +28,7 @@ export {
   startGatewaySite,
   startPrivateTarget,
 } from './private-target.js';
-export { chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
+export { browsersLeft, chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
 export {
   freePort,
   RedisServer,
@@ -22,5 +36,6 @@ export {
   type RedisServerOptions,
   redisServerInstalled,
 } from './redis-server.js';
+export { REPO_ROOT } from './repo-root.js';
 export { type ProxiedRequest, startTestProxy, type TestProxy, type TestProxyOptions } from './test-proxy.js';
 export { sleep, type WaitForOptions, waitFor } from './wait.js';

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /**
  * Pids of the processes whose command line matches (Linux `/proc`): what tests and benches use to
@@ -44,4 +45,14 @@ export function portOpen(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** Chromium processes under `dir` (a launcher's data dir), after waiting up to `ms` for them to go. */
+export async function browsersLeft(dir: string, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const n = chromiumsUnder(dir).length;
+    if (n === 0 || Date.now() > deadline) return n;
+    await delay(250);
+  }
 }

@@ -20,13 +20,13 @@ export function redisServerInstalled(): boolean {
   return !probe.error && probe.status === 0;
 }
 
-/** A free TCP port on loopback, as the kernel hands it out. */
-export async function freePort(): Promise<number> {
+/** A free TCP port on `host` (loopback by default), as the kernel hands it out. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, host, () => {
       const addr = srv.address();
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });

@@ -1,9 +1,11 @@
 /**
  * `fleet up` — the whole fleet on this machine (what `pnpm start` runs). See `--help`.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '@fleet/config';
 import { REPO_ROOT, type RunningStack, startStack, UpError } from './stack.js';
+import { type UpSettings, upSettings } from './up-settings.js';
 
 const USAGE = `usage: fleet up [--profiles N] [--workers N]
 
@@ -13,8 +15,9 @@ notifier, N worker processes (default 1) and a small demo shop for examples/demo
 Prints the URLs and the API key, writes them to .fleet/up.json for \`pnpm fleet\`; Ctrl-C stops
 everything (browsers and the redis-server it started included).
 
-Ports (env): API_PORT 3000, NOTIFIER_PORT 3001, WORKER_PORT 3002 (+1 per worker), LAUNCHER_PORT 45001,
-FLEET_DEMO_PORT 3005. Also REDIS_URL, FLEET_PREFIX, FLEET_DATA_DIR (./data), FLEET_UP_FILE, LOG_LEVEL.`;
+Ports (env, defaults from the apps' own settings): API_PORT, NOTIFIER_PORT, WORKER_PORT (+1 per
+worker), LAUNCHER_PORT, FLEET_DEMO_PORT 3005. Also REDIS_URL, FLEET_PREFIX, FLEET_DATA_DIR (./data),
+FLEET_UP_FILE, LOG_LEVEL, LAUNCHER_CHROMIUM_PATH, LAUNCHER_CHROMEDRIVER_PATH, FLEET_SECRET_KEY.`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`fleet up: ${message}\n`);
@@ -25,14 +28,6 @@ function count(value: string | undefined, name: string, fallback: number, max: n
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) fail(`--${name} takes a whole number from 1 to ${max}`);
-  return n;
-}
-
-function envPort(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`${name} must be a TCP port (0-65535)`);
   return n;
 }
 
@@ -63,29 +58,21 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const dataDir = resolve(process.env.FLEET_DATA_DIR ?? join(REPO_ROOT, 'data'));
+  let settings: UpSettings;
+  try {
+    settings = upSettings(process.env, REPO_ROOT);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    fail(error.message);
+  }
   const say = (line: string) => process.stdout.write(`${line}\n`);
   let stack: RunningStack;
   try {
     stack = await startStack({
+      ...settings,
       profiles: count(args.values.profiles, 'profiles', 3, 50),
       workers: count(args.values.workers, 'workers', 1, 32),
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      prefix: process.env.FLEET_PREFIX ?? 'fleet',
-      ports: {
-        api: envPort('API_PORT', 3000),
-        notifier: envPort('NOTIFIER_PORT', 3001),
-        worker: envPort('WORKER_PORT', 3002),
-        launcher: envPort('LAUNCHER_PORT', 45001),
-        demo: envPort('FLEET_DEMO_PORT', 3005),
-      },
-      dataDir,
-      chromiumPath: process.env.LAUNCHER_CHROMIUM_PATH || '/usr/bin/chromium',
-      chromedriverPath: process.env.LAUNCHER_CHROMEDRIVER_PATH || '/usr/bin/chromedriver',
-      secretKey: process.env.FLEET_SECRET_KEY ?? '',
-      upFile: resolve(process.env.FLEET_UP_FILE ?? join(REPO_ROOT, '.fleet', 'up.json')),
       say,
-      ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
     });
   } catch (error) {
     fail(
@@ -104,7 +91,7 @@ Fleet is up.
   API key     ${i.apiKey}   (admin; the CLI reads it from .fleet/up.json)
 
 Try:   pnpm fleet submit examples/demo.json --watch
-Logs:  ${join(dataDir, 'logs')}/*.log      Ctrl-C stops everything.`);
+Logs:  ${join(settings.dataDir, 'logs')}/*.log      Ctrl-C stops everything.`);
 
   let stopping = false;
   const stop = async (code: number) => {

@@ -7,32 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { importProfiles } from '@fleet/core';
 import { MultiloginClient } from '@fleet/multilogin';
 import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
-import { AppProcess } from './app-process.js';
+import { AppProcess, ProcessFleet } from '@fleet/testing';
 import { type DemoSite, startDemoSite } from './demo-site.js';
 import { installHint, missingPrerequisites, which } from './prereqs.js';
+import type { UpSettings } from './up-settings.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const LAUNCHER_EMAIL = 'dev@fleet.local';
-const LAUNCHER_PASSWORD = 'fleet-dev-password';
 
-export interface UpOptions {
+export interface UpOptions extends UpSettings {
   profiles: number;
   workers: number;
-  redisUrl: string;
-  prefix: string;
-  ports: { api: number; notifier: number; launcher: number; worker: number; demo: number };
-  /** Launcher profiles, artifacts and logs live here (default `<repo>/data`). */
-  dataDir: string;
-  /** Where the URLs and the key are written for the CLI (default `<repo>/.fleet/up.json`). */
-  upFile: string;
-  /** The browser the launcher runs (LAUNCHER_CHROMIUM_PATH / LAUNCHER_CHROMEDRIVER_PATH). */
-  chromiumPath: string;
-  chromedriverPath: string;
-  /** FLEET_SECRET_KEY; when empty, the key kept in `<dataDir>/secret.key` (made once). */
-  secretKey: string;
   /** Say what happens (one line each). */
   say: (line: string) => void;
-  logLevel?: string;
 }
 
 export interface UpInfo {
@@ -84,27 +70,23 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
-
 /** Brings the whole fleet up on this machine; see `fleet up --help`. */
 export async function startStack(o: UpOptions): Promise<RunningStack> {
-  const started: AppProcess[] = [];
+  const fleet = new ProcessFleet({
+    dir: o.dataDir,
+    redisUrl: o.redisUrl,
+    prefix: o.prefix,
+    credentials: o.credentials,
+    logLevel: o.logLevel,
+    readyMs: 120_000,
+  });
+  let redis: AppProcess | null = null;
   let demo: DemoSite | null = null;
   let redisDir: string | null = null;
   const stopAll = async () => {
     // Workers first (they release leases and stop browsers through the launcher), then the rest.
-    const order = [...started].reverse();
-    for (const app of order) await app.stop(app.name.startsWith('worker') ? 25_000 : 15_000);
+    await fleet.stop({ worker: 25_000 });
+    await redis?.stop(15_000);
     await demo?.close();
     if (redisDir) rmSync(redisDir, { recursive: true, force: true });
     rmSync(o.upFile, { force: true });
@@ -112,8 +94,7 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
 
   try {
     // Redis: the one REDIS_URL names if it answers, else a throwaway redis-server of our own.
-    let redisUrl = o.redisUrl;
-    const external = await redisAnswers(redisUrl);
+    const external = await redisAnswers(o.redisUrl);
     const missing = missingPrerequisites({
       needRedisServer: !external,
       chromiumPath: o.chromiumPath,
@@ -126,10 +107,7 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
       ['NOTIFIER_PORT', o.ports.notifier],
       ['LAUNCHER_PORT', o.ports.launcher],
       ['FLEET_DEMO_PORT', o.ports.demo],
-      ...Array.from(
-        { length: o.workers },
-        (_, i) => ['WORKER_PORT', o.ports.worker === 0 ? 0 : o.ports.worker + i] as [string, number],
-      ),
+      ...Array.from({ length: o.workers }, (_, i) => ['WORKER_PORT', workerPort(o, i)] as [string, number]),
     ];
     for (const [env, port] of ports) {
       if (!(await portFree(port))) {
@@ -139,12 +117,11 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
       }
     }
 
-    const logDir = join(o.dataDir, 'logs');
-    mkdirSync(logDir, { recursive: true });
+    let redisUrl = o.redisUrl;
     if (!external) {
-      const port = await freePort();
+      const port = await fleet.freePort();
       redisDir = mkdtempSync(join(tmpdir(), 'fleet-up-redis-'));
-      const redis = new AppProcess(
+      redis = new AppProcess(
         'redis-server',
         which('redis-server')!,
         [
@@ -159,115 +136,53 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
           '--dir',
           redisDir,
         ],
-        { cwd: redisDir, env: {}, logDir },
+        { cwd: redisDir, logDir: fleet.logDir },
       );
-      started.push(redis);
       redisUrl = `redis://127.0.0.1:${port}`;
+      fleet.options.redisUrl = redisUrl;
       o.say(
         `${o.redisUrl} did not answer: started a throwaway redis-server on ${redisUrl} (gone when you stop)`,
       );
       if (!(await redisAnswersWithin(redisUrl, 10_000))) {
-        throw new UpError(`the redis-server we started did not answer:\n${redis.tail()}`);
+        throw new UpError(`the redis-server we started did not answer:\n${redis.log(15)}`);
       }
     } else {
       o.say(`using Redis at ${redisUrl} (key prefix "${o.prefix}")`);
     }
 
     demo = await startDemoSite(o.ports.demo);
-    const common = { REDIS_URL: redisUrl, FLEET_PREFIX: o.prefix, LOG_LEVEL: o.logLevel ?? 'info' };
     // BLOCK_PRIVATE_TARGETS stays on (the default); the demo shop on loopback is the one exception,
     // on the launcher (its guarding proxy) and the workers (their goto check) alike.
-    const targets = { ALLOWED_TARGETS: `127.0.0.1:${demo.port},localhost:${demo.port}` };
-    const launcherUrl = `http://127.0.0.1:${o.ports.launcher}`;
-    const launcher = AppProcess.app(
-      'launcher',
-      join(REPO_ROOT, 'apps', 'launcher'),
-      {
-        ...common,
-        ...targets,
-        LAUNCHER_PORT: String(o.ports.launcher),
-        LAUNCHER_DATA_DIR: join(o.dataDir, 'launcher'),
-        LAUNCHER_EMAIL,
-        LAUNCHER_PASSWORD,
-      },
-      logDir,
-    );
-    started.push(launcher);
-    await launcher.waitHttp(`${launcherUrl}/api/v1/version`, 60_000);
+    fleet.options.allowedTargets = `127.0.0.1:${demo.port},localhost:${demo.port}`;
+    await fleet.start('launcher', { port: o.ports.launcher });
+    const launcherUrl = fleet.url('launcher');
 
-    const registered = await demoProfiles(redisUrl, o.prefix, launcherUrl, o.profiles);
+    const registered = await demoProfiles(redisUrl, o.prefix, launcherUrl, o.credentials, o.profiles);
     o.say(`launcher on ${launcherUrl}: ${o.profiles} demo profiles in pool "default" (${registered} new)`);
 
     const apiKey = `fleet_${randomBytes(24).toString('base64url')}`;
-    const keys = JSON.stringify([{ name: 'admin', role: 'admin', key: apiKey }]);
-    const apiUrl = `http://127.0.0.1:${o.ports.api}`;
-    const notifierUrl = `http://127.0.0.1:${o.ports.notifier}`;
-    const provider = {
-      MULTILOGIN_API_URL: launcherUrl,
-      MULTILOGIN_LAUNCHER_URL: launcherUrl,
-      MULTILOGIN_EMAIL: LAUNCHER_EMAIL,
-      MULTILOGIN_PASSWORD: LAUNCHER_PASSWORD,
-    };
-    const artifacts = join(o.dataDir, 'artifacts');
+    fleet.options.apiKeys = [{ name: 'admin', role: 'admin', key: apiKey }];
     // Proxy passwords kept in Redis are sealed with a key the API and workers share; kept in the
     // data dir so profiles added in one run stay readable in the next.
-    const secretKey = o.secretKey || fleetSecretKey(o.dataDir);
-    const api = AppProcess.app(
-      'api',
-      join(REPO_ROOT, 'apps', 'api'),
-      {
-        ...common,
-        ...provider,
-        API_PORT: String(o.ports.api),
-        FLEET_API_KEYS: keys,
-        ARTIFACTS_DIR: artifacts,
-        FLEET_SECRET_KEY: secretKey,
-        NOTIFIER_PUBLIC_URL: notifierUrl,
-      },
-      logDir,
-    );
-    const notifier = AppProcess.app(
-      'notifier',
-      join(REPO_ROOT, 'apps', 'notifier'),
-      {
-        ...common,
-        NOTIFIER_PORT: String(o.ports.notifier),
-        FLEET_API_KEYS: keys,
-        NOTIFIER_CORS_ORIGINS: apiUrl,
-      },
-      logDir,
-    );
-    started.push(notifier, api);
-    const workers = Array.from({ length: o.workers }, (_, i) =>
-      AppProcess.app(
-        `worker-${i + 1}`,
-        join(REPO_ROOT, 'apps', 'worker'),
-        {
-          ...common,
-          ...provider,
-          ...targets,
-          WORKER_PORT: String(o.ports.worker === 0 ? 0 : o.ports.worker + i),
-          WORKER_ID: `fleet-up-worker-${i + 1}`,
-          ARTIFACTS_DIR: artifacts,
-          FLEET_SECRET_KEY: secretKey,
-        },
-        logDir,
-      ),
-    );
-    started.push(...workers);
+    fleet.options.secretKey = o.secretKey || fleetSecretKey(o.dataDir);
+    fleet.ports.set('notifier', o.ports.notifier);
+    fleet.ports.set('api', o.ports.api);
+    const apiUrl = fleet.url('api');
     await Promise.all([
-      api.waitHttp(`${apiUrl}/ready`, 120_000),
-      notifier.waitHttp(`${notifierUrl}/ready`, 120_000),
-      ...workers.map((w, i) =>
-        o.ports.worker === 0
-          ? Promise.resolve()
-          : w.waitHttp(`http://127.0.0.1:${o.ports.worker + i}/ready`, 120_000),
+      fleet.start('notifier', { port: o.ports.notifier, env: { NOTIFIER_CORS_ORIGINS: apiUrl } }),
+      fleet.start('api', { port: o.ports.api }),
+      ...Array.from({ length: o.workers }, (_, i) =>
+        fleet.start('worker', {
+          name: `worker-${i + 1}`,
+          port: workerPort(o, i),
+          env: { WORKER_ID: `fleet-up-worker-${i + 1}` },
+        }),
       ),
     ]);
 
     const info: UpInfo = {
       apiUrl,
-      notifierUrl,
+      notifierUrl: fleet.url('notifier'),
       dashboardUrl: `${apiUrl}/`,
       docsUrl: `${apiUrl}/docs`,
       boardUrl: `${apiUrl}/admin/queues`,
@@ -286,6 +201,11 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
   }
 }
 
+/** Worker `i`'s port: WORKER_PORT + i, or 0 (each picks its own) when WORKER_PORT is 0. */
+function workerPort(o: UpOptions, i: number): number {
+  return o.ports.worker === 0 ? 0 : o.ports.worker + i;
+}
+
 async function redisAnswersWithin(url: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -300,14 +220,10 @@ async function demoProfiles(
   redisUrl: string,
   prefix: string,
   launcherUrl: string,
+  credentials: UpSettings['credentials'],
   n: number,
 ): Promise<number> {
-  const client = new MultiloginClient({
-    apiUrl: launcherUrl,
-    launcherUrl,
-    email: LAUNCHER_EMAIL,
-    password: LAUNCHER_PASSWORD,
-  });
+  const client = new MultiloginClient({ apiUrl: launcherUrl, launcherUrl, ...credentials });
   const redis = createRedis(redisUrl, { role: 'producer' });
   redis.on('error', () => {});
   try {

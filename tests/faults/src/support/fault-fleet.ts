@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FleetEvent, Step } from '@fleet/contracts';
@@ -13,16 +13,14 @@ import {
   RedisProfileStore,
   RedisResultStore,
 } from '@fleet/redis';
-import { freePort, RedisServer } from '@fleet/testing';
+import { type AppProcess, browsersLeft, ProcessFleet, RedisServer, sleep, TEST_KEYS } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { type HoldSite, startHoldSite } from './hold-site.js';
-import { browsersLeft, Proc } from './proc.js';
 import type { Losses } from './table.js';
 
 const EMAIL = 'faults@fleet.local';
 const PASSWORD = 'faults-password';
 export const POOL = 'default';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface FaultFleetOptions {
   profiles: number;
@@ -56,14 +54,15 @@ export interface Audit {
  */
 export class FaultFleet {
   readonly dir = mkdtempSync(join(tmpdir(), 'fleet-faults-'));
-  readonly logDir = join(this.dir, 'logs');
   readonly prefix = 'faults';
-  readonly workers: Proc[] = [];
-  readonly retired: Proc[] = [];
+  readonly workers: AppProcess[] = [];
+  readonly retired: AppProcess[] = [];
   /** Other app processes (the API), stopped at close. */
-  readonly apps: Proc[] = [];
+  readonly apps: AppProcess[] = [];
+  /** The processes themselves (launcher, API, workers), spawned with the fleet's wiring. */
+  readonly processes: ProcessFleet;
   profileIds: string[] = [];
-  launcher!: Proc;
+  launcher!: AppProcess;
   launcherUrl = '';
   redis!: Redis;
   queue!: ItemsQueue;
@@ -78,7 +77,14 @@ export class FaultFleet {
     readonly site: HoldSite,
     private readonly options: FaultFleetOptions,
   ) {
-    mkdirSync(this.logDir);
+    this.processes = new ProcessFleet({
+      dir: this.dir,
+      redisUrl: server.url,
+      prefix: this.prefix,
+      credentials: { email: EMAIL, password: PASSWORD },
+      apiKeys: [TEST_KEYS.ops],
+      allowedTargets: site.hostPort,
+    });
   }
 
   static async start(options: FaultFleetOptions): Promise<FaultFleet> {
@@ -94,7 +100,7 @@ export class FaultFleet {
     fleet.profiles = new RedisProfileStore(fleet.redis, fleet.prefix);
     fleet.results = new RedisResultStore(fleet.redis, fleet.prefix);
     fleet.events = new RedisEventStream(fleet.redis, fleet.prefix);
-    fleet.launcherPort = await freePort();
+    fleet.launcherPort = await fleet.processes.freePort();
     await fleet.startLauncher();
     const client = fleet.client();
     const [folder] = await client.listFolders();
@@ -111,27 +117,21 @@ export class FaultFleet {
     return fleet;
   }
 
-  get launcherDataDir(): string {
-    return join(this.dir, 'launcher');
+  get logDir(): string {
+    return this.processes.logDir;
   }
 
+  get launcherDataDir(): string {
+    return this.processes.launcherDir;
+  }
+
+  /** The launcher on its port (a restart keeps it: workers know the URL). */
   async startLauncher(): Promise<void> {
-    this.launcherUrl = `http://127.0.0.1:${this.launcherPort}`;
-    this.launcher = new Proc(
-      'launcher',
-      'launcher',
-      {
-        LAUNCHER_PORT: String(this.launcherPort),
-        LAUNCHER_DATA_DIR: this.launcherDataDir,
-        LAUNCHER_EMAIL: EMAIL,
-        LAUNCHER_PASSWORD: PASSWORD,
-        LAUNCHER_STOP_TIMEOUT_MS: '3000',
-        ALLOWED_TARGETS: this.site.hostPort,
-        LOG_LEVEL: 'info',
-      },
-      this.logDir,
-    );
-    await this.launcher.waitHttp(`${this.launcherUrl}/api/v1/version`);
+    this.launcher = await this.processes.start('launcher', {
+      port: this.launcherPort,
+      env: { LAUNCHER_STOP_TIMEOUT_MS: '3000' },
+    });
+    this.launcherUrl = this.processes.url('launcher');
   }
 
   client(): MultiloginClient {
@@ -145,64 +145,38 @@ export class FaultFleet {
 
   workerEnv(id: string, extra: Record<string, string> = {}): Record<string, string> {
     return {
-      REDIS_URL: this.server.url,
-      FLEET_PREFIX: this.prefix,
-      LOG_LEVEL: 'info',
-      WORKER_PORT: '0',
+      ...this.processes.envFor('worker', 0),
       WORKER_ID: id,
       WORKER_CONCURRENCY: '2',
       WARM_IDLE_MS: '1000',
-      ARTIFACTS_DIR: join(this.dir, 'artifacts'),
       LEASE_TTL_MS: '3000',
       JOB_LOCK_MS: '3000',
       SHUTDOWN_GRACE_MS: '5000',
       RECLAIM_EVERY_MS: '500',
       RECLAIM_REST_MS: '250',
       PROFILE_COOLDOWN_MS: '0',
-      MULTILOGIN_API_URL: this.launcherUrl,
-      MULTILOGIN_LAUNCHER_URL: this.launcherUrl,
-      MULTILOGIN_EMAIL: EMAIL,
-      MULTILOGIN_PASSWORD: PASSWORD,
-      ALLOWED_TARGETS: this.site.hostPort,
       ...this.options.workerEnv,
       ...extra,
     };
   }
 
-  /** The API as a process on a free port, with one admin key. */
-  async startApi(): Promise<{ proc: Proc; url: string; key: string }> {
-    const port = await freePort();
-    const key = 'faults-admin-key-0123456789abcdef0123456789';
-    const proc = new Proc(
-      'api',
-      'api',
-      {
-        REDIS_URL: this.server.url,
-        FLEET_PREFIX: this.prefix,
-        LOG_LEVEL: 'info',
-        API_PORT: String(port),
-        FLEET_API_KEYS: JSON.stringify([{ name: 'ops', role: 'admin', key }]),
-        ARTIFACTS_DIR: join(this.dir, 'artifacts'),
-        API_RATE_LIMIT_PER_MINUTE: '0',
-      },
-      this.logDir,
-    );
+  /** The API as a process on a free port, with the admin test key. */
+  async startApi(): Promise<{ proc: AppProcess; url: string; key: string }> {
+    const proc = await this.processes.start('api', { env: { API_RATE_LIMIT_PER_MINUTE: '0' } });
     this.apps.push(proc);
-    const url = `http://127.0.0.1:${port}`;
-    await proc.waitHttp(`${url}/health`);
-    return { proc, url, key };
+    return { proc, url: this.processes.url('api'), key: TEST_KEYS.ops.key };
   }
 
   /** A new worker process (its id is `w<n>`). */
-  spawnWorker(extra: Record<string, string> = {}): Proc {
+  spawnWorker(extra: Record<string, string> = {}): AppProcess {
     const id = `w${++this.seq}`;
-    const worker = new Proc(id, 'worker', this.workerEnv(id, extra), this.logDir);
+    const worker = this.processes.spawn(id, 'worker', this.workerEnv(id, extra));
     this.workers.push(worker);
     return worker;
   }
 
   /** Workers still running (killed ones move to `retired`). */
-  live(): Proc[] {
+  live(): AppProcess[] {
     for (const w of [...this.workers]) {
       if (!w.running) {
         this.workers.splice(this.workers.indexOf(w), 1);
@@ -356,8 +330,8 @@ export class FaultFleet {
   }
 
   /** Workers that died without being told to (a crash, not a test's kill). */
-  crashes(): Proc[] {
-    return [...this.workers, ...this.retired, ...this.apps, this.launcher].filter((p) => p.crashed);
+  crashes(): AppProcess[] {
+    return this.processes.crashes();
   }
 
   /** SIGTERM to every worker (exit codes returned), then everything else down; the directory goes. */
@@ -366,9 +340,9 @@ export class FaultFleet {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.workers, ...this.retired, ...this.apps].map((w) => w.destroy()));
+    await Promise.all([...this.workers, ...this.retired, ...this.apps].map((w) => w.kill()));
     await this.launcher?.stop(10_000);
-    await this.launcher?.destroy();
+    await this.processes.kill();
     await this.queue?.close().catch(() => {});
     this.redis?.disconnect();
     await this.site.close();

@@ -1,17 +1,20 @@
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, portOpen } from '@fleet/testing';
-import { browsersLeft, Proc } from './proc.js';
-
-/** Apps take this long to answer on a loaded machine (tsx compiles at start). */
-const READY_MS = 120_000;
+import {
+  type AppProcess,
+  type FleetApp,
+  type ProcessEnd,
+  ProcessFleet,
+  portOpen,
+  type TestKey,
+} from '@fleet/testing';
 
 /** What each app is given: the secrets under test go in through these. */
 export interface StackEnv {
   redisUrl: string;
   prefix: string;
-  apiKeys: { name: string; role: 'admin' | 'user'; key: string }[];
+  apiKeys: TestKey[];
   multiloginEmail: string;
   multiloginPassword: string;
   secretKey: string;
@@ -23,106 +26,77 @@ export interface StackEnv {
 /** Launcher, API, notifier and one worker as separate processes on loopback, logs in files. */
 export class SecretStack {
   readonly dir = mkdtempSync(join(tmpdir(), 'fleet-secrets-'));
-  readonly logDir = join(this.dir, 'logs');
-  readonly launcherDir = join(this.dir, 'launcher');
-  readonly apps: Proc[] = [];
-  ports = { launcher: 0, api: 0, notifier: 0, worker: 0 };
+  readonly fleet: ProcessFleet;
 
-  constructor(readonly env: StackEnv) {
-    mkdirSync(this.logDir);
+  constructor(env: StackEnv) {
+    this.fleet = new ProcessFleet({
+      dir: this.dir,
+      redisUrl: env.redisUrl,
+      prefix: env.prefix,
+      credentials: { email: env.multiloginEmail, password: env.multiloginPassword },
+      apiKeys: env.apiKeys,
+      secretKey: env.secretKey,
+      allowedTargets: env.allowedTargets,
+      logLevel: env.logLevel,
+      env: { NODE_ENV: 'production' },
+      // Apps take this long to answer on a loaded machine (tsx compiles at start).
+      readyMs: 120_000,
+    });
   }
 
-  url(app: keyof SecretStack['ports']): string {
-    return `http://127.0.0.1:${this.ports[app]}`;
+  get launcherDir(): string {
+    return this.fleet.launcherDir;
   }
 
-  app(name: string): Proc {
-    return this.apps.find((a) => a.name === name)!;
+  /** Each app's port. */
+  get ports(): Record<FleetApp, number> {
+    const port = (app: FleetApp) => this.fleet.ports.get(app) ?? 0;
+    return {
+      launcher: port('launcher'),
+      api: port('api'),
+      notifier: port('notifier'),
+      worker: port('worker'),
+    };
+  }
+
+  url(app: FleetApp): string {
+    return this.fleet.url(app);
+  }
+
+  app(name: string): AppProcess {
+    return this.fleet.app(name)!;
   }
 
   async start(): Promise<void> {
-    const taken = new Set<number>();
-    for (const app of Object.keys(this.ports) as (keyof SecretStack['ports'])[]) {
-      let port = await freePort();
-      while (taken.has(port)) port = await freePort();
-      taken.add(port);
-      this.ports[app] = port;
-    }
-    const e = this.env;
-    const common = {
-      REDIS_URL: e.redisUrl,
-      FLEET_PREFIX: e.prefix,
-      LOG_LEVEL: e.logLevel,
-      NODE_ENV: 'production',
-    };
-    const provider = {
-      MULTILOGIN_API_URL: this.url('launcher'),
-      MULTILOGIN_LAUNCHER_URL: this.url('launcher'),
-      MULTILOGIN_EMAIL: e.multiloginEmail,
-      MULTILOGIN_PASSWORD: e.multiloginPassword,
-    };
-    const keys = JSON.stringify(e.apiKeys);
-    const artifacts = join(this.dir, 'artifacts');
-    const launcher = this.spawn('launcher', 'launcher', {
-      ...common,
-      LAUNCHER_PORT: String(this.ports.launcher),
-      LAUNCHER_DATA_DIR: this.launcherDir,
-      LAUNCHER_EMAIL: e.multiloginEmail,
-      LAUNCHER_PASSWORD: e.multiloginPassword,
-      LAUNCHER_STOP_TIMEOUT_MS: '5000',
-      LAUNCHER_MAX_BROWSERS: '4',
-      ALLOWED_TARGETS: e.allowedTargets,
+    await this.fleet.start('launcher', {
+      env: { LAUNCHER_STOP_TIMEOUT_MS: '5000', LAUNCHER_MAX_BROWSERS: '4' },
     });
-    await launcher.waitHttp(`${this.url('launcher')}/api/v1/version`, READY_MS);
-    const api = this.spawn('api', 'api', {
-      ...common,
-      ...provider,
-      API_PORT: String(this.ports.api),
-      FLEET_API_KEYS: keys,
-      ARTIFACTS_DIR: artifacts,
-      FLEET_SECRET_KEY: e.secretKey,
-      NOTIFIER_PUBLIC_URL: this.url('notifier'),
-      API_RATE_LIMIT_PER_MINUTE: '0',
-      ITEM_ATTEMPTS: '2',
-      ITEM_BACKOFF_MS: '300',
-    });
-    const notifier = this.spawn('notifier', 'notifier', {
-      ...common,
-      NOTIFIER_PORT: String(this.ports.notifier),
-      FLEET_API_KEYS: keys,
-    });
-    const worker = this.spawn('worker', 'worker', {
-      ...common,
-      ...provider,
-      WORKER_PORT: String(this.ports.worker),
-      WORKER_ID: 'secrets-worker',
-      WORKER_CONCURRENCY: '2',
-      WARM_IDLE_MS: '2000',
-      ARTIFACTS_DIR: artifacts,
-      FLEET_SECRET_KEY: e.secretKey,
-      SHUTDOWN_GRACE_MS: '10000',
-      ALLOWED_TARGETS: e.allowedTargets,
-    });
+    // The notifier's port first: the API hands its URL to clients.
+    const notifierPort = await this.fleet.freePort();
+    this.fleet.ports.set('notifier', notifierPort);
     await Promise.all([
-      api.waitHttp(`${this.url('api')}/ready`, READY_MS),
-      notifier.waitHttp(`${this.url('notifier')}/ready`, READY_MS),
-      worker.waitHttp(`${this.url('worker')}/ready`, READY_MS),
+      this.fleet.start('api', {
+        env: { API_RATE_LIMIT_PER_MINUTE: '0', ITEM_ATTEMPTS: '2', ITEM_BACKOFF_MS: '300' },
+      }),
+      this.fleet.start('notifier', { port: notifierPort }),
+      this.fleet.start('worker', {
+        env: {
+          WORKER_ID: 'secrets-worker',
+          WORKER_CONCURRENCY: '2',
+          WARM_IDLE_MS: '2000',
+          SHUTDOWN_GRACE_MS: '10000',
+        },
+      }),
     ]);
   }
 
-  private spawn(name: string, app: string, env: Record<string, string>): Proc {
-    const proc = new Proc(name, app, env, this.logDir);
-    this.apps.push(proc);
-    return proc;
-  }
-
-  crashes(): Proc[] {
-    return this.apps.filter((a) => a.crashed);
+  crashes(): AppProcess[] {
+    return this.fleet.crashes();
   }
 
   /** Chromium processes under the launcher's data dir, after waiting up to `ms` for them to go. */
   browsersAfter(ms: number): Promise<number> {
-    return browsersLeft(this.launcherDir, ms);
+    return this.fleet.browsersAfter(ms);
   }
 
   /**
@@ -130,14 +104,10 @@ export class SecretStack {
    * and stops its browsers through the launcher, then API, notifier, launcher), then SIGKILLs
    * every group as a safety net. Returns exit codes, browsers and open ports left by the stop.
    */
-  async stop(): Promise<{ exits: Record<string, number | string>; browsers: number; openPorts: number[] }> {
-    const exits: Record<string, number | string> = {};
-    for (const name of ['worker', 'api', 'notifier', 'launcher']) {
-      const app = this.apps.find((a) => a.name === name);
-      if (app) exits[name] = await app.stop(name === 'worker' || name === 'launcher' ? 30_000 : 15_000);
-    }
+  async stop(): Promise<{ exits: Record<string, ProcessEnd>; browsers: number; openPorts: number[] }> {
+    const exits = await this.fleet.stop({ worker: 30_000, launcher: 30_000 });
     const browsers = await this.browsersAfter(10_000);
-    await Promise.all(this.apps.map((app) => app.destroy()));
+    await this.fleet.kill();
     const openPorts: number[] = [];
     for (const port of Object.values(this.ports)) if (port && (await portOpen(port))) openPorts.push(port);
     return { exits, browsers, openPorts };
@@ -145,6 +115,6 @@ export class SecretStack {
 
   /** Every log file the apps wrote. */
   logFiles(): string[] {
-    return readdirSync(this.logDir).map((f) => join(this.logDir, f));
+    return readdirSync(this.fleet.logDir).map((f) => join(this.fleet.logDir, f));
   }
 }
