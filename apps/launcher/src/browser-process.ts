@@ -93,9 +93,9 @@ export class BrowserProcess {
     const pid = child.pid;
     const exited = exitOf(child);
     try {
-      const deadline = Date.now() + options.startTimeoutMs;
-      const port = await waitForPortFile(portFile, exited, deadline, tail);
-      const info = await waitForDevTools(port, exited, deadline, tail);
+      const starting = { exited, deadline: Date.now() + options.startTimeoutMs, tail };
+      const port = await waitForPortFile(portFile, starting);
+      const info = await waitForDevTools(port, starting);
       const version = /\/([\d.]+)/.exec(info.Browser)?.[1] ?? 'unknown';
       return new BrowserProcess(child, pid, port, info.webSocketDebuggerUrl, version);
     } catch (error) {
@@ -131,24 +131,46 @@ export class BrowserProcess {
   }
 }
 
-async function waitForPortFile(
-  file: string,
-  exited: Promise<void>,
-  deadline: number,
-  tail: OutputTail,
-): Promise<number> {
+/** A starting Chromium: when it must be up by, and how to tell it died meanwhile. */
+interface Starting {
+  exited: Promise<void>;
+  deadline: number;
+  tail: OutputTail;
+}
+
+/**
+ * Asks `probe` every 25 ms until it answers; fails with Chromium's last output if it exits first,
+ * or with `late()` at the deadline.
+ */
+async function untilStarted<T>(
+  starting: Starting,
+  probe: () => Promise<T | undefined>,
+  late: () => string,
+): Promise<T> {
   let gone = false;
-  void exited.then(() => {
+  void starting.exited.then(() => {
     gone = true;
   });
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`chromium exited during start: ${tail.toString().slice(-1500)}`);
-    const text = await readFile(file, 'utf8').catch(() => '');
-    const port = Number(text.split('\n')[0]);
-    if (Number.isInteger(port) && port > 0) return port;
+  while (Date.now() < starting.deadline) {
+    if (gone) throw new Error(`chromium exited during start: ${starting.tail.toString().slice(-1500)}`);
+    const answer = await probe();
+    if (answer !== undefined) return answer;
     await sleep(25);
   }
-  throw new Error(`chromium did not open its DevTools port in time: ${tail.toString().slice(-1500)}`);
+  throw new Error(late());
+}
+
+/** The DevTools port Chromium wrote to `DevToolsActivePort`. */
+function waitForPortFile(file: string, starting: Starting): Promise<number> {
+  return untilStarted(
+    starting,
+    async () => {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      const port = Number(text.split('\n')[0]);
+      return Number.isInteger(port) && port > 0 ? port : undefined;
+    },
+    () => `chromium did not open its DevTools port in time: ${starting.tail.toString().slice(-1500)}`,
+  );
 }
 
 interface DevToolsVersion {
@@ -156,29 +178,22 @@ interface DevToolsVersion {
   webSocketDebuggerUrl: string;
 }
 
-async function waitForDevTools(
-  port: number,
-  exited: Promise<void>,
-  deadline: number,
-  tail: OutputTail,
-): Promise<DevToolsVersion> {
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`chromium exited during start: ${tail.toString().slice(-1500)}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/json/version`, {
-        signal: AbortSignal.timeout(1000),
-      });
-      if (response.ok) return (await response.json()) as DevToolsVersion;
-    } catch {
-      // not listening yet
-    }
-    await sleep(25);
-  }
-  throw new Error('chromium DevTools endpoint did not answer /json/version in time');
+function waitForDevTools(port: number, starting: Starting): Promise<DevToolsVersion> {
+  return untilStarted(
+    starting,
+    async () => {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/json/version`, {
+          signal: AbortSignal.timeout(1000),
+        });
+        if (response.ok) return (await response.json()) as DevToolsVersion;
+      } catch {
+        // not listening yet
+      }
+      return undefined;
+    },
+    () => 'chromium DevTools endpoint did not answer /json/version in time',
+  );
 }
 
 /** Sends CDP `Browser.close`; true once Chromium acknowledged it or dropped the socket doing so. */

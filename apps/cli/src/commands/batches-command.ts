@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type BatchView, ITEM_STATES } from '@fleet/contracts';
+import type { ApiClient } from '../api-client.js';
 import { usageError } from '../cli-error.js';
 import { fields, shortTime, table } from '../table.js';
 import { type Command, choiceFlag, intFlag, printJson, stringFlag } from './command.js';
@@ -44,54 +45,54 @@ export const batchesList: Command = {
   },
 };
 
-export const batchesShow: Command = {
-  words: ['batches', 'show'],
-  args: ['id'],
-  options: ['json'],
-  synopsis: 'fleet batches show <id> [--json]',
-  summary: "a batch's status and counts",
-  async run(ctx) {
-    const b = await ctx.api().getBatch(ctx.args.id!);
-    if (ctx.flags.json === true) {
-      printJson(ctx.out, b);
+/** `fleet batches <verb> <id> [--json]`: one API call about a batch, its answer as JSON or as `text` puts it. */
+function oneBatchCommand<T>(
+  verb: string,
+  summary: string,
+  call: (api: ApiClient, id: string) => Promise<T>,
+  text: (answer: T) => string,
+): Command {
+  return {
+    words: ['batches', verb],
+    args: ['id'],
+    options: ['json'],
+    synopsis: `fleet batches ${verb} <id> [--json]`,
+    summary,
+    async run(ctx) {
+      const answer = await call(ctx.api(), ctx.args.id!);
+      if (ctx.flags.json === true) printJson(ctx.out, answer);
+      else ctx.out.print(text(answer));
       return 0;
-    }
-    ctx.out.print(
-      fields([
-        ['id', b.id],
-        ['name', b.name],
-        ['status', b.status],
-        ['pool', b.pool],
-        ['owner', b.owner],
-        ['total', b.total],
-        ['completed', b.completed],
-        ['failed', b.failed],
-        ['created', shortTime(b.createdAt)],
-        ['finished', shortTime(b.finishedAt)],
-      ]),
-    );
-    return 0;
-  },
-};
+    },
+  };
+}
 
-export const batchesCancel: Command = {
-  words: ['batches', 'cancel'],
-  args: ['id'],
-  options: ['json'],
-  synopsis: 'fleet batches cancel <id> [--json]',
-  summary: 'cancel a batch: waiting items are removed, running ones aborted',
-  async run(ctx) {
-    const b = await ctx.api().cancelBatch(ctx.args.id!);
-    if (ctx.flags.json === true) {
-      printJson(ctx.out, b);
-      return 0;
-    }
-    ctx.out.print(
-      `batch ${b.id} cancelled: ${b.removed} waiting items removed; ${b.completed} completed, ${b.failed} failed before (of ${b.total})`,
-    );
-    return 0;
-  },
-};
+export const batchesShow = oneBatchCommand(
+  'show',
+  "a batch's status and counts",
+  (api, id) => api.getBatch(id),
+  (b) =>
+    fields([
+      ['id', b.id],
+      ['name', b.name],
+      ['status', b.status],
+      ['pool', b.pool],
+      ['owner', b.owner],
+      ['total', b.total],
+      ['completed', b.completed],
+      ['failed', b.failed],
+      ['created', shortTime(b.createdAt)],
+      ['finished', shortTime(b.finishedAt)],
+    ]),
+);
+
+export const batchesCancel = oneBatchCommand(
+  'cancel',
+  'cancel a batch: waiting items are removed, running ones aborted',
+  (api, id) => api.cancelBatch(id),
+  (b) =>
+    `batch ${b.id} cancelled: ${b.removed} waiting items removed; ${b.completed} completed, ${b.failed} failed before (of ${b.total})`,
+);
 
 export const batchesResults: Command = {
   words: ['batches', 'results'],
