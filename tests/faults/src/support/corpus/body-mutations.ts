@@ -1,7 +1,9 @@
 import type { Prng } from '../prng.js';
-import { BAD_JSON, BIG_NUMBERS, WEIRD_STRINGS, WRONG_VALUES } from './body-values.js';
+import { BODY_METHODS } from './baseline.js';
+import { BAD_JSON, BIG_NUMBERS, CONTENT_TYPES, WEIRD_STRINGS, WRONG_VALUES } from './body-values.js';
 import { allPaths, deepArrays, deepObjects, pathText, setAt, withRaw } from './json-surgery.js';
-import type { Json } from './shot.js';
+import type { RouteShots, Variation } from './route-shots.js';
+import type { Json, Scenario } from './shot.js';
 
 export interface BodyMutation {
   kind: string;
@@ -167,4 +169,59 @@ export function mutateBody(base: Json, rng: Prng): BodyMutation {
       );
     }
   }
+}
+
+/**
+ * A route's body shots: a body where none goes (bodiless methods); else random mutations (16
+ * rounds for a route with a real body, 6 otherwise), 10,000 levels of nesting and NUL characters
+ * whatever the draw, two odd content types and none, and one body over the size limit.
+ */
+export function bodyShots(r: RouteShots, rng: Prng): void {
+  const json: Json = r.base.body ?? {};
+  if (!BODY_METHODS.includes(r.route.method)) {
+    r.request('JSON and encodings', 'a JSON body on a bodiless method', {
+      body: Buffer.from('{"a":1}'),
+      contentType: 'application/json',
+    });
+    return;
+  }
+  const asJson = (kind: string, scenario: Scenario, body: string | Buffer, over: Variation = {}) =>
+    r.request(scenario, kind, {
+      body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+      contentType: 'application/json',
+      ...over,
+    });
+  const base = r.base.body;
+  const rounds = base !== undefined && Object.keys(base as object).length > 0 ? 16 : 6;
+  for (let i = 0; i < rounds; i++) {
+    const m = mutateBody(json, rng);
+    const scenario = /^(drop|wrong type|unknown field|duplicated)/.test(m.kind)
+      ? 'fields and types'
+      : 'JSON and encodings';
+    asJson(m.kind, scenario, m.body, { contentType: m.contentType ?? 'application/json' });
+  }
+  // Nesting 10,000 levels deep, on every body route whatever the draw: as the body, and as
+  // each top-level field (arrays for one half, objects for the other).
+  asJson('10,000 nested arrays as the body', 'JSON and encodings', deepArrays(10_000));
+  asJson('10,000 nested objects as the body', 'JSON and encodings', deepObjects(10_000));
+  Object.keys(json as object).forEach((field, i) => {
+    const nested = i % 2 ? deepArrays(10_000) : deepObjects(10_000);
+    asJson(`10,000 levels of nesting at .${field}`, 'JSON and encodings', withRaw(json, [field], nested));
+    asJson(
+      `a NUL character at .${field}`,
+      'fields and types',
+      JSON.stringify(setAt(json, [field], 'a\u0000b')),
+    );
+  });
+  asJson('a string with a NUL as the body', 'fields and types', '"a\\u0000b"');
+  for (let i = 0; i < 2; i++) {
+    const ct = rng.pick(CONTENT_TYPES);
+    r.request('JSON and encodings', `Content-Type ${JSON.stringify(ct.slice(0, 40))}`, { contentType: ct });
+  }
+  r.request('JSON and encodings', 'no Content-Type', { contentType: undefined });
+  // Oversized (the test API's limit is 256 KiB).
+  const size = rng.pick([300 * 1024, 1024 * 1024, 8 * 1024 * 1024]);
+  asJson(`a ${Math.round(size / 1024)} KiB body`, 'JSON and encodings', `{"name":"${'x'.repeat(size)}"}`, {
+    mayGoUnanswered: true,
+  });
 }

@@ -1,4 +1,6 @@
 import { KEYS } from '../api.js';
+import type { Prng } from '../prng.js';
+import type { RouteShots } from './route-shots.js';
 
 // Methods a route does not take, and changes to a valid request's headers.
 
@@ -69,3 +71,18 @@ export const HEADER_MUTATIONS: HeaderMutation[] = [
   { kind: 'Accept-Version: 99', apply: (h) => (h['accept-version'] = '99.x') },
   { kind: 'X-HTTP-Method-Override: DELETE', apply: (h) => (h['x-http-method-override'] = 'DELETE') },
 ];
+
+/** One method the route does not take, and two header mutations of its valid request. */
+export function methodAndHeaderShots(r: RouteShots, rng: Prng): void {
+  const method = rng.pick(ODD_METHODS.filter((m) => m !== r.route.method));
+  r.request('paths, queries, methods, headers', `method ${method}`, { method });
+  for (let i = 0; i < 2; i++) {
+    const mutation = rng.pick(HEADER_MUTATIONS);
+    const headers = r.headers();
+    mutation.apply(headers);
+    r.request('paths, queries, methods, headers', `header: ${mutation.kind}`, {
+      headers,
+      mayGoUnanswered: mutation.kind.includes('20 KB'),
+    });
+  }
+}

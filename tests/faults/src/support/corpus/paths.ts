@@ -1,3 +1,6 @@
+import type { Prng } from '../prng.js';
+import type { RouteShots } from './route-shots.js';
+
 // URLs: garbage for path parameters and query strings, and how a path is filled with it.
 
 /** Path parameter values, already %-encoded where they must be (a few are raw latin1 bytes). */
@@ -112,4 +115,32 @@ export function fillPathRaw(path: string, params: Record<string, string>): strin
       return /%|[^\x21-\x7e]/.test(v) || PATH_GARBAGE.includes(v) ? v : encodeURIComponent(v);
     })
     .replace(/\*$/, 'x');
+}
+
+/** Garbage in each path parameter (three draws), a traversal for a wildcard, two bad queries. */
+export function pathShots(r: RouteShots, rng: Prng): void {
+  const { route, base } = r;
+  for (const param of [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!)) {
+    for (let i = 0; i < 3; i++) {
+      const value = rng.pick(PATH_GARBAGE);
+      r.request(
+        'paths, queries, methods, headers',
+        `path :${param} = ${JSON.stringify(value.slice(0, 30))}`,
+        {
+          path: r.path({ ...encodedParams(base.params), [param]: value }),
+        },
+      );
+    }
+  }
+  if (route.path.endsWith('*')) {
+    r.request('paths, queries, methods, headers', 'wildcard traversal', {
+      path: route.path.replace(/\*$/, '..%2F..%2F..%2Fetc%2Fpasswd'),
+    });
+  }
+  for (let i = 0; i < 2; i++) {
+    const q = rng.pick(QUERY_GARBAGE);
+    r.request('paths, queries, methods, headers', `query ${JSON.stringify(q.slice(0, 40))}`, {
+      path: r.path(encodedParams(base.params), base.query ? `${base.query}&${q}` : q),
+    });
+  }
 }

@@ -1,8 +1,8 @@
 import { batchBody, KEYS } from '../api.js';
-import type { CorpusContext } from './shot.js';
+import type { CorpusContext, Shot } from './shot.js';
 
 /** Malformed HTTP that no client library would send. */
-export function rawRequests(
+function rawRequests(
   c: CorpusContext,
 ): { kind: string; bytes: (string | Buffer)[]; end?: boolean; timeoutMs?: number }[] {
   const auth = `Authorization: Bearer ${KEYS.acme.key}\r\n`;
@@ -231,4 +231,21 @@ export function rawRequests(
       timeoutMs: 500,
     },
   ];
+}
+
+/** The raw requests as shots (bytes on a socket; the server may rightly not answer any). */
+export function rawShots(c: CorpusContext): Omit<Shot, 'id'>[] {
+  return rawRequests(c).map((r) => ({
+    scenario: 'raw HTTP',
+    kind: r.kind,
+    route: 'raw socket',
+    transport: 'raw',
+    method: '',
+    path: '',
+    headers: {},
+    raw: r.bytes.map((b) => (typeof b === 'string' ? Buffer.from(b, 'latin1') : b)),
+    mayGoUnanswered: true,
+    ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}),
+    ...(r.end ? { end: true } : {}),
+  }));
 }
