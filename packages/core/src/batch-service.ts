@@ -1,28 +1,10 @@
 import { type ItemJob, type ItemVars, interpolateSteps, type Step, type VarProblem } from '@fleet/contracts';
 import { InvalidArgumentError } from './errors.js';
-import type {
-  BatchRecord,
-  BatchStore,
-  CancelBus,
-  CancelStatus,
-  EventPublisher,
-} from './ports/item-stores.js';
+import type { BatchRecord, BatchStore, CancelStatus } from './ports/batch-store.js';
+import type { CancelBus } from './ports/cancel-bus.js';
+import type { EventPublisher } from './ports/event-publisher.js';
+import type { EnqueueOptions, ItemQueue } from './ports/item-queue.js';
 import type { ProxyConfig } from './profile.js';
-
-/** Per-batch queue settings (defaults come from the queue). */
-export interface EnqueueOptions {
-  attempts?: number;
-  backoffMs?: number;
-  /** 1 runs first. */
-  priority?: number;
-}
-
-/** Where item jobs go (BullMQ in production). Adding the same item twice must not duplicate it. */
-export interface ItemQueue {
-  enqueue(jobs: ItemJob[], options?: EnqueueOptions): Promise<number>;
-  /** Removes the batch's items that are waiting (not running); returns how many were removed. */
-  removeQueued(batchId: string, total: number): Promise<number>;
-}
 
 export interface BatchPlanInput {
   batchId: string;

@@ -2,8 +2,6 @@ export {
   type BatchPlanInput,
   BatchService,
   type CancelResult,
-  type EnqueueOptions,
-  type ItemQueue,
   type PlannedBatch,
   planBatch,
   type SubmitOptions,
@@ -37,38 +35,37 @@ export type {
   ReleaseResult,
 } from './lease.js';
 export { linkSignals } from './linked-signal.js';
-export type { LoggerPort } from './logger-port.js';
+export type { ArtifactStore } from './ports/artifact-store.js';
 export type {
-  ArtifactStore,
-  BrowserDriver,
-  RunStepsOptions,
-  StepsOutcome,
-} from './ports/browser-driver.js';
-export {
-  ABANDONED_FENCE,
-  type BatchListQuery,
-  type BatchPage,
-  type BatchProgress,
-  type BatchRecord,
-  type BatchStatus,
-  type BatchStore,
-  type CancelBus,
-  type CancelStatus,
-  type ClaimExtension,
-  type ClaimStatus,
-  type EventPublisher,
-  type ItemRef,
-  type NewBatch,
-  NO_FENCE,
-  type RecordOutcome,
-  type ResultStore,
-} from './ports/item-stores.js';
+  BatchListQuery,
+  BatchPage,
+  BatchRecord,
+  BatchStatus,
+  BatchStore,
+  CancelStatus,
+  NewBatch,
+} from './ports/batch-store.js';
+export type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/browser-driver.js';
+export type { CancelBus } from './ports/cancel-bus.js';
+export type { EventPublisher } from './ports/event-publisher.js';
+export type { EnqueueOptions, ItemQueue } from './ports/item-queue.js';
+export type { LoggerPort } from './ports/logger-port.js';
 export type {
   ProfileProvider,
   ProviderProfileStatus,
   WebDriverEndpoint,
 } from './ports/profile-provider.js';
 export type { ProfileListQuery, ProfilePage, ProfileStore } from './ports/profile-store.js';
+export {
+  ABANDONED_FENCE,
+  type BatchProgress,
+  type ClaimExtension,
+  type ClaimStatus,
+  type ItemRef,
+  NO_FENCE,
+  type RecordOutcome,
+  type ResultStore,
+} from './ports/result-store.js';
 export type {
   NewProfile,
   Profile,
@@ -83,10 +80,16 @@ export { type AllocationOptions, ProfileAllocationService } from './profile-allo
 export { type ImportOptions, importProfiles, type ProviderProfileRef } from './profile-import.js';
 export {
   type CheckoutOptions,
+  type GiveBackOptions,
   type ProfileSession,
   ProfileSessions,
   type ProfileSessionsOptions,
 } from './profile-sessions.js';
+export {
+  IllegalSessionMoveError,
+  SESSION_MOVES,
+  type SessionState,
+} from './session-state.js';
 export {
   checkNewProfile,
   checkOwner,

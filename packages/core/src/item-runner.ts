@@ -3,20 +3,16 @@ import {
   BatchCancelledError,
   type FleetError,
   isFleetError,
+  LeaseLostError,
   NonRetryableError,
   RetryableError,
 } from './errors.js';
 import type { LeaseOutcome } from './lease.js';
 import { linkSignals } from './linked-signal.js';
-import type { LoggerPort } from './logger-port.js';
 import type { BrowserDriver } from './ports/browser-driver.js';
-import {
-  ABANDONED_FENCE,
-  type EventPublisher,
-  type ItemRef,
-  NO_FENCE,
-  type ResultStore,
-} from './ports/item-stores.js';
+import type { EventPublisher } from './ports/event-publisher.js';
+import type { LoggerPort } from './ports/logger-port.js';
+import { ABANDONED_FENCE, type ItemRef, NO_FENCE, type ResultStore } from './ports/result-store.js';
 import type { ProxyConfig } from './profile.js';
 import type { CheckoutOptions, ProfileSession, ProfileSessions } from './profile-sessions.js';
 
@@ -96,6 +92,8 @@ export class ItemRunner {
     } catch (error) {
       // A failed start gave its profile back already; a cancelled batch needs no retry.
       if (cancelledBy(ctx.signal)) return { kind: 'cancelled' };
+      // The lease went while the browser started (or the profile vanished): not the item's failure.
+      if (error instanceof LeaseLostError) return { kind: 'lost', reason: error.message };
       return this.failedAttempt(ref, ctx, asFleetError(error), null, started);
     }
     if (!checkout) return { kind: 'no-profile' };
@@ -133,7 +131,7 @@ export class ItemRunner {
     const claim = await this.deps.results.claim(ref, session.lease.fence, session.lease.expiresAt);
     if (claim === 'cancelled') return this.cancelled(session);
     if (claim !== 'claimed') {
-      await this.deps.sessions.giveBack(session, 'neutral', true);
+      await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: true });
       if (claim === 'stale') return { kind: 'lost', reason: 'the lease expired before the item was claimed' };
       await this.publishDone(ref, null);
       return { kind: 'skipped', reason: 'already-recorded' };
@@ -182,7 +180,7 @@ export class ItemRunner {
       if (session.lost.aborted) return { kind: 'lost', reason: 'the lease was lost during the item' };
       if (cancelled.aborted || cancelledBy(ctx.signal)) return this.cancelled(session);
       if (ctx.signal.aborted) {
-        await this.deps.sessions.giveBack(session, 'neutral', false);
+        await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: false });
         const reason = String(ctx.signal.reason ?? 'aborted');
         return reason === 'shutdown' ? { kind: 'requeue' } : { kind: 'lost', reason };
       }
@@ -205,7 +203,7 @@ export class ItemRunner {
       session = null;
     }
     if (retriable && ctx.attempt < ctx.maxAttempts) {
-      if (session) await this.deps.sessions.giveBack(session, 'failure', false);
+      if (session) await this.deps.sessions.giveBack(session, 'failure', { keepWarm: false });
       return { kind: 'retry', error };
     }
     return this.recordFailure(ref, ctx, error, session, started);
@@ -252,11 +250,9 @@ export class ItemRunner {
     const recorded = await this.deps.results.record(ref, session?.lease.fence ?? NO_FENCE, result);
     if (recorded.status === 'cancelled') return this.cancelled(session);
     if (session)
-      await this.deps.sessions.giveBack(
-        session,
-        outcome,
-        recorded.status !== 'stale' && result.state === 'completed',
-      );
+      await this.deps.sessions.giveBack(session, outcome, {
+        keepWarm: recorded.status !== 'stale' && result.state === 'completed',
+      });
     if (recorded.status === 'stale')
       return { kind: 'lost', reason: 'the write was refused under a stale fence' };
     if (recorded.status === 'duplicate') {
@@ -294,7 +290,7 @@ export class ItemRunner {
 
   /** The batch was cancelled: record nothing, publish nothing, stop the browser, release neutral. */
   private async cancelled(session: ProfileSession | null): Promise<AttemptOutcome> {
-    if (session) await this.deps.sessions.giveBack(session, 'neutral', false);
+    if (session) await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: false });
     return { kind: 'cancelled' };
   }
 

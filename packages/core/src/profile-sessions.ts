@@ -1,26 +1,27 @@
 import { FatalError, isFleetError, LeaseLostError, ProfileFaultError, RetryableError } from './errors.js';
 import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
-import type { LoggerPort } from './logger-port.js';
+import type { LoggerPort } from './ports/logger-port.js';
 import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
 import { type Profile, type ProxyConfig, proxyStillSealed } from './profile.js';
 import type { ProfileAllocationService } from './profile-allocation-service.js';
+import { type HasSessionState, moveSession, type SessionState } from './session-state.js';
 
 /** A started profile this worker holds: its lease (renewed in the background) and endpoint. */
 export interface ProfileSession {
   readonly profile: Profile;
   readonly endpoint: WebDriverEndpoint;
   /** The current lease (renewals replace it). */
-  lease: Lease;
+  readonly lease: Lease;
   /** Fires when the lease is lost: stop driving the profile, write nothing more under it. */
   readonly lost: AbortSignal;
+  /** `in-use` from checkout until given back; then `idle` (kept warm) or `released`. */
+  readonly state: SessionState;
+  /** Items this browser has run (1 = fresh start); also tells one checkout from the next. */
+  readonly uses: number;
+  /** The proxy the browser was started with (the profile's own, or a batch's). */
+  readonly proxy: ProxyConfig | null;
   /** Called after each successful renewal (e.g. to move the item's claim along); false = stale. */
   onRenew: ((lease: Lease) => Promise<boolean>) | null;
-  /** Items this browser has run (1 = fresh start); also tells one checkout from the next. */
-  uses: number;
-  /** Given back (or quarantined) since its latest checkout. */
-  returned: boolean;
-  /** The proxy the browser was started with (the profile's own, or a batch's). */
-  proxy: ProxyConfig | null;
 }
 
 export interface CheckoutOptions {
@@ -31,6 +32,14 @@ export interface CheckoutOptions {
    * `BATCH_PROXY_FAILED`.
    */
   proxy?: ProxyConfig | null;
+}
+
+export interface GiveBackOptions {
+  /**
+   * Keep the lease and the browser for the next item (when warm reuse is on, the lease is still
+   * ours and the outcome is not `failure`); otherwise the browser is stopped and the lease released.
+   */
+  keepWarm: boolean;
 }
 
 export interface ProfileSessionsOptions {
@@ -45,11 +54,39 @@ export interface ProfileSessionsOptions {
   onQuarantined?: (profileId: string, reason: string) => void | Promise<void>;
 }
 
-interface Held {
-  session: ProfileSession;
-  controller: AbortController;
-  renewTimer: NodeJS.Timeout;
+/**
+ * One lease this worker holds, from acquire to release. Its state moves by SESSION_MOVES; its
+ * session exists once the browser runs (null while `starting`).
+ */
+interface Held extends HasSessionState {
+  lease: Lease;
+  readonly controller: AbortController;
+  readonly renewTimer: NodeJS.Timeout;
   idleTimer: NodeJS.Timeout | null;
+  session: Session | null;
+}
+
+/** The session handed to callers: a view of its Held record (lease and state live there only). */
+class Session implements ProfileSession {
+  uses = 1;
+  onRenew: ((lease: Lease) => Promise<boolean>) | null = null;
+
+  constructor(
+    readonly held: Held,
+    readonly profile: Profile,
+    readonly endpoint: WebDriverEndpoint,
+    readonly proxy: ProxyConfig | null,
+  ) {}
+
+  get lease(): Lease {
+    return this.held.lease;
+  }
+  get lost(): AbortSignal {
+    return this.held.controller.signal;
+  }
+  get state(): SessionState {
+    return this.held.state;
+  }
 }
 
 /**
@@ -59,8 +96,11 @@ interface Held {
  * navigations (STACK.md), so reuse is where speed lives.
  */
 export class ProfileSessions {
+  /**
+   * Every lease held, by profile id. A session becoming idle is moved to the end, so idle ones are
+   * met oldest-idle first: warm reuse takes the one idle longest.
+   */
   private readonly held = new Map<string, Held>();
-  private readonly idle = new Set<string>();
   readonly stats = { starts: 0, warmReuses: 0, lost: 0 };
 
   constructor(
@@ -74,37 +114,87 @@ export class ProfileSessions {
     selector: PoolSelector,
     options: CheckoutOptions = {},
   ): Promise<{ session: ProfileSession; warm: boolean } | null> {
-    const wanted = (profile: Profile) => (options.proxy !== undefined ? options.proxy : profile.proxy);
-    for (const id of this.idle) {
-      const h = this.held.get(id)!;
-      if (!matches(h.session.profile, selector) || h.session.lost.aborted) continue;
-      if (!sameProxy(h.session.proxy, wanted(h.session.profile))) continue;
-      this.idle.delete(id);
-      if (h.idleTimer) clearTimeout(h.idleTimer);
-      h.idleTimer = null;
-      h.session.uses++;
-      h.session.returned = false;
-      this.stats.warmReuses++;
-      return { session: h.session, warm: true };
-    }
-    let lease = await this.allocation.acquire(selector, this.options.owner);
-    if (!lease && this.idle.size > 0) {
-      // None free, but this worker keeps idle warm profiles that did not fit (another proxy, other
-      // tags): an idle browser must not hold up real work. Give one back and try once more.
-      const [id] = this.idle;
-      const h = this.held.get(id!)!;
-      this.idle.delete(id!);
-      h.session.returned = false; // given back once to idle; now for good
-      await this.giveBack(h.session, 'success', false);
-      lease = await this.allocation.acquire(selector, this.options.owner);
-    }
+    const warm = this.reuseIdle(selector, options);
+    if (warm) return { session: warm, warm: true };
+    const lease = await this.acquire(selector);
     if (!lease) return null;
-    const held = this.hold(lease);
+    return { session: await this.start(this.hold(lease), options), warm: false };
+  }
+
+  /**
+   * Done with an item. Keep the profile warm (lease and browser) when asked and allowed, else stop
+   * its browser and release the lease with the outcome. A session already given back (idle or
+   * released, e.g. its lease was lost) is left alone.
+   */
+  async giveBack(session: ProfileSession, outcome: LeaseOutcome, options: GiveBackOptions): Promise<void> {
+    const h = this.heldOf(session);
+    if (h.state !== 'in-use') return;
+    h.session!.onRenew = null;
+    if (options.keepWarm && this.options.warmIdleMs > 0 && !session.lost.aborted && outcome !== 'failure') {
+      this.keepWarm(h);
+      return;
+    }
+    await this.end(h, outcome);
+  }
+
+  /** The profile is at fault (proxy dead, locked): stop it and keep it out of the pool for a while. */
+  async quarantine(session: ProfileSession, reason: string): Promise<void> {
+    await this.quarantineHeld(this.heldOf(session), reason);
+  }
+
+  /**
+   * For a caller that failed half-way (e.g. Redis went away): give the session back unless that
+   * checkout (`use`, the `uses` it had) already did — a warm session may belong to the next item.
+   */
+  async abandon(session: ProfileSession, use: number): Promise<void> {
+    if (session.uses === use && session.state === 'in-use') {
+      await this.giveBack(session, 'neutral', { keepWarm: false });
+    }
+  }
+
+  /** Stop every browser and release every lease this worker holds (shutdown). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.held.values()].map((h) => this.end(h, 'neutral')));
+  }
+
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** An idle warm session that fits, moved back in use; or null. */
+  private reuseIdle(selector: PoolSelector, options: CheckoutOptions): Session | null {
+    for (const h of this.held.values()) {
+      const session = h.session;
+      if (h.state !== 'idle' || !session || session.lost.aborted) continue;
+      if (!matches(session.profile, selector)) continue;
+      if (!sameProxy(session.proxy, wantedProxy(session.profile, options))) continue;
+      this.clearIdleTimer(h);
+      moveSession(h, 'in-use');
+      session.uses++;
+      this.stats.warmReuses++;
+      return session;
+    }
+    return null;
+  }
+
+  private async acquire(selector: PoolSelector): Promise<Lease | null> {
+    const lease = await this.allocation.acquire(selector, this.options.owner);
+    if (lease) return lease;
+    // None free, but this worker may keep idle warm profiles that did not fit (another proxy,
+    // other tags): an idle browser must not hold up real work. Give one back and try once more.
+    const idle = [...this.held.values()].find((h) => h.state === 'idle');
+    if (!idle) return null;
+    await this.end(idle, 'success');
+    return this.allocation.acquire(selector, this.options.owner);
+  }
+
+  /** Prepares and starts the leased profile's browser; on failure applies the release policy. */
+  private async start(h: Held, options: CheckoutOptions): Promise<Session> {
+    let profile: Profile | null = null;
     try {
-      const profile = await this.allocation.profile(lease.profileId);
-      if (!profile) throw new LeaseLostError(lease.profileId, 'not-holder');
-      Object.assign(held.session, { profile });
-      const proxy = wanted(profile);
+      profile = await this.allocation.profile(h.profileId);
+      if (!profile) throw new LeaseLostError(h.profileId, 'not-holder');
+      const proxy = wantedProxy(profile, options);
       if (proxyStillSealed(proxy)) {
         throw new FatalError(
           'SECRET_KEY_MISSING',
@@ -114,139 +204,115 @@ export class ProfileSessions {
       await this.provider.prepare(profile, proxy);
       const endpoint = await this.provider.start(profile, { headless: this.options.headless ?? true });
       this.stats.starts++;
-      Object.assign(held.session, { endpoint, uses: 1, returned: false, proxy });
-      return { session: held.session, warm: false };
+      if (h.state !== 'starting') {
+        // The lease was lost, or shutdown closed everything, while the browser started: the
+        // release could not stop a browser that was not up yet, so stop it now.
+        await this.stopUnlessTaken(h.lease, profile);
+        throw h.controller.signal.aborted
+          ? h.controller.signal.reason
+          : new LeaseLostError(h.profileId, 'not-holder');
+      }
+      h.session = new Session(h, profile, endpoint, proxy);
+      moveSession(h, 'in-use');
+      return h.session;
     } catch (error) {
-      const session = held.session;
       if (error instanceof ProfileFaultError && options.proxy !== undefined) {
-        await this.giveBack(session, 'neutral', false);
+        await this.end(h, 'neutral');
         throw new RetryableError('BATCH_PROXY_FAILED', `the batch's proxy failed: ${error.message}`, {
           cause: error,
         });
       }
-      if (error instanceof ProfileFaultError && session.profile) {
-        await this.quarantine(session, error.message);
+      if (error instanceof ProfileFaultError && profile) {
+        await this.quarantineHeld(h, error.message);
       } else {
-        await this.giveBack(
-          session,
-          // Retryable (provider busy) and fatal (our configuration) errors are not the profile's fault.
-          isFleetError(error) && (error.kind === 'retryable' || error.kind === 'fatal')
-            ? 'neutral'
-            : 'failure',
-          false,
-        );
+        // Retryable (provider busy) and fatal (our configuration) errors are not the profile's fault.
+        const notProfiles = isFleetError(error) && (error.kind === 'retryable' || error.kind === 'fatal');
+        await this.end(h, notProfiles ? 'neutral' : 'failure');
       }
       throw error;
     }
   }
 
-  /**
-   * Done with an item. Keep the profile warm (lease and browser) when asked and allowed, else stop
-   * its browser and release the lease with the outcome.
-   */
-  async giveBack(session: ProfileSession, outcome: LeaseOutcome, keepWarm: boolean): Promise<void> {
-    if (session.returned) return;
-    session.returned = true;
-    const h = this.held.get(session.lease.profileId);
-    if (!h || h.session !== session) return;
-    session.onRenew = null;
-    if (keepWarm && this.options.warmIdleMs > 0 && !session.lost.aborted && outcome !== 'failure') {
-      this.idle.add(session.lease.profileId);
-      h.idleTimer = setTimeout(() => {
-        if (!this.idle.delete(session.lease.profileId)) return;
-        session.returned = false; // given back once to idle; now for good
-        void this.giveBack(session, 'success', false);
-      }, this.options.warmIdleMs);
-      h.idleTimer.unref?.();
-      return;
-    }
-    this.forget(h);
-    await this.stopQuietly(session);
-    if (session.lost.aborted) return; // nothing to release: the lease is gone
-    try {
-      await this.allocation.release(session.lease, outcome);
-    } catch (error) {
-      if (!(error instanceof LeaseLostError)) throw error;
-    }
-  }
-
-  /** The profile is at fault (proxy dead, locked): stop it and keep it out of the pool for a while. */
-  async quarantine(session: ProfileSession, reason: string): Promise<void> {
-    session.returned = true;
-    const h = this.held.get(session.lease.profileId);
-    if (h) this.forget(h);
-    await this.stopQuietly(session);
-    await this.allocation.quarantine(
-      session.lease.profileId,
-      reason,
-      this.allocation.releasePolicy.quarantineMs,
-    );
-    this.options.logger?.warn({ profileId: session.lease.profileId, reason }, 'profile quarantined');
-    await this.options.onQuarantined?.(session.lease.profileId, reason);
-  }
-
-  /**
-   * For a caller that failed half-way (e.g. Redis went away): give the session back unless that
-   * checkout (`use`, the `uses` it had) already did — a warm session may belong to the next item.
-   */
-  async abandon(session: ProfileSession, use: number): Promise<void> {
-    if (session.uses === use && !session.returned) await this.giveBack(session, 'neutral', false);
-  }
-
-  /** Stop every browser and release every lease this worker holds (shutdown). */
-  async closeAll(): Promise<void> {
-    await Promise.all(
-      [...this.held.values()].map((h) => {
-        h.session.returned = false; // idle warm sessions were given back once already: now for good
-        return this.giveBack(h.session, 'neutral', false);
-      }),
-    );
-  }
-
-  get heldCount(): number {
-    return this.held.size;
-  }
-
   private hold(lease: Lease): Held {
-    const controller = new AbortController();
-    const session = {
-      lease,
-      lost: controller.signal,
-      onRenew: null,
-      uses: 0,
-      returned: false,
-      proxy: null,
-    } as unknown as ProfileSession;
     const held: Held = {
-      session,
-      controller,
+      profileId: lease.profileId,
+      state: 'starting',
+      lease,
+      controller: new AbortController(),
       renewTimer: setInterval(() => void this.renew(held), this.options.renewEveryMs),
       idleTimer: null,
+      session: null,
     };
     held.renewTimer.unref?.();
     this.held.set(lease.profileId, held);
     return held;
   }
 
-  private async renew(h: Held): Promise<void> {
-    const { session } = h;
+  private keepWarm(h: Held): void {
+    moveSession(h, 'idle');
+    // Last in the map: idle sessions are met oldest-idle first (see `held`).
+    this.held.delete(h.profileId);
+    this.held.set(h.profileId, h);
+    h.idleTimer = setTimeout(() => {
+      h.idleTimer = null;
+      if (h.state !== 'idle') return;
+      this.end(h, 'success').catch((error: unknown) => {
+        this.options.logger?.warn({ err: error, profileId: h.profileId }, 'releasing an idle profile failed');
+      });
+    }, this.options.warmIdleMs);
+    h.idleTimer.unref?.();
+  }
+
+  /** Released for good: stop the browser and release the lease with the outcome (once). */
+  private async end(h: Held, outcome: LeaseOutcome): Promise<void> {
+    if (h.state === 'released') return;
+    moveSession(h, 'released');
+    this.forget(h);
+    await this.stopQuietly(h);
+    if (h.controller.signal.aborted) return; // nothing to release: the lease is gone
     try {
-      session.lease = await this.allocation.renew(session.lease);
-      if (session.onRenew && !(await session.onRenew(session.lease))) {
-        throw new LeaseLostError(session.lease.profileId, 'not-holder');
+      await this.allocation.release(h.lease, outcome);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+    }
+  }
+
+  /**
+   * Stop the browser and keep the profile out of the pool for the policy's quarantine time. A
+   * session released meanwhile (its lease lost) leaves the browser alone: it may be a new holder's.
+   */
+  private async quarantineHeld(h: Held, reason: string): Promise<void> {
+    if (h.state !== 'released') {
+      moveSession(h, 'released');
+      this.forget(h);
+      await this.stopQuietly(h);
+    }
+    await this.allocation.quarantine(h.profileId, reason, this.allocation.releasePolicy.quarantineMs);
+    this.options.logger?.warn({ profileId: h.profileId, reason }, 'profile quarantined');
+    await this.options.onQuarantined?.(h.profileId, reason);
+  }
+
+  private async renew(h: Held): Promise<void> {
+    try {
+      h.lease = await this.allocation.renew(h.lease);
+      const onRenew = h.session?.onRenew;
+      if (onRenew && !(await onRenew(h.lease))) {
+        throw new LeaseLostError(h.profileId, 'not-holder');
       }
     } catch (error) {
       if (!(error instanceof LeaseLostError)) {
         // Redis hiccup: the next tick tries again; if the lease expires meanwhile, that renew fails.
-        this.options.logger?.warn({ err: error, profileId: session.lease.profileId }, 'lease renewal failed');
+        this.options.logger?.warn({ err: error, profileId: h.profileId }, 'lease renewal failed');
         return;
       }
+      if (h.state === 'released') return; // given back while this renewal was on its way
       this.stats.lost++;
-      this.options.logger?.warn({ profileId: session.lease.profileId, reason: error.reason }, 'lease lost');
+      this.options.logger?.warn({ profileId: h.profileId, reason: error.reason }, 'lease lost');
       h.controller.abort(error);
-      this.idle.delete(session.lease.profileId);
+      moveSession(h, 'released');
       this.forget(h);
-      await this.stopUnlessTaken(session);
+      // A session still starting has no browser up yet: `start` stops it once it is.
+      if (h.session) await this.stopUnlessTaken(h.lease, h.session.profile);
     }
   }
 
@@ -257,40 +323,59 @@ export class ProfileSessions {
    * new holder's browser mid-item. A lease still ours (the item was taken over, not the lease) is
    * released too, so the profile need not wait for its TTL.
    */
-  private async stopUnlessTaken(session: ProfileSession): Promise<void> {
+  private async stopUnlessTaken(lease: Lease, profile: Profile): Promise<void> {
     let current: Profile | null;
     try {
-      current = await this.allocation.profile(session.lease.profileId);
+      current = await this.allocation.profile(lease.profileId);
     } catch {
       return; // Redis away: the lease will expire and whoever reclaims it stops the browser
     }
     const holder = current?.lease;
-    if (holder && holder.fence !== session.lease.fence) {
+    if (holder && holder.fence !== lease.fence) {
       this.options.logger?.info(
-        { profileId: session.lease.profileId, fence: session.lease.fence, holderFence: holder.fence },
+        { profileId: lease.profileId, fence: lease.fence, holderFence: holder.fence },
         'lease lost to a new holder: leaving its browser alone',
       );
       return;
     }
-    await this.stopQuietly(session);
-    if (holder) await this.allocation.release(session.lease, 'neutral').catch(() => undefined);
+    await this.stopProfile(profile);
+    if (holder) await this.allocation.release(lease, 'neutral').catch(() => undefined);
   }
 
   private forget(h: Held): void {
     clearInterval(h.renewTimer);
-    if (h.idleTimer) clearTimeout(h.idleTimer);
-    this.idle.delete(h.session.lease.profileId);
-    if (this.held.get(h.session.lease.profileId) === h) this.held.delete(h.session.lease.profileId);
+    this.clearIdleTimer(h);
+    if (this.held.get(h.profileId) === h) this.held.delete(h.profileId);
   }
 
-  private async stopQuietly(session: ProfileSession): Promise<void> {
-    if (!session.profile || !session.endpoint) return;
+  private clearIdleTimer(h: Held): void {
+    if (h.idleTimer) clearTimeout(h.idleTimer);
+    h.idleTimer = null;
+  }
+
+  /** The record behind a session (only this class makes sessions). */
+  private heldOf(session: ProfileSession): Held {
+    if (!(session instanceof Session)) {
+      throw new Error(`profile session ${session.lease.profileId} was not made by ProfileSessions.checkout`);
+    }
+    return session.held;
+  }
+
+  private async stopQuietly(h: Held): Promise<void> {
+    if (h.session) await this.stopProfile(h.session.profile);
+  }
+
+  private async stopProfile(profile: Profile): Promise<void> {
     try {
-      await this.provider.stop(session.profile);
+      await this.provider.stop(profile);
     } catch (error) {
-      this.options.logger?.warn({ err: error, profileId: session.profile.id }, 'stopping the profile failed');
+      this.options.logger?.warn({ err: error, profileId: profile.id }, 'stopping the profile failed');
     }
   }
+}
+
+function wantedProxy(profile: Profile, options: CheckoutOptions): ProxyConfig | null {
+  return options.proxy !== undefined ? options.proxy : profile.proxy;
 }
 
 function matches(profile: Profile, selector: PoolSelector): boolean {
