@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ITEMS_QUEUE } from '@fleet/queue';
 import { Keys, RedisKeyRevocations } from '@fleet/redis';
+import { sleep } from '@fleet/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { SESSION_COOKIE, sessionCookieOptions } from './admin/bull-board-plugin.js';
 import { ACME_KEY, auth, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
@@ -278,7 +279,7 @@ describe('Bull Board at /admin/queues', () => {
       let status = 0;
       for (let i = 0; i < 300 && status !== 401; i++) {
         status = (await t.app.inject({ url: '/admin/queues/api/queues', headers: { cookie } })).statusCode;
-        if (status !== 401) await new Promise((r) => setTimeout(r, 50));
+        if (status !== 401) await sleep(50);
       }
       expect(status).toBe(401);
       const again = await login(OPS_KEY);

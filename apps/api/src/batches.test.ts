@@ -1,23 +1,9 @@
 import type { BatchView, ItemView } from '@fleet/contracts';
 import { RedisBatchStore, RedisEventStream, RedisResultStore } from '@fleet/redis';
-import {
-  ACME_KEY,
-  auth,
-  batchBody,
-  json,
-  OPS_KEY,
-  OTHER_KEY,
-  startTestApi,
-  type TestApi,
-} from './test-app.js';
+import { ACME_KEY, auth, batchBody, json, OPS_KEY, OTHER_KEY, useTestApi } from './test-app.js';
 
 describe('batches API', () => {
-  let t: TestApi;
-  beforeAll(async () => {
-    t = await startTestApi();
-    await t.profiles.register({ id: 'p1', pool: 'default' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApi([{ id: 'p1', pool: 'default' }]);
 
   const submit = (key: string, body: unknown = batchBody(), headers: Record<string, string> = {}) =>
     t.app.inject({

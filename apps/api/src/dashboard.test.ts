@@ -1,16 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BatchView, type ItemResult, itemId } from '@fleet/contracts';
 import { type RunningNotifier, startNotifier } from '@fleet/notifier';
+import { testSettings } from '@fleet/notifier/testing';
 import { RedisEventStream, RedisResultStore } from '@fleet/redis';
-import { testRedisUrl } from '@fleet/testing';
+import { freePort, sleep } from '@fleet/testing';
 import { remote } from 'webdriverio';
 import { dashboardPage } from './dashboard/dashboard-page.js';
 import {
   ACME_KEY,
+  API_KEYS,
   auth,
   batchBody,
   json,
@@ -89,19 +90,6 @@ describe('dashboard page (inject)', () => {
   });
 });
 
-/** A port free right now (the notifier's: the API must know its URL before the notifier starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** chromedriver on a loopback port of its choosing (`--port=0` prints it). */
 async function startChromedriver(): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(CHROMEDRIVER, ['--port=0'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -117,7 +105,7 @@ async function startChromedriver(): Promise<{ child: ChildProcess; port: number 
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`chromedriver exited: ${output}`);
     if (Date.now() > deadline) throw new Error(`chromedriver did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 
@@ -155,18 +143,7 @@ describe('dashboard in headless Chromium', () => {
     apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     const silent = { debug() {}, info() {}, warn() {}, error() {} };
     notifier = await startNotifier(
-      {
-        redisUrl: testRedisUrl(),
-        prefix: t.prefix,
-        notifierPort,
-        apiKeys: [
-          { name: 'ops', role: 'admin', key: OPS_KEY },
-          { name: 'acme', role: 'user', key: ACME_KEY },
-          { name: 'other', role: 'user', key: OTHER_KEY },
-        ],
-        corsOrigins: [apiUrl], // the dashboard's origin
-        revocationCheckMs: 5000,
-      },
+      testSettings({ prefix: t.prefix, notifierPort, apiKeys: API_KEYS, corsOrigins: [apiUrl] }), // CORS: the dashboard's origin
       silent,
       { host: '127.0.0.1' },
     );

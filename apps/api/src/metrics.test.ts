@@ -116,7 +116,7 @@ describe('GET /metrics while Redis is down', () => {
   // connection's command timeout (1 s here); the point is "no hang", not a measured time.
   it('answers without the Redis gauges, counting the failed readings and the connection errors', async () => {
     const server = await RedisServer.start();
-    const t = await startTestApi({}, {}, server.url);
+    const t = await startTestApi({}, {}, { redisUrl: server.url });
     try {
       await t.profiles.register({ id: 'p1', pool: 'default' });
       expect(await scrape(t)).toContain('fleet_pool_profiles{pool="default",state="available"} 1');

@@ -1,4 +1,4 @@
-import { ACME_KEY, auth, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
+import { ACME_KEY, auth, json, OPS_KEY, useTestApi } from './test-app.js';
 
 type PoolList = {
   pools: {
@@ -12,11 +12,7 @@ type PoolList = {
 };
 
 describe('GET /v1/pools', () => {
-  let t: TestApi;
-  beforeAll(async () => {
-    t = await startTestApi();
-  });
-  afterAll(() => t.close());
+  const t = useTestApi();
 
   it('needs a key: 401 without one or with a wrong one', async () => {
     for (const headers of [{}, auth('not-a-key-not-a-key')]) {

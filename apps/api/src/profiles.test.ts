@@ -1,13 +1,9 @@
 import type { ProfileView } from '@fleet/contracts';
 import { SecretBox } from '@fleet/redis';
-import { ACME_KEY, auth, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
+import { ACME_KEY, auth, json, OPS_KEY, startTestApi, useTestApi } from './test-app.js';
 
 describe('profiles API (admin)', () => {
-  let t: TestApi;
-  beforeAll(async () => {
-    t = await startTestApi();
-  });
-  afterAll(() => t.close());
+  const t = useTestApi();
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, key = OPS_KEY) =>
     t.app.inject({ method, url, headers: auth(key), ...(payload ? { payload } : {}) });

@@ -4,6 +4,7 @@
  * announcement can do it).
  */
 import { RedisKeyRevocations } from '@fleet/redis';
+import { sleep } from '@fleet/testing';
 import { auth, OTHER_KEY, startTestApi, type TestApi } from './test-app.js';
 
 let t: TestApi;
@@ -21,7 +22,7 @@ it('refuses a key another API process revoked within moments, by the revocation 
   const deadline = Date.now() + 5_000;
   let last = await status();
   while (last !== 401 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     last = await status();
   }
   expect(last).toBe(401);

@@ -1,23 +1,9 @@
 import type { BatchView } from '@fleet/contracts';
-import { RedisServer } from '@fleet/testing';
-import {
-  ACME_KEY,
-  auth,
-  batchBody,
-  json,
-  OPS_KEY,
-  OTHER_KEY,
-  startTestApi,
-  type TestApi,
-} from './test-app.js';
+import { RedisServer, sleep } from '@fleet/testing';
+import { ACME_KEY, auth, batchBody, json, OPS_KEY, OTHER_KEY, startTestApi, useTestApi } from './test-app.js';
 
 describe('API surface', () => {
-  let t: TestApi;
-  beforeAll(async () => {
-    t = await startTestApi();
-    await t.profiles.register({ id: 'p1', pool: 'default' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApi([{ id: 'p1', pool: 'default' }]);
 
   it('/health and /ready need no key', async () => {
     expect(json(await t.app.inject({ url: '/health' }))).toEqual({ status: 'ok' });
@@ -93,13 +79,13 @@ describe('API surface', () => {
       let status = 200;
       while (status !== 401 && Date.now() < deadline) {
         status = (await t.app.inject({ url: '/v1/batches', headers: auth(ACME_KEY) })).statusCode;
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
       expect(status).toBe(401);
       await second.app.inject({ method: 'POST', url: '/v1/keys/acme/restore', headers: auth(OPS_KEY) });
       while (status !== 200 && Date.now() < deadline + 5000) {
         status = (await t.app.inject({ url: '/v1/batches', headers: auth(ACME_KEY) })).statusCode;
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
       expect(status).toBe(200);
     } finally {
@@ -154,7 +140,7 @@ describe('rate limit', () => {
 describe('Redis unreachable', () => {
   it('answers 503 REDIS_UNAVAILABLE quickly, /ready says so, and recovers when Redis is back', async () => {
     const server = await RedisServer.start();
-    const t = await startTestApi({}, {}, server.url);
+    const t = await startTestApi({}, {}, { redisUrl: server.url });
     try {
       await t.profiles.register({ id: 'p1', pool: 'default' });
       await server.stop();
@@ -177,7 +163,7 @@ describe('Redis unreachable', () => {
       expect((await t.app.inject({ url: '/health' })).statusCode).toBe(200);
       await server.restart();
       const deadline = Date.now() + 10_000;
-      while (t.redis.status !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (t.redis.status !== 'ready' && Date.now() < deadline) await sleep(50);
       expect((await t.app.inject({ url: '/ready' })).statusCode).toBe(200);
     } finally {
       await t.app.close();

@@ -4,16 +4,18 @@ import { join } from 'node:path';
 import { ApiKeyRing } from '@fleet/auth';
 import { createItemsQueue, type ItemsQueue } from '@fleet/queue';
 import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { bearer, deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { type ApiDeps, buildServer } from './server.js';
 
-export const OPS_KEY = 'ops-admin-key-0123456789';
-export const ACME_KEY = 'acme-user-key-0123456789';
-export const OTHER_KEY = 'other-user-key-0123456789';
-export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+/** The API's test keys (the shared set): ops (admin), acme and other (tenants). */
+export const API_KEYS = [TEST_KEYS.ops, TEST_KEYS.acme, TEST_KEYS.other];
+export const OPS_KEY = TEST_KEYS.ops.key;
+export const ACME_KEY = TEST_KEYS.acme.key;
+export const OTHER_KEY = TEST_KEYS.other.key;
+export const auth = bearer;
 
 export const TEST_SETTINGS: ApiDeps['settings'] = {
   prefix: 'unused',
@@ -35,14 +37,29 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** The API over a fresh prefix of the test Redis, with three keys (ops admin, acme and other users). */
+/** Where a test API runs: the test Redis and a fresh `api` prefix unless told otherwise. */
+export interface TestApiPlace {
+  redisUrl?: string;
+  prefix?: string;
+  /** Redis command timeout of the API's connection (ms). */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * The API (buildServer, not listening: `app.inject`, or `app.listen` for real HTTP) over a fresh
+ * prefix of the test Redis, with the test keys (ops admin, acme and other users). The one way
+ * tests anywhere build an API in-process (the fault suite and the CLI tests use it too).
+ */
 export async function startTestApi(
   overrides: Partial<ApiDeps['settings']> = {},
   deps: Partial<ApiDeps> = {},
-  redisUrl = testRedisUrl(),
+  place: TestApiPlace = {},
 ): Promise<TestApi> {
-  const prefix = testPrefix('api');
-  const redis = createRedis(redisUrl, { role: 'producer', overrides: { commandTimeout: 1000 } });
+  const prefix = place.prefix ?? testPrefix('api');
+  const redis = createRedis(place.redisUrl ?? testRedisUrl(), {
+    role: 'producer',
+    overrides: { commandTimeout: place.commandTimeoutMs ?? 1000 },
+  });
   redis.on('error', () => {});
   await waitReady(redis);
   const queue = createItemsQueue(redis, prefix);
@@ -53,11 +70,7 @@ export async function startTestApi(
     settings: { ...TEST_SETTINGS, prefix, ...overrides },
     redis,
     queue,
-    keys: ApiKeyRing.fromEntries([
-      { name: 'ops', role: 'admin', key: OPS_KEY },
-      { name: 'acme', role: 'user', key: ACME_KEY },
-      { name: 'other', role: 'user', key: OTHER_KEY },
-    ]),
+    keys: ApiKeyRing.fromEntries(API_KEYS),
     artifacts,
     revocationRefreshMs: 100,
     ...deps,
@@ -78,6 +91,20 @@ export async function startTestApi(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The test API for the tests of one describe block: started before them (with `profiles`
+ * registered), closed after. Its fields are there once `beforeAll` has run.
+ */
+export function useTestApi(profiles: { id: string; pool: string }[] = []): TestApi {
+  const t = {} as TestApi;
+  beforeAll(async () => {
+    Object.assign(t, await startTestApi());
+    for (const profile of profiles) await t.profiles.register(profile);
+  });
+  afterAll(() => t.close?.());
+  return t;
 }
 
 /** The parsed JSON body of an injected response. */

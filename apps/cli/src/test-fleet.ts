@@ -3,15 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildServer } from '@fleet/api';
+import { startTestApi, type TestApi } from '@fleet/api/testing';
 import { ApiKeyRing } from '@fleet/auth';
 import { type FleetEvent, type ItemResult, itemId } from '@fleet/contracts';
 import { createLogger } from '@fleet/logger';
 import { type RunningNotifier, startNotifier } from '@fleet/notifier';
-import { createItemsQueue, type ItemsQueue } from '@fleet/queue';
-import { createRedis, RedisEventStream, RedisProfileStore, RedisResultStore, waitReady } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
-import { FileArtifactStore } from '@fleet/webdriver/artifacts';
+import { testSettings } from '@fleet/notifier/testing';
+import { createRedis, RedisEventStream, RedisProfileStore, RedisResultStore } from '@fleet/redis';
+import { deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 
 /**
@@ -20,10 +19,8 @@ import type { Redis } from 'ioredis';
  * runs: tests play the worker's part by recording results and publishing events themselves.
  */
 
-export const KEYS = {
-  ops: { name: 'ops', role: 'admin' as const, key: 'ops-admin-key-cli-0123456789' },
-  acme: { name: 'acme', role: 'user' as const, key: 'acme-user-key-cli-0123456789' },
-};
+/** The CLI tests' keys (of the shared set): an admin and a tenant. */
+export const KEYS = { ops: TEST_KEYS.ops, acme: TEST_KEYS.acme };
 
 const CLI_DIR = join(__dirname, '..');
 /** `--import tsx` resolves from the working directory; tests run the CLI from other ones too. */
@@ -87,68 +84,36 @@ export class TestFleet {
   readonly events: RedisEventStream;
   readonly results: RedisResultStore;
   readonly profiles: RedisProfileStore;
-  readonly apiUrl: string;
   readonly notifierUrl: string;
   private readonly running = new Set<CliProcess>();
 
   private constructor(
     readonly prefix: string,
     readonly redis: Redis,
-    private readonly apiRedis: Redis,
-    private readonly queue: ItemsQueue,
-    private readonly app: Awaited<ReturnType<typeof buildServer>>,
+    private readonly api: TestApi,
+    readonly apiUrl: string,
     public notifier: RunningNotifier,
     private readonly dir: string,
   ) {
     this.events = new RedisEventStream(redis, prefix);
     this.results = new RedisResultStore(redis, prefix, { retentionSec: 3600 });
     this.profiles = new RedisProfileStore(redis, prefix);
-    const address = app.server.address();
-    this.apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     this.notifierUrl = `http://127.0.0.1:${notifier.port}`;
   }
 
   static async start(): Promise<TestFleet> {
     const prefix = testPrefix('cli');
-    const url = testRedisUrl();
-    const apiRedis = createRedis(url, { role: 'producer', overrides: { commandTimeout: 2000 } });
-    apiRedis.on('error', () => {});
-    await waitReady(apiRedis);
-    const redis = createRedis(url, { role: 'worker' });
+    const redis = createRedis(testRedisUrl(), { role: 'worker' });
     redis.on('error', () => {});
-    const queue = createItemsQueue(apiRedis, prefix);
-    queue.on('error', () => {});
     const dir = mkdtempSync(join(tmpdir(), 'fleet-cli-test-'));
-    const app = await buildServer({
-      settings: {
-        prefix,
-        maxBatchItems: 10_000,
-        bodyLimitBytes: 16 * 1024 * 1024,
-        rateLimitPerMinute: 0,
-        itemAttempts: 1,
-        itemBackoffMs: 1000,
-        resultRetentionSec: 3600,
-      },
-      redis: apiRedis,
-      queue,
-      keys: ApiKeyRing.fromEntries(Object.values(KEYS)),
-      artifacts: new FileArtifactStore(join(dir, 'artifacts')),
-      revocationRefreshMs: 100,
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const notifier = await startNotifier(
-      {
-        redisUrl: url,
-        prefix,
-        notifierPort: 0,
-        apiKeys: Object.values(KEYS),
-        corsOrigins: [],
-        revocationCheckMs: 5000,
-      },
-      createLogger({ name: 'notifier-test', level: process.env.TEST_LOG ?? 'silent' }),
-      { host: '127.0.0.1' },
+    const api = await startTestApi(
+      { itemAttempts: 1 },
+      { keys: ApiKeyRing.fromEntries(Object.values(KEYS)) },
+      { prefix, commandTimeoutMs: 2000 },
     );
-    const fleet = new TestFleet(prefix, redis, apiRedis, queue, app, notifier, dir);
+    const apiUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const notifier = await startCliNotifier(prefix, 0);
+    const fleet = new TestFleet(prefix, redis, api, apiUrl, notifier, dir);
     // Batches are refused for a pool with no profile.
     await fleet.profiles.register({ id: 'p-default-1', pool: 'default', providerIds: {} });
     return fleet;
@@ -250,31 +215,27 @@ export class TestFleet {
     const port = this.notifier.port;
     await this.notifier.close();
     await between();
-    this.notifier = await startNotifier(
-      {
-        redisUrl: testRedisUrl(),
-        prefix: this.prefix,
-        notifierPort: port,
-        apiKeys: Object.values(KEYS),
-        corsOrigins: [],
-        revocationCheckMs: 5000,
-      },
-      createLogger({ name: 'notifier-test', level: process.env.TEST_LOG ?? 'silent' }),
-      { host: '127.0.0.1' },
-    );
+    this.notifier = await startCliNotifier(this.prefix, port);
   }
 
   async close(): Promise<void> {
     for (const run of this.running) run.child.kill('SIGKILL');
     await Promise.all([...this.running].map((run) => run.done));
     await this.notifier.close();
-    await this.app.close();
-    await this.queue.close().catch(() => {});
+    await this.api.close();
     await deletePrefix(this.redis, this.prefix).catch(() => {});
     this.redis.disconnect();
-    this.apiRedis.disconnect();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A notifier (in-process) on the fleet's prefix, with the CLI tests' keys. */
+function startCliNotifier(prefix: string, port: number): Promise<RunningNotifier> {
+  return startNotifier(
+    testSettings({ prefix, notifierPort: port, apiKeys: Object.values(KEYS) }),
+    createLogger({ name: 'notifier-test', level: process.env.TEST_LOG ?? 'silent' }),
+    { host: '127.0.0.1' },
+  );
 }
 
 /** Lines that look like a stack trace (`    at fn (file:1:2)`). */

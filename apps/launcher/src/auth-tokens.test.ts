@@ -1,3 +1,4 @@
+import { sleep } from '@fleet/testing';
 import type { RunningLauncher } from './launcher.js';
 import { EMAIL, launch, md5, PASSWORD, TestClient, tempDataDir } from './test-support.js';
 
@@ -78,7 +79,7 @@ describe('sign-in and tokens', () => {
       expect((await c.call('GET', '/workspace/folders')).http).toBe(200);
       const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString());
       expect(claims.exp).toBeLessThanOrEqual(Math.ceil((Date.now() + 300) / 1000));
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await sleep(400);
       const expired = await c.call('GET', '/workspace/folders');
       expect(expired.http).toBe(401);
       expect(expired.body.status.error_code).toBe('UNAUTHORIZED');

@@ -45,4 +45,5 @@ export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Node's own timer promise: production code does not import the test package's `sleep`. */
+export { setTimeout as sleep } from 'node:timers/promises';

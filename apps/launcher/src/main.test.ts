@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '@fleet/testing';
+import { freePort, waitFor } from '@fleet/testing';
 import { DEV_EMAIL, DEV_PASSWORD } from './config.js';
 import { chromiumsUsing, md5, portClosed, TestClient, tempDataDir } from './test-support.js';
 
@@ -13,18 +13,6 @@ afterAll(() => {
   if (child?.exitCode === null) child.kill('SIGKILL');
   data?.cleanup();
 });
-
-async function waitForVersion(url: string, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/api/v1/version`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('launcher did not come up');
-}
 
 it('serves with the dev credentials and stops its browsers and exits 0 on SIGTERM', async () => {
   data = tempDataDir();
@@ -46,7 +34,19 @@ it('serves with the dev credentials and stops its browsers and exits 0 on SIGTER
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  await waitForVersion(url, Date.now() + 20_000);
+  await waitFor(
+    'the launcher to answer /api/v1/version',
+    () =>
+      fetch(`${url}/api/v1/version`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      context: () => output.join(''),
+    },
+  );
 
   const client = new TestClient(url);
   const signIn = await client.call<{ token: string }>('POST', '/user/signin', {

@@ -5,6 +5,7 @@ import {
   FIXTURE_INDEX_TITLE,
   type FixtureSite,
   freePort,
+  sleep,
   startFixtureSite,
   startTestProxy,
   type TestProxy,
@@ -248,7 +249,7 @@ describe('ProxyRelay when the browser resets a CONNECT while the target is being
     // The lookup takes a while (as DNS may); meanwhile the client resets its socket.
     const slow = new TargetPolicy({
       lookup: async () => {
-        await new Promise((r) => setTimeout(r, 300));
+        await sleep(300);
         return ['10.0.0.1'];
       },
     });
@@ -264,7 +265,7 @@ describe('ProxyRelay when the browser resets a CONNECT while the target is being
           socket.on('close', () => resolve());
         });
       }
-      await new Promise((r) => setTimeout(r, 500)); // the lookups finish after the resets
+      await sleep(500); // the lookups finish after the resets
       const reply = await new Promise<string>((resolve) => {
         const socket = connect(relay.port, '127.0.0.1', () => {
           socket.write('CONNECT slow.example.test:443 HTTP/1.1\r\nHost: slow.example.test:443\r\n\r\n');

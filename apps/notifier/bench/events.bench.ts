@@ -25,7 +25,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
-import { figure, freePort, percentile, RedisServer, reportBench } from '@fleet/testing';
+import { figure, freePort, percentile, RedisServer, reportBench, sleep } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 
@@ -114,7 +114,7 @@ async function startNotifierProcess(redisUrl: string): Promise<{ port: number; c
       () => false,
     );
     if (ok) return { port, child };
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   child.kill('SIGKILL');
   throw new Error(`the notifier was not ready within 30 s:\n${output.join('')}`);

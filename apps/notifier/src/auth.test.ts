@@ -44,11 +44,11 @@ describe('authentication', () => {
 
   it('refuses a revoked key at connect, and lets it in again once restored', async () => {
     const notifier = await h.start();
-    await revocations.revoke('beta');
-    const err = await refused(h.connect(notifier, KEYS.beta.key));
+    await revocations.revoke('other');
+    const err = await refused(h.connect(notifier, KEYS.other.key));
     expect(err.data).toEqual({ code: 'KEY_REVOKED', message: 'this API key was revoked' });
-    await revocations.restore('beta');
-    const ok = await h.connect(notifier, KEYS.beta.key);
+    await revocations.restore('other');
+    const ok = await h.connect(notifier, KEYS.other.key);
     expect(ok.client.connected).toBe(true);
   });
 
@@ -56,7 +56,7 @@ describe('authentication', () => {
     const one = await h.start();
     const two = await h.start();
     const victims = [await h.connect(one, KEYS.acme.key), await h.connect(two, KEYS.acme.key)];
-    const bystander = await h.connect(one, KEYS.beta.key);
+    const bystander = await h.connect(one, KEYS.other.key);
     const reasons: string[] = [];
     for (const v of victims) v.client.on('disconnect', (reason) => reasons.push(reason));
 
@@ -71,7 +71,7 @@ describe('authentication', () => {
       });
     }
     expect(bystander.client.connected).toBe(true);
-    const b = await h.batch('beta');
+    const b = await h.batch('other');
     expect(await request(bystander.client, 'subscribe', { batchId: b })).toEqual({ ok: true });
     await revocations.restore('acme');
   });

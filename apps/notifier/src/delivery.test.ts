@@ -10,9 +10,9 @@ describe('live delivery', () => {
     const notifier = await h.start();
     const mine = await h.batch('acme');
     const other = await h.batch('acme');
-    const theirs = await h.batch('beta');
+    const theirs = await h.batch('other');
     const acme = await h.connect(notifier, KEYS.acme.key);
-    const beta = await h.connect(notifier, KEYS.beta.key);
+    const beta = await h.connect(notifier, KEYS.other.key);
     expect(await request(acme.client, 'subscribe', { batchId: mine })).toEqual({ ok: true });
     expect(await request(beta.client, 'subscribe', { batchId: theirs })).toEqual({ ok: true });
 
@@ -99,13 +99,13 @@ describe('live delivery', () => {
     const one = await h.start();
     const two = await h.start();
     const a = await h.batch('acme');
-    const b = await h.batch('beta');
+    const b = await h.batch('other');
     const clients = [
       { batch: a, ...(await h.connect(one, KEYS.acme.key)) },
       { batch: a, ...(await h.connect(two, KEYS.acme.key)) },
       { batch: a, ...(await h.connect(two, KEYS.ops.key)) },
-      { batch: b, ...(await h.connect(one, KEYS.beta.key)) },
-      { batch: b, ...(await h.connect(two, KEYS.beta.key)) },
+      { batch: b, ...(await h.connect(one, KEYS.other.key)) },
+      { batch: b, ...(await h.connect(two, KEYS.other.key)) },
     ];
     for (const c of clients)
       expect(await request(c.client, 'subscribe', { batchId: c.batch })).toEqual({ ok: true });

@@ -43,7 +43,7 @@ it('serves /health, /ready and sockets, and on SIGTERM closes them and exits 0',
         return false;
       }
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: 'ok', connections: 0 });
 

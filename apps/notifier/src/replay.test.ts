@@ -10,7 +10,7 @@ describe('replay', () => {
   it('a client that reconnects with its last id gets exactly the missed events, in order, then live ones', async () => {
     const notifier = await h.start();
     const a = await h.batch('acme');
-    const noise = await h.batch('beta');
+    const noise = await h.batch('other');
     const first = await h.connect(notifier, KEYS.acme.key);
     await request(first.client, 'subscribe', { batchId: a });
     const seen = await h.publish(a, 5);
@@ -37,7 +37,7 @@ describe('replay', () => {
   it('events published while the replay runs are neither lost nor duplicated', async () => {
     const notifier = await h.start();
     const a = await h.batch('acme');
-    const noise = await h.batch('beta');
+    const noise = await h.batch('other');
     const [start] = await h.publish(a, 1);
     // A long backlog (mostly another batch's), so the replay takes many XRANGE chunks.
     const pipeline = h.redis.pipeline();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type FleetEvent, fleetEventSchema } from '@fleet/contracts';
 import { decodeEvent } from '@fleet/redis';
 import type { Redis } from 'ioredis';
@@ -19,8 +20,6 @@ export interface StreamRelayOptions {
   /** Entries per read. */
   count?: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The value of one field of a stream entry (`b`: batch id, `e`: event JSON). */
 export function fieldValue(fields: string[], name: string): string | undefined {

@@ -60,7 +60,7 @@ describe('subscribe and unsubscribe refusals', () => {
     const notifier = await h.start();
     const acmeBatch = await h.batch('acme');
     const ownerless = await h.batch(null);
-    const { client } = await h.connect(notifier, KEYS.beta.key);
+    const { client } = await h.connect(notifier, KEYS.other.key);
     const foreign = await request(client, 'subscribe', { batchId: acmeBatch });
     const unknown = await request(client, 'subscribe', { batchId: 'no-such-batch' });
     expect(foreign).toEqual({
@@ -77,7 +77,7 @@ describe('subscribe and unsubscribe refusals', () => {
     });
     // With a replay id too: nothing of the batch is sent.
     await h.publish(acmeBatch, 2);
-    const again = await h.connect(notifier, KEYS.beta.key);
+    const again = await h.connect(notifier, KEYS.other.key);
     expect(
       await request(again.client, 'subscribe', { batchId: acmeBatch, lastEventId: '0-0' }),
     ).toMatchObject({ error: { code: 'BATCH_NOT_FOUND' } });

@@ -1,19 +1,15 @@
 import type { FleetEvent } from '@fleet/contracts';
 import { createLogger } from '@fleet/logger';
 import { createRedis, RedisBatchStore, RedisEventStream } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { type Socket as ClientSocket, io as connectSocket } from 'socket.io-client';
 import type { NotifierSettings } from './config.js';
 import { type RunningNotifier, startNotifier } from './notifier.js';
 import type { Ack } from './protocol.js';
 
-/** Test keys: one admin, two tenants. */
-export const KEYS = {
-  ops: { name: 'ops', role: 'admin' as const, key: 'ops-key-0123456789abcdef' },
-  acme: { name: 'acme', role: 'user' as const, key: 'acme-key-0123456789abcdef' },
-  beta: { name: 'beta', role: 'user' as const, key: 'beta-key-0123456789abcdef' },
-};
+/** Test keys: one admin, two tenants (the shared set). */
+export const KEYS = { ops: TEST_KEYS.ops, acme: TEST_KEYS.acme, other: TEST_KEYS.other };
 
 export const silentLogger = () =>
   createLogger({ name: 'notifier-test', level: process.env.TEST_LOG ?? 'silent' });
@@ -138,12 +134,4 @@ export function request(client: ClientSocket, event: string, payload: unknown, m
   return client.timeout(ms).emitWithAck(event, payload) as Promise<Ack>;
 }
 
-/** Wait until `condition` holds, polling; throws with `what` at the deadline. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-}
+export { waitFor } from '@fleet/testing';

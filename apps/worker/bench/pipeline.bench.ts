@@ -51,6 +51,7 @@ import {
   percentile,
   RedisServer,
   reportBench,
+  sleep,
   startFixtureSite,
 } from '@fleet/testing';
 import { Worker } from 'bullmq';
@@ -107,8 +108,6 @@ async function within<T>(label: string, ms: number, work: Promise<T>): Promise<T
     clearTimeout(timer);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts nothing: answers a fixed endpoint (the no-op driver never connects to it). */
 class NoopProvider implements ProfileProvider {

@@ -3,11 +3,9 @@ import { createLogger } from '@fleet/logger';
 import { sampleSum } from '@fleet/metrics';
 import { BullItemQueue, createItemsQueue } from '@fleet/queue';
 import { createRedis, RedisBatchStore, RedisProfileStore, waitReady } from '@fleet/redis';
-import { RedisServer, testPrefix } from '@fleet/testing';
+import { RedisServer, sleep, testPrefix } from '@fleet/testing';
 import { driver, provider, settings } from './test-support.js';
 import { startWorker } from './worker.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("the worker's /metrics", () => {
   it("keeps answering through a Redis outage, counts its connections' errors, then counts items again", async () => {

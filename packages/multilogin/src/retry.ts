@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { RetryableError } from '@fleet/core';
 import type { RetryOptions } from './options.js';
 
@@ -55,7 +56,7 @@ export interface RetryPlan {
   random?: () => number;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms: number): Promise<void> => delay(ms);
 
 /**
  * Run `attempt` until it succeeds, throws something that is not to be repeated here, or the plan is

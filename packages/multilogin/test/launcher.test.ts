@@ -9,6 +9,7 @@ import {
   type FixtureSite,
   portOpen,
   processesMatching,
+  sleep,
   startFixtureSite,
   startTestProxy,
   type TestProxy,
@@ -190,7 +191,7 @@ test('expired tokens: renewed with the refresh token, or replaced by one fresh s
     const { entries, logger } = captureLogger();
     const c = client({ ...url, logger });
     await c.listFolders();
-    await new Promise((r) => setTimeout(r, 1700));
+    await sleep(1700);
     await c.listFolders();
     expect(entries.map((e) => e.msg)).toContain('multilogin token refreshed');
 
@@ -201,7 +202,7 @@ test('expired tokens: renewed with the refresh token, or replaced by one fresh s
       body: JSON.stringify({ email: EMAIL, password: md5Hex(PASSWORD) }),
     });
     const { data } = (await signIn.json()) as { data: { token: string } };
-    await new Promise((r) => setTimeout(r, 1700));
+    await sleep(1700);
     await client({ ...url, automationToken: data.token }).listFolders();
     const alone = await failure(
       client({ ...url, automationToken: data.token, email: undefined, password: undefined }).listFolders(),

@@ -1,12 +1,11 @@
 import type { ItemResult } from '@fleet/contracts';
 import { NO_FENCE } from '@fleet/core';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
 import { RedisBatchStore } from './batch-store.js';
 import { RedisCancelBus } from './cancel-bus.js';
 import { createRedis } from './connection.js';
 import { Keys } from './keys.js';
 import { RedisResultStore } from './result-store.js';
-import { sleep } from './test-helpers.js';
 
 const prefix = testPrefix('cancel');
 const keys = new Keys(prefix);
@@ -32,15 +31,6 @@ const result = (state: 'completed' | 'failed', note = ''): ItemResult => ({
 const later = () => Date.now() + 60_000;
 let n = 0;
 const newBatch = (total: number) => batches.create({ id: `c${++n}`, pool: 'default', total });
-
-/** Waits for a condition, failing with `what` after the deadline (never a fixed sleep). */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('cancel-3', () => {
   it('answers unknown, cancelled, already-cancelled and finished', async () => {
@@ -118,14 +108,14 @@ describe('RedisCancelBus', () => {
     const stopB = await bus.listen((id) => b.push(id));
     expect(await subscribers()).toBe(2);
     await bus.announce('batch-1');
-    await until('both listeners to hear batch-1', () => a.length === 1 && b.length === 1);
+    await waitFor('both listeners to hear batch-1', () => a.length === 1 && b.length === 1);
     expect([a, b]).toEqual([['batch-1'], ['batch-1']]);
 
     await stopA();
     await stopA(); // twice is harmless
-    await until('one subscriber left', async () => (await subscribers()) === 1);
+    await waitFor('one subscriber left', async () => (await subscribers()) === 1);
     await bus.announce('batch-2');
-    await until('the remaining listener to hear batch-2', () => b.length === 2);
+    await waitFor('the remaining listener to hear batch-2', () => b.length === 2);
     expect(a).toEqual(['batch-1']);
     await stopB();
     expect(await subscribers()).toBe(0);
@@ -148,9 +138,9 @@ describe('RedisCancelBus', () => {
       // The kill is done when it answers.
       for (const id of ids) await redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub', 'ID', id!);
       expect(await subscribers()).toBe(0);
-      await until('both listeners to resubscribe', async () => (await subscribers()) === 2);
+      await waitFor('both listeners to resubscribe', async () => (await subscribers()) === 2);
       await bus.announce('after-kill');
-      await until('both listeners to hear after-kill', () => a.length === 1 && b.length === 1);
+      await waitFor('both listeners to hear after-kill', () => a.length === 1 && b.length === 1);
       expect([a, b]).toEqual([['after-kill'], ['after-kill']]);
     } finally {
       for (const stop of stops) await stop();
@@ -165,7 +155,7 @@ describe('RedisCancelBus', () => {
       const heard: string[] = [];
       const stop = await bus.listen((id) => heard.push(id));
       await new RedisCancelBus(redis, prefix).announce('from-worker');
-      await until('the listener to hear from-worker', () => heard.length === 1);
+      await waitFor('the listener to hear from-worker', () => heard.length === 1);
       await stop();
     } finally {
       producer.disconnect();

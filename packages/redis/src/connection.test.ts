@@ -1,4 +1,4 @@
-import { RedisServer } from '@fleet/testing';
+import { RedisServer, sleep } from '@fleet/testing';
 import { checkEvictionPolicy, createRedis, waitReady } from './connection.js';
 import { Keys } from './keys.js';
 import { loadScripts } from './scripts.js';
@@ -32,7 +32,7 @@ describe('connections', () => {
     await waitReady(worker);
     await server.stop();
     const pending = worker.set('survived', '1');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     await server.restart();
     await expect(pending).resolves.toBe('OK');
     expect(await worker.get('survived')).toBe('1');

@@ -24,4 +24,4 @@ export function poolFixture(options: Partial<AllocationOptions> = {}) {
   };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '@fleet/testing';

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebDriverEndpoint } from '@fleet/core';
+import { waitFor } from '@fleet/testing';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMEDRIVER = '/usr/bin/chromedriver';
@@ -41,16 +42,6 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`test browser: ${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 function alive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
@@ -59,15 +50,19 @@ function alive(child: ChildProcess): boolean {
 async function launchChromium(dir: string): Promise<{ child: ChildProcess; debugPort: number }> {
   const args = [...CHROMIUM_FLAGS, `--user-data-dir=${dir}`, '--remote-debugging-port=0', 'about:blank'];
   const child = spawn(CHROMIUM, args, { detached: true, stdio: 'ignore' });
-  const debugPort = await waitFor('Chromium DevToolsActivePort', 15_000, () => {
-    if (!alive(child)) throw new Error(`chromium exited (${child.exitCode ?? child.signalCode})`);
-    try {
-      const port = Number(readFileSync(join(dir, 'DevToolsActivePort'), 'utf8').split('\n')[0]);
-      return port > 0 ? port : undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  const debugPort = await waitFor(
+    'Chromium DevToolsActivePort',
+    () => {
+      if (!alive(child)) throw new Error(`chromium exited (${child.exitCode ?? child.signalCode})`);
+      try {
+        const port = Number(readFileSync(join(dir, 'DevToolsActivePort'), 'utf8').split('\n')[0]);
+        return port > 0 ? port : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    { timeoutMs: 15_000, intervalMs: 25 },
+  );
   return { child, debugPort };
 }
 
@@ -79,11 +74,15 @@ async function launchChromedriver(): Promise<{ child: ChildProcess; port: number
     output += chunk.toString('utf8');
   });
   child.stderr?.resume();
-  const port = await waitFor('chromedriver start', 10_000, () => {
-    if (!alive(child)) throw new Error(`chromedriver exited: ${output}`);
-    const match = /started successfully on port (\d+)/.exec(output);
-    return match ? Number(match[1]) : undefined;
-  });
+  const port = await waitFor(
+    'chromedriver start',
+    () => {
+      if (!alive(child)) throw new Error(`chromedriver exited: ${output}`);
+      const match = /started successfully on port (\d+)/.exec(output);
+      return match ? Number(match[1]) : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 25 },
+  );
   return { child, port };
 }
 

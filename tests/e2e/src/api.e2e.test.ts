@@ -11,7 +11,7 @@ import { freePort, startTestProxy, testRedisUrl } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 
 import type { Redis } from 'ioredis';
-import { Fleet, POOL, waitFor } from './harness.js';
+import { E2E_WAIT, Fleet, POOL, waitFor } from './harness.js';
 
 const ACME = 'acme-user-key-0123456789';
 const OTHER = 'other-user-key-0123456789';
@@ -76,10 +76,14 @@ it('runs a batch submitted over HTTP; its items and screenshots are read back by
   });
   expect(submit.statusCode).toBe(202);
   const { id } = JSON.parse(submit.body) as BatchView;
-  const done = await waitFor('the batch to complete', async () => {
-    const view = await get<BatchView>(`/v1/batches/${id}`);
-    return view.status === 'completed' ? view : undefined;
-  });
+  const done = await waitFor(
+    'the batch to complete',
+    async () => {
+      const view = await get<BatchView>(`/v1/batches/${id}`);
+      return view.status === 'completed' ? view : undefined;
+    },
+    E2E_WAIT,
+  );
   expect(done).toMatchObject({ total: 4, completed: 4, failed: 0 });
   expect(done.finishedAt).toBeDefined();
 
@@ -114,10 +118,14 @@ it('cancels a running batch: no item finishes after the cancel is acknowledged, 
     },
   });
   const { id } = JSON.parse(submit.body) as BatchView;
-  await waitFor('two items running', async () => {
-    const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items?state=running`);
-    return items.length >= 2 ? items : undefined;
-  });
+  await waitFor(
+    'two items running',
+    async () => {
+      const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items?state=running`);
+      return items.length >= 2 ? items : undefined;
+    },
+    E2E_WAIT,
+  );
 
   const cancel = await app.inject({ method: 'POST', url: `/v1/batches/${id}/cancel`, headers: auth(ACME) });
   expect(cancel.statusCode).toBe(200);
@@ -126,10 +134,14 @@ it('cancels a running batch: no item finishes after the cancel is acknowledged, 
   expect(acked.removed).toBeGreaterThan(0);
 
   // Every lease comes back (the running items were aborted, not left to finish their 20 s sleep).
-  await waitFor('every lease to come back', async () => {
-    const counts = await fleet.profiles.counts(POOL);
-    return counts.leased === 0 ? counts : undefined;
-  });
+  await waitFor(
+    'every lease to come back',
+    async () => {
+      const counts = await fleet.profiles.counts(POOL);
+      return counts.leased === 0 ? counts : undefined;
+    },
+    E2E_WAIT,
+  );
   const after = await get<BatchView>(`/v1/batches/${id}`);
   expect(after).toMatchObject({ status: 'cancelled', completed: acked.completed, failed: acked.failed });
   const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items`);
@@ -148,10 +160,14 @@ const submitBatch = async (payload: object) => {
   return (JSON.parse(res.body) as BatchView).id;
 };
 const finished = (id: string) =>
-  waitFor(`batch ${id} to finish`, async () => {
-    const view = await get<BatchView>(`/v1/batches/${id}`);
-    return view.status === 'completed' ? view : undefined;
-  });
+  waitFor(
+    `batch ${id} to finish`,
+    async () => {
+      const view = await get<BatchView>(`/v1/batches/${id}`);
+      return view.status === 'completed' ? view : undefined;
+    },
+    E2E_WAIT,
+  );
 
 it("a batch proxy carries every item of that batch (with its credentials); later batches use the profiles' own", async () => {
   const proxy = await startTestProxy({ username: 'fleet', password: 'batch-proxy-pass' });

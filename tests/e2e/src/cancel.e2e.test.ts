@@ -12,7 +12,7 @@ import { BullItemQueue } from '@fleet/queue';
 import { RedisCancelBus } from '@fleet/redis';
 import { chromiumsUnder, chromiumsUsing } from '@fleet/testing';
 import type { RunningWorker } from '@fleet/worker';
-import { Fleet, POOL, waitFor } from './harness.js';
+import { E2E_WAIT, Fleet, POOL, waitFor } from './harness.js';
 
 const TOTAL = 12;
 
@@ -55,11 +55,15 @@ it('aborts the running items of a cancelled batch, removes the waiting ones, and
     steps: [{ goto: `${fleet.site.url}/slow?ms=1500` }, { sleep: 60_000 }],
     items: Array.from({ length: TOTAL }, () => ({})),
   });
-  const started = await waitFor('two items to be running', async () => {
-    const events = await fleet.eventsOf(batchId);
-    const starts = events.filter((e) => e.type === 'item.started');
-    return starts.length >= 2 ? starts : undefined;
-  });
+  const started = await waitFor(
+    'two items to be running',
+    async () => {
+      const events = await fleet.eventsOf(batchId);
+      const starts = events.filter((e) => e.type === 'item.started');
+      return starts.length >= 2 ? starts : undefined;
+    },
+    E2E_WAIT,
+  );
   const busy = [...new Set(started.map((e) => e.profileId!))];
   for (const id of busy) expect(chromiumsUsing(profileDir(id)).length).toBeGreaterThan(0);
   expect(chromiumsUnder(fleet.dataDir).length).toBeGreaterThan(0); // so "none left" below means something
@@ -70,22 +74,32 @@ it('aborts the running items of a cancelled batch, removes the waiting ones, and
   const atCancel = await recorded(batchId);
 
   // The running items stop now, not after their minute: leases back, browsers stopped.
-  await waitFor('every lease to come back', async () => {
-    const counts = await fleet.profiles.counts(POOL);
-    return counts.leased === 0 && workers.every((w) => w.sessions.heldCount === 0) ? counts : undefined;
-  });
-  await waitFor('every Chromium of the fleet to be stopped', async () =>
-    chromiumsUnder(fleet.dataDir).length === 0 ? true : undefined,
+  await waitFor(
+    'every lease to come back',
+    async () => {
+      const counts = await fleet.profiles.counts(POOL);
+      return counts.leased === 0 && workers.every((w) => w.sessions.heldCount === 0) ? counts : undefined;
+    },
+    E2E_WAIT,
+  );
+  await waitFor(
+    'every Chromium of the fleet to be stopped',
+    async () => (chromiumsUnder(fleet.dataDir).length === 0 ? true : undefined),
+    E2E_WAIT,
   );
   for (const id of fleet.profileIds) expect((await fleet.client().profileStatus(id)).status).toBe('stopped');
 
   // No job of the batch waits or runs any more: the waiting ones were removed, the running ones
   // ended without a retry (completed as cancelled), and a job that was on its way back to delayed
   // (no free profile) was dropped when it came round.
-  const states = await waitFor('the batch to leave the queue', async () => {
-    const all = await jobStates(batchId);
-    return all.every((j) => j === null || j.state === 'completed') ? all : undefined;
-  });
+  const states = await waitFor(
+    'the batch to leave the queue',
+    async () => {
+      const all = await jobStates(batchId);
+      return all.every((j) => j === null || j.state === 'completed') ? all : undefined;
+    },
+    E2E_WAIT,
+  );
   const ended = states.filter((j) => j !== null);
   expect(ended.length).toBeGreaterThanOrEqual(2);
   for (const job of ended) expect(job.returned).toEqual({ cancelled: true });
@@ -130,10 +144,14 @@ it('drops an item of an already-cancelled batch without starting a browser', asy
   const plan = planBatch(input);
   if (!plan.ok) throw new Error('the plan should be valid');
   await new BullItemQueue(fleet.queue).enqueue(plan.jobs);
-  const [job] = await waitFor('the job to be dropped', async () => {
-    const all = await jobStates(batchId);
-    return all[0]?.state === 'completed' ? all : undefined;
-  });
+  const [job] = await waitFor(
+    'the job to be dropped',
+    async () => {
+      const all = await jobStates(batchId);
+      return all[0]?.state === 'completed' ? all : undefined;
+    },
+    E2E_WAIT,
+  );
   expect(job?.returned).toEqual({ cancelled: true });
   expect(starts()).toBe(before);
   expect(await fleet.results.get({ batchId, index: 0 })).toBeNull();
@@ -155,19 +173,29 @@ it('stops a running item at its next lease renewal when the announcement was mis
     steps: [{ goto: `${fleet.site.url}/slow?ms=500` }, { sleep: 60_000 }],
     items: [{}, {}],
   });
-  await waitFor('both items to be running', async () => {
-    const events = await fleet.eventsOf(batchId);
-    return events.filter((e) => e.type === 'item.started').length === 2 ? true : undefined;
-  });
+  await waitFor(
+    'both items to be running',
+    async () => {
+      const events = await fleet.eventsOf(batchId);
+      return events.filter((e) => e.type === 'item.started').length === 2 ? true : undefined;
+    },
+    E2E_WAIT,
+  );
   expect((await silent.cancel(batchId)).status).toBe('cancelled');
   // Leases renew every 2 s here (a third of 6 s): far sooner than the minute each item would take.
-  await waitFor('every lease to come back', async () =>
-    (await fleet.profiles.counts(POOL)).leased === 0 ? true : undefined,
+  await waitFor(
+    'every lease to come back',
+    async () => ((await fleet.profiles.counts(POOL)).leased === 0 ? true : undefined),
+    E2E_WAIT,
   );
-  const states = await waitFor('both jobs to end', async () => {
-    const all = (await jobStates(batchId)).slice(0, 2);
-    return all.every((j) => j?.state === 'completed') ? all : undefined;
-  });
+  const states = await waitFor(
+    'both jobs to end',
+    async () => {
+      const all = (await jobStates(batchId)).slice(0, 2);
+      return all.every((j) => j?.state === 'completed') ? all : undefined;
+    },
+    E2E_WAIT,
+  );
   for (const job of states) expect(job?.returned).toEqual({ cancelled: true });
   expect(await recorded(batchId)).toEqual([]);
   expect((await fleet.eventsOf(batchId)).map((e) => e.type).sort()).toEqual([
@@ -175,7 +203,9 @@ it('stops a running item at its next lease renewal when the announcement was mis
     'item.started',
     'item.started',
   ]);
-  await waitFor('every Chromium of the fleet to be stopped', async () =>
-    chromiumsUnder(fleet.dataDir).length === 0 ? true : undefined,
+  await waitFor(
+    'every Chromium of the fleet to be stopped',
+    async () => (chromiumsUnder(fleet.dataDir).length === 0 ? true : undefined),
+    E2E_WAIT,
   );
 });

@@ -4,12 +4,9 @@
  * the dead worker's browser stopped. SIGTERM mid-item: the item finishes (or is put back) within
  * the grace, leases are released and the process exits 0.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { FleetEvent } from '@fleet/contracts';
-import { Fleet } from './harness.js';
-
-const WORKER_MAIN = join(__dirname, '..', '..', '..', 'apps', 'worker', 'src', 'main.ts');
+import { type AppProcess, type ProcessEnd, sleep } from '@fleet/testing';
+import { E2E_WAIT, Fleet, waitFor } from './harness.js';
 
 let fleet: Fleet;
 beforeAll(async () => {
@@ -17,48 +14,29 @@ beforeAll(async () => {
 });
 afterAll(() => fleet?.close());
 
-function spawnWorker(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], {
-    cwd: join(WORKER_MAIN, '..', '..'),
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code, signal) => {
-      if (code !== 0 && signal !== 'SIGKILL') console.error(`worker exited ${code}/${signal}:\n${stderr}`);
-      resolve(code);
-    }),
-  );
-  return { child, exited };
+/** How a worker process ended; its log when that was not exit 0. */
+async function exitOf(worker: AppProcess): Promise<ProcessEnd | string> {
+  const end = await worker.exited;
+  return end === 0 ? 0 : `${end}:\n${worker.log()}`;
 }
 
-async function waitForEvent(
-  batchId: string,
-  type: FleetEvent['type'],
-  timeoutMs = 60_000,
-): Promise<FleetEvent> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = (await fleet.eventsOf(batchId)).find((e) => e.type === type);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${type} event for ${batchId} within ${timeoutMs} ms`);
+function waitForEvent(batchId: string, type: FleetEvent['type']): Promise<FleetEvent> {
+  return waitFor(
+    `a ${type} event for ${batchId}`,
+    async () => (await fleet.eventsOf(batchId)).find((e) => e.type === type),
+    E2E_WAIT,
+  );
 }
 
 it('kill -9 mid-item: another worker completes it once, the lease is reclaimed, the browser stopped', async () => {
   const tight = { leaseTtlMs: 3000, jobLockMs: 3000, warmIdleMs: 0, workerConcurrency: 1 };
-  const doomed = spawnWorker(fleet.workerEnv({ ...tight, workerId: 'doomed' }));
+  const doomed = fleet.spawnWorker({ ...tight, workerId: 'doomed' });
   const batchId = await fleet.submit(
     [{ goto: `${fleet.site.url}/` }, { sleep: 4000 }, { extract: { name: 'h', selector: '#heading' } }],
     [{}],
   );
   const started = await waitForEvent(batchId, 'item.started');
-  doomed.child.kill('SIGKILL');
+  doomed.signal('SIGKILL');
   await doomed.exited;
   const deadProfile = started.profileId!;
 
@@ -78,7 +56,7 @@ it('kill -9 mid-item: another worker completes it once, the lease is reclaimed, 
     state = profile?.lease?.owner === 'doomed' ? 'held by doomed' : (profile?.state ?? 'missing');
     status = (await fleet.client().profileStatus(deadProfile)).status;
     if (state !== 'held by doomed' && (status === 'stopped' || result?.profileId === deadProfile)) break;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   expect(state).not.toBe('held by doomed');
   if (result?.profileId !== deadProfile) expect(status).toBe('stopped');
@@ -87,27 +65,23 @@ it('kill -9 mid-item: another worker completes it once, the lease is reclaimed, 
 });
 
 it('SIGTERM mid-item: the item finishes within the grace, leases are released, exit 0', async () => {
-  const worker = spawnWorker(
-    fleet.workerEnv({ workerId: 'graceful', shutdownGraceMs: 15_000, workerConcurrency: 1 }),
-  );
+  const worker = fleet.spawnWorker({ workerId: 'graceful', shutdownGraceMs: 15_000, workerConcurrency: 1 });
   const batchId = await fleet.submit([{ goto: `${fleet.site.url}/` }, { sleep: 2500 }], [{}]);
   await waitForEvent(batchId, 'item.started');
-  worker.child.kill('SIGTERM');
-  expect(await worker.exited).toBe(0);
+  worker.signal('SIGTERM');
+  expect(await exitOf(worker)).toBe(0);
   const [result] = await fleet.resultsOf(batchId, 1);
   expect(result?.state).toBe('completed');
   expect((await fleet.profiles.counts('default')).leased).toBe(0);
 });
 
 it('SIGTERM with a short grace: the item is aborted and put back, exit 0, and a new worker completes it', async () => {
-  const worker = spawnWorker(
-    fleet.workerEnv({ workerId: 'hasty', shutdownGraceMs: 500, workerConcurrency: 1 }),
-  );
+  const worker = fleet.spawnWorker({ workerId: 'hasty', shutdownGraceMs: 500, workerConcurrency: 1 });
   const batchId = await fleet.submit([{ goto: `${fleet.site.url}/` }, { sleep: 6000 }], [{}]);
   await waitForEvent(batchId, 'item.started');
   const stoppedAt = Date.now();
-  worker.child.kill('SIGTERM');
-  expect(await worker.exited).toBe(0);
+  worker.signal('SIGTERM');
+  expect(await exitOf(worker)).toBe(0);
   expect(Date.now() - stoppedAt).toBeLessThan(6000); // it did not wait for the 6 s step
   expect(await fleet.results.get({ batchId, index: 0 })).toBeNull();
   expect((await fleet.profiles.counts('default')).leased).toBe(0);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FleetEvent, ItemResult, Step } from '@fleet/contracts';
@@ -14,7 +14,16 @@ import {
   RedisProfileStore,
   RedisResultStore,
 } from '@fleet/redis';
-import { deletePrefix, type FixtureSite, startFixtureSite, testPrefix, testRedisUrl } from '@fleet/testing';
+import {
+  AppProcess,
+  deletePrefix,
+  type FixtureSite,
+  startFixtureSite,
+  testPrefix,
+  testRedisUrl,
+  type WaitForOptions,
+  waitFor,
+} from '@fleet/testing';
 import {
   type RunningWorker,
   startWorker,
@@ -54,6 +63,8 @@ export class Fleet {
   });
   readonly dataDir = mkdtempSync(join(tmpdir(), 'fleet-e2e-'));
   readonly workers: RunningWorker[] = [];
+  /** Workers started as child processes. */
+  readonly children: AppProcess[] = [];
   launcher!: RunningLauncher;
   site!: FixtureSite;
   profileIds: string[] = [];
@@ -136,6 +147,16 @@ export class Fleet {
     };
   }
 
+  /** A worker as a child process (`WORKER_ID` names its log under `<dataDir>/logs`). */
+  spawnWorker(overrides: Partial<WorkerSettings> = {}): AppProcess {
+    const env = this.workerEnv(overrides);
+    const logDir = join(this.dataDir, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const worker = AppProcess.app(env.WORKER_ID ?? 'worker', 'worker', env, { logDir });
+    this.children.push(worker);
+    return worker;
+  }
+
   async startWorker(
     overrides: Partial<WorkerSettings> = {},
     parts: WorkerOverrides = {},
@@ -167,18 +188,21 @@ export class Fleet {
 
   /** Wait until the batch's `batch.completed` event, then return its events. */
   async waitForBatch(batchId: string, timeoutMs = 90_000): Promise<FleetEvent[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const events = await this.eventsOf(batchId);
-      const done = events.find((e) => e.type === 'batch.completed');
-      // batch.completed comes from the worker that recorded the last item; another worker's
-      // item event may land a moment later (DESIGN.md section 6): wait for every item's event.
-      const finished = new Set(
-        events.filter((e) => e.type === 'item.completed' || e.type === 'item.failed').map((e) => e.itemId),
-      );
-      if (done && finished.size >= Number((done.data as { total: number }).total)) return events;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const done = await waitFor(
+      `batch ${batchId} to complete`,
+      async () => {
+        const events = await this.eventsOf(batchId);
+        const completed = events.find((e) => e.type === 'batch.completed');
+        // batch.completed comes from the worker that recorded the last item; another worker's
+        // item event may land a moment later (DESIGN.md section 6): wait for every item's event.
+        const finished = new Set(
+          events.filter((e) => e.type === 'item.completed' || e.type === 'item.failed').map((e) => e.itemId),
+        );
+        return completed && finished.size >= Number((completed.data as { total: number }).total) && events;
+      },
+      { timeoutMs, intervalMs: 200 },
+    ).catch(() => undefined);
+    if (done) return done;
     // Say where it stuck: progress, and each item's job state and last failure.
     const progress = await this.results.progress(batchId);
     const jobs = await Promise.all(
@@ -213,7 +237,7 @@ export class Fleet {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close(1000)));
+    await Promise.all([...this.workers.map((w) => w.close(1000)), ...this.children.map((c) => c.kill())]);
     await this.queue.close();
     await this.launcher?.close();
     await this.site?.close();
@@ -223,17 +247,7 @@ export class Fleet {
   }
 }
 
-/** Polls `check` until it answers a value other than undefined; fails with `what` at the deadline. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** How long e2e waits poll (a batch on real Chromium on a loaded machine takes its time). */
+export const E2E_WAIT: WaitForOptions = { timeoutMs: 60_000, intervalMs: 100 };
+
+export { waitFor } from '@fleet/testing';

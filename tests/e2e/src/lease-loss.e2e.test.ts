@@ -5,6 +5,8 @@
  * spending one of its attempts (losing the lease is not the item's failure). And a job
  * that finds no free profile waits without spending an attempt.
  */
+
+import { sleep } from '@fleet/testing';
 import { Fleet } from './harness.js';
 
 let fleet: Fleet;
@@ -21,7 +23,7 @@ it('aborts an item whose lease is revoked and completes it once on another profi
   );
   let started = (await fleet.eventsOf(batchId)).find((e) => e.type === 'item.started');
   while (!started) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     started = (await fleet.eventsOf(batchId)).find((e) => e.type === 'item.started');
   }
   const first = started.profileId!;

@@ -3,6 +3,7 @@
  * error code, their durations, browser starts against warm reuses.
  */
 import { parseSamples, sampleSum } from '@fleet/metrics';
+import { sleep } from '@fleet/testing';
 import type { RunningWorker } from '@fleet/worker';
 import { Fleet } from './harness.js';
 
@@ -25,7 +26,7 @@ async function queueIdle(): Promise<void> {
   for (;;) {
     const counts = await fleet.queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
     if (Object.values(counts).every((n) => n === 0)) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { product } from '@fleet/cli';
 import { createRedis, RedisEventStream } from '@fleet/redis';
-import { chromiumsUnder, freePort, portOpen, testPrefix, testRedisUrl } from '@fleet/testing';
+import { chromiumsUnder, freePort, portOpen, sleep, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'fleet-stack-'));
@@ -27,19 +27,12 @@ async function twoFreePorts(): Promise<number> {
   }
 }
 
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  ms = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; fleet up said:\n${upOutput}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Waits as the stack's slow starts need, saying what fleet up printed when it times out. */
+const upWait = (timeoutMs: number) => ({
+  timeoutMs,
+  intervalMs: 200,
+  context: () => `fleet up said:\n${upOutput}`,
+});
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], {
@@ -98,9 +91,9 @@ beforeAll(async () => {
     'fleet up to say it is up',
     () => {
       if (up.exitCode !== null) throw new Error(`fleet up exited (${up.exitCode}):\n${upOutput}`);
-      return upOutput.includes('Fleet is up') ? true : undefined;
+      return upOutput.includes('Fleet is up');
     },
-    200_000,
+    upWait(200_000),
   );
 }, 240_000);
 
@@ -174,7 +167,7 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
 
   // Ctrl-C: everything stops, exit 0, no browser, no port, no up file.
   up.kill('SIGINT');
-  const code = await waitFor('fleet up to exit', () => up.exitCode ?? undefined, 90_000);
+  const code = await waitFor('fleet up to exit', () => up.exitCode ?? undefined, upWait(90_000));
   expect(code).toBe(0);
   expect(chromiumsUnder(dir)).toEqual([]);
   for (const port of [

@@ -2,6 +2,8 @@
  * Warm profiles: the next item reuses a started browser (a fresh WebDriver session on it); an idle
  * one is stopped and its lease released after WARM_IDLE_MS.
  */
+
+import { sleep } from '@fleet/testing';
 import { Fleet } from './harness.js';
 
 let fleet: Fleet;
@@ -25,7 +27,7 @@ it('reuses a warm browser for the next item, then stops it and releases its leas
 
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && (await fleet.profiles.counts('default')).leased > 0) {
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   expect((await fleet.profiles.counts('default')).leased).toBe(0);
   expect(worker.sessions.heldCount).toBe(0);

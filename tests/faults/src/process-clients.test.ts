@@ -5,8 +5,9 @@
  * kills stop.
  */
 import { createRedis } from '@fleet/redis';
+import { sleep } from '@fleet/testing';
 import { FaultFleet } from './support/fault-fleet.js';
-import { report, size, sleep } from './support/scenario.js';
+import { report, size } from './support/scenario.js';
 
 const ITEMS = size(220, 400);
 const KILL_FOR_MS = size(20_000, 60_000);

@@ -5,7 +5,7 @@
  * may outlive the batch, and no Chromium may be left running.
  */
 import { FaultFleet } from './support/fault-fleet.js';
-import { between, report, size, sleep } from './support/scenario.js';
+import { faultBusyWorkers, report, size } from './support/scenario.js';
 
 const ITEMS = size(60, 300);
 const KILLS = size(8, 30);
@@ -20,21 +20,15 @@ afterAll(() => fleet?.close(), 60_000);
 it(`kill -9 of a busy worker ×${KILLS} during a ${ITEMS}-item batch: nothing lost, nothing doubled`, async () => {
   for (let i = 0; i < WORKERS; i++) fleet.spawnWorker();
   const batchId = await fleet.submit(ITEMS);
-  let kills = 0;
-  const deadline = Date.now() + size(240_000, 900_000);
-  while (kills < KILLS && Date.now() < deadline) {
-    await sleep(between(1500, 3500));
-    if ((await fleet.progress(batchId))?.done) break;
-    // A worker holding a lease is in the middle of an item (or just between two on a warm profile).
-    const holders = await fleet.holders();
-    const busy = fleet.live().filter((w) => holders.has(w.name));
-    const victim = busy[between(0, busy.length - 1)];
-    if (!victim) continue;
-    victim.signal('SIGKILL');
-    await victim.exited;
-    kills++;
-    fleet.spawnWorker();
-  }
+  const kills = await faultBusyWorkers(
+    fleet,
+    { batchId, times: KILLS, everyMs: [1500, 3500] },
+    async (victim) => {
+      victim.signal('SIGKILL');
+      await victim.exited;
+      fleet.spawnWorker();
+    },
+  );
   const finished = await fleet.waitForBatch(batchId, size(180_000, 600_000));
   const audit = await fleet.audit(batchId, ITEMS);
   const exits = await fleet.stopWorkers();

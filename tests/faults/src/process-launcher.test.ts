@@ -4,8 +4,10 @@
  * Items in flight fail over and are retried, profiles come back into use, and no Chromium is left
  * behind — neither the killed launcher's orphans nor anything started since.
  */
+
+import { sleep } from '@fleet/testing';
 import { FaultFleet } from './support/fault-fleet.js';
-import { report, size, sleep } from './support/scenario.js';
+import { report, size } from './support/scenario.js';
 
 const ITEMS = size(60, 200);
 const CRASHES = size(2, 5);

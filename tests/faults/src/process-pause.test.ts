@@ -5,8 +5,9 @@
  * be refused (stale fence), it must let go of the browser, and each item is recorded once.
  */
 import { readFileSync } from 'node:fs';
+import { sleep } from '@fleet/testing';
 import { FaultFleet } from './support/fault-fleet.js';
-import { between, report, size, sleep } from './support/scenario.js';
+import { between, faultBusyWorkers, report, size } from './support/scenario.js';
 
 const ITEMS = size(50, 320);
 const PAUSES = size(5, 20);
@@ -34,20 +35,15 @@ function refusals(): Record<string, number> {
 it(`SIGSTOP past the lease TTL, then SIGCONT ×${PAUSES}: late writes refused, each item recorded once`, async () => {
   for (let i = 0; i < 3; i++) fleet.spawnWorker();
   const batchId = await fleet.submit(ITEMS);
-  let pauses = 0;
-  const deadline = Date.now() + size(240_000, 900_000);
-  while (pauses < PAUSES && Date.now() < deadline) {
-    await sleep(between(800, 2000));
-    if ((await fleet.progress(batchId))?.done) break;
-    const holders = await fleet.holders();
-    const busy = fleet.live().filter((w) => holders.has(w.name));
-    const victim = busy[between(0, busy.length - 1)];
-    if (!victim) continue;
-    victim.signal('SIGSTOP');
-    await sleep(LEASE_TTL_MS + between(1000, 3000));
-    victim.signal('SIGCONT');
-    pauses++;
-  }
+  const pauses = await faultBusyWorkers(
+    fleet,
+    { batchId, times: PAUSES, everyMs: [800, 2000] },
+    async (victim) => {
+      victim.signal('SIGSTOP');
+      await sleep(LEASE_TTL_MS + between(1000, 3000));
+      victim.signal('SIGCONT');
+    },
+  );
   const finished = await fleet.waitForBatch(batchId, size(180_000, 600_000));
   const audit = await fleet.audit(batchId, ITEMS);
   const exits = await fleet.stopWorkers();

@@ -4,8 +4,10 @@
  * a restart, the API must answer 503 at once while Redis is away (not hang, not 500), and no item
  * may be lost. The redis-server keeps an append-only file, so a stop is an outage, not a wipe.
  */
+
+import { sleep } from '@fleet/testing';
 import { FaultFleet } from './support/fault-fleet.js';
-import { report, size, sleep } from './support/scenario.js';
+import { report, size } from './support/scenario.js';
 
 const ITEMS = size(80, 240);
 const OUTAGES_S = [5, 35];

@@ -3,8 +3,10 @@
  * once (stopping its browsers), let in-flight items finish or put them back, and exit 0; a new
  * set of workers then completes the batch.
  */
+
+import { sleep } from '@fleet/testing';
 import { FaultFleet } from './support/fault-fleet.js';
-import { report, size, sleep } from './support/scenario.js';
+import { report, size } from './support/scenario.js';
 
 const ITEMS = size(60, 200);
 const ROUNDS = size(3, 6);

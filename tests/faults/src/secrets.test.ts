@@ -19,11 +19,13 @@ import { createRedis, RedisProfileStore, SecretBox, waitReady } from '@fleet/red
 import {
   type FixtureSite,
   freePort,
+  sleep,
   startFixtureSite,
   startTestProxy,
   type TestProxy,
   testPrefix,
   testRedisUrl,
+  waitFor,
 } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { type Canary, knownCanary, Scanner } from './support/secrets-canaries.js';
@@ -35,10 +37,9 @@ import {
   itemSteps,
   makeCanaries,
   plantEverywhere,
+  poll,
   proxyOf,
   runFailingCalls,
-  sleep,
-  until,
 } from './support/secrets-run.js';
 import { SecretStack } from './support/secrets-stack.js';
 import { recordRow } from './support/table.js';
@@ -150,19 +151,19 @@ it('runs whole batches with every canary in play (profile proxy, batch proxy, a 
   const views = [];
   for (const b of batches) {
     views.push(
-      await until(`batch ${b.id}`, async () => {
-        const v = await api.json<BatchView>('GET', `/v1/batches/${b.id}`, userKey);
-        return v.status === 'completed' ? v : undefined;
-      }),
+      await waitFor(
+        `batch ${b.id}`,
+        async () => {
+          const v = await api.json<BatchView>('GET', `/v1/batches/${b.id}`, userKey);
+          return v.status === 'completed' ? v : undefined;
+        },
+        poll(),
+      ),
     );
   }
   const batchIds = batches.map((b) => b.id);
   const total = batches.reduce((n, b) => n + b.items, 0);
-  await until(
-    'every item event',
-    async () => (finishesPerItem(user, batchIds).size >= total ? true : undefined),
-    30_000,
-  );
+  await waitFor('every item event', () => finishesPerItem(user, batchIds).size >= total, poll(30_000));
   await sleep(1000); // a late duplicate would arrive now
 
   // Results: the two proxied batches completed through their proxies, the dead one failed.
@@ -203,13 +204,13 @@ it('runs whole batches with every canary in play (profile proxy, batch proxy, a 
   await boardJobs(api, session.cookie, batchIds);
 
   const store = new RedisProfileStore(redis, prefix);
-  measured.leakedLeases = await until(
+  measured.leakedLeases = await waitFor(
     'leases back',
     async () => {
       const leased = (await store.counts(POOL)).leased;
       return leased === 0 ? 0 : undefined;
     },
-    15_000,
+    poll(15_000),
   ).catch(async () => (await store.counts(POOL)).leased);
   expect(measured).toMatchObject({ lost: 0, duplicated: 0, leakedLeases: 0 });
 }, 600_000);

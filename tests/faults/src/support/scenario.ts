@@ -1,3 +1,4 @@
+import { type AppProcess, sleep } from '@fleet/testing';
 import type { Audit, FaultFleet } from './fault-fleet.js';
 import { recordRow } from './table.js';
 
@@ -12,11 +13,35 @@ export function size(short: number, long: number): number {
   return LONG ? long : short;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A random whole number in [min, max]. */
 export function between(min: number, max: number): number {
   return min + Math.floor(Math.random() * (max - min + 1));
+}
+
+/**
+ * Hits busy workers during a batch: every `everyMs` (a random pause in that range) picks a worker
+ * holding a lease (in the middle of an item, or between two on a warm profile) and hands it to
+ * `fault`, until `times` faults are done, the batch is over, or `withinMs` (4 or 15 minutes) has passed. Returns
+ * how many faults it made.
+ */
+export async function faultBusyWorkers(
+  fleet: FaultFleet,
+  plan: { batchId: string; times: number; everyMs: [number, number]; withinMs?: number },
+  fault: (victim: AppProcess) => Promise<void>,
+): Promise<number> {
+  let done = 0;
+  const deadline = Date.now() + (plan.withinMs ?? size(240_000, 900_000));
+  while (done < plan.times && Date.now() < deadline) {
+    await sleep(between(...plan.everyMs));
+    if ((await fleet.progress(plan.batchId))?.done) break;
+    const holders = await fleet.holders();
+    const busy = fleet.live().filter((w) => holders.has(w.name));
+    const victim = busy[between(0, busy.length - 1)];
+    if (!victim) continue;
+    await fault(victim);
+    done++;
+  }
+  return done;
 }
 
 /** Records the scenario's row and fails with every non-zero figure explained. */

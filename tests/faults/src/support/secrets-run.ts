@@ -37,18 +37,8 @@ export function makeCanaries() {
 }
 type Canaries = ReturnType<typeof makeCanaries>;
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it answers something other than undefined. */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 240_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+/** How the secrets run polls (its batches go through real Chromium and proxies). */
+export const poll = (timeoutMs = 240_000) => ({ timeoutMs, intervalMs: 500 });
 
 /** An item's steps: a page of the fixture site (tagged, to find it in a proxy's log), read, shot. */
 export const itemSteps = (siteUrl: string, tag: string) => [
