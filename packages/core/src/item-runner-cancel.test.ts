@@ -3,32 +3,15 @@
  * records nothing, publishes no item.completed/failed, gives its profile back `neutral` with the
  * browser stopped (never kept warm), and starts no browser when the batch was cancelled before.
  */
-import type { ItemJob } from '@fleet/contracts';
 import { BatchCancelledError } from './errors.js';
-import { ItemRunner } from './item-runner.js';
-import { GatedDriver, MemoryEventPublisher, MemoryResultStore, memorySessions } from './testing/index.js';
+import { memoryItemRunner, memoryJob } from './testing/index.js';
 
 const BATCH = 'b1';
-const job: ItemJob = {
-  batchId: BATCH,
-  index: 0,
-  selector: { pool: 'default' },
-  steps: [{ sleep: 1 }],
-  itemTimeoutMs: 60_000,
-  stepTimeoutMs: 15_000,
-};
+const job = memoryJob(0);
 
 function setup(options: { renewEveryMs?: number } = {}) {
   // Warm reuse on: a cancelled item must still not keep its profile.
-  const { profiles, provider, sessions } = memorySessions({ renewEveryMs: options.renewEveryMs ?? 60_000 });
-  const results = new MemoryResultStore();
-  results.add(BATCH, 2);
-  const events = new MemoryEventPublisher();
-  const driver = new GatedDriver();
-  const runner = new ItemRunner({ sessions, results, events, driver });
-  const controller = new AbortController();
-  const ctx = { attempt: 1, maxAttempts: 3, signal: controller.signal };
-  return { profiles, provider, results, events, driver, sessions, runner, controller, ctx };
+  return memoryItemRunner({ renewEveryMs: options.renewEveryMs ?? 60_000 });
 }
 
 type Setup = ReturnType<typeof setup>;

@@ -12,29 +12,32 @@ export class GatedDriver implements BrowserDriver {
   started = 0;
   ignoreAbort = false;
   private settle: { resolve: () => void; reject: (error: unknown) => void } | null = null;
-  private onStart: (() => void) | null = null;
+  private readonly waiters: { runs: number; resolve: () => void }[] = [];
 
-  /** Resolves once a run has started. */
-  whenStarted(): Promise<void> {
-    if (this.started > 0) return Promise.resolve();
+  /** Resolves once `runs` runs have started (the first by default). */
+  whenStarted(runs = 1): Promise<void> {
+    if (this.started >= runs) return Promise.resolve();
     return new Promise((resolve) => {
-      this.onStart = resolve;
+      this.waiters.push({ runs, resolve });
     });
   }
 
-  /** Ends the running run with a success. */
+  /** Ends the latest run with a success. */
   finish(): void {
     this.running().resolve();
   }
 
-  /** Ends the running run with `error` (e.g. a step failure). */
+  /** Ends the latest run with `error` (e.g. a step failure). */
   fail(error: unknown): void {
     this.running().reject(error);
   }
 
   run(_endpoint: WebDriverEndpoint, _steps: Step[], options: RunStepsOptions): Promise<StepsOutcome> {
     this.started++;
-    this.onStart?.();
+    for (const w of this.waiters.filter((w) => w.runs <= this.started)) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve();
+    }
     return new Promise((resolve, reject) => {
       this.settle = {
         resolve: () => resolve({ data: { ok: true }, artifacts: {}, url: null, title: null }),

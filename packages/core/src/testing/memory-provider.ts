@@ -17,6 +17,16 @@ export class MemoryProvider implements ProfileProvider {
    */
   beforeStart: ((profile: Profile) => void | Promise<void>) | null = null;
 
+  /** Holds every start open (the browser "booting") until the returned function is called. */
+  holdStarts(): () => void {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    this.beforeStart = () => gate;
+    return () => open();
+  }
+
   async prepare(profile: Profile, proxy: ProxyConfig | null): Promise<void> {
     this.prepared.push({ profileId: profile.id, proxy });
   }

@@ -1,0 +1,176 @@
+/**
+ * ItemRunner's error policy over in-memory ports: what one attempt becomes (recorded, retry, lost,
+ * requeue, no-profile, skipped) and what happens to its profile (kept warm, released with which
+ * outcome, quarantined). Cancellation has its own file (item-runner-cancel.test.ts); the e2e suite
+ * runs the same paths with Redis and Chromium.
+ */
+import { NonRetryableError, ProfileFaultError, RetryableError } from './errors.js';
+import { ItemRunner } from './item-runner.js';
+import {
+  type GatedDriver,
+  type MemoryItemRunnerOptions,
+  memoryItemRunner,
+  memoryJob,
+} from './testing/index.js';
+
+const BATCH = 'b1';
+const job = memoryJob(0);
+
+function setup(options: MemoryItemRunnerOptions = {}) {
+  return memoryItemRunner({ renewEveryMs: 60_000, ...options });
+}
+
+type Setup = ReturnType<typeof setup>;
+
+/** Runs the job until the driver has it, then ends the run with `end`. */
+async function runAndEnd(s: Setup, end: (driver: GatedDriver) => void) {
+  const outcome = s.runner.run(job, s.ctx);
+  await s.driver.whenStarted();
+  end(s.driver);
+  return outcome;
+}
+
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+describe('ItemRunner: one attempt', () => {
+  it('records a completed item, publishes it, and keeps the profile warm', async () => {
+    const s = setup();
+    const outcome = await runAndEnd(s, (d) => d.finish());
+    expect(outcome).toMatchObject({
+      kind: 'recorded',
+      batchDone: false,
+      result: { state: 'completed', profileId: 'p1', attempts: 1, data: { ok: true } },
+    });
+    expect(s.events.types).toEqual(['item.started', 'item.completed']);
+    expect(s.events.events[0]).toMatchObject({ profileId: 'p1', data: { attempt: 1, warm: false } });
+    expect(s.sessions.heldCount).toBe(1);
+    expect(s.profiles.outcomes).toEqual([]);
+    await s.sessions.closeAll();
+  });
+
+  it('fails the item at once on a non-retryable step failure, without blaming the profile', async () => {
+    const s = setup();
+    const error = new NonRetryableError('ASSERTION_FAILED', 'expected "ok"', {
+      details: [{ message: 'x', step: 2 }],
+    });
+    const outcome = await runAndEnd(s, (d) => d.fail(error));
+    expect(outcome).toMatchObject({
+      kind: 'recorded',
+      result: { state: 'failed', profileId: 'p1', error: { code: 'ASSERTION_FAILED', step: 2 } },
+    });
+    expect(s.profiles.outcomes).toEqual(['neutral']);
+    expect(s.provider.running.size).toBe(0);
+    expect(s.events.types).toEqual(['item.started', 'item.failed']);
+  });
+
+  it('retries a retryable failure while attempts are left, releasing the profile as a failure', async () => {
+    const s = setup();
+    const outcome = await runAndEnd(s, (d) => d.fail(new RetryableError('NAVIGATION_FAILED', 'reset')));
+    expect(outcome).toMatchObject({ kind: 'retry', error: { code: 'NAVIGATION_FAILED' } });
+    expect(s.profiles.outcomes).toEqual(['failure']);
+    expect(await s.results.get({ batchId: BATCH, index: 0 })).toBeNull();
+  });
+
+  it('records the failure on the last attempt', async () => {
+    const s = setup({ attempt: 3 });
+    const outcome = await runAndEnd(s, (d) => d.fail(new RetryableError('NAVIGATION_FAILED', 'reset')));
+    expect(outcome).toMatchObject({ kind: 'recorded', result: { state: 'failed', attempts: 3 } });
+    expect(s.profiles.outcomes).toEqual(['failure']);
+  });
+
+  it('quarantines the profile on a profile fault and retries on another', async () => {
+    const s = setup({ profileIds: ['p1', 'p2'] });
+    const outcome = await runAndEnd(s, (d) => d.fail(new ProfileFaultError('PROXY_FAILED', 'proxy down')));
+    expect(outcome).toMatchObject({ kind: 'retry', error: { code: 'PROXY_FAILED' } });
+    const p1 = await s.profiles.get('p1');
+    expect(p1?.state).toBe('quarantined');
+    expect(p1?.quarantine?.reason).toBe('PROXY_FAILED: proxy down');
+    expect(s.profiles.outcomes).toEqual([]);
+
+    const next = s.runner.run(job, { ...s.ctx, attempt: 2 });
+    await s.driver.whenStarted(2);
+    s.driver.finish();
+    expect(await next).toMatchObject({ kind: 'recorded', result: { profileId: 'p2', attempts: 2 } });
+    await s.sessions.closeAll();
+  });
+
+  it('answers no-profile when none is free, without recording anything', async () => {
+    const s = setup();
+    await s.sessions.checkout({ pool: 'default' });
+    expect(await s.runner.run(job, s.ctx)).toEqual({ kind: 'no-profile' });
+    expect(s.events.events).toEqual([]);
+    await s.sessions.closeAll();
+  });
+
+  it('records DEADLINE_EXCEEDED without a profile when the deadline passed before the item ran', async () => {
+    const s = setup();
+    const outcome = await s.runner.run({ ...job, deadlineAt: Date.now() - 1 }, s.ctx);
+    expect(outcome).toMatchObject({
+      kind: 'recorded',
+      result: { state: 'failed', profileId: null, error: { code: 'DEADLINE_EXCEEDED' } },
+    });
+    expect(s.provider.starts).toBe(0);
+  });
+
+  it('skips an item an earlier attempt recorded, and gives its profile back warm', async () => {
+    const s = setup();
+    await runAndEnd(s, (d) => d.finish());
+    const again = await s.runner.run(job, { ...s.ctx, attempt: 2 });
+    expect(again).toEqual({ kind: 'skipped', reason: 'already-recorded' });
+    expect(s.sessions.stats).toMatchObject({ starts: 1, warmReuses: 1 });
+    expect(s.events.types).toEqual(['item.started', 'item.completed']); // the done event is deduplicated
+    await s.sessions.closeAll();
+  });
+
+  it('puts the job back (requeue) on shutdown, releasing the profile neutral', async () => {
+    const s = setup();
+    const outcome = await runAndEnd(s, () => s.controller.abort('shutdown'));
+    expect(outcome).toEqual({ kind: 'requeue' });
+    expect(s.profiles.outcomes).toEqual(['neutral']);
+    expect(s.provider.running.size).toBe(0);
+  });
+
+  it('answers lost, writing nothing, when the lease is lost during the item', async () => {
+    jest.useFakeTimers();
+    const s = setup({ renewEveryMs: 100 });
+    const outcome = s.runner.run(job, s.ctx);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(s.driver.started).toBe(1);
+    await s.profiles.quarantine('p1', 'operator says no', null);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(await outcome).toEqual({ kind: 'lost', reason: 'the lease was lost during the item' });
+    expect(await s.results.get({ batchId: BATCH, index: 0 })).toBeNull();
+    expect(s.provider.running.size).toBe(0);
+  });
+
+  it('answers lost when the lease went while the browser started', async () => {
+    jest.useFakeTimers();
+    const s = setup({ renewEveryMs: 100 });
+    const open = s.provider.holdStarts();
+    const outcome = s.runner.run(job, s.ctx);
+    await jest.advanceTimersByTimeAsync(0);
+    await s.profiles.quarantine('p1', 'revoked', null);
+    await jest.advanceTimersByTimeAsync(100);
+    open();
+    expect(await outcome).toMatchObject({ kind: 'lost' });
+    expect(s.driver.started).toBe(0);
+    expect(s.provider.running.size).toBe(0);
+    expect(await s.results.get({ batchId: BATCH, index: 0 })).toBeNull();
+  });
+
+  it("fails the item when its batch's proxy is gone from the batch record", async () => {
+    const s = setup();
+    const runner = new ItemRunner({
+      sessions: s.sessions,
+      results: s.results,
+      events: s.events,
+      driver: s.driver,
+      batchProxies: { proxyOf: async () => null },
+    });
+    const outcome = await runner.run({ ...job, batchProxy: true }, s.ctx);
+    expect(outcome).toMatchObject({ kind: 'recorded', result: { error: { code: 'BATCH_PROXY_MISSING' } } });
+    expect(s.provider.starts).toBe(0);
+  });
+});
