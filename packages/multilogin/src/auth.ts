@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MultiloginLogger } from './options.js';
+import type { LoggerPort } from '@fleet/core';
 
 /** What sign-in and refresh answer. */
 export interface TokenGrant {
@@ -74,7 +74,7 @@ export class TokenManager {
   constructor(
     private readonly creds: Credentials,
     private readonly calls: AuthCalls,
-    private readonly logger: MultiloginLogger,
+    private readonly logger: LoggerPort,
     private readonly now: () => number = Date.now,
   ) {
     if (creds.password) {

@@ -17,7 +17,6 @@ export {
   DEFAULT_RETRY,
   DEFAULT_TIMEOUTS,
   type MultiloginClientOptions,
-  type MultiloginLogger,
   type RetryOptions,
   type TimeoutOptions,
 } from './options.js';

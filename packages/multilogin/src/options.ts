@@ -1,13 +1,4 @@
-/**
- * The minimal logger the client writes to: pino's `(obj, msg)` signature, so a pino logger (or a
- * child of one) fits without this package importing pino.
- */
-export interface MultiloginLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { LoggerPort } from '@fleet/core';
 
 export interface RetryOptions {
   /** Total attempts of a call that is safe to repeat, the first included (1 = no retry). */
@@ -49,7 +40,8 @@ export interface MultiloginClientOptions {
   tlsVerify?: boolean;
   timeouts?: Partial<TimeoutOptions>;
   retry?: Partial<RetryOptions>;
-  logger?: MultiloginLogger;
+  /** Where the client logs (core's LoggerPort: a pino logger fits); silent when omitted. */
+  logger?: LoggerPort;
 }
 
 export interface ResolvedOptions {
@@ -62,7 +54,7 @@ export interface ResolvedOptions {
   tlsVerify: boolean;
   timeouts: TimeoutOptions;
   retry: RetryOptions;
-  logger: MultiloginLogger;
+  logger: LoggerPort;
 }
 
 export const DEFAULT_API_URL = 'https://api.multilogin.com';
@@ -79,7 +71,7 @@ export const DEFAULT_RETRY: RetryOptions = {
 };
 
 const noop = (): void => {};
-export const silentLogger: MultiloginLogger = { debug: noop, info: noop, warn: noop, error: noop };
+export const silentLogger: LoggerPort = { debug: noop, info: noop, warn: noop, error: noop };
 
 export function resolveOptions(options: MultiloginClientOptions): ResolvedOptions {
   return {
