@@ -1,7 +1,7 @@
 import type { ApiKeyRing, Principal } from '@fleet/auth';
+import type { LoggerPort } from '@fleet/core';
 import type { RedisKeyRevocations } from '@fleet/redis';
 import type { Socket } from 'socket.io';
-import type { NotifierLogger } from './logger.js';
 import { ERROR_CODES, type ErrorCode, ROOMS } from './protocol.js';
 import type { RevocationWatcher } from './revocation-watcher.js';
 
@@ -32,7 +32,7 @@ export function authMiddleware(deps: {
   keys: ApiKeyRing;
   revocations: RedisKeyRevocations;
   watcher: RevocationWatcher;
-  logger: NotifierLogger;
+  logger: LoggerPort;
 }) {
   return async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;

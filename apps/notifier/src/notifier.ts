@@ -6,6 +6,7 @@ import {
 } from 'node:http';
 import { hostname } from 'node:os';
 import { ApiKeyRing } from '@fleet/auth';
+import type { LoggerPort } from '@fleet/core';
 import { createRedis, Keys, RedisBatchStore, RedisKeyRevocations, waitReady } from '@fleet/redis';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
@@ -13,7 +14,6 @@ import { authMiddleware, principalOf } from './auth-middleware.js';
 import type { NotifierSettings } from './config.js';
 import { Fanout } from './fanout.js';
 import { healthRoutes } from './health-routes.js';
-import type { NotifierLogger } from './logger.js';
 import { normalizeOrigin, originGuard } from './origin-guard.js';
 import { RevocationWatcher } from './revocation-watcher.js';
 import { StreamRelay } from './stream-relay.js';
@@ -33,7 +33,7 @@ export interface NotifierDeps {
   subscriber: Redis;
   corsOrigins: readonly string[];
   revocationCheckMs: number;
-  logger: NotifierLogger;
+  logger: LoggerPort;
 }
 
 export interface Notifier {
@@ -148,7 +148,7 @@ export interface RunningNotifier {
 /** Builds and starts a notifier from its settings (main.ts, tests and the bench use it). */
 export async function startNotifier(
   settings: NotifierSettings,
-  logger: NotifierLogger,
+  logger: LoggerPort,
   options: { host?: string } = {},
 ): Promise<RunningNotifier> {
   const keys = ApiKeyRing.fromEntries(settings.apiKeys);

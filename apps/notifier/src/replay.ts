@@ -1,6 +1,6 @@
 import type { FleetEvent } from '@fleet/contracts';
+import type { LoggerPort } from '@fleet/core';
 import type { Redis } from 'ioredis';
-import type { NotifierLogger } from './logger.js';
 import { compareStreamIds } from './protocol.js';
 import { entryToEvent, fieldValue } from './stream-relay.js';
 
@@ -21,7 +21,7 @@ export interface ReplayOptions {
   truncated(oldestId: string | null): void;
   /** Checked between chunks: stop early (the client went away or asked again). */
   cancelled(): boolean;
-  logger: NotifierLogger;
+  logger: LoggerPort;
   /** Entries per XRANGE. */
   chunk?: number;
 }

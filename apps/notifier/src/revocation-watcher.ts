@@ -1,7 +1,7 @@
+import type { LoggerPort } from '@fleet/core';
 import type { RedisKeyRevocations } from '@fleet/redis';
 import type { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
-import type { NotifierLogger } from './logger.js';
 import { ERROR_CODES, NOTICES, ROOMS } from './protocol.js';
 
 export interface RevocationWatcherOptions {
@@ -11,7 +11,7 @@ export interface RevocationWatcherOptions {
   subscriber: Redis;
   /** Re-read the revoked set this often (0 = only on announcements and reconnects). */
   checkEveryMs: number;
-  logger: NotifierLogger;
+  logger: LoggerPort;
 }
 
 /**

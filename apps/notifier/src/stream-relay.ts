@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FleetEvent, fleetEventSchema } from '@fleet/contracts';
+import type { LoggerPort } from '@fleet/core';
 import { decodeEvent } from '@fleet/redis';
 import type { Redis } from 'ioredis';
-import type { NotifierLogger } from './logger.js';
 
 export interface StreamRelayOptions {
   /** The event stream's key. */
@@ -14,7 +14,7 @@ export interface StreamRelayOptions {
    * not parsed at all: most batches have no watcher at a given moment.
    */
   wants?(batchId: string): boolean;
-  logger: NotifierLogger;
+  logger: LoggerPort;
   /** XREAD BLOCK timeout: an idle read comes back this often (so a dead link is noticed). */
   blockMs?: number;
   /** Entries per read. */
@@ -28,7 +28,7 @@ export function fieldValue(fields: string[], name: string): string | undefined {
 }
 
 /** A stream entry → a valid event, or null (logged) when the entry is not one. */
-export function entryToEvent(id: string, fields: string[], logger: NotifierLogger): FleetEvent | null {
+export function entryToEvent(id: string, fields: string[], logger: LoggerPort): FleetEvent | null {
   try {
     const parsed = fleetEventSchema.safeParse(decodeEvent(id, fields));
     if (parsed.success) return parsed.data;

@@ -1,10 +1,10 @@
 import { canSee } from '@fleet/auth';
+import type { LoggerPort } from '@fleet/core';
 import type { RedisBatchStore } from '@fleet/redis';
 import type { Redis } from 'ioredis';
 import type { Socket } from 'socket.io';
 import { principalOf } from './auth-middleware.js';
 import type { Fanout, ReplayWatch } from './fanout.js';
-import type { NotifierLogger } from './logger.js';
 import {
   type Ack,
   ERROR_CODES,
@@ -24,7 +24,7 @@ export interface SubscribeDeps {
   /** The connection replays read the stream on (fails fast while Redis is down). */
   redis: Redis;
   streamKey: string;
-  logger: NotifierLogger;
+  logger: LoggerPort;
 }
 
 class Refusal extends Error {
