@@ -1,90 +1,102 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { zodDetails } from '@fleet/contracts';
-import { isFleetError } from '@fleet/core';
+import { ERRORS, type ErrorCode, errorBody, isErrorCode, zodDetails } from '@fleet/contracts';
+import { type FleetError, isFleetError } from '@fleet/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 
 export type Detail = Record<string, unknown>;
 
-/** An answer other than 2xx: a status, a stable code, a message that says what to fix. */
+export interface ApiErrorOptions {
+  headers?: Record<string, string>;
+  /** Only for a framework refusal answered with its own 4xx status (BAD_REQUEST). */
+  status?: number;
+}
+
+/**
+ * An answer other than 2xx: a registered code (its HTTP status comes from the registry in
+ * @fleet/contracts), a message that says what to fix (the registry's by default), details.
+ */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
 
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
+    readonly code: ErrorCode,
+    message: string = ERRORS[code].message,
     readonly details: Detail[] = [],
-    readonly headers: Record<string, string> = {},
+    options: ApiErrorOptions = {},
   ) {
     super(message);
+    this.statusCode = options.status ?? ERRORS[code].status;
+    this.headers = options.headers ?? {};
   }
 }
 
-export const unauthorized = (message = 'send "Authorization: Bearer <API key>"') =>
-  new ApiError(401, 'UNAUTHORIZED', message);
-export const forbidden = (message = 'this needs an admin API key') => new ApiError(403, 'FORBIDDEN', message);
-export const notFound = (what: string, id: string) =>
-  new ApiError(404, `${what.toUpperCase()}_NOT_FOUND`, `${what} "${id}" was not found`);
+export const unauthorized = (message?: string) => new ApiError('UNAUTHORIZED', message);
+export const forbidden = (message?: string) => new ApiError('FORBIDDEN', message);
+const NOT_FOUND = { batch: 'BATCH_NOT_FOUND', artifact: 'ARTIFACT_NOT_FOUND' } as const satisfies Record<
+  string,
+  ErrorCode
+>;
+export const notFound = (what: keyof typeof NOT_FOUND, id: string) =>
+  new ApiError(NOT_FOUND[what], `${what} "${id}" was not found`);
 export const redisUnavailable = () =>
-  new ApiError(503, 'REDIS_UNAVAILABLE', 'the fleet store (Redis) is not reachable: try again shortly', [], {
-    'retry-after': '1',
-  });
+  new ApiError('REDIS_UNAVAILABLE', undefined, [], { headers: { 'retry-after': '1' } });
 
 /** `schema.parse` with a 400 that lists every problem. */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new ApiError(400, 'VALIDATION_FAILED', `the request ${where} is not valid`, zodDetails(parsed.error));
+  throw new ApiError('VALIDATION_FAILED', `the request ${where} is not valid`, zodDetails(parsed.error));
 }
 
-/** Fleet domain error codes → HTTP status. Codes not listed are 400 (the caller's input). */
-const DOMAIN_STATUS: Record<string, number> = {
-  PROFILE_NOT_FOUND: 404,
-  UNKNOWN_POOL: 404,
-  PROFILE_EXISTS: 409,
-  PROFILE_LEASED: 409,
-  PROFILE_NOT_QUARANTINED: 409,
-};
+/**
+ * A domain error's status: the registry's for a registered code; for a code the registry does not
+ * name (a provider's own refusal passed through), by its kind — retryable 503, fatal 500, else 400.
+ */
+export function fleetErrorStatus(error: FleetError): number {
+  if (isErrorCode(error.code)) return ERRORS[error.code].status;
+  return error.kind === 'retryable' ? 503 : error.kind === 'fatal' ? 500 : 400;
+}
 
-/** Fastify's own errors → stable codes. */
-const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: {
-    status: 413,
-    code: 'BODY_TOO_LARGE',
-    message: 'the request body is too large',
-  },
+/** Fastify's own errors → our codes (statuses from the registry), with messages of their own. */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'the request body is too large' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'send the body as application/json',
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
-    status: 400,
     code: 'INVALID_CONTENT_LENGTH',
     message: 'Content-Length does not match the body',
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
     code: 'INVALID_JSON',
     message: 'the body is empty but Content-Type says JSON',
   },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'the body is not valid JSON' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', message: 'the body is not valid JSON' },
   FST_ERR_CTP_INVALID_CONTENT_TYPE: {
-    status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'the Content-Type header is not valid',
   },
-  FST_ERR_BAD_URL: { status: 400, code: 'BAD_URL', message: 'the URL is not valid' },
-  FST_ERR_MAX_PARAM_LENGTH: {
-    status: 414,
-    code: 'PATH_TOO_LONG',
-    message: 'a segment of the path is too long',
-  },
-  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST', message: 'the request is not valid' },
+  FST_ERR_BAD_URL: { code: 'BAD_URL', message: 'the URL is not valid' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'PATH_TOO_LONG', message: 'a segment of the path is too long' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'BAD_REQUEST', message: 'the request is not valid' },
 };
+
+/** A Fastify error as ours: a known code, or BAD_REQUEST with the framework's own 4xx status. */
+function fastifyAnswer(error: FastifyError): ApiError | null {
+  const known = FASTIFY_CODES[error.code];
+  if (known) return new ApiError(known.code, known.message);
+  const status = error.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError('BAD_REQUEST', 'the request is not valid', [], { status });
+  }
+  return null;
+}
 
 const REDIS_DOWN =
   /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|MaxRetriesPerRequest|Redis was not ready|EPIPE/;
@@ -117,9 +129,7 @@ export function sendFrameworkError(error: FastifyError, _request: FastifyRequest
   const known = FASTIFY_CODES[error.code];
   void sendError(
     reply,
-    known
-      ? new ApiError(known.status, known.code, known.message)
-      : new ApiError(400, 'BAD_REQUEST', 'the request is not valid'),
+    known ? new ApiError(known.code, known.message) : new ApiError('BAD_REQUEST', 'the request is not valid'),
   );
 }
 
@@ -130,14 +140,15 @@ export function sendFrameworkError(error: FastifyError, _request: FastifyRequest
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message] =
+  const [code, message]: [ErrorCode, string] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'HEADERS_TOO_LARGE', 'the request line and headers are too large']
+      ? ['HEADERS_TOO_LARGE', 'the request line and headers are too large']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'REQUEST_TIMEOUT', 'the request took too long to arrive']
-        : [400, 'BAD_REQUEST', 'the request is not valid HTTP'];
+        ? ['REQUEST_TIMEOUT', 'the request took too long to arrive']
+        : ['BAD_REQUEST', 'the request is not valid HTTP'];
+  const status = ERRORS[code].status;
   if (socket.writable) {
-    const body = JSON.stringify({ error: { code, message, details: [] } });
+    const body = JSON.stringify(errorBody(code, message));
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -148,9 +159,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  return reply
-    .status(error.statusCode)
-    .send({ error: { code: error.code, message: error.message, details: error.details } });
+  return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
 }
 
 /** Every error answer has the one shape `{error: {code, message, details}}`; no stack, no secret. */
@@ -159,32 +168,25 @@ export function installErrorHandling(app: FastifyInstance, redis: Redis): void {
     if (error instanceof ApiError) return sendError(reply, error);
     if (isFleetError(error)) {
       // Fatal: the server's configuration (e.g. SECRET_KEY_MISSING), never the caller's input.
-      const status =
-        DOMAIN_STATUS[error.code] ?? (error.kind === 'retryable' ? 503 : error.kind === 'fatal' ? 500 : 400);
       if (error.kind === 'fatal') request.log.error({ code: error.code }, error.message);
-      return sendError(reply, new ApiError(status, error.code, error.message, error.details as Detail[]));
+      // The code as thrown: a provider's own code passes through, though the registry does not name it.
+      return reply
+        .status(fleetErrorStatus(error))
+        .send({ error: { code: error.code, message: error.message, details: error.details } });
     }
-    const code = (error as FastifyError).code;
-    const known = code ? FASTIFY_CODES[code] : undefined;
-    if (known) return sendError(reply, new ApiError(known.status, known.code, known.message));
-    const status = (error as FastifyError).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return sendError(reply, new ApiError(status, 'BAD_REQUEST', 'the request is not valid'));
-    }
+    const framework = fastifyAnswer(error as FastifyError);
+    if (framework) return sendError(reply, framework);
     if (isRedisOutage(error, redis)) {
       request.log.warn({ err: { name: error.name, message: error.message } }, 'Redis unavailable');
       return sendError(reply, redisUnavailable());
     }
     request.log.error({ err: error }, 'request failed');
-    return sendError(
-      reply,
-      new ApiError(500, 'INTERNAL', 'the server failed to answer; the error is logged'),
-    );
+    return sendError(reply, new ApiError('INTERNAL'));
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(
       reply,
-      new ApiError(404, 'ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+      new ApiError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
     ),
   );
 }

@@ -22,6 +22,7 @@ import {
   installErrorHandling,
   MAX_BODY_DEPTH,
   nestsDeeperThan,
+  redisUnavailable,
   sendFrameworkError,
 } from './api-error.js';
 import { installAuth } from './auth.js';
@@ -124,7 +125,6 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       allowList: (request) => request.routeOptions.config.public === true,
       errorResponseBuilder: (_request, context) =>
         new ApiError(
-          429,
           'RATE_LIMITED',
           `too many requests: at most ${context.max} per minute; retry in ${context.after}`,
         ),
@@ -134,22 +134,14 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   // JSON.stringify, which overflows the stack at ~10,000 levels: a 500).
   app.addHook('preValidation', async (request) => {
     if (request.body !== undefined && nestsDeeperThan(request.body, MAX_BODY_DEPTH)) {
-      throw new ApiError(400, 'INVALID_JSON', `the body nests deeper than ${MAX_BODY_DEPTH} levels`);
+      throw new ApiError('INVALID_JSON', `the body nests deeper than ${MAX_BODY_DEPTH} levels`);
     }
   });
   // Refuse at once while Redis is down instead of waiting on a command.
   app.addHook('preHandler', async (request) => {
     if (request.routeOptions.config.public) return;
     if (redis.status !== 'ready') {
-      throw new ApiError(
-        503,
-        'REDIS_UNAVAILABLE',
-        'the fleet store (Redis) is not reachable: try again shortly',
-        [],
-        {
-          'retry-after': '1',
-        },
-      );
+      throw redisUnavailable();
     }
   });
 

@@ -1,8 +1,9 @@
 import type { ApiKeyRing, Principal } from '@fleet/auth';
+import type { ErrorCode } from '@fleet/contracts';
 import type { LoggerPort } from '@fleet/core';
 import type { RedisKeyRevocations } from '@fleet/redis';
 import type { Socket } from 'socket.io';
-import { ERROR_CODES, type ErrorCode, ROOMS } from './protocol.js';
+import { ROOMS } from './protocol.js';
 import type { RevocationWatcher } from './revocation-watcher.js';
 
 /** What the notifier keeps on each socket (`socket.data`). */
@@ -38,12 +39,10 @@ export function authMiddleware(deps: {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
     const token = auth?.token;
     if (typeof token !== 'string' || token === '') {
-      return next(
-        new ConnectError(ERROR_CODES.unauthorized, 'no API key: connect with `auth: {token: "<API key>"}`'),
-      );
+      return next(new ConnectError('UNAUTHORIZED', 'no API key: connect with `auth: {token: "<API key>"}`'));
     }
     const principal = deps.keys.verify(token);
-    if (!principal) return next(new ConnectError(ERROR_CODES.unauthorized, 'the API key is not valid'));
+    if (!principal) return next(new ConnectError('UNAUTHORIZED', 'the API key is not valid'));
     const mark = deps.watcher.mark();
     let revoked: boolean;
     try {
@@ -51,11 +50,11 @@ export function authMiddleware(deps: {
     } catch (err) {
       deps.logger.warn({ err, key: principal.name }, 'could not check a key against the revoked set');
       return next(
-        new ConnectError(ERROR_CODES.unavailable, 'the notifier cannot reach Redis: try again shortly'),
+        new ConnectError('REDIS_UNAVAILABLE', 'the notifier cannot reach Redis: try again shortly'),
       );
     }
     if (revoked || deps.watcher.announcedSince(principal.name, mark)) {
-      return next(new ConnectError(ERROR_CODES.keyRevoked, 'this API key was revoked'));
+      return next(new ConnectError('KEY_REVOKED', 'this API key was revoked'));
     }
     (socket.data as SocketState).principal = principal;
     socket.join(ROOMS.key(principal.name));

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorBody } from '@fleet/contracts';
 import type { Redis } from 'ioredis';
 
 /**
@@ -18,11 +19,9 @@ export function healthRoutes(redis: Redis, stats: () => Record<string, unknown>)
         await Promise.race([redis.ping(), new Promise((_, reject) => setTimeout(reject, 1000).unref())]);
         return send(200, { status: 'ready' });
       } catch {
-        return send(503, {
-          error: { code: 'REDIS_UNAVAILABLE', message: 'Redis does not answer', details: [] },
-        });
+        return send(503, errorBody('REDIS_UNAVAILABLE', 'Redis does not answer'));
       }
     }
-    send(404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${path}`, details: [] } });
+    send(404, errorBody('NOT_FOUND', `no route ${req.method} ${path}`));
   };
 }

@@ -9,8 +9,6 @@ export {
 } from './notifier.js';
 export {
   type Ack,
-  ERROR_CODES,
-  type ErrorCode,
   MAX_SUBSCRIPTIONS_PER_SOCKET,
   NOTICES,
   type ProtocolError,

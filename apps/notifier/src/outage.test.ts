@@ -52,10 +52,10 @@ describe('Redis outages', () => {
     await waitFor('/ready to say 503', async () => (await ready(notifier.port)) === 503);
     expect(await request(client, 'subscribe', { batchId: a })).toEqual({
       ok: false,
-      error: { code: 'UNAVAILABLE', message: expect.stringContaining('Redis') },
+      error: { code: 'REDIS_UNAVAILABLE', message: expect.stringContaining('Redis') },
     });
     await expect(h.connect(notifier, KEYS.acme.key)).rejects.toMatchObject({
-      data: { code: 'UNAVAILABLE' },
+      data: { code: 'REDIS_UNAVAILABLE' },
     });
     expect(client.connected).toBe(true);
 

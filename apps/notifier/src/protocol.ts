@@ -1,4 +1,4 @@
-import { batchIdSchema, zodDetails } from '@fleet/contracts';
+import { batchIdSchema, type ErrorCode, zodDetails } from '@fleet/contracts';
 import { z } from 'zod';
 
 /**
@@ -6,25 +6,10 @@ import { z } from 'zod';
  * back, and the error codes. Everything a client sends is validated here, strictly.
  */
 
-/** Codes in `connect_error` (`err.data.code`) and in `{ok: false, error: {code}}` acks. */
-export const ERROR_CODES = {
-  /** No token, or one that matches no configured key (connect). */
-  unauthorized: 'UNAUTHORIZED',
-  /** The key was revoked (connect; or the socket is dropped later). */
-  keyRevoked: 'KEY_REVOKED',
-  /** The payload is not one the event takes. */
-  invalidArgument: 'INVALID_ARGUMENT',
-  /** No such batch, or one this key may not see (the two are not told apart). */
-  batchNotFound: 'BATCH_NOT_FOUND',
-  /** A user key asked for something only admin keys get (`{all: true}`). */
-  forbidden: 'FORBIDDEN',
-  /** The socket holds as many batch subscriptions as it may. */
-  tooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
-  /** Redis did not answer: try again shortly. */
-  unavailable: 'UNAVAILABLE',
-} as const;
-export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
-
+/**
+ * Refusals carry a code of the registry in @fleet/contracts (`connect_error`'s `err.data.code`, an
+ * ack's `error.code`); README.md's tables of them are generated from it (`pnpm docs:errors`).
+ */
 export interface ProtocolError {
   code: ErrorCode;
   message: string;
@@ -95,7 +80,7 @@ function parseWith<T>(
   pick: (o: Record<string, unknown>) => z.ZodType<T>,
 ): Parsed<T> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    return { ok: false, error: { code: ERROR_CODES.invalidArgument, message: `${shape}: got no object` } };
+    return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `${shape}: got no object` } };
   }
   // Choose the variant by its key, so the details speak of that variant alone (a union's errors
   // would list both).
@@ -105,7 +90,7 @@ function parseWith<T>(
   return {
     ok: false,
     error: {
-      code: ERROR_CODES.invalidArgument,
+      code: 'INVALID_ARGUMENT',
       message: `${shape}: ${details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ')}`,
       details,
     },

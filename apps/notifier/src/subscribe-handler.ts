@@ -1,4 +1,5 @@
 import { canSee } from '@fleet/auth';
+import type { ErrorCode } from '@fleet/contracts';
 import type { LoggerPort } from '@fleet/core';
 import type { RedisBatchStore } from '@fleet/redis';
 import type { Redis } from 'ioredis';
@@ -7,8 +8,6 @@ import { principalOf } from './auth-middleware.js';
 import type { Fanout, ReplayWatch } from './fanout.js';
 import {
   type Ack,
-  ERROR_CODES,
-  type ErrorCode,
   MAX_SUBSCRIPTIONS_PER_SOCKET,
   NOTICES,
   type ProtocolError,
@@ -80,7 +79,7 @@ export function registerSubscriptionHandlers(socket: Socket, deps: SubscribeDeps
         reply({
           ok: false,
           error: {
-            code: ERROR_CODES.unavailable,
+            code: 'REDIS_UNAVAILABLE',
             message: 'the notifier cannot reach Redis: try again shortly',
           },
         });
@@ -107,12 +106,12 @@ export function registerSubscriptionHandlers(socket: Socket, deps: SubscribeDeps
     const batch = await deps.batches.get(batchId);
     // A batch of another tenant is answered exactly like a missing one: existence is not revealed.
     if (!batch || !canSee(principal, batch.owner)) {
-      throw new Refusal(ERROR_CODES.batchNotFound, `no batch "${batchId}" for this API key`);
+      throw new Refusal('BATCH_NOT_FOUND', `no batch "${batchId}" for this API key`);
     }
     const already = socket.rooms.has(ROOMS.batch(batchId)) || replays.has(batchId);
     if (!already && batchSubscriptions() >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
       throw new Refusal(
-        ERROR_CODES.tooManySubscriptions,
+        'TOO_MANY_SUBSCRIPTIONS',
         `a socket may watch at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} batches: unsubscribe from some first`,
       );
     }
@@ -156,7 +155,7 @@ export function registerSubscriptionHandlers(socket: Socket, deps: SubscribeDeps
       const request = parsed.value;
       if ('all' in request) {
         if (principal.role !== 'admin') {
-          throw new Refusal(ERROR_CODES.forbidden, 'only admin keys may subscribe to all events');
+          throw new Refusal('FORBIDDEN', 'only admin keys may subscribe to all events');
         }
         socket.join(ROOMS.all);
         return;

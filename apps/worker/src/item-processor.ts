@@ -1,6 +1,7 @@
-import { itemId, itemJobSchema, zodDetails } from '@fleet/contracts';
+import { type ErrorCode, type ItemJob, itemId, itemJobSchema, zodDetails } from '@fleet/contracts';
 import {
   BatchCancelledError,
+  type FleetError,
   type ItemRunner,
   isFleetError,
   type LoggerPort,
@@ -88,8 +89,11 @@ export function createItemProcessor(
     try {
       outcome = await runner.run(parsed.data, ctx);
     } catch (error) {
-      // e.g. BATCH_NOT_FOUND (the batch expired or was never created): retrying cannot help.
+      // Refused before anything was recorded (e.g. BATCH_PROXY_MISSING): retrying cannot help.
+      // Its code is recorded as data, in the item's result, before the job fails for good; the
+      // job's failedReason is text for people (Bull Board) and is never read back.
       if (isFleetError(error) && error.kind === 'non-retryable') {
+        await recordRefusal(runner, parsed.data, error, ctx.attempt, logger);
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
       }
       throw error;
@@ -145,16 +149,42 @@ export function createItemProcessor(
   };
 }
 
+/**
+ * A refusal's failed result (and its events), recorded at once with the refusal's code. When the
+ * batch is gone (BATCH_NOT_FOUND) there is nothing to record into; if recording fails otherwise
+ * (Redis), the failed job's check below records ATTEMPTS_EXHAUSTED instead.
+ */
+async function recordRefusal(
+  runner: ItemRunner,
+  job: ItemJob,
+  error: FleetError,
+  attempts: number,
+  logger: LoggerPort,
+): Promise<void> {
+  if (error.code === 'BATCH_NOT_FOUND') return;
+  try {
+    if (await runner.abandoned(job, error.code, error.message, attempts)) {
+      logger.warn(
+        { batchId: job.batchId, index: job.index, code: error.code },
+        'item refused: recorded it failed',
+      );
+    }
+  } catch (err) {
+    logger.warn({ err, batchId: job.batchId, index: job.index }, 'could not record a refused item');
+  }
+}
+
+/** BullMQ's own failedReason for a job its stalled-job check gave up (moveStalledJobsToWait). */
 const STALLED_OUT = /stalled more than allowable limit/;
-/** An unrecoverable refusal thrown above as `CODE: message`. */
-const CODED = /^([A-Z][A-Z0-9_]+): /;
+const STALLED: ErrorCode = 'ITEM_STALLED';
+const EXHAUSTED: ErrorCode = 'ATTEMPTS_EXHAUSTED';
 
 /**
  * When the queue has failed a job for good, make sure its item has a result: a job failed by an
- * attempt that recorded its failure has one already (nothing happens); one failed by the queue
- * itself (stalled too often, attempts spent without a recorded failure, or refused before anything
- * was recorded, e.g. BATCH_PROXY_MISSING) gets a failed result (ITEM_STALLED, the refusal's code, or
- * ATTEMPTS_EXHAUSTED) and its events, so the batch can finish.
+ * attempt that recorded its failure, or refused and recorded above, has one already (nothing
+ * happens); one failed by the queue itself (stalled too often, or attempts spent without a
+ * recorded failure) gets a failed result (ITEM_STALLED or ATTEMPTS_EXHAUSTED) and its events, so
+ * the batch can finish.
  */
 export async function recordIfAbandoned(
   jobs: ItemsQueue,
@@ -168,9 +198,7 @@ export async function recordIfAbandoned(
     const parsed = itemJobSchema.safeParse(job.data);
     if (!parsed.success) return;
     const reason = job.failedReason || 'the queue gave the item up';
-    const code = STALLED_OUT.test(reason)
-      ? 'ITEM_STALLED'
-      : (CODED.exec(reason)?.[1] ?? 'ATTEMPTS_EXHAUSTED');
+    const code = STALLED_OUT.test(reason) ? STALLED : EXHAUSTED;
     if (await runner.abandoned(parsed.data, code, reason, job.attemptsMade)) {
       logger.warn({ jobId, code, reason }, 'the queue gave an item up: recorded it failed');
     }

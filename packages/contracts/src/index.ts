@@ -32,6 +32,18 @@ export {
   quarantineBodySchema,
 } from './api.js';
 export { type ErrorBody, errorBodySchema, zodDetails } from './error-body.js';
+export {
+  codesOf,
+  ERROR_SURFACES,
+  ERRORS,
+  type ErrorAnswer,
+  type ErrorCode,
+  type ErrorSpec,
+  type ErrorSurface,
+  errorBody,
+  errorSpec,
+  isErrorCode,
+} from './error-codes.js';
 export { EVENT_TYPES, type EventType, type FleetEvent, fleetEventSchema } from './events.js';
 export {
   batchIdSchema,

@@ -128,7 +128,7 @@ export async function registerBullBoard(app: FastifyInstance, ctx: ApiContext): 
     // UI never sends one.
     board.addHook('preValidation', async (request) => {
       if (request.body !== undefined && holdsNul(request.body)) {
-        throw new ApiError(400, 'VALIDATION_FAILED', 'the body holds a NUL character', [
+        throw new ApiError('VALIDATION_FAILED', 'the body holds a NUL character', [
           { field: '', message: 'NUL (U+0000) is not accepted by the queue board' },
         ]);
       }

@@ -39,7 +39,6 @@ export function isSameOrigin(request: FastifyRequest): boolean {
 export function assertSameOrigin(request: FastifyRequest): void {
   if (STATE_CHANGING.has(request.method) && !isSameOrigin(request)) {
     throw new ApiError(
-      403,
       'CSRF_REJECTED',
       'this request did not come from this server\'s own pages (Origin / Sec-Fetch-Site): reload the page and try again, or send "Authorization: Bearer <API key>"',
     );

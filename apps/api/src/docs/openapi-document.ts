@@ -1,3 +1,4 @@
+import { ERRORS, type ErrorCode } from '@fleet/contracts';
 import { OPERATIONS, type OperationSpec } from './openapi-operations.js';
 import { componentSchemas, type JsonSchema, PATH_PARAMS, queryParameters, ref } from './openapi-schemas.js';
 
@@ -18,23 +19,28 @@ export function openApiPath(fastifyPath: string): string {
   return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-function errorCodes(op: OperationSpec): Map<number, string[]> {
-  const codes = new Map<number, string[]>();
-  const add = (status: number, ...more: string[]) =>
-    codes.set(status, [...(codes.get(status) ?? []), ...more]);
-  if (op.body || op.params || op.query) add(400, 'VALIDATION_FAILED');
-  if (op.body) {
-    add(400, 'INVALID_JSON');
-    add(413, 'BODY_TOO_LARGE');
-    add(415, 'UNSUPPORTED_MEDIA_TYPE');
+/** What a route answers when the resource its path names is not there (or not this key's to see). */
+const NOT_FOUND: Record<keyof typeof PATH_PARAMS, ErrorCode> = {
+  batchId: 'BATCH_NOT_FOUND',
+  artifactId: 'ARTIFACT_NOT_FOUND',
+  profileId: 'PROFILE_NOT_FOUND',
+  keyName: 'KEY_NOT_FOUND',
+};
+
+/** The codes an operation answers, by their registry status: the common ones, then its own. */
+function errorCodes(op: OperationSpec): Map<number, ErrorCode[]> {
+  const wanted: ErrorCode[] = [];
+  if (op.body || op.params || op.query) wanted.push('VALIDATION_FAILED');
+  if (op.body) wanted.push('INVALID_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
+  if (op.access !== 'public') wanted.push('UNAUTHORIZED', 'RATE_LIMITED', 'REDIS_UNAVAILABLE');
+  if (op.access === 'admin') wanted.push('FORBIDDEN');
+  for (const param of Object.values(op.params ?? {})) wanted.push(NOT_FOUND[param]);
+  wanted.push(...(op.errors ?? []));
+  const codes = new Map<number, ErrorCode[]>();
+  for (const code of new Set(wanted)) {
+    const status = ERRORS[code].status;
+    codes.set(status, [...(codes.get(status) ?? []), code]);
   }
-  if (op.access !== 'public') {
-    add(401, 'UNAUTHORIZED');
-    add(429, 'RATE_LIMITED');
-    add(503, 'REDIS_UNAVAILABLE');
-  }
-  if (op.access === 'admin') add(403, 'FORBIDDEN');
-  for (const [status, more] of Object.entries(op.errors ?? {})) add(Number(status), ...more);
   return new Map([...codes].sort(([a], [b]) => a - b));
 }
 

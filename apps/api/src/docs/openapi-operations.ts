@@ -1,4 +1,4 @@
-import { itemsQuerySchema, pageQuerySchema, profilesQuerySchema } from '@fleet/contracts';
+import { type ErrorCode, itemsQuerySchema, pageQuerySchema, profilesQuerySchema } from '@fleet/contracts';
 import { z } from 'zod';
 import type { AnswerName, JsonSchema, PATH_PARAMS, RequestBodyName } from './openapi-schemas.js';
 
@@ -18,50 +18,59 @@ export interface OperationSpec {
   body?: { schema: RequestBodyName; required: boolean };
   headers?: JsonSchema[];
   ok: { status: number; description: string; schema?: AnswerName; png?: true; text?: true };
-  /** Error codes this operation answers besides the common ones (added from access, body, params). */
-  errors?: Record<number, string[]>;
+  /**
+   * Error codes this operation answers besides the common ones (added from access, body, query and
+   * path parameters, a path parameter's not-found code among them); their statuses come from the
+   * registry in @fleet/contracts.
+   */
+  errors?: ErrorCode[];
 }
 
-const batchParams = { id: 'batchId' } as const;
-const profileParams = { id: 'profileId' } as const;
+type Route = `${OperationSpec['method']} /${string}`;
 
-/** Every route of the API, as the routes in routes/*.routes.ts serve them. */
+/** One operation: `'<method> <path>'`, its id and summary, then the rest of its spec. */
+function op(
+  route: Route,
+  operationId: string,
+  summary: string,
+  rest: Omit<OperationSpec, 'method' | 'path' | 'operationId' | 'summary'>,
+): OperationSpec {
+  const [method, path] = route.split(' ') as [OperationSpec['method'], string];
+  return { method, path, operationId, summary, ...rest };
+}
+
+/** The routes of one batch, one profile, one key: who may call them and their path parameter. */
+const onBatch = { tag: 'batches', access: 'key', params: { id: 'batchId' } } as const;
+const onProfile = { tag: 'profiles', access: 'admin', params: { id: 'profileId' } } as const;
+const onKey = { tag: 'keys', access: 'admin', params: { name: 'keyName' } } as const;
+const theProfile = { status: 200, description: 'The profile.', schema: 'ProfileView' } as const;
+
+/** Every route of the API, as the routes in routes/*-routes.ts serve them. */
 export const OPERATIONS: OperationSpec[] = [
-  {
-    method: 'get',
-    path: '/health',
-    operationId: 'health',
-    summary: 'The process is alive',
+  op('get /health', 'health', 'The process is alive', {
     tag: 'health',
     access: 'public',
     ok: { status: 200, description: 'Alive.', schema: 'Health' },
-  },
-  {
-    method: 'get',
-    path: '/ready',
-    operationId: 'ready',
-    summary: 'Redis answers',
+  }),
+  op('get /ready', 'ready', 'Redis answers', {
     tag: 'health',
     access: 'public',
+    errors: ['REDIS_UNAVAILABLE'],
     ok: { status: 200, description: 'Ready.', schema: 'Ready' },
-    errors: { 503: ['REDIS_UNAVAILABLE'] },
-  },
-  {
-    method: 'get',
-    path: '/metrics',
-    operationId: 'metrics',
-    summary: 'Prometheus metrics (text format): queue depths, pool counts, requests, batches',
-    description:
-      'Public like /health (scrapers carry no key); labels name no tenant. Queue and pool gauges are read from Redis at each scrape; while Redis is down they are left out and `fleet_metrics_collect_errors_total` counts it.',
-    tag: 'health',
-    access: 'public',
-    ok: { status: 200, description: 'Prometheus text exposition format 0.0.4.', text: true },
-  },
-  {
-    method: 'post',
-    path: '/v1/batches',
-    operationId: 'createBatch',
-    summary: 'Submit a batch',
+  }),
+  op(
+    'get /metrics',
+    'metrics',
+    'Prometheus metrics (text format): queue depths, pool counts, requests, batches',
+    {
+      description:
+        'Public like /health (scrapers carry no key); labels name no tenant. Queue and pool gauges are read from Redis at each scrape; while Redis is down they are left out and `fleet_metrics_collect_errors_total` counts it.',
+      tag: 'health',
+      access: 'public',
+      ok: { status: 200, description: 'Prometheus text exposition format 0.0.4.', text: true },
+    },
+  ),
+  op('post /v1/batches', 'createBatch', 'Submit a batch', {
     tag: 'batches',
     access: 'key',
     description:
@@ -75,197 +84,116 @@ export const OPERATIONS: OperationSpec[] = [
         schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
       },
     ],
+    errors: [
+      'BATCH_TOO_LARGE',
+      'UNKNOWN_POOL',
+      'INVALID_ARGUMENT',
+      'INVALID_IDEMPOTENCY_KEY',
+      'IDEMPOTENCY_KEY_REUSED',
+      'SUBMIT_IN_PROGRESS',
+    ],
     ok: { status: 202, description: 'Accepted: the batch and its links.', schema: 'BatchView' },
-    errors: {
-      400: ['BATCH_TOO_LARGE', 'UNKNOWN_POOL', 'INVALID_ARGUMENT', 'INVALID_IDEMPOTENCY_KEY'],
-      409: ['IDEMPOTENCY_KEY_REUSED', 'SUBMIT_IN_PROGRESS'],
-    },
-  },
-  {
-    method: 'get',
-    path: '/v1/batches',
-    operationId: 'listBatches',
-    summary: 'List batches (newest first; a user key sees its own)',
+  }),
+  op('get /v1/batches', 'listBatches', 'List batches (newest first; a user key sees its own)', {
     tag: 'batches',
     access: 'key',
     query: pageQuerySchema,
     ok: { status: 200, description: 'A page of batches.', schema: 'BatchPage' },
-  },
-  {
-    method: 'get',
-    path: '/v1/batches/:id',
-    operationId: 'getBatch',
-    summary: 'A batch and its progress',
-    tag: 'batches',
-    access: 'key',
-    params: batchParams,
+  }),
+  op('get /v1/batches/:id', 'getBatch', 'A batch and its progress', {
+    ...onBatch,
     ok: { status: 200, description: 'The batch.', schema: 'BatchView' },
-    errors: { 404: ['BATCH_NOT_FOUND'] },
-  },
-  {
-    method: 'get',
-    path: '/v1/batches/:id/items',
-    operationId: 'listBatchItems',
-    summary: "A batch's items, by index",
-    tag: 'batches',
-    access: 'key',
-    params: batchParams,
+  }),
+  op('get /v1/batches/:id/items', 'listBatchItems', "A batch's items, by index", {
+    ...onBatch,
     query: itemsQuerySchema,
     ok: { status: 200, description: 'A page of items.', schema: 'ItemPage' },
-    errors: { 404: ['BATCH_NOT_FOUND'] },
-  },
-  {
-    method: 'post',
-    path: '/v1/batches/:id/cancel',
-    operationId: 'cancelBatch',
-    summary: 'Cancel a batch',
-    tag: 'batches',
-    access: 'key',
-    params: batchParams,
+  }),
+  op('post /v1/batches/:id/cancel', 'cancelBatch', 'Cancel a batch', {
+    ...onBatch,
     description: 'Queued items are removed; running items are aborted in the workers that run them.',
+    errors: ['BATCH_FINISHED'],
     ok: { status: 200, description: 'The cancelled batch.', schema: 'CancelledBatch' },
-    errors: { 404: ['BATCH_NOT_FOUND'], 409: ['BATCH_FINISHED'] },
-  },
-  {
-    method: 'get',
-    path: '/v1/artifacts/:id',
-    operationId: 'getArtifact',
-    summary: 'A screenshot (owner of its batch only)',
+  }),
+  op('get /v1/artifacts/:id', 'getArtifact', 'A screenshot (owner of its batch only)', {
     tag: 'artifacts',
     access: 'key',
     params: { id: 'artifactId' },
     ok: { status: 200, description: 'The PNG.', png: true },
-    errors: { 404: ['ARTIFACT_NOT_FOUND'] },
-  },
-  {
-    method: 'post',
-    path: '/v1/profiles',
-    operationId: 'createProfile',
-    summary: 'Register a profile in a pool',
+  }),
+  op('post /v1/profiles', 'createProfile', 'Register a profile in a pool', {
     tag: 'profiles',
     access: 'admin',
     body: { schema: 'CreateProfileBody', required: true },
+    errors: ['PROFILE_EXISTS'],
     ok: { status: 201, description: 'The profile.', schema: 'ProfileView' },
-    errors: { 409: ['PROFILE_EXISTS'] },
-  },
-  {
-    method: 'get',
-    path: '/v1/profiles',
-    operationId: 'listProfiles',
-    summary: 'List profiles (state, lease, fence, stats)',
+  }),
+  op('get /v1/profiles', 'listProfiles', 'List profiles (state, lease, fence, stats)', {
     tag: 'profiles',
     access: 'admin',
     query: profilesQuerySchema,
     ok: { status: 200, description: 'A page of profiles.', schema: 'ProfilePage' },
-  },
-  {
-    method: 'get',
-    path: '/v1/profiles/:id',
-    operationId: 'getProfile',
-    summary: 'A profile',
-    tag: 'profiles',
-    access: 'admin',
-    params: profileParams,
-    ok: { status: 200, description: 'The profile.', schema: 'ProfileView' },
-    errors: { 404: ['PROFILE_NOT_FOUND'] },
-  },
-  {
-    method: 'patch',
-    path: '/v1/profiles/:id',
-    operationId: 'patchProfile',
-    summary: "Change a profile's tags, folder or proxy",
-    tag: 'profiles',
-    access: 'admin',
-    params: profileParams,
+  }),
+  op('get /v1/profiles/:id', 'getProfile', 'A profile', {
+    ...onProfile,
+    ok: theProfile,
+  }),
+  op('patch /v1/profiles/:id', 'patchProfile', "Change a profile's tags, folder or proxy", {
+    ...onProfile,
     body: { schema: 'PatchProfileBody', required: true },
-    ok: { status: 200, description: 'The profile.', schema: 'ProfileView' },
-    errors: { 404: ['PROFILE_NOT_FOUND'] },
-  },
-  {
-    method: 'delete',
-    path: '/v1/profiles/:id',
-    operationId: 'deleteProfile',
-    summary: 'Remove a profile (a leased one only with force=true)',
-    tag: 'profiles',
-    access: 'admin',
-    params: profileParams,
+    ok: theProfile,
+  }),
+  op('delete /v1/profiles/:id', 'deleteProfile', 'Remove a profile (a leased one only with force=true)', {
+    ...onProfile,
     query: z.strictObject({ force: z.enum(['true', 'false']).optional() }),
+    errors: ['PROFILE_LEASED'],
     ok: { status: 204, description: 'Removed.' },
-    errors: { 404: ['PROFILE_NOT_FOUND'], 409: ['PROFILE_LEASED'] },
-  },
-  {
-    method: 'post',
-    path: '/v1/profiles/:id/quarantine',
-    operationId: 'quarantineProfile',
-    summary: 'Take a profile out of use',
-    tag: 'profiles',
-    access: 'admin',
-    params: profileParams,
+  }),
+  op('post /v1/profiles/:id/quarantine', 'quarantineProfile', 'Take a profile out of use', {
+    ...onProfile,
     body: { schema: 'QuarantineBody', required: false },
-    ok: { status: 200, description: 'The profile.', schema: 'ProfileView' },
-    errors: { 404: ['PROFILE_NOT_FOUND'] },
-  },
-  {
-    method: 'post',
-    path: '/v1/profiles/:id/release',
-    operationId: 'releaseProfile',
-    summary: 'End a quarantine',
-    tag: 'profiles',
-    access: 'admin',
-    params: profileParams,
-    ok: { status: 200, description: 'The profile.', schema: 'ProfileView' },
-    errors: { 404: ['PROFILE_NOT_FOUND'], 409: ['PROFILE_NOT_QUARANTINED'] },
-  },
-  {
-    method: 'post',
-    path: '/v1/profiles/import',
-    operationId: 'importProfiles',
-    summary: "Register the provider's profiles in a pool",
+    ok: theProfile,
+  }),
+  op('post /v1/profiles/:id/release', 'releaseProfile', 'End a quarantine', {
+    ...onProfile,
+    errors: ['PROFILE_NOT_QUARANTINED'],
+    ok: theProfile,
+  }),
+  op('post /v1/profiles/import', 'importProfiles', "Register the provider's profiles in a pool", {
     tag: 'profiles',
     access: 'admin',
     body: { schema: 'ImportProfilesBody', required: true },
+    errors: ['PROVIDER_NOT_CONFIGURED'],
     ok: { status: 200, description: 'How many were registered.', schema: 'ImportResult' },
-    errors: { 409: ['PROVIDER_NOT_CONFIGURED'] },
-  },
-  {
-    method: 'get',
-    path: '/v1/pools',
-    operationId: 'listPools',
-    summary: 'Profile pools: how many profiles are available, cooling down, leased, quarantined',
-    description: 'Counts only (no profile ids), so any key may read them; each pool is counted atomically.',
-    tag: 'profiles',
-    access: 'key',
-    ok: { status: 200, description: 'Every pool, by name.', schema: 'PoolList' },
-  },
-  {
-    method: 'get',
-    path: '/v1/keys',
-    operationId: 'listKeys',
-    summary: 'API keys: names, roles, revoked (never a key)',
+  }),
+  op(
+    'get /v1/pools',
+    'listPools',
+    'Profile pools: how many profiles are available, cooling down, leased, quarantined',
+    {
+      tag: 'profiles',
+      access: 'key',
+      description: 'Counts only (no profile ids), so any key may read them; each pool is counted atomically.',
+      ok: { status: 200, description: 'Every pool, by name.', schema: 'PoolList' },
+    },
+  ),
+  op('get /v1/keys', 'listKeys', 'API keys: names, roles, revoked (never a key)', {
     tag: 'keys',
     access: 'admin',
     ok: { status: 200, description: 'The keys.', schema: 'KeyList' },
-  },
-  {
-    method: 'post',
-    path: '/v1/keys/:name/revoke',
-    operationId: 'revokeKey',
-    summary: 'Revoke a key (the API refuses it, notifiers drop its sockets)',
-    tag: 'keys',
-    access: 'admin',
-    params: { name: 'keyName' },
+  }),
+  op(
+    'post /v1/keys/:name/revoke',
+    'revokeKey',
+    'Revoke a key (the API refuses it, notifiers drop its sockets)',
+    {
+      ...onKey,
+      errors: ['CANNOT_REVOKE_SELF'],
+      ok: { status: 200, description: 'Done.', schema: 'KeyChange' },
+    },
+  ),
+  op('post /v1/keys/:name/restore', 'restoreKey', 'Let a revoked key in again', {
+    ...onKey,
     ok: { status: 200, description: 'Done.', schema: 'KeyChange' },
-    errors: { 404: ['KEY_NOT_FOUND'], 409: ['CANNOT_REVOKE_SELF'] },
-  },
-  {
-    method: 'post',
-    path: '/v1/keys/:name/restore',
-    operationId: 'restoreKey',
-    summary: 'Let a revoked key in again',
-    tag: 'keys',
-    access: 'admin',
-    params: { name: 'keyName' },
-    ok: { status: 200, description: 'Done.', schema: 'KeyChange' },
-    errors: { 404: ['KEY_NOT_FOUND'] },
-  },
+  }),
 ];

@@ -40,7 +40,6 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     const body = parseOr400(createBatchBodySchema, request.body, 'body');
     if (body.items.length > ctx.settings.maxBatchItems) {
       throw new ApiError(
-        400,
         'BATCH_TOO_LARGE',
         `a batch may have at most ${ctx.settings.maxBatchItems} items; split it into several batches`,
         [{ field: 'items', message: `has ${body.items.length} items` }],
@@ -48,7 +47,6 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     }
     if (!(await ctx.profiles.pools()).includes(body.pool)) {
       throw new ApiError(
-        400,
         'UNKNOWN_POOL',
         `pool "${body.pool}" has no registered profiles: add profiles to it first`,
         [{ field: 'pool', message: 'no such pool' }],
@@ -81,7 +79,6 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     }
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError(
-        400,
         'INVALID_IDEMPOTENCY_KEY',
         'Idempotency-Key must be 1-200 printable ASCII characters',
       );
@@ -90,7 +87,6 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     const reservation = await ctx.idempotency.reserve(principal.name, key, bodyHash, planned.input.batchId);
     if (reservation.outcome === 'conflict') {
       throw new ApiError(
-        409,
         'IDEMPOTENCY_KEY_REUSED',
         'this Idempotency-Key was used with a different body in the last 24 h: use a new key',
         [{ batchId: reservation.batchId }],
@@ -110,13 +106,10 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     const record = await waitForRecord(ctx, reservation.batchId);
     if (!record) {
       throw new ApiError(
-        409,
         'SUBMIT_IN_PROGRESS',
         'the first request with this Idempotency-Key is still running: retry shortly',
         [],
-        {
-          'retry-after': '1',
-        },
+        { headers: { 'retry-after': '1' } },
       );
     }
     let answer = record;
@@ -174,7 +167,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     const outcome = await ctx.service.cancel(id);
     if (outcome.status === 'unknown' || !outcome.batch) throw notFound('batch', id);
     if (outcome.status === 'finished') {
-      throw new ApiError(409, 'BATCH_FINISHED', `batch "${id}" already finished: there is nothing to cancel`);
+      throw new ApiError('BATCH_FINISHED', `batch "${id}" already finished: there is nothing to cancel`);
     }
     if (outcome.status === 'cancelled') ctx.metrics.batchesCancelled.inc(); // not 'already-cancelled'
     return { ...batchView(outcome.batch), removed: outcome.removed };

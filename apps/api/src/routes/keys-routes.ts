@@ -23,14 +23,10 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: ApiContext, revocat
     app.post(`/v1/keys/:name/${action}`, admin, async (request) => {
       const { name } = parseOr400(params, request.params, 'path');
       if (!ctx.keys.principals().some((p) => p.name === name)) {
-        throw new ApiError(404, 'KEY_NOT_FOUND', `no API key is named "${name}"`);
+        throw new ApiError('KEY_NOT_FOUND', `no API key is named "${name}"`);
       }
       if (action === 'revoke' && request.principal?.name === name) {
-        throw new ApiError(
-          409,
-          'CANNOT_REVOKE_SELF',
-          'an admin key cannot revoke itself: use another admin key',
-        );
+        throw new ApiError('CANNOT_REVOKE_SELF', 'an admin key cannot revoke itself: use another admin key');
       }
       const changed = await revocations.set(name, action === 'revoke');
       return { name, revoked: action === 'revoke', changed };

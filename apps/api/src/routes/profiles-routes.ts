@@ -36,7 +36,7 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const query = parseOr400(profilesQuerySchema, request.query, 'query');
     const pools = query.pool ? [query.pool] : await ctx.profiles.pools();
     if (query.pool === undefined && query.cursor !== undefined) {
-      throw new ApiError(400, 'VALIDATION_FAILED', 'a cursor belongs to one pool: give pool= with it', [
+      throw new ApiError('VALIDATION_FAILED', 'a cursor belongs to one pool: give pool= with it', [
         { field: 'pool', message: 'required with cursor' },
       ]);
     }
@@ -99,7 +99,6 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const body = parseOr400(importProfilesBodySchema, request.body, 'body');
     if (!ctx.profileSource) {
       throw new ApiError(
-        409,
         'PROVIDER_NOT_CONFIGURED',
         'no profile provider is configured: set MULTILOGIN_API_URL and credentials for the API',
       );

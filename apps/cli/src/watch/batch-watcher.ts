@@ -11,7 +11,7 @@ const CONNECT_ATTEMPTS = 5;
 const ACK_TIMEOUT_MS = 10_000;
 /** Besides the events, the batch is re-read this often: a safety net, not the way progress arrives. */
 const POLL_MS = 15_000;
-/** Wait before retrying after `UNAVAILABLE` or an API that did not answer. */
+/** Wait before retrying after `REDIS_UNAVAILABLE` or an API that did not answer. */
 const RETRY_MS = 1000;
 
 const ITEM_EVENTS = ['item.started', 'item.completed', 'item.failed'] as const;
@@ -177,7 +177,7 @@ class BatchWatcher {
     }
     if (this.over) return;
     if (!ack.ok) {
-      if (ack.error.code !== 'UNAVAILABLE') {
+      if (ack.error.code !== 'REDIS_UNAVAILABLE') {
         return this.fail(new CliError([`${ack.error.code}: ${ack.error.message}`], EXIT.failed));
       }
       this.options.view.note('the notifier cannot reach Redis: retrying');
