@@ -21,9 +21,9 @@ interface Layout {
   problems: string[];
 }
 
-/** Reads the fenced block that follows the `## Layout` heading. */
+/** Reads the fenced block that follows the `## Layout` heading (numbered or not: `## 2. Layout`). */
 function parseLayout(markdown: string): Layout {
-  const heading = markdown.search(/^## Layout[ \t]*$/m);
+  const heading = markdown.search(/^## (?:\d+\. )?Layout[ \t]*$/m);
   if (heading < 0) throw new Error('DESIGN.md has no "## Layout" heading');
   const block = markdown.slice(heading).match(/^```[^\n]*\n([\s\S]*?)^```/m);
   if (!block?.[1]) throw new Error('DESIGN.md has no fenced block under "## Layout"');
