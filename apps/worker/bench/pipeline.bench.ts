@@ -2,8 +2,8 @@
  * Pipeline benchmarks (apps/worker), all in one run on a throwaway redis-server:
  *
  * 1. Items/s of the Fleet worker (`startWorker`: real BullMQ, leases, claims, results, events) with
- *    a no-op BrowserDriver and a no-op ProfileProvider, against a raw BullMQ no-op Worker on the same
- *    server, same concurrency, same job payloads and job options. Timed from the first enqueue to
+ *    core's InstantDriver and MemoryProvider (no browser), against a raw BullMQ no-op Worker on the
+ *    same server, same concurrency, same job payloads and job options. Timed from the first enqueue to
  *    the last completion (Fleet: the `at` of its `batch.completed` event; raw: the last `completed`
  *    event of the worker). Each round runs both back to back (order alternating), so load from
  *    elsewhere on the machine hits both alike; the round with the median ratio is reported.
@@ -21,16 +21,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FleetEvent, ItemJob, Step } from '@fleet/contracts';
-import {
-  BatchService,
-  type BrowserDriver,
-  type LoggerPort,
-  type Profile,
-  type ProfileProvider,
-  planBatch,
-  type StepsOutcome,
-  type WebDriverEndpoint,
-} from '@fleet/core';
+import { BatchService, type LoggerPort, planBatch } from '@fleet/core';
+import { InstantDriver, MemoryProvider } from '@fleet/core/testing';
 import { type RunningLauncher, startLauncher } from '@fleet/launcher';
 import { createLogger } from '@fleet/logger';
 import { MultiloginClient } from '@fleet/multilogin';
@@ -106,31 +98,6 @@ async function within<T>(label: string, ms: number, work: Promise<T>): Promise<T
     return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Starts nothing: answers a fixed endpoint (the no-op driver never connects to it). */
-class NoopProvider implements ProfileProvider {
-  private readonly endpoint: WebDriverEndpoint = {
-    protocol: 'http',
-    hostname: '127.0.0.1',
-    port: 9,
-    path: '/',
-  };
-  async prepare(_profile: Profile): Promise<void> {}
-  async start(_profile: Profile): Promise<WebDriverEndpoint> {
-    return this.endpoint;
-  }
-  async stop(_profile: Profile): Promise<void> {}
-  async status(_profile: Profile) {
-    return 'running' as const;
-  }
-}
-
-/** Drives nothing: every item "succeeds" at once with an empty outcome. */
-class NoopDriver implements BrowserDriver {
-  async run(): Promise<StepsOutcome> {
-    return { data: {}, artifacts: {}, url: null, title: null };
   }
 }
 
@@ -286,8 +253,8 @@ async function noopBench(url: string, producer: Redis): Promise<NoopResult> {
   const fleet = side(producer, freshPrefix('noop-fleet'));
   await fleet.registerProfiles(NOOP_PROFILES);
   const worker = await fleetWorker(settings(url, fleet.prefix, {}), {
-    driver: new NoopDriver(),
-    provider: new NoopProvider(),
+    driver: new InstantDriver(),
+    provider: new MemoryProvider(),
   });
 
   // Raw side: same queue name and job options (createItemsQueue), same payloads (planBatch), its

@@ -1,17 +1,10 @@
-import type { BrowserDriver, ProfileProvider, StepsOutcome } from '@fleet/core';
+import { InstantDriver, MemoryProvider } from '@fleet/core/testing';
 import { type WorkerSettings, workerSettings } from './config.js';
 
 /** Starts no browser: the worker's pipeline runs on Redis alone. */
-export const provider: ProfileProvider = {
-  prepare: async () => {},
-  start: async () => ({ protocol: 'http', hostname: '127.0.0.1', port: 9, path: '/' }),
-  stop: async () => {},
-  status: async () => 'stopped',
-};
+export const provider = new MemoryProvider();
 /** Every item "succeeds" at once with an empty outcome. */
-export const driver: BrowserDriver = {
-  run: async (): Promise<StepsOutcome> => ({ data: {}, artifacts: {}, url: null, title: null }),
-};
+export const driver = new InstantDriver();
 
 /** Full settings for an in-process worker on `redisUrl` that drives no real browser. */
 export function settings(redisUrl: string, prefix: string): WorkerSettings {
