@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { portOpen } from '@fleet/testing';
 import { type LauncherOptions, type RunningLauncher, startLauncher } from './launcher.js';
 
 // Helpers shared by this app's tests (no test runs from this file).
@@ -102,15 +102,8 @@ export class TestClient {
 }
 
 /** True when nothing accepts connections on the loopback port. */
-export function portClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
+export async function portClosed(port: number): Promise<boolean> {
+  return !(await portOpen(port));
 }
 
 // Live processes whose /proc cmdline carries a user-data-dir (checked independently of the app).

@@ -35,6 +35,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 export interface RedisServerOptions {
   port?: number;
+  /** The address it binds and is reached on (default loopback). */
+  host?: string;
   /** Extra `redis-server` arguments, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
   args?: string[];
 }
@@ -49,6 +51,7 @@ export class RedisServer {
 
   private constructor(
     readonly port: number,
+    readonly host: string,
     private readonly args: string[],
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'fleet-redis-'));
@@ -56,13 +59,14 @@ export class RedisServer {
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     if (!redisServerInstalled()) throw new RedisServerMissingError();
-    const server = new RedisServer(options.port ?? (await freePort()), options.args ?? []);
+    const host = options.host ?? '127.0.0.1';
+    const server = new RedisServer(options.port ?? (await freePort(host)), host, options.args ?? []);
     await server.launch();
     return server;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.host}:${this.port}`;
   }
 
   private get logFile(): string {
@@ -93,7 +97,7 @@ export class RedisServer {
         '--port',
         String(this.port),
         '--bind',
-        '127.0.0.1',
+        this.host,
         '--save',
         '',
         '--appendonly',
@@ -124,7 +128,7 @@ export class RedisServer {
   /** A raw RESP PING over a socket (no client library, so no reconnect timers linger). */
   private ping(): Promise<boolean> {
     return new Promise((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port: this.port });
+      const socket = connect({ host: this.host, port: this.port });
       let reply = '';
       const done = (ok: boolean) => {
         socket.destroy();

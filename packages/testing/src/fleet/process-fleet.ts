@@ -16,6 +16,10 @@ export interface FleetHost {
 
 export const LOOPBACK: FleetHost = { address: '127.0.0.1' };
 
+/**
+ * How a fleet is wired. Read at each `start`, so a fleet that learns a value on the way (fleet up's
+ * throwaway Redis, its fresh API key) sets it before starting the apps that need it.
+ */
 export interface ProcessFleetOptions {
   /** Logs go to `<dir>/logs`, the launcher's profiles to `<dir>/launcher`, artifacts to `<dir>/artifacts`. */
   dir: string;
