@@ -60,11 +60,13 @@ describe('Redis outages', () => {
     expect(client.connected).toBe(true);
 
     await server.restart(); // same port, empty: nothing is persisted
-    await waitFor('/ready to say 200', async () => (await ready(notifier.port)) === 200, 20_000);
+    await waitFor('/ready to say 200', async () => (await ready(notifier.port)) === 200, {
+      timeoutMs: 20_000,
+    });
     // The socket kept its subscription (rooms live in the notifier); the batch record is gone with
     // the data, which only matters for new subscriptions.
     const after = await h.publish(a, 3);
-    await waitFor('events published after the restart', () => log.has(after.at(-1)!), 20_000);
+    await waitFor('events published after the restart', () => log.has(after.at(-1)!), { timeoutMs: 20_000 });
     expect(log.ids()).toEqual([first, ...after]);
     expect(client.connected).toBe(true);
   });
