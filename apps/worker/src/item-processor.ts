@@ -89,7 +89,8 @@ export function createItemProcessor(
     try {
       outcome = await runner.run(parsed.data, ctx);
     } catch (error) {
-      // Refused before anything was recorded (e.g. BATCH_PROXY_MISSING): retrying cannot help.
+      // A non-retryable error out of the runner itself, past its own recording (e.g. a store
+      // script's refusal; BATCH_NOT_FOUND when the batch expired): retrying cannot help.
       // Its code is recorded as data, in the item's result, before the job fails for good; the
       // job's failedReason is text for people (Bull Board) and is never read back.
       if (isFleetError(error) && error.kind === 'non-retryable') {
