@@ -12,11 +12,7 @@ import { report, size } from './support/scenario.js';
 const ITEMS = size(220, 400);
 const KILL_FOR_MS = size(20_000, 60_000);
 
-let fleet: FaultFleet;
-beforeAll(async () => {
-  fleet = await FaultFleet.start({ profiles: 4 });
-}, 120_000);
-afterAll(() => fleet?.close(), 60_000);
+const fleet = FaultFleet.forThisFile({ profiles: 4 });
 
 /** Items recorded per second over `ms`. */
 async function rate(batchId: string, ms: number): Promise<number> {

@@ -11,11 +11,7 @@ const ITEMS = size(60, 300);
 const KILLS = size(8, 30);
 const WORKERS = 3;
 
-let fleet: FaultFleet;
-beforeAll(async () => {
-  fleet = await FaultFleet.start({ profiles: 4 });
-}, 120_000);
-afterAll(() => fleet?.close(), 60_000);
+const fleet = FaultFleet.forThisFile({ profiles: 4 });
 
 it(`kill -9 of a busy worker ×${KILLS} during a ${ITEMS}-item batch: nothing lost, nothing doubled`, async () => {
   for (let i = 0; i < WORKERS; i++) fleet.spawnWorker();

@@ -12,11 +12,7 @@ import { report, size } from './support/scenario.js';
 const ITEMS = size(60, 200);
 const CRASHES = size(2, 5);
 
-let fleet: FaultFleet;
-beforeAll(async () => {
-  fleet = await FaultFleet.start({ profiles: 4 });
-}, 120_000);
-afterAll(() => fleet?.close(), 60_000);
+const fleet = FaultFleet.forThisFile({ profiles: 4 });
 
 it(`launcher killed mid-batch and restarted ×${CRASHES}: items retry, profiles come back, no leak`, async () => {
   for (let i = 0; i < 3; i++) fleet.spawnWorker();

@@ -13,11 +13,7 @@ const ITEMS = size(50, 320);
 const PAUSES = size(5, 20);
 const LEASE_TTL_MS = 3000;
 
-let fleet: FaultFleet;
-beforeAll(async () => {
-  fleet = await FaultFleet.start({ profiles: 4, holdMs: 400 });
-}, 120_000);
-afterAll(() => fleet?.close(), 60_000);
+const fleet = FaultFleet.forThisFile({ profiles: 4, holdMs: 400 });
 
 /** How often each kind of late write was turned away, from the workers' logs. */
 function refusals(): Record<string, number> {

@@ -12,11 +12,7 @@ import { report, size } from './support/scenario.js';
 const ITEMS = size(80, 240);
 const OUTAGES_S = [5, 35];
 
-let fleet: FaultFleet;
-beforeAll(async () => {
-  fleet = await FaultFleet.start({ profiles: 4 });
-}, 120_000);
-afterAll(() => fleet?.close(), 60_000);
+const fleet = FaultFleet.forThisFile({ profiles: 4 });
 
 interface Probe {
   status: number | null;

@@ -11,11 +11,7 @@ import { report, size } from './support/scenario.js';
 const ITEMS = size(60, 200);
 const ROUNDS = size(3, 6);
 
-let fleet: FaultFleet;
-beforeAll(async () => {
-  fleet = await FaultFleet.start({ profiles: 4 });
-}, 120_000);
-afterAll(() => fleet?.close(), 60_000);
+const fleet = FaultFleet.forThisFile({ profiles: 4 });
 
 it(`SIGTERM to every worker mid-batch ×${ROUNDS}: leases back at once, exit 0, the batch completes`, async () => {
   const batchId = await fleet.submit(ITEMS);

@@ -59,11 +59,13 @@ export class FaultFleet {
   readonly retired: AppProcess[] = [];
   /** Other app processes (the API), stopped at close. */
   readonly apps: AppProcess[] = [];
-  /** The processes themselves (launcher, API, workers), spawned with the fleet's wiring. */
-  readonly processes: ProcessFleet;
   profileIds: string[] = [];
   launcher!: AppProcess;
   launcherUrl = '';
+  server!: RedisServer;
+  site!: HoldSite;
+  /** The processes themselves (launcher, API, workers), spawned with the fleet's wiring. */
+  processes!: ProcessFleet;
   redis!: Redis;
   queue!: ItemsQueue;
   profiles!: RedisProfileStore;
@@ -72,49 +74,50 @@ export class FaultFleet {
   private launcherPort = 0;
   private seq = 0;
 
-  private constructor(
-    readonly server: RedisServer,
-    readonly site: HoldSite,
-    private readonly options: FaultFleetOptions,
-  ) {
+  private constructor(private readonly options: FaultFleetOptions) {}
+
+  /** The fleet of one test file: started before its tests, closed after them. */
+  static forThisFile(options: FaultFleetOptions): FaultFleet {
+    const fleet = new FaultFleet(options);
+    beforeAll(() => fleet.start(), 120_000);
+    afterAll(() => fleet.close(), 60_000);
+    return fleet;
+  }
+
+  private async start(): Promise<void> {
+    this.server = await RedisServer.start({
+      args: ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'],
+    });
+    this.site = await startHoldSite(this.options.profiles, this.options.holdMs ?? 150);
     this.processes = new ProcessFleet({
       dir: this.dir,
-      redisUrl: server.url,
+      redisUrl: this.server.url,
       prefix: this.prefix,
       credentials: { email: EMAIL, password: PASSWORD },
       apiKeys: [TEST_KEYS.ops],
-      allowedTargets: site.hostPort,
+      allowedTargets: this.site.hostPort,
     });
-  }
-
-  static async start(options: FaultFleetOptions): Promise<FaultFleet> {
-    const server = await RedisServer.start({
-      args: ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'],
-    });
-    const site = await startHoldSite(options.profiles, options.holdMs ?? 150);
-    const fleet = new FaultFleet(server, site, options);
-    fleet.redis = createRedis(server.url, { role: 'worker', name: 'faults-test' });
-    fleet.redis.on('error', () => {}); // outages are the point; commands wait for the reconnect
-    fleet.queue = createItemsQueue(fleet.redis, fleet.prefix, { attempts: 3, backoffMs: 200 });
-    fleet.queue.on('error', () => {}); // likewise
-    fleet.profiles = new RedisProfileStore(fleet.redis, fleet.prefix);
-    fleet.results = new RedisResultStore(fleet.redis, fleet.prefix);
-    fleet.events = new RedisEventStream(fleet.redis, fleet.prefix);
-    fleet.launcherPort = await fleet.processes.freePort();
-    await fleet.startLauncher();
-    const client = fleet.client();
+    this.redis = createRedis(this.server.url, { role: 'worker', name: 'faults-test' });
+    this.redis.on('error', () => {}); // outages are the point; commands wait for the reconnect
+    this.queue = createItemsQueue(this.redis, this.prefix, { attempts: 3, backoffMs: 200 });
+    this.queue.on('error', () => {}); // likewise
+    this.profiles = new RedisProfileStore(this.redis, this.prefix);
+    this.results = new RedisResultStore(this.redis, this.prefix);
+    this.events = new RedisEventStream(this.redis, this.prefix);
+    this.launcherPort = await this.processes.freePort();
+    await this.startLauncher();
+    const client = this.client();
     const [folder] = await client.listFolders();
-    for (let i = 0; i < options.profiles; i++) {
+    for (let i = 0; i < this.options.profiles; i++) {
       const id = await client.createProfile({ name: `fault-${i}`, folderId: folder!.id });
-      await fleet.profiles.register({
+      await this.profiles.register({
         id,
         pool: POOL,
         providerIds: { folderId: folder!.id },
-        proxy: site.proxies[i]!,
+        proxy: this.site.proxies[i]!,
       });
-      fleet.profileIds.push(id);
+      this.profileIds.push(id);
     }
-    return fleet;
   }
 
   get logDir(): string {
@@ -342,11 +345,11 @@ export class FaultFleet {
   async close(): Promise<void> {
     await Promise.all([...this.workers, ...this.retired, ...this.apps].map((w) => w.kill()));
     await this.launcher?.stop(10_000);
-    await this.processes.kill();
+    await this.processes?.kill();
     await this.queue?.close().catch(() => {});
     this.redis?.disconnect();
-    await this.site.close();
-    await this.server.close();
+    await this.site?.close();
+    await this.server?.close();
     if (!process.env.FAULTS_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }
