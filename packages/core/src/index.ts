@@ -78,10 +78,10 @@ export type {
 export { proxyStillSealed, SEALED_SECRET_PREFIX } from './profile.js';
 export { type AllocationOptions, ProfileAllocationService } from './profile-allocation-service.js';
 export { type ImportOptions, importProfiles, type ProviderProfileRef } from './profile-import.js';
+export type { ProfileSession } from './profile-session.js';
 export {
   type CheckoutOptions,
   type GiveBackOptions,
-  type ProfileSession,
   ProfileSessions,
   type ProfileSessionsOptions,
 } from './profile-sessions.js';

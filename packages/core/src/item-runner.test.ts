@@ -82,11 +82,13 @@ describe('ItemRunner: one attempt', () => {
 
   it('quarantines the profile on a profile fault and retries on another', async () => {
     const s = setup({ profileIds: ['p1', 'p2'] });
-    const outcome = await runAndEnd(s, (d) => d.fail(new ProfileFaultError('PROXY_FAILED', 'proxy down')));
-    expect(outcome).toMatchObject({ kind: 'retry', error: { code: 'PROXY_FAILED' } });
+    const outcome = await runAndEnd(s, (d) =>
+      d.fail(new ProfileFaultError('PROFILE_PROXY_FAILED', 'proxy down')),
+    );
+    expect(outcome).toMatchObject({ kind: 'retry', error: { code: 'PROFILE_PROXY_FAILED' } });
     const p1 = await s.profiles.get('p1');
     expect(p1?.state).toBe('quarantined');
-    expect(p1?.quarantine?.reason).toBe('PROXY_FAILED: proxy down');
+    expect(p1?.quarantine?.reason).toBe('PROFILE_PROXY_FAILED: proxy down');
     expect(s.profiles.outcomes).toEqual([]);
 
     const next = s.runner.run(job, { ...s.ctx, attempt: 2 });

@@ -14,7 +14,8 @@ import type { EventPublisher } from './ports/event-publisher.js';
 import type { LoggerPort } from './ports/logger-port.js';
 import { ABANDONED_FENCE, type ItemRef, NO_FENCE, type ResultStore } from './ports/result-store.js';
 import type { ProxyConfig } from './profile.js';
-import type { CheckoutOptions, ProfileSession, ProfileSessions } from './profile-sessions.js';
+import type { ProfileSession } from './profile-session.js';
+import type { CheckoutOptions, ProfileSessions } from './profile-sessions.js';
 
 export interface AttemptContext {
   /** 1 for the first attempt. */

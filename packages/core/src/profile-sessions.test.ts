@@ -5,7 +5,7 @@
  */
 import { FatalError, LeaseLostError, ProfileFaultError, RetryableError } from './errors.js';
 import type { ProxyConfig } from './profile.js';
-import type { ProfileSession } from './profile-sessions.js';
+import type { ProfileSession } from './profile-session.js';
 import { memorySessions } from './testing/index.js';
 
 const pool = { pool: 'default' };
@@ -201,9 +201,9 @@ describe('ProfileSessions: a start that fails', () => {
     const quarantined: string[] = [];
     const s = memorySessions({ onQuarantined: (id, reason) => void quarantined.push(`${id}: ${reason}`) });
     s.provider.beforeStart = () => {
-      throw new ProfileFaultError('PROXY_FAILED', 'the proxy refused the connection');
+      throw new ProfileFaultError('PROFILE_PROXY_FAILED', 'the proxy refused the connection');
     };
-    await expect(s.sessions.checkout(pool)).rejects.toMatchObject({ code: 'PROXY_FAILED' });
+    await expect(s.sessions.checkout(pool)).rejects.toMatchObject({ code: 'PROFILE_PROXY_FAILED' });
     const profile = await s.profiles.get('p1');
     expect(profile?.state).toBe('quarantined');
     expect(profile?.quarantine?.reason).toBe('the proxy refused the connection');
@@ -214,7 +214,7 @@ describe('ProfileSessions: a start that fails', () => {
 
   it("blames a batch's proxy, not the profile: released neutral, retryable BATCH_PROXY_FAILED", async () => {
     const s = memorySessions();
-    const fault = new ProfileFaultError('PROXY_FAILED', 'the proxy refused the connection');
+    const fault = new ProfileFaultError('PROFILE_PROXY_FAILED', 'the proxy refused the connection');
     s.provider.beforeStart = () => {
       throw fault;
     };
@@ -226,8 +226,8 @@ describe('ProfileSessions: a start that fails', () => {
   });
 
   it.each([
-    ['a retryable error (provider busy)', new RetryableError('PROVIDER_BUSY', 'busy'), 'neutral'],
-    ['a fatal error (our configuration)', new FatalError('PROVIDER_AUTH', 'refused'), 'neutral'],
+    ['a retryable error (provider busy)', new RetryableError('PROVIDER_UNAVAILABLE', 'busy'), 'neutral'],
+    ['a fatal error (our configuration)', new FatalError('MULTILOGIN_AUTH_FAILED', 'refused'), 'neutral'],
     ['any other error', new Error('the launcher crashed'), 'failure'],
   ])('releases after %s with outcome %s', async (_what, thrown, outcome) => {
     const s = memorySessions();

@@ -1,28 +1,11 @@
 import { FatalError, isFleetError, LeaseLostError, ProfileFaultError, RetryableError } from './errors.js';
 import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
 import type { LoggerPort } from './ports/logger-port.js';
-import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
+import type { ProfileProvider } from './ports/profile-provider.js';
 import { type Profile, type ProxyConfig, proxyStillSealed } from './profile.js';
 import type { ProfileAllocationService } from './profile-allocation-service.js';
-import { type HasSessionState, moveSession, type SessionState } from './session-state.js';
-
-/** A started profile this worker holds: its lease (renewed in the background) and endpoint. */
-export interface ProfileSession {
-  readonly profile: Profile;
-  readonly endpoint: WebDriverEndpoint;
-  /** The current lease (renewals replace it). */
-  readonly lease: Lease;
-  /** Fires when the lease is lost: stop driving the profile, write nothing more under it. */
-  readonly lost: AbortSignal;
-  /** `in-use` from checkout until given back; then `idle` (kept warm) or `released`. */
-  readonly state: SessionState;
-  /** Items this browser has run (1 = fresh start); also tells one checkout from the next. */
-  readonly uses: number;
-  /** The proxy the browser was started with (the profile's own, or a batch's). */
-  readonly proxy: ProxyConfig | null;
-  /** Called after each successful renewal (e.g. to move the item's claim along); false = stale. */
-  onRenew: ((lease: Lease) => Promise<boolean>) | null;
-}
+import { type HeldLease, type ProfileSession, Session } from './profile-session.js';
+import { moveSession } from './session-state.js';
 
 export interface CheckoutOptions {
   /**
@@ -55,41 +38,6 @@ export interface ProfileSessionsOptions {
 }
 
 /**
- * One lease this worker holds, from acquire to release. Its state moves by SESSION_MOVES; its
- * session exists once the browser runs (null while `starting`).
- */
-interface Held extends HasSessionState {
-  lease: Lease;
-  readonly controller: AbortController;
-  readonly renewTimer: NodeJS.Timeout;
-  idleTimer: NodeJS.Timeout | null;
-  session: Session | null;
-}
-
-/** The session handed to callers: a view of its Held record (lease and state live there only). */
-class Session implements ProfileSession {
-  uses = 1;
-  onRenew: ((lease: Lease) => Promise<boolean>) | null = null;
-
-  constructor(
-    readonly held: Held,
-    readonly profile: Profile,
-    readonly endpoint: WebDriverEndpoint,
-    readonly proxy: ProxyConfig | null,
-  ) {}
-
-  get lease(): Lease {
-    return this.held.lease;
-  }
-  get lost(): AbortSignal {
-    return this.held.controller.signal;
-  }
-  get state(): SessionState {
-    return this.held.state;
-  }
-}
-
-/**
  * Leases, starts, keeps warm and gives back profiles for one worker process. A warm profile keeps
  * its lease and browser for `warmIdleMs` after an item and goes to the next item whose selector it
  * matches (a fresh WebDriver session on the same browser): starting a browser costs about ten
@@ -100,7 +48,7 @@ export class ProfileSessions {
    * Every lease held, by profile id. A session becoming idle is moved to the end, so idle ones are
    * met oldest-idle first: warm reuse takes the one idle longest.
    */
-  private readonly held = new Map<string, Held>();
+  private readonly held = new Map<string, HeldLease>();
   readonly stats = { starts: 0, warmReuses: 0, lost: 0 };
 
   constructor(
@@ -129,7 +77,7 @@ export class ProfileSessions {
   async giveBack(session: ProfileSession, outcome: LeaseOutcome, options: GiveBackOptions): Promise<void> {
     const h = this.heldOf(session);
     if (h.state !== 'in-use') return;
-    h.session!.onRenew = null;
+    session.onRenew = null;
     if (options.keepWarm && this.options.warmIdleMs > 0 && !session.lost.aborted && outcome !== 'failure') {
       this.keepWarm(h);
       return;
@@ -189,7 +137,7 @@ export class ProfileSessions {
   }
 
   /** Prepares and starts the leased profile's browser; on failure applies the release policy. */
-  private async start(h: Held, options: CheckoutOptions): Promise<Session> {
+  private async start(h: HeldLease, options: CheckoutOptions): Promise<Session> {
     let profile: Profile | null = null;
     try {
       profile = await this.allocation.profile(h.profileId);
@@ -233,8 +181,8 @@ export class ProfileSessions {
     }
   }
 
-  private hold(lease: Lease): Held {
-    const held: Held = {
+  private hold(lease: Lease): HeldLease {
+    const held: HeldLease = {
       profileId: lease.profileId,
       state: 'starting',
       lease,
@@ -248,7 +196,7 @@ export class ProfileSessions {
     return held;
   }
 
-  private keepWarm(h: Held): void {
+  private keepWarm(h: HeldLease): void {
     moveSession(h, 'idle');
     // Last in the map: idle sessions are met oldest-idle first (see `held`).
     this.held.delete(h.profileId);
@@ -264,7 +212,7 @@ export class ProfileSessions {
   }
 
   /** Released for good: stop the browser and release the lease with the outcome (once). */
-  private async end(h: Held, outcome: LeaseOutcome): Promise<void> {
+  private async end(h: HeldLease, outcome: LeaseOutcome): Promise<void> {
     if (h.state === 'released') return;
     moveSession(h, 'released');
     this.forget(h);
@@ -281,7 +229,7 @@ export class ProfileSessions {
    * Stop the browser and keep the profile out of the pool for the policy's quarantine time. A
    * session released meanwhile (its lease lost) leaves the browser alone: it may be a new holder's.
    */
-  private async quarantineHeld(h: Held, reason: string): Promise<void> {
+  private async quarantineHeld(h: HeldLease, reason: string): Promise<void> {
     if (h.state !== 'released') {
       moveSession(h, 'released');
       this.forget(h);
@@ -292,7 +240,7 @@ export class ProfileSessions {
     await this.options.onQuarantined?.(h.profileId, reason);
   }
 
-  private async renew(h: Held): Promise<void> {
+  private async renew(h: HeldLease): Promise<void> {
     try {
       h.lease = await this.allocation.renew(h.lease);
       const onRenew = h.session?.onRenew;
@@ -342,26 +290,26 @@ export class ProfileSessions {
     if (holder) await this.allocation.release(lease, 'neutral').catch(() => undefined);
   }
 
-  private forget(h: Held): void {
+  private forget(h: HeldLease): void {
     clearInterval(h.renewTimer);
     this.clearIdleTimer(h);
     if (this.held.get(h.profileId) === h) this.held.delete(h.profileId);
   }
 
-  private clearIdleTimer(h: Held): void {
+  private clearIdleTimer(h: HeldLease): void {
     if (h.idleTimer) clearTimeout(h.idleTimer);
     h.idleTimer = null;
   }
 
   /** The record behind a session (only this class makes sessions). */
-  private heldOf(session: ProfileSession): Held {
+  private heldOf(session: ProfileSession): HeldLease {
     if (!(session instanceof Session)) {
       throw new Error(`profile session ${session.lease.profileId} was not made by ProfileSessions.checkout`);
     }
     return session.held;
   }
 
-  private async stopQuietly(h: Held): Promise<void> {
+  private async stopQuietly(h: HeldLease): Promise<void> {
     if (h.session) await this.stopProfile(h.session.profile);
   }
 
