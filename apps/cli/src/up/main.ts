@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@fleet/config';
 import { REPO_ROOT, type RunningStack, startStack, UpError } from './stack.js';
-import { type UpSettings, upSettings } from './up-settings.js';
+import { DEFAULT_PORTS, type UpSettings, upSettings } from './up-settings.js';
 
 const USAGE = `usage: fleet up [--profiles N] [--workers N]
 
@@ -15,9 +15,11 @@ notifier, N worker processes (default 1) and a small demo shop for examples/demo
 Prints the URLs and the API key, writes them to .fleet/up.json for \`pnpm fleet\`; Ctrl-C stops
 everything (browsers and the redis-server it started included).
 
-Ports (env, defaults from the apps' own settings): API_PORT, NOTIFIER_PORT, WORKER_PORT (+1 per
-worker), LAUNCHER_PORT, FLEET_DEMO_PORT 3005. Also REDIS_URL, FLEET_PREFIX, FLEET_DATA_DIR (./data),
-FLEET_UP_FILE, LOG_LEVEL, LAUNCHER_CHROMIUM_PATH, LAUNCHER_CHROMEDRIVER_PATH, FLEET_SECRET_KEY.`;
+Ports (env, defaults from the apps' settings): ${Object.entries(DEFAULT_PORTS)
+  .map(([env, port]) => `${env} ${port}`)
+  .join(', ')}
+(WORKER_PORT +1 per worker). Also REDIS_URL, FLEET_PREFIX, FLEET_DATA_DIR (./data), FLEET_UP_FILE,
+LOG_LEVEL, LAUNCHER_CHROMIUM_PATH, LAUNCHER_CHROMEDRIVER_PATH, FLEET_SECRET_KEY.`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`fleet up: ${message}\n`);

@@ -33,6 +33,15 @@ const upSchema = {
   },
 };
 
+/** The default ports, as the schemas give them (for `fleet up --help`). */
+export const DEFAULT_PORTS = {
+  API_PORT: upSchema.apiPort.default,
+  NOTIFIER_PORT: upSchema.notifierPort.default,
+  WORKER_PORT: upSchema.workerPort.default,
+  LAUNCHER_PORT: upSchema.launcherPort.default,
+  FLEET_DEMO_PORT: upSchema.demoPort.default,
+};
+
 export interface UpSettings {
   redisUrl: string;
   prefix: string;
