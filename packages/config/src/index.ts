@@ -33,3 +33,4 @@ export {
   runUntilSignal,
   type SignalLogger,
 } from './run-until-signal.js';
+export { settingsEnv } from './settings-env.js';

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { settingsEnv } from '@fleet/config';
 import type { FleetEvent, ItemResult, Step } from '@fleet/contracts';
 import { BatchService, type LoggerPort } from '@fleet/core';
 import { type RunningLauncher, startLauncher } from '@fleet/launcher';
@@ -29,6 +30,7 @@ import {
   startWorker,
   type WorkerOverrides,
   type WorkerSettings,
+  workerSchema,
   workerSettings,
 } from '@fleet/worker';
 import type { Redis } from 'ioredis';
@@ -120,31 +122,9 @@ export class Fleet {
     });
   }
 
-  /** Env for a worker child process equal to `settings()`. */
+  /** Env for a worker child process equal to `settings()` (its logs at warn). */
   workerEnv(overrides: Partial<WorkerSettings> = {}): Record<string, string> {
-    const s = this.settings(overrides);
-    return {
-      REDIS_URL: s.redisUrl,
-      FLEET_PREFIX: s.prefix,
-      LOG_LEVEL: 'warn',
-      WORKER_PORT: '0',
-      WORKER_CONCURRENCY: String(s.workerConcurrency),
-      WORKER_ID: s.workerId,
-      WARM_IDLE_MS: String(s.warmIdleMs),
-      ARTIFACTS_DIR: s.artifactsDir,
-      LEASE_TTL_MS: String(s.leaseTtlMs),
-      JOB_LOCK_MS: String(s.jobLockMs),
-      SHUTDOWN_GRACE_MS: String(s.shutdownGraceMs),
-      RECLAIM_EVERY_MS: String(s.reclaimEveryMs),
-      RECLAIM_REST_MS: String(s.reclaimRestMs),
-      MULTILOGIN_API_URL: s.multiloginApiUrl,
-      MULTILOGIN_LAUNCHER_URL: s.multiloginLauncherUrl,
-      MULTILOGIN_EMAIL: s.multiloginEmail,
-      MULTILOGIN_PASSWORD: s.multiloginPassword,
-      FLEET_SECRET_KEY: s.secretKey,
-      BLOCK_PRIVATE_TARGETS: String(s.blockPrivateTargets),
-      ALLOWED_TARGETS: s.allowedTargets.join(','),
-    };
+    return { ...settingsEnv(workerSchema, this.settings(overrides)), LOG_LEVEL: 'warn' };
   }
 
   /** A worker as a child process (`WORKER_ID` names its log under `<dataDir>/logs`). */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { product } from '@fleet/cli';
 import { createRedis, RedisEventStream } from '@fleet/redis';
-import { chromiumsUnder, freePort, portOpen, sleep, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { chromiumsUnder, freePort, portOpen, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'fleet-stack-'));

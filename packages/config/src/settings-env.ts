@@ -1,0 +1,28 @@
+import type convict from 'convict';
+import { type CommonConfig, commonSchema } from './common-schema.js';
+import { FORMAT } from './formats.js';
+
+/**
+ * The environment that makes `loadConfig(parts)` read back `values`: each setting's env name with
+ * its value as text (`csvList` settings comma-separated, other lists and objects as JSON). What a test
+ * or a launcher script hands a child process so it runs with the same settings as one built
+ * in-process, without spelling every env name again.
+ */
+export function settingsEnv<T extends object>(
+  parts: convict.Schema<T>,
+  values: Partial<CommonConfig & T>,
+): Record<string, string> {
+  const schema = { ...commonSchema, ...parts } as Record<string, { env?: string; format?: unknown }>;
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const field = schema[key];
+    if (!field?.env || value === undefined || value === null) continue;
+    env[field.env] =
+      field.format === FORMAT.csv && Array.isArray(value)
+        ? value.join(',')
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
+  }
+  return env;
+}
