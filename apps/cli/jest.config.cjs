@@ -1,3 +1,3 @@
 // The tests build the API in-process (Fastify's cookie@2 and Bull Board's content-disposition@3 are
-// ESM-only, STACK.md): the -esm preset resolves them. The CLI itself runs as a child process.
+// ESM-only): the -esm preset resolves them. The CLI itself runs as a child process.
 module.exports = { ...require('@fleet/testing/jest-preset-esm'), testTimeout: 60000 };

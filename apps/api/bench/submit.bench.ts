@@ -1,5 +1,5 @@
 /**
- * Submit benchmark (issue 5), on a throwaway redis-server: accepting a 10,000-item batch through
+ * Submit benchmark, on a throwaway redis-server: accepting a 10,000-item batch through
  * the API (HTTP parsing via inject, auth, zod validation, `{{var}}` planning, batch record,
  * chunked enqueue) against a raw BullMQ `addBulk` of the same 10,000 jobs, in the same run.
  * Figure: items/s accepted; goal >= 0.6x of the raw addBulk. Rounds alternate the two sides; the

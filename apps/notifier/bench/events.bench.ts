@@ -1,5 +1,5 @@
 /**
- * Event latency (issue 6): from the XADD of an event to a Socket.IO client receiving it through
+ * Event latency: from the XADD of an event to a Socket.IO client receiving it through
  * the notifier, against a raw XREAD BLOCK client on the same stream, in the same run. Goal: the
  * notifier's p99 within 2x the raw client's.
  *

@@ -27,7 +27,7 @@ export const MAX_PAGE_SIZE = 100;
 
 /**
  * Client for the Multilogin X cloud API and launcher, and for Fleet's launcher that speaks the same
- * contract (shared/multilogin-api.md). Methods answer plain data or throw domain errors (errors.ts).
+ * contract (packages/multilogin/README.md). Methods answer plain data or throw domain errors (errors.ts).
  */
 export class MultiloginClient {
   readonly options: ResolvedOptions;

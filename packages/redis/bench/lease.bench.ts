@@ -1,5 +1,5 @@
 /**
- * Lease benchmarks (issue 2), on a throwaway redis-server:
+ * Lease benchmarks, on a throwaway redis-server:
  * - acquire+release pairs/s against a baseline of two trivial EVALSHA round trips (goal >= 0.5x);
  * - acquire latency at 100, 10k and 100k profiles (goal: 100k within 1.5x of 100).
  * Numbers and ratios print as a table and go to bench/results/lease.json.

@@ -1,6 +1,6 @@
 // Test-only fixture (not exported from index.ts): a WebDriver endpoint bound to an already-running
-// headless Chromium, shaped like the one Fleet's launcher and Multilogin hand out (STACK.md,
-// "Binding a WebDriver port to an already-running Chromium"). The driver under test opens its own
+// headless Chromium, shaped like the one Fleet's launcher and Multilogin hand out (the launcher's
+// WebDriver front: chromedriver attached through goog:chromeOptions.debuggerAddress). The driver under test opens its own
 // plain `{browserName: 'chrome'}` sessions on it; ending them leaves the browser running.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
