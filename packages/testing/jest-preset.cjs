@@ -1,7 +1,7 @@
 // Shared Jest preset for every Fleet package: `preset: '@fleet/testing'` would need a package-root
 // file name jest recognises, so packages spread this object into their jest.config.cjs instead.
 // SWC strips types (type-checking is `pnpm typecheck`); the ESM-only packages listed are transformed
-// because Jest below Node 24.9 cannot require them (see shared STACK.md).
+// because Jest below Node 24.9 cannot require them.
 const path = require('node:path');
 
 const swc = [

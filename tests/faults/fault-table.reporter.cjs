@@ -1,4 +1,4 @@
-// Prints the fault table (issue 8) once every test file has run: each file adds its rows to a
+// Prints the fault table once every test file has run: each file adds its rows to a
 // JSON-lines file (src/support/table.ts) whose path this reporter puts in the environment before
 // any test starts (workers inherit it; with --runInBand the tests share this process).
 // The run fails (getLastError) when any loss column, 5xx or crash count is not 0, even if the

@@ -1,5 +1,5 @@
 /**
- * The API in front of a running fleet (issue 5): a batch submitted over HTTP runs on the workers,
+ * The API in front of a running fleet: a batch submitted over HTTP runs on the workers,
  * its items and screenshots are read back over HTTP by their owner only, and a running batch
  * cancelled over HTTP finishes no item after the cancel is acknowledged and gives its leases back.
  */

@@ -1,5 +1,5 @@
 /**
- * Cancelling a running batch (issue 5): once `BatchService.cancel` resolves, no item of the batch
+ * Cancelling a running batch: once `BatchService.cancel` resolves, no item of the batch
  * is recorded or announced as finished; items running in any worker are aborted at once (the cancel
  * bus), their browsers stopped — warm reuse is on, and still none is kept — and their leases
  * released; waiting items leave the queue; `batch.cancelled` is published once, however often

@@ -1,5 +1,5 @@
 /**
- * Issue 4: workers die and stop. A worker killed with SIGKILL mid-item: the item completes on
+ * Workers die and stop. A worker killed with SIGKILL mid-item: the item completes on
  * another worker once the job lock expires, with exactly one result, the dead lease reclaimed and
  * the dead worker's browser stopped. SIGTERM mid-item: the item finishes (or is put back) within
  * the grace, leases are released and the process exits 0.

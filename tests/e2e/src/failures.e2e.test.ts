@@ -1,5 +1,5 @@
 /**
- * Issue 4: the error policy end to end — a failing step fails the item (after its attempts when
+ * The error policy end to end — a failing step fails the item (after its attempts when
  * retryable), an item past its deadline is aborted and its profile released, and a profile whose
  * proxy is broken is quarantined while the item completes on another profile.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 7: the worker's /metrics (on its health port) counts what it did: items by state and
+ * The worker's /metrics (on its health port) counts what it did: items by state and
  * error code, their durations, browser starts against warm reuses.
  */
 import { parseSamples, sampleSum } from '@fleet/metrics';

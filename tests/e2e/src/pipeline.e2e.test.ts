@@ -1,5 +1,5 @@
 /**
- * Issue 4, the item pipeline end to end on real Redis, the real launcher and real Chromium:
+ * The item pipeline end to end on real Redis, the real launcher and real Chromium:
  * lease → preconfigure → start → drive → record → release → publish.
  */
 import { readFileSync } from 'node:fs';

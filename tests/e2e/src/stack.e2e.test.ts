@@ -1,5 +1,5 @@
 /**
- * The whole stack as `pnpm start` runs it (issue 7): `fleet up` in its own process starts the
+ * The whole stack as `pnpm start` runs it: `fleet up` in its own process starts the
  * launcher, API, notifier and two workers as separate processes; the CLI (another process)
  * submits the demo batch and watches it to the end; results, events and /metrics counters agree;
  * SIGINT stops everything and leaves no process, browser or port behind.

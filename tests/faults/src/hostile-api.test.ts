@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 7 (the API half): a generated corpus of malformed and oversized requests — built
+ * Hostile input to the API: a generated corpus of malformed and oversized requests — built
  * from one valid request per registered route by a seeded PRNG — sent over real HTTP (node:http
  * and raw sockets, so Node's parser and Fastify's routing and body parsing all take part) to the
  * API listening on a port. No answer may be a 5xx, every 4xx with a body has the API's error

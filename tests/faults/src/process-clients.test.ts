@@ -1,5 +1,5 @@
 /**
- * Issue 8, scenario 4: `CLIENT KILL TYPE normal` every 2 s for a minute (20 s in the short
+ * `CLIENT KILL TYPE normal` every 2 s for a minute (20 s in the short
  * profile) while a batch runs: every worker, API and test connection is cut again and again. The
  * batch must finish with no duplicate and no lost result, and throughput must come back once the
  * kills stop.

@@ -1,5 +1,5 @@
 /**
- * Issue 8, scenario 1: `kill -9` a worker that is in the middle of an item, again and again during
+ * `kill -9` a worker that is in the middle of an item, again and again during
  * one batch (30 kills during 300 items with FAULTS_PROFILE=long). Every item must end with exactly
  * one result, no profile may be driven by two holders at once (the hold site's visit log), no lease
  * may outlive the batch, and no Chromium may be left running.

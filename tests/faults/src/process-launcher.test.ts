@@ -1,5 +1,5 @@
 /**
- * Issue 8, scenario 5: the launcher (the provider every worker starts its browsers through) is
+ * The launcher (the provider every worker starts its browsers through) is
  * killed with SIGKILL mid-batch and started again a few seconds later on the same port and data.
  * Items in flight fail over and are retried, profiles come back into use, and no Chromium is left
  * behind — neither the killed launcher's orphans nor anything started since.

@@ -1,5 +1,5 @@
 /**
- * Issue 8, scenario 2: SIGSTOP the worker holding a lease for longer than the lease TTL, then
+ * SIGSTOP the worker holding a lease for longer than the lease TTL, then
  * SIGCONT (20 times with FAULTS_PROFILE=long). Meanwhile its lease expires and another worker
  * takes the profile and the item over; once it runs again, the paused worker's late writes must
  * be refused (stale fence), it must let go of the browser, and each item is recorded once.

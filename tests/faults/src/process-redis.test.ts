@@ -1,5 +1,5 @@
 /**
- * Issue 8, scenario 3: Redis stopped for 5 s and for 35 s while a batch runs (bullmq#4585 is the
+ * Redis stopped for 5 s and for 35 s while a batch runs (bullmq#4585 is the
  * known trap: a worker that never resumes after a long outage). The workers must carry on without
  * a restart, the API must answer 503 at once while Redis is away (not hang, not 500), and no item
  * may be lost. The redis-server keeps an append-only file, so a stop is an outage, not a wipe.

@@ -1,5 +1,5 @@
 /**
- * Issue 8, scenario 6: SIGTERM to every worker at once, mid-batch. Each must release its leases at
+ * SIGTERM to every worker at once, mid-batch. Each must release its leases at
  * once (stopping its browsers), let in-flight items finish or put them back, and exit 0; a new
  * set of workers then completes the batch.
  */

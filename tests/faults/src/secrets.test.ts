@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 8 (secrets): canary secrets — the admin and user API keys, the Multilogin
+ * Secrets: canary secrets — the admin and user API keys, the Multilogin
  * (launcher) password, proxy passwords of a profile, of a batch and of a batch whose proxy is dead,
  * FLEET_SECRET_KEY, the Bull Board session id, the launcher's token-signing key and any bearer
  * token (JWT), plus wrong keys and passwords a client sent — go through whole batches on real

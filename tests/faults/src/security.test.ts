@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 8 (in part): every route the API registers refuses a request without a key (401)
+ * Every route the API registers refuses a request without a key (401)
  * and admin routes refuse a user key (403); tenant B sees none of tenant A's batches, items,
  * artifacts or events — over HTTP on a listening API and over Socket.IO on a notifier that shares
  * its Redis prefix. Routes are read from the app itself, so a new route is covered without a

@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 9: the SSRF guard end to end. A real worker (in-process `startWorker`, its settings
+ * The SSRF guard end to end. A real worker (in-process `startWorker`, its settings
  * as `BLOCK_PRIVATE_TARGETS=true` with an `ALLOWED_TARGETS` list), a real launcher with its
  * guarding proxy on, real Chromium profiles. Items aim at loopback, link-local and IPv6 loopback
  * addresses directly and through a redirect from an allowed site: each fails with TARGET_BLOCKED,

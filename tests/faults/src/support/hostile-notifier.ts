@@ -1,5 +1,5 @@
 /**
- * Issue 8, item 7 (the notifier half), the stand every hostile-notifier-*.test.ts file runs on: a
+ * Hostile input to the notifier: the stand every hostile-notifier-*.test.ts file runs on: a
  * notifier in this process and a well-behaved client watching one batch whose events are published
  * every 25 ms throughout. Each file throws one kind of malformed interaction at the notifier
  * (socket.io-client misuse, raw Socket.IO packets, raw WebSocket frames, long-polling and HTTP);

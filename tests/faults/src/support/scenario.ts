@@ -3,7 +3,7 @@ import type { Audit, FaultFleet } from './fault-fleet.js';
 import { recordRow } from './table.js';
 
 /**
- * FAULTS_PROFILE=long runs each process scenario at the issue's full size (e.g. 30 kills during a
+ * FAULTS_PROFILE=long runs each process scenario at its full size (e.g. 30 kills during a
  * 300-item batch); the default `short` profile keeps the same faults at a size CI can afford.
  */
 export const LONG = process.env.FAULTS_PROFILE === 'long';
