@@ -20,6 +20,7 @@ export {
   type ProcessFleetOptions,
 } from './fleet/process-fleet.js';
 export { bearer, TEST_KEYS, type TestKey } from './fleet/test-keys.js';
+export { freePort } from './free-port.js';
 export { listenOnLoopback } from './loopback-server.js';
 export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
 export {
@@ -30,7 +31,6 @@ export {
 } from './private-target.js';
 export { browsersLeft, chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
 export {
-  freePort,
   RedisServer,
   RedisServerMissingError,
   type RedisServerOptions,

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// .ts, not .js: Jest's globalSetup loads this file without the preset's module mapper.
+import { freePort } from './free-port.ts';
 
 /** Thrown when `redis-server` is not installed: says how to get it. */
 export class RedisServerMissingError extends Error {
@@ -18,19 +20,6 @@ export class RedisServerMissingError extends Error {
 export function redisServerInstalled(): boolean {
   const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
   return !probe.error && probe.status === 0;
-}
-
-/** A free TCP port on `host` (loopback by default), as the kernel hands it out. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface RedisServerOptions {

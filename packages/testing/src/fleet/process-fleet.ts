@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppProcess, type ProcessEnd } from '../app-process.js';
+import { freePort } from '../free-port.js';
 import { browsersLeft } from '../processes.js';
-import { freePort } from '../redis-server.js';
 import type { TestKey } from './test-keys.js';
 
 /**
