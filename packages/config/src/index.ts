@@ -31,6 +31,5 @@ export {
   type Closable,
   type RunUntilSignalOptions,
   runUntilSignal,
-  type SignalLogger,
 } from './run-until-signal.js';
 export { settingsEnv } from './settings-env.js';

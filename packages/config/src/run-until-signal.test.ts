@@ -1,13 +1,15 @@
 import { EventEmitter } from 'node:events';
+import type { LoggerPort } from '@fleet/core';
 import { sleep } from '@fleet/testing';
-import { type Closable, runUntilSignal, type SignalLogger } from './run-until-signal.js';
+import { type Closable, runUntilSignal } from './run-until-signal.js';
 
 function harness() {
   const lines: string[] = [];
-  const logger: SignalLogger = {
+  const logger: LoggerPort = {
+    debug: (_o, msg) => lines.push(`debug ${msg}`),
     info: (_o, msg) => lines.push(`info ${msg}`),
+    warn: (_o, msg) => lines.push(`warn ${msg}`),
     error: (_o, msg) => lines.push(`error ${msg}`),
-    fatal: (_o, msg) => lines.push(`fatal ${msg}`),
   };
   const exits: number[] = [];
   const signals = new EventEmitter();
@@ -81,5 +83,5 @@ it('a start that throws logs "<name> could not start" and exits 1', async () => 
   );
   expect(result).toBeUndefined();
   expect(h.exits).toEqual([1]);
-  expect(h.lines).toEqual(['fatal demo could not start']);
+  expect(h.lines).toEqual(['error demo could not start']);
 });

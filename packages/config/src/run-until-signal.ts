@@ -1,19 +1,14 @@
+import type { LoggerPort } from '@fleet/core';
+
 /** What `runUntilSignal` needs of an app: a way to stop it that resolves once it has let go. */
 export interface Closable {
   close(): Promise<void>;
 }
 
-/** The few logger calls `runUntilSignal` makes (a pino logger fits; no dependency on one). */
-export interface SignalLogger {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  fatal(obj: object, msg: string): void;
-}
-
 export interface RunUntilSignalOptions {
   /** The app's name in log lines ("worker could not start"). */
   name: string;
-  logger: SignalLogger;
+  logger: LoggerPort;
   /**
    * How long `close()` may take after the first signal before the process exits 1 anyway (the
    * worker's is its SHUTDOWN_GRACE_MS drain plus a margin for releasing leases in Redis).
@@ -29,7 +24,7 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
  * The one way every Fleet app's `main.ts` starts and stops. Starts the app; if `start` throws, logs
- * `<name> could not start` (fatal) and exits 1. Then the first SIGTERM or SIGINT closes the app
+ * `<name> could not start` (error) and exits 1. Then the first SIGTERM or SIGINT closes the app
  * once: exit 0 when `close()` resolves, 1 when it rejects or takes longer than `graceMs`. A second
  * signal exits 1 at once (an operator pressing Ctrl-C twice means "now").
  */
@@ -44,7 +39,7 @@ export async function runUntilSignal<T extends Closable>(
   try {
     app = await start();
   } catch (err) {
-    logger.fatal({ err }, `${name} could not start`);
+    logger.error({ err }, `${name} could not start`);
     exit(1);
     return undefined;
   }
