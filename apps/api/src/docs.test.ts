@@ -24,7 +24,7 @@ type Document = {
   security: unknown[];
 };
 
-/** The zod schema each route parses its body with (see routes/*.routes.ts). */
+/** The zod schema each route parses its body with (see routes/*-routes.ts). */
 const BODY_SCHEMAS: Record<string, z.ZodType> = {
   'POST /v1/batches': createBatchBodySchema,
   'POST /v1/profiles': createProfileBodySchema,
