@@ -523,11 +523,6 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERRORS, code);
 }
 
-/** The registry's entry for a code. */
-export function errorSpec(code: ErrorCode): ErrorSpec {
-  return ERRORS[code];
-}
-
 /** The codes met on one surface, in registry order. */
 export function codesOf(surface: ErrorSurface): ErrorCode[] {
   return (Object.keys(ERRORS) as ErrorCode[]).filter((code) => surface in ERRORS[code].where);

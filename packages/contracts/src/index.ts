@@ -41,7 +41,6 @@ export {
   type ErrorSpec,
   type ErrorSurface,
   errorBody,
-  errorSpec,
   isErrorCode,
 } from './error-codes.js';
 export { EVENT_TYPES, type EventType, type FleetEvent, fleetEventSchema } from './events.js';
