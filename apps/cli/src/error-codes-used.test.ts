@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ERRORS, isErrorCode } from '@fleet/contracts';
-import { REPO_ROOT } from './up/stack.js';
+import { REPO_ROOT } from '@fleet/testing';
 
 const CODE = "'([A-Z][A-Z0-9_]*)'";
 const PLACES: { name: string; pattern: RegExp; files?: RegExp }[] = [

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERRORS } from '@fleet/contracts';
+import { REPO_ROOT } from '@fleet/testing';
 import { errorReadmes, markers, renderErrorTable, withFreshErrorTables } from './error-tables.js';
-import { REPO_ROOT } from './up/stack.js';
 
 describe('README error-code tables', () => {
   it('render one row per code of a surface, with its status, when and what to do', () => {

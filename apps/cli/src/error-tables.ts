@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codesOf, ERRORS, type ErrorSpec, type ErrorSurface } from '@fleet/contracts';
-import { REPO_ROOT } from './up/stack.js';
+import { REPO_ROOT } from '@fleet/testing';
 
 /** Which README holds which surface's table, and whether its rows show the HTTP status. */
 export const ERROR_TABLES: { readme: string; surface: ErrorSurface; status: boolean }[] = [

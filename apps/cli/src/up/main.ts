@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@fleet/config';
-import { REPO_ROOT, type RunningStack, startStack, UpError } from './stack.js';
+import { REPO_ROOT } from '@fleet/testing';
+import { type RunningStack, startStack, UpError } from './stack.js';
 import { DEFAULT_PORTS, type UpSettings, upSettings } from './up-settings.js';
 
 const USAGE = `usage: fleet up [--profiles N] [--workers N]

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { importProfiles } from '@fleet/core';
 import { MultiloginClient } from '@fleet/multilogin';
 import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
@@ -11,8 +10,6 @@ import { AppProcess, ProcessFleet } from '@fleet/testing';
 import { type DemoSite, startDemoSite } from './demo-site.js';
 import { installHint, missingPrerequisites, which } from './prereqs.js';
 import type { UpSettings } from './up-settings.js';
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 export interface UpOptions extends UpSettings {
   profiles: number;
