@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { sleep } from '@fleet/testing';
+import { waitFor } from '@fleet/testing';
 import { componentLogger, createLogger } from './create-logger.js';
 import { REDACT_PATHS, redactQuery, redactUrl } from './redaction.js';
 
@@ -112,8 +112,7 @@ describe('createLogger', () => {
     });
     const logger = createLogger({ name: 'cli', level: 'info', pretty: true, destination });
     componentLogger(logger, 'up').info({ password: SECRET, port: 3000 }, 'api listening');
-    const deadline = Date.now() + 5000;
-    while (chunks.length === 0 && Date.now() < deadline) await sleep(10);
+    await waitFor('a log line', () => chunks.length > 0, { timeoutMs: 5000, intervalMs: 10 });
     const text = chunks.join('');
     expect(text).toMatch(/INFO.*\(cli\/\d+\).*api listening/);
     expect(text).toContain('component: "up"');
@@ -143,8 +142,7 @@ describe('createLogger without `pretty`', () => {
       },
     });
     createLogger({ name: 'app', level: 'info', destination }).info('hello');
-    const deadline = Date.now() + 5000;
-    while (chunks.length === 0 && Date.now() < deadline) await sleep(10);
+    await waitFor('a log line', () => chunks.length > 0, { timeoutMs: 5000, intervalMs: 10 });
     expect(chunks.join('')).toMatch(expected);
   });
 });
