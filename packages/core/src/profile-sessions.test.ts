@@ -299,6 +299,20 @@ describe('ProfileSessions: lease loss', () => {
     expect(s.provider.stopped).toEqual([]);
   });
 
+  it("a quarantine after the lease went to a new holder still quarantines, and leaves that holder's browser alone", async () => {
+    jest.useFakeTimers();
+    const s = memorySessions({ renewEveryMs: 100 });
+    const { session } = await checkout(s);
+    await s.profiles.quarantine('p1', 'revoked', null);
+    await s.profiles.unquarantine('p1');
+    await s.profiles.acquire(pool, 'w2', 'their-token', 60_000);
+    await tick(100);
+    expect(session.state).toBe('released');
+    await s.sessions.quarantine(session, 'captcha wall');
+    expect(s.provider.stopped).toEqual([]);
+    expect((await s.profiles.get('p1'))?.quarantine?.reason).toBe('captcha wall');
+  });
+
   it('treats a renewal whose item was taken over (onRenew answers false) as lost, and releases the lease', async () => {
     jest.useFakeTimers();
     const s = memorySessions({ renewEveryMs: 100 });
