@@ -1,11 +1,10 @@
-import type { CancelBus } from '@fleet/core';
+import type { CancelBus, LoggerPort } from '@fleet/core';
 import type { Redis } from 'ioredis';
-import type { LoggerLike } from './connection.js';
 import { Keys } from './keys.js';
 
 export interface CancelBusOptions {
   /** Told of subscriber connection errors (the connection reconnects and resubscribes by itself). */
-  logger?: LoggerLike;
+  logger?: LoggerPort;
 }
 
 /**

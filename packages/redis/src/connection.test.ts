@@ -5,7 +5,14 @@ import { loadScripts } from './scripts.js';
 
 function memoryLogger() {
   const warnings: { obj: object; msg: string }[] = [];
-  return { warnings, warn: (obj: object, msg: string) => warnings.push({ obj, msg }) };
+  const quiet = () => {};
+  return {
+    warnings,
+    debug: quiet,
+    info: quiet,
+    warn: (obj: object, msg: string) => void warnings.push({ obj, msg }),
+    error: quiet,
+  };
 }
 
 describe('connections', () => {

@@ -1,3 +1,4 @@
+import type { LoggerPort } from '@fleet/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './scripts.js';
 
@@ -9,11 +10,6 @@ import { defineScripts } from './scripts.js';
  *   timeout, so an outage answers 503 at once instead of piling up requests.
  */
 export type ConnectionRole = 'worker' | 'producer';
-
-export interface LoggerLike {
-  warn(obj: object, msg: string): void;
-  info?(obj: object, msg: string): void;
-}
 
 export interface ConnectionOptions {
   role: ConnectionRole;
@@ -80,7 +76,7 @@ export async function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void>
  * operator's server, so warn rather than refuse) unless `maxmemory-policy` is `noeviction`.
  * Returns the policy found, or null when CONFIG is not allowed (managed Redis).
  */
-export async function checkEvictionPolicy(redis: Redis, logger: LoggerLike): Promise<string | null> {
+export async function checkEvictionPolicy(redis: Redis, logger: LoggerPort): Promise<string | null> {
   let policy: string | null = null;
   try {
     const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];

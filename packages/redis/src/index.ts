@@ -6,7 +6,6 @@ export {
   type ConnectionRole,
   checkEvictionPolicy,
   createRedis,
-  type LoggerLike,
   roleOptions,
   waitReady,
 } from './connection.js';
