@@ -116,8 +116,7 @@ export function mapStatus(status: string): ProviderProfileStatus {
   return 'unknown';
 }
 
-/** A digest, so the map does not keep proxy passwords in clear for the life of the process. */
-
+/** Where the started browser's WebDriver port is reached: loopback for a launcher on this machine. */
 function defaultWebdriverHost(launcherUrl: string): string {
   const host = new URL(launcherUrl).hostname.replace(/^\[|\]$/g, '');
   const local =
