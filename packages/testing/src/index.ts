@@ -5,6 +5,12 @@ export {
 } from './app-process.js';
 export { type BenchFigure, type FigureInput, figure, percentile, reportBench } from './bench.js';
 export {
+  type FaultCounts,
+  FaultProxy,
+  type FaultProxyOptions,
+  startFaultProxy,
+} from './fault-proxy.js';
+export {
   FIXTURE_COOKIE,
   FIXTURE_INDEX_TITLE,
   type FixtureSite,
@@ -29,6 +35,7 @@ export {
   startGatewaySite,
   startPrivateTarget,
 } from './private-target.js';
+export { Prng } from './prng.js';
 export { browsersLeft, chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
 export {
   RedisServer,
