@@ -85,11 +85,7 @@ export {
   ProfileSessions,
   type ProfileSessionsOptions,
 } from './profile-sessions.js';
-export {
-  IllegalSessionMoveError,
-  SESSION_MOVES,
-  type SessionState,
-} from './session-state.js';
+export type { SessionState } from './session-state.js';
 export {
   checkNewProfile,
   checkOwner,
