@@ -57,7 +57,7 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where
  * A domain error's status: the registry's for a registered code; for a code the registry does not
  * name (a provider's own refusal passed through), by its kind — retryable 503, fatal 500, else 400.
  */
-export function fleetErrorStatus(error: FleetError): number {
+function fleetErrorStatus(error: FleetError): number {
   if (isErrorCode(error.code)) return ERRORS[error.code].status;
   return error.kind === 'retryable' ? 503 : error.kind === 'fatal' ? 500 : 400;
 }
