@@ -48,7 +48,7 @@ export function registerDashboard(
   const notifierUrl = notifierOrigins(ctx.settings.notifierPublicUrl ?? DEFAULT_NOTIFIER_URL).http;
   const html = dashboardPage({ notifierUrl, refreshMs: options.refreshMs ?? DEFAULT_REFRESH_MS });
   const headers = pageHeaders(notifierUrl);
-  const script = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'dashboard.client.js'), 'utf8');
+  const script = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'dashboard-client.js'), 'utf8');
   const socketIo = socketIoBundle();
   const open = { config: { public: true } };
 
