@@ -4,7 +4,7 @@
  * announcement can do it).
  */
 import { RedisKeyRevocations } from '@fleet/redis';
-import { sleep } from '@fleet/testing';
+import { waitFor } from '@fleet/testing';
 import { auth, OTHER_KEY, startTestApi, type TestApi } from './test-app.js';
 
 let t: TestApi;
@@ -19,11 +19,8 @@ it('refuses a key another API process revoked within moments, by the revocation 
   expect(await status()).toBe(200);
   // What another API process's POST /v1/keys/other/revoke does: add to the set and announce.
   await new RedisKeyRevocations(t.redis, t.prefix).revoke('other');
-  const deadline = Date.now() + 5_000;
-  let last = await status();
-  while (last !== 401 && Date.now() < deadline) {
-    await sleep(20);
-    last = await status();
-  }
-  expect(last).toBe(401);
+  await waitFor('the revoked key to be refused (401)', async () => (await status()) === 401, {
+    timeoutMs: 5_000,
+    intervalMs: 20,
+  });
 });

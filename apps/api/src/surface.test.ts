@@ -1,5 +1,5 @@
 import type { BatchView } from '@fleet/contracts';
-import { RedisServer, sleep } from '@fleet/testing';
+import { RedisServer, waitFor } from '@fleet/testing';
 import { ACME_KEY, auth, batchBody, json, OPS_KEY, OTHER_KEY, startTestApi, useTestApi } from './test-app.js';
 
 describe('API surface', () => {
@@ -74,20 +74,13 @@ describe('API surface', () => {
   it('a key revoked through another API process is refused within the refresh period', async () => {
     const second = await startTestApi({ prefix: t.prefix });
     try {
+      const acmeGets = async (status: number) =>
+        (await t.app.inject({ url: '/v1/batches', headers: auth(ACME_KEY) })).statusCode === status;
+      const within = { timeoutMs: 5000, intervalMs: 20 };
       await second.app.inject({ method: 'POST', url: '/v1/keys/acme/revoke', headers: auth(OPS_KEY) });
-      const deadline = Date.now() + 5000;
-      let status = 200;
-      while (status !== 401 && Date.now() < deadline) {
-        status = (await t.app.inject({ url: '/v1/batches', headers: auth(ACME_KEY) })).statusCode;
-        await sleep(20);
-      }
-      expect(status).toBe(401);
+      await waitFor('acme to be refused (401) after its revocation', () => acmeGets(401), within);
       await second.app.inject({ method: 'POST', url: '/v1/keys/acme/restore', headers: auth(OPS_KEY) });
-      while (status !== 200 && Date.now() < deadline + 5000) {
-        status = (await t.app.inject({ url: '/v1/batches', headers: auth(ACME_KEY) })).statusCode;
-        await sleep(20);
-      }
-      expect(status).toBe(200);
+      await waitFor('acme to be served (200) after its restore', () => acmeGets(200), within);
     } finally {
       await second.app.close();
       second.redis.disconnect();
@@ -162,8 +155,9 @@ describe('Redis unreachable', () => {
       expect((await t.app.inject({ url: '/ready' })).statusCode).toBe(503);
       expect((await t.app.inject({ url: '/health' })).statusCode).toBe(200);
       await server.restart();
-      const deadline = Date.now() + 10_000;
-      while (t.redis.status !== 'ready' && Date.now() < deadline) await sleep(50);
+      await waitFor("the API's Redis connection to be ready again", () => t.redis.status === 'ready', {
+        timeoutMs: 10_000,
+      });
       expect((await t.app.inject({ url: '/ready' })).statusCode).toBe(200);
     } finally {
       await t.app.close();
