@@ -3,8 +3,7 @@
  * one is stopped and its lease released after WARM_IDLE_MS.
  */
 
-import { sleep } from '@fleet/testing';
-import { Fleet } from './harness.js';
+import { Fleet, waitFor } from './harness.js';
 
 let fleet: Fleet;
 beforeAll(async () => {
@@ -25,11 +24,11 @@ it('reuses a warm browser for the next item, then stops it and releases its leas
   expect((await fleet.results.get({ batchId: second, index: 0 }))?.data.state).toBe('returning');
   expect((await fleet.profiles.counts('default')).leased).toBe(1); // still held, warm
 
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && (await fleet.profiles.counts('default')).leased > 0) {
-    await sleep(200);
-  }
-  expect((await fleet.profiles.counts('default')).leased).toBe(0);
+  await waitFor(
+    'the idle profile to be released',
+    async () => (await fleet.profiles.counts('default')).leased === 0,
+    { timeoutMs: 15_000, intervalMs: 200 },
+  );
   expect(worker.sessions.heldCount).toBe(0);
   const status = await fleet.client().profileStatus(fleet.profileIds[0]!);
   expect(status.status).toBe('stopped');
