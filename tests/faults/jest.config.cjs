@@ -3,5 +3,5 @@
 module.exports = {
   ...require('@fleet/testing/jest-preset-esm'),
   testTimeout: 60000,
-  reporters: ['default', '<rootDir>/fault-table.reporter.cjs'],
+  reporters: ['default', '<rootDir>/fault-table-reporter.cjs'],
 };

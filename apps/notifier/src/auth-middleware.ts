@@ -3,7 +3,7 @@ import type { ErrorCode } from '@fleet/contracts';
 import type { LoggerPort } from '@fleet/core';
 import type { RedisKeyRevocations } from '@fleet/redis';
 import type { Socket } from 'socket.io';
-import { ROOMS } from './protocol.js';
+import { REDIS_DOWN, ROOMS, refusal } from './protocol.js';
 import type { RevocationWatcher } from './revocation-watcher.js';
 
 /** What the notifier keeps on each socket (`socket.data`). */
@@ -15,9 +15,10 @@ export interface SocketState {
 export class ConnectError extends Error {
   readonly data: { code: ErrorCode; message: string };
 
-  constructor(code: ErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.data = { code, message };
+  constructor(code: ErrorCode, message?: string) {
+    const data = refusal(code, message);
+    super(`${code}: ${data.message}`);
+    this.data = data;
   }
 }
 
@@ -49,12 +50,10 @@ export function authMiddleware(deps: {
       revoked = await deps.revocations.isRevoked(principal.name);
     } catch (err) {
       deps.logger.warn({ err, key: principal.name }, 'could not check a key against the revoked set');
-      return next(
-        new ConnectError('REDIS_UNAVAILABLE', 'the notifier cannot reach Redis: try again shortly'),
-      );
+      return next(new ConnectError('REDIS_UNAVAILABLE', REDIS_DOWN));
     }
     if (revoked || deps.watcher.announcedSince(principal.name, mark)) {
-      return next(new ConnectError('KEY_REVOKED', 'this API key was revoked'));
+      return next(new ConnectError('KEY_REVOKED'));
     }
     (socket.data as SocketState).principal = principal;
     socket.join(ROOMS.key(principal.name));

@@ -1,4 +1,4 @@
-import { batchIdSchema, type ErrorCode, zodDetails } from '@fleet/contracts';
+import { batchIdSchema, ERRORS, type ErrorCode, zodDetails } from '@fleet/contracts';
 import { z } from 'zod';
 
 /**
@@ -17,6 +17,14 @@ export interface ProtocolError {
 }
 
 export type Ack = { ok: true } | { ok: false; error: ProtocolError };
+
+/** A refusal with the registry's message unless the notifier has a more precise one. */
+export function refusal(code: ErrorCode, message: string = ERRORS[code].message): ProtocolError {
+  return { code, message };
+}
+
+/** The notifier's own words for a Redis it cannot reach (at connect and on a request). */
+export const REDIS_DOWN = 'the notifier cannot reach Redis: try again shortly';
 
 /** Batch subscriptions one socket may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;

@@ -2,7 +2,7 @@ import type { LoggerPort } from '@fleet/core';
 import type { RedisKeyRevocations } from '@fleet/redis';
 import type { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
-import { NOTICES, ROOMS } from './protocol.js';
+import { NOTICES, ROOMS, refusal } from './protocol.js';
 
 export interface RevocationWatcherOptions {
   io: Server;
@@ -79,7 +79,7 @@ export class RevocationWatcher {
 
   private drop(name: string): void {
     const room = this.options.io.in(ROOMS.key(name));
-    room.emit(NOTICES.keyRevoked, { code: 'KEY_REVOKED', message: 'this API key was revoked' });
+    room.emit(NOTICES.keyRevoked, refusal('KEY_REVOKED'));
     // `true`: close the connection too. The client gets "io server disconnect" and, unlike after a
     // transport close, does not reconnect by itself.
     room.disconnectSockets(true);

@@ -13,7 +13,9 @@ import {
   type ProtocolError,
   parseSubscribe,
   parseUnsubscribe,
+  REDIS_DOWN,
   ROOMS,
+  refusal,
 } from './protocol.js';
 import { replayBatch } from './replay.js';
 
@@ -78,10 +80,7 @@ export function registerSubscriptionHandlers(socket: Socket, deps: SubscribeDeps
         deps.logger.warn(log({ err, event }), 'request failed (Redis?)');
         reply({
           ok: false,
-          error: {
-            code: 'REDIS_UNAVAILABLE',
-            message: 'the notifier cannot reach Redis: try again shortly',
-          },
+          error: refusal('REDIS_UNAVAILABLE', REDIS_DOWN),
         });
       }
     };

@@ -14,7 +14,7 @@ export interface Losses {
   leftoverBrowsers: number;
 }
 
-/** One row of the fault table (tests/faults/fault-table.reporter.cjs prints them after the run). */
+/** One row of the fault table (tests/faults/fault-table-reporter.cjs prints them after the run). */
 export interface FaultRow {
   scenario: string;
   /** Faults injected, or requests/interactions sent for the hostile-input rows. */
