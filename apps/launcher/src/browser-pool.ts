@@ -175,6 +175,8 @@ export class BrowserPool {
     }
     const selenium = options.automationType === 'selenium';
     const timeout = this.options.startTimeoutMs;
+    // Recorded before anything is spawned: a launcher killed from here on leaves nothing unrecorded.
+    const tracking = this.options.records.begin(profile.id, userDataDir);
     // Chromium and chromedriver start in parallel: the driver is ready long before the browser.
     const [browser, driver] = await Promise.allSettled([
       BrowserProcess.launch({
@@ -184,9 +186,10 @@ export class BrowserPool {
         proxyServer,
         guarded: run.relay !== undefined && policy !== undefined,
         startTimeoutMs: timeout,
+        tracking,
       }),
       selenium
-        ? ChromedriverProcess.start(this.options.chromedriverPath, timeout)
+        ? ChromedriverProcess.start(this.options.chromedriverPath, timeout, tracking)
         : Promise.resolve(undefined),
     ]);
     if (browser.status === 'fulfilled') run.browser = browser.value;
@@ -194,13 +197,6 @@ export class BrowserPool {
     if (browser.status === 'rejected') throw browser.reason;
     if (driver.status === 'rejected') throw driver.reason;
     const chromium = browser.value;
-    this.options.records.add({
-      profileId: profile.id,
-      userDataDir,
-      chromiumPid: chromium.pid,
-      chromedriverPid: run.driver?.pid ?? null,
-      startedAt: new Date().toISOString(),
-    });
     void chromium.exited.then(() => this.onBrowserExit(profile.id, run));
     if (run.driver) {
       run.front = await WebDriverFront.start({

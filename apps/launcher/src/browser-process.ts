@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { exitOf, killGroup, OutputTail, sleep, within } from './child-process.js';
+import { exitOf, killGroup, OutputTail, sleep, spawnDetached, within } from './child-process.js';
+import type { SpawnTracking } from './process-records.js';
 
 export interface BrowserLaunchOptions {
   chromiumPath: string;
@@ -13,6 +14,8 @@ export interface BrowserLaunchOptions {
   /** Requests go through the guarding relay: keep WebRTC from sending UDP around it. */
   guarded?: boolean;
   startTimeoutMs: number;
+  /** The launcher's records of what it spawned (see process-records.ts). */
+  tracking?: SpawnTracking;
 }
 
 /** Flags every launch gets: root needs --no-sandbox; the rest keep Chromium off the network. */
@@ -77,10 +80,14 @@ export class BrowserProcess {
         rm(join(options.userDataDir, name), { force: true }),
       ),
     );
-    const child = spawn(options.chromiumPath, chromiumArgs(options), {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    // Chromium leads a process group of its own, which its helpers stay in (they do not setsid;
+    // its crashpad handlers do, and leave once the browser is gone).
+    const child = spawnDetached(
+      options.chromiumPath,
+      chromiumArgs(options),
+      ['ignore', 'ignore', 'pipe'],
+      options.tracking,
+    );
     const tail = new OutputTail();
     child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
     const spawned = await new Promise<Error | null>((resolve) => {

@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import type { SpawnTracking } from './process-records.js';
 
 /** The last `limit` characters a child wrote, for error messages (never parsed for secrets). */
 export class OutputTail {
@@ -38,11 +39,37 @@ export async function within(done: Promise<unknown>, ms: number): Promise<boolea
  * Chromium's zygote, renderers and utility processes go with the browser. ESRCH means it is gone.
  */
 export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  send(-pid, signal);
+}
+
+/** SIGKILL one process only; ESRCH means it is gone. */
+export function killProcess(pid: number): void {
+  send(pid, 'SIGKILL');
+}
+
+function send(target: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(target, signal);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
+}
+
+/**
+ * Spawns `command` detached: the leader of a process group of its own, which killGroup reaches
+ * with everything it starts. With `tracking`, it carries the profile mark and its pid is reported
+ * synchronously, in the same tick as the spawn.
+ */
+export function spawnDetached(
+  command: string,
+  args: string[],
+  stdio: StdioOptions,
+  tracking: SpawnTracking | undefined,
+): ChildProcess {
+  const env = tracking ? { env: { ...process.env, ...tracking.env } } : {};
+  const child = spawn(command, args, { detached: true, stdio, ...env });
+  if (child.pid !== undefined) tracking?.onSpawn(child.pid);
+  return child;
 }
 
 /** Node's own timer promise: production code does not import the test package's `sleep`. */

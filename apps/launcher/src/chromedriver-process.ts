@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { exitOf, killGroup, OutputTail, sleep, within } from './child-process.js';
+import type { ChildProcess } from 'node:child_process';
+import { exitOf, killGroup, OutputTail, sleep, spawnDetached, within } from './child-process.js';
+import type { SpawnTracking } from './process-records.js';
 
 /**
  * A chromedriver on a loopback port of its own choosing (`--port=0`; it prints the port it got).
@@ -13,12 +14,18 @@ export class ChromedriverProcess {
     readonly port: number,
   ) {}
 
-  static async start(path: string, timeoutMs: number): Promise<ChromedriverProcess> {
-    // process-records.ts recognises a leftover chromedriver by exactly these arguments.
-    const child = spawn(path, ['--port=0', '--log-level=WARNING'], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** `tracking`: the launcher's records of what it spawned (see process-records.ts). */
+  static async start(
+    path: string,
+    timeoutMs: number,
+    tracking?: SpawnTracking,
+  ): Promise<ChromedriverProcess> {
+    const child = spawnDetached(
+      path,
+      ['--port=0', '--log-level=WARNING'],
+      ['ignore', 'pipe', 'pipe'],
+      tracking,
+    );
     const tail = new OutputTail();
     const exited = exitOf(child);
     let gone = false;

@@ -1,8 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AppProcess, freePort, waitFor } from '@fleet/testing';
 import type { RunningLauncher } from './launcher.js';
 import type { ProcessRecord } from './process-records.js';
-import { chromiumsUsing, launch, TestClient, tempDataDir } from './test-support.js';
+import {
+  chromiumsUnder,
+  EMAIL,
+  groupsLedByChildrenOf,
+  launch,
+  liveInGroups,
+  PASSWORD,
+  TestClient,
+  tempDataDir,
+} from './test-support.js';
 
 // A launcher restart keeps profiles and settings, and cleans up browsers a dead launcher left.
 
@@ -22,15 +32,6 @@ async function open(): Promise<{ launcher: RunningLauncher; client: TestClient }
   const launcher = await launch(data.dir);
   launchers.push(launcher);
   return { launcher, client: new TestClient(launcher.url) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    // A zombie (killed, not yet reaped) has an empty cmdline: it is not running anything.
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').length > 0;
-  } catch {
-    return false;
-  }
 }
 
 describe('launcher restart', () => {
@@ -79,17 +80,19 @@ describe('launcher restart', () => {
     const userDataDir = join(data.dir, 'profiles', id);
     const [record] = JSON.parse(readFileSync(join(data.dir, 'running.json'), 'utf8'))
       .running as ProcessRecord[];
-    expect(record).toMatchObject({ profileId: id, userDataDir, chromiumPid: expect.any(Number) });
+    // Chromium and chromedriver, each the leader of its own process group.
+    expect(record).toMatchObject({ profileId: id, userDataDir });
+    const groups = record?.processes.map((p) => p.pid) ?? [];
+    expect(groups).toHaveLength(2);
 
     // As if the launcher had been killed with SIGKILL: its HTTP server is gone, its browser is not.
     await first.launcher.abandon();
-    expect(chromiumsUsing(userDataDir).length).toBeGreaterThan(0);
-    expect(alive(record?.chromedriverPid as number)).toBe(true);
+    expect(chromiumsUnder(userDataDir).length).toBeGreaterThan(2); // the browser and its helpers
+    expect(liveInGroups(groups).length).toBeGreaterThan(chromiumsUnder(userDataDir).length); // + chromedriver
 
     const second = await open();
-    expect(chromiumsUsing(userDataDir)).toEqual([]);
-    expect(alive(record?.chromiumPid as number)).toBe(false);
-    expect(alive(record?.chromedriverPid as number)).toBe(false);
+    expect(liveInGroups(groups)).toEqual([]);
+    expect(chromiumsUnder(userDataDir)).toEqual([]);
     expect(JSON.parse(readFileSync(join(data.dir, 'running.json'), 'utf8')).running).toEqual([]);
 
     // The profile starts again on the same directory (no stale singleton lock in the way).
@@ -99,6 +102,56 @@ describe('launcher restart', () => {
     expect(again.http).toBe(200);
     expect(await second.client.status(id)).toBe('browser_running');
     await second.launcher.close();
-    expect(chromiumsUsing(userDataDir)).toEqual([]);
+    expect(chromiumsUnder(userDataDir)).toEqual([]);
+  });
+});
+
+describe('a launcher process killed with SIGKILL', () => {
+  it('while a browser starts: the next launcher kills that browser, its helpers and its chromedriver', async () => {
+    const logs = tempDataDir();
+    const port = await freePort();
+    const env = {
+      LAUNCHER_PORT: String(port),
+      LAUNCHER_DATA_DIR: data.dir,
+      LAUNCHER_EMAIL: EMAIL,
+      LAUNCHER_PASSWORD: PASSWORD,
+      LOG_LEVEL: 'info',
+    };
+    const proc = AppProcess.app('launcher', 'launcher', env, { logDir: logs.dir });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await proc.waitHttp(`${url}/api/v1/version`, 30_000);
+      const client = new TestClient(url);
+      await client.signIn();
+      const id = await client.createProfile({ name: 'cut short' });
+      const userDataDir = join(data.dir, 'profiles', id);
+      const answered = client.start(id).then(
+        () => true,
+        () => false,
+      );
+      // Chromium (with its zygotes) and chromedriver are up, each leading its own process group:
+      // kill the launcher itself now, before the browser answers on DevTools. (Killed earlier, a
+      // child may die by itself writing to the launcher's dead pipe; that proves nothing here.)
+      const groups = await waitFor(
+        'the launcher to spawn Chromium and chromedriver',
+        () => {
+          const led = groupsLedByChildrenOf(proc.pid);
+          return led.length >= 2 && chromiumsUnder(userDataDir).length >= 3 ? led : undefined;
+        },
+        { intervalMs: 5, timeoutMs: 20_000, context: () => proc.log() },
+      );
+      proc.signal('SIGKILL');
+      await proc.exited;
+      expect(await answered).toBe(false); // the start never answered
+      expect(liveInGroups(groups).length).toBeGreaterThan(0); // orphaned, as after a real crash
+
+      const next = await open();
+      expect(liveInGroups(groups)).toEqual([]);
+      expect(chromiumsUnder(userDataDir)).toEqual([]);
+      await next.launcher.close();
+    } finally {
+      await proc.kill();
+      logs.cleanup();
+    }
   });
 });

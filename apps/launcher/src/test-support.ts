@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,4 +108,42 @@ export async function portClosed(port: number): Promise<boolean> {
 }
 
 // Live processes whose /proc cmdline carries a user-data-dir (checked independently of the app).
-export { chromiumsUsing } from '@fleet/testing';
+// chromiumsUnder also sees Chromium's helpers, which rewrite their cmdline into one string.
+export { chromiumsUnder, chromiumsUsing } from '@fleet/testing';
+
+interface PsRow {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  zombie: boolean;
+}
+
+/** The process table as `ps` prints it (independently of the launcher's own /proc reading). */
+function ps(): PsRow[] {
+  return execFileSync('ps', ['-e', '-o', 'pid=,ppid=,pgid=,stat='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [pid, ppid, pgid, stat] = line.trim().split(/\s+/);
+      return {
+        pid: Number(pid),
+        ppid: Number(ppid),
+        pgid: Number(pgid),
+        zombie: stat?.startsWith('Z') ?? false,
+      };
+    });
+}
+
+/** The process groups led by live children of `pid` (a launcher's Chromiums and chromedrivers). */
+export function groupsLedByChildrenOf(pid: number): number[] {
+  return ps()
+    .filter((row) => row.ppid === pid && row.pgid === row.pid && !row.zombie)
+    .map((row) => row.pid);
+}
+
+/** Live (not zombie) processes in any of these process groups. */
+export function liveInGroups(groups: number[]): number[] {
+  return ps()
+    .filter((row) => groups.includes(row.pgid) && !row.zombie)
+    .map((row) => row.pid);
+}
