@@ -22,10 +22,13 @@ export function processesMatching(match: (args: string[]) => boolean): number[] 
   return pids;
 }
 
-/** Chromium processes started with exactly this `--user-data-dir`. */
+/**
+ * Chromium processes started with exactly this `--user-data-dir`: the browser and its helpers
+ * (zygotes, GPU, renderers), which rewrite their command line into one space-separated string.
+ */
 export function chromiumsUsing(userDataDir: string): number[] {
   const flag = `--user-data-dir=${userDataDir}`;
-  return processesMatching((args) => args.includes(flag));
+  return processesMatching((args) => `${args.join(' ')} `.includes(`${flag} `));
 }
 
 /** Chromium processes whose command line names a path under `dir` (any profile in it). */
