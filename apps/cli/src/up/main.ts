@@ -46,7 +46,8 @@ export async function main(argv: string[]): Promise<void> {
   >;
   try {
     args = parseArgs({
-      args: argv,
+      // `pnpm start -- --workers 3` hands the `--` on: options after it are still options.
+      args: argv[0] === '--' ? argv.slice(1) : argv,
       options: {
         profiles: { type: 'string' },
         workers: { type: 'string' },

@@ -49,6 +49,15 @@ describe('fleet up', () => {
     );
   });
 
+  it('takes its options after the `--` that `pnpm start -- --workers 3` passes on', () => {
+    const result = up(['--', '--workers', '0'], {});
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--workers takes a whole number from 1 to');
+    const help = up(['--', '--help'], {});
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: fleet up/m);
+  });
+
   it('stops at once with one line when a prerequisite is missing (no stack trace)', () => {
     const result = up([], { LAUNCHER_CHROMIUM_PATH: '/nonexistent/chromium' });
     expect(result.status).toBe(1);
