@@ -1,5 +1,6 @@
 import type { BatchView, ItemView } from '@fleet/contracts';
 import { RedisBatchStore, RedisEventStream, RedisResultStore } from '@fleet/redis';
+import { newBatchId } from './routes/batches-routes.js';
 import { ACME_KEY, auth, batchBody, json, OPS_KEY, OTHER_KEY, useTestApi } from './test-app.js';
 
 describe('batches API', () => {
@@ -246,5 +247,13 @@ describe('batches API', () => {
       const good = await submit(ACME_KEY, body, { 'idempotency-key': 'k-3' });
       expect(good.statusCode).toBe(202);
     });
+  });
+});
+
+describe('batch ids', () => {
+  it('are 16 base64url characters that never start with "-" or "_" (a command line would read an option)', () => {
+    const ids = Array.from({ length: 5000 }, () => newBatchId());
+    expect(ids.every((id) => /^[A-Za-z0-9][A-Za-z0-9_-]{15}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

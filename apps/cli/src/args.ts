@@ -100,7 +100,11 @@ function describeParseError(error: Error & { code?: string }): string {
   const name = /'(-{1,2}[^'\s=]+)/.exec(error.message)?.[1] ?? 'an option';
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${name}`;
+      // Fleet's options are all long: a short one is most likely an id that starts with '-'
+      // (batches made before ids stopped doing so), which goes after `--`.
+      return name.startsWith('--')
+        ? `unknown option ${name}`
+        : `unknown option ${name} (an argument that starts with "-" goes after --, as in \`fleet batches show -- -Ab3…\`)`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return /argument missing/.test(error.message)
         ? `${name} needs a value`

@@ -194,6 +194,15 @@ const CASES: Case[] = [
     stderr: ['unknown option --apikey', 'run `pnpm fleet --help` for the commands'],
   },
   {
+    name: 'an id that starts with "-" (batches made before ids stopped doing so): how to pass it',
+    args: ['batches', 'show', '-xY3abcdefghijkl'],
+    code: 2,
+    stderr: [
+      'unknown option -x (an argument that starts with "-" goes after --, as in `fleet batches show -- -Ab3…`)',
+      'run `pnpm fleet --help` for the commands',
+    ],
+  },
+  {
     name: 'an option of another command',
     args: ['batches', 'show', 'b1', '--watch'],
     code: 2,

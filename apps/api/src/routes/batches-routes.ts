@@ -23,8 +23,15 @@ const RESUME_AFTER_MS = 30_000;
 /** Most item indexes one listing request looks at when filtering by state. */
 const MAX_SCAN = 20_000;
 
+/**
+ * 16 base64url characters that never start with '-' or '_': an id is typed on command lines
+ * (`fleet batches show <id>`), where a leading '-' reads as an option (1 id in 32 did).
+ */
 export function newBatchId(): string {
-  return randomBytes(12).toString('base64url');
+  for (;;) {
+    const id = randomBytes(12).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void {
