@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fleet's set-up for a fresh machine: checks Node, installs pnpm, the system packages Fleet runs on
-# (redis-server, chromium, chromium-driver) and the workspace's node modules.
+# (redis-server, chromium, chromium-driver; iproute2 as root) and the workspace's node modules.
 #   scripts/setup.sh                 everything (what the README's commands run first)
 #   scripts/setup.sh --check-system  system packages only (turbo runs this before tests and benches)
 # System packages come from apt-get when it can run (root on Debian/Ubuntu); otherwise this prints
@@ -28,6 +28,8 @@ check_system_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  # The hosts suite's network namespaces (`ip netns`); it only runs as root, and skips without them.
+  if [ "$(id -u)" -eq 0 ]; then command -v ip >/dev/null 2>&1 || missing+=(iproute2); fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${missing[*]} with apt-get"

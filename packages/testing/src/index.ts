@@ -27,7 +27,7 @@ export {
 } from './fleet/process-fleet.js';
 export { bearer, TEST_KEYS, type TestKey } from './fleet/test-keys.js';
 export { freePort } from './free-port.js';
-export { listenOnLoopback } from './loopback-server.js';
+export { listenOn, listenOnLoopback } from './loopback-server.js';
 export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
 export {
   type GatewaySite,

@@ -6,8 +6,17 @@ import type { Socket } from 'node:net';
  * keep-alive or tunnelled sockets open. Pass `sockets` to add connections of your own (e.g. a
  * proxy's upstream sockets) to what `close()` destroys.
  */
-export async function listenOnLoopback(
+export function listenOnLoopback(
   server: Server,
+  sockets: Set<Socket> = new Set(),
+): Promise<{ port: number; close(): Promise<void> }> {
+  return listenOn(server, '127.0.0.1', sockets);
+}
+
+/** `listenOnLoopback` on another local address (e.g. a test bridge's, reached from namespaces). */
+export async function listenOn(
+  server: Server,
+  host: string,
   sockets: Set<Socket> = new Set(),
 ): Promise<{ port: number; close(): Promise<void> }> {
   server.on('connection', (socket) => {
@@ -16,7 +25,7 @@ export async function listenOnLoopback(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('the server has no port');

@@ -28,6 +28,8 @@ export interface RedisServerOptions {
   host?: string;
   /** Extra `redis-server` arguments, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
   args?: string[];
+  /** A command it is run under, e.g. `['ip', 'netns', 'exec', 'h1']` (a host in a network namespace). */
+  prefix?: string[];
 }
 
 /**
@@ -42,6 +44,7 @@ export class RedisServer {
     readonly port: number,
     readonly host: string,
     private readonly args: string[],
+    private readonly prefix: string[],
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'fleet-redis-'));
   }
@@ -49,7 +52,9 @@ export class RedisServer {
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     if (!redisServerInstalled()) throw new RedisServerMissingError();
     const host = options.host ?? '127.0.0.1';
-    const server = new RedisServer(options.port ?? (await freePort(host)), host, options.args ?? []);
+    // A port free here is as good a guess as any inside a namespace (where this process cannot look).
+    const port = options.port ?? (await freePort(options.prefix ? '127.0.0.1' : host));
+    const server = new RedisServer(port, host, options.args ?? [], options.prefix ?? []);
     await server.launch();
     return server;
   }
@@ -80,9 +85,11 @@ export class RedisServer {
   }
 
   private async launch(): Promise<void> {
+    const [command = 'redis-server', ...prefixArgs] = [...this.prefix, 'redis-server'];
     const child = spawn(
-      'redis-server',
+      command,
       [
+        ...prefixArgs,
         '--port',
         String(this.port),
         '--bind',

@@ -100,10 +100,14 @@ export class ProcessFleet {
     return `http://${this.host.address}:${port}`;
   }
 
-  /** A port nobody else in this fleet was given (the kernel may hand one out twice). */
+  /**
+   * A port nobody else in this fleet was given (the kernel may hand one out twice). On a host
+   * behind a prefix (a network namespace) this process cannot bind the host's address: it draws
+   * the port on loopback, from the same range (outside the kernel's ephemeral ports).
+   */
   async freePort(): Promise<number> {
     for (;;) {
-      const port = await freePort(this.host.address);
+      const port = await freePort(this.host.prefix ? '127.0.0.1' : this.host.address);
       if (!this.taken.has(port)) {
         this.taken.add(port);
         return port;

@@ -7,16 +7,15 @@ import { MultiloginClient } from '@fleet/multilogin';
 import { BullItemQueue, createItemsQueue, type ItemsQueue } from '@fleet/queue';
 import {
   createRedis,
-  Keys,
   RedisBatchStore,
   RedisEventStream,
   RedisProfileStore,
   RedisResultStore,
 } from '@fleet/redis';
-import { type AppProcess, browsersLeft, ProcessFleet, RedisServer, sleep, TEST_KEYS } from '@fleet/testing';
+import { type AppProcess, ProcessFleet, RedisServer, sleep, TEST_KEYS } from '@fleet/testing';
 import type { Redis } from 'ioredis';
+import { type Audit, auditBatch, eventsOf } from './audit.js';
 import { type HoldSite, startHoldSite } from './hold-site.js';
-import type { Losses } from './table.js';
 
 const EMAIL = 'faults@fleet.local';
 const PASSWORD = 'faults-password';
@@ -28,22 +27,6 @@ export interface FaultFleetOptions {
   holdMs?: number;
   /** Worker settings (env names) for every worker of this fleet. */
   workerEnv?: Record<string, string>;
-}
-
-/** What a batch left behind, measured once it is over. */
-export interface Audit {
-  losses: Losses;
-  total: number;
-  completed: number;
-  failed: number;
-  /** Failed items by error code (a failure is a result, not a loss; the note shows them). */
-  failures: Record<string, number>;
-  /** Items whose extracted data is not their own (a page of another item). */
-  crossed: number;
-  /** Explanations of every non-zero figure (for the assertion message). */
-  details: string[];
-  /** Whether the visit log saw at least the page loads of every completed item, all through proxies. */
-  visitLogComplete: boolean;
 }
 
 /**
@@ -235,101 +218,26 @@ export class FaultFleet {
     return false;
   }
 
-  async eventsOf(batchId: string): Promise<FleetEvent[]> {
-    const all: FleetEvent[] = [];
-    let after = '-';
-    for (;;) {
-      const page = await this.events.readAfter(after, 5000);
-      if (page.length === 0) return all.filter((e) => e.batchId === batchId);
-      all.push(...page);
-      after = page[page.length - 1]?.id ?? after;
-      if (page.length < 5000) return all.filter((e) => e.batchId === batchId);
-    }
+  eventsOf(batchId: string): Promise<FleetEvent[]> {
+    return eventsOf(this.events, batchId);
   }
 
-  /** Leased profiles, after waiting up to `ms` for the live workers to give them back. */
-  async leasedAfter(ms: number): Promise<number> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const leased = (await this.profiles.counts(POOL)).leased;
-      if (leased === 0 || Date.now() > deadline) return leased;
-      await sleep(250);
-    }
-  }
-
-  /**
-   * The loss columns for a batch: results and events against the items, the hold site's visit
-   * log, then (live workers still running) leases and browsers once they should all be back.
-   */
-  async audit(batchId: string, total: number): Promise<Audit> {
-    const details: string[] = [];
-    let lost = 0;
-    let crossed = 0;
-    let completed = 0;
-    let failed = 0;
-    const failures: Record<string, number> = {};
-    for (let index = 0; index < total; index++) {
-      const result = await this.results.get({ batchId, index });
-      if (!result) {
-        lost++;
-        const job = await this.queue.getJob(`${batchId}.${index}`);
-        if (details.length < 20)
-          details.push(
-            `lost item ${index}: job ${job ? `${await job.getState()} attempts=${job.attemptsMade} ${job.failedReason ?? ''}` : 'gone'}`,
-          );
-      } else if (result.state === 'completed') {
-        completed++;
-        if (result.data.item !== String(index)) {
-          crossed++;
-          details.push(`item ${index} read ${JSON.stringify(result.data.item)}`);
-        }
-      } else {
-        failed++;
-        const code = result.error?.code ?? 'UNKNOWN';
-        failures[code] = (failures[code] ?? 0) + 1;
-        if (details.length < 20)
-          details.push(`failed item ${index}: ${result.error?.code} ${result.error?.message}`);
-      }
-    }
-    const finishes = new Map<string, number>();
-    for (const e of await this.eventsOf(batchId)) {
-      if (e.type === 'item.completed' || e.type === 'item.failed')
-        finishes.set(e.itemId ?? '?', (finishes.get(e.itemId ?? '?') ?? 0) + 1);
-    }
-    let duplicated = [...finishes.values()].filter((n) => n > 1).length;
-    const progress = await this.progress(batchId);
-    const counted = (progress?.completed ?? 0) + (progress?.failed ?? 0);
-    const recorded = await this.redis.hlen(new Keys(this.prefix).batch(batchId).results);
-    if (recorded > 0 && counted > recorded) {
-      duplicated += counted - recorded;
-      details.push(`progress counts ${counted} finished items but ${recorded} results exist`);
-    }
-    if (duplicated) details.push(`${duplicated} items announced or counted more than once`);
-    const held = this.site.doubleHeld();
-    details.push(...held.examples);
-    // The visit log must have seen the work, through the profiles' proxies, or it proves nothing.
-    const seen = this.site.visits.filter((v) => v.step === 1 || v.step === 2);
-    const unproxied = seen.filter((v) => v.profile === null).length;
-    if (seen.length < 2 * completed || unproxied > 0)
-      details.push(
-        `visit log: ${seen.length} page loads (${unproxied} without a proxy) for ${completed} completed items`,
-      );
-    const leakedLeases = await this.leasedAfter(15_000);
-    if (leakedLeases) details.push(`${leakedLeases} profiles still leased 15 s after the batch`);
-    const leftoverBrowsers = await browsersLeft(this.launcherDataDir, 15_000);
-    if (leftoverBrowsers)
-      details.push(`${leftoverBrowsers} Chromium processes still running 15 s after the batch`);
-    if (lost) details.push(`${lost} items without a result`);
-    return {
-      losses: { lost, duplicated, doubleHeld: held.count, leakedLeases, leftoverBrowsers },
+  /** The loss columns for a batch (`auditBatch`): results, events, visit log, leases, browsers. */
+  audit(batchId: string, total: number): Promise<Audit> {
+    return auditBatch(
+      {
+        redis: this.redis,
+        prefix: this.prefix,
+        queue: this.queue,
+        results: this.results,
+        events: this.events,
+        site: this.site,
+        leased: async () => (await this.profiles.counts(POOL)).leased,
+        launcherDirs: [this.launcherDataDir],
+      },
+      batchId,
       total,
-      completed,
-      failed,
-      failures,
-      crossed,
-      details,
-      visitLogComplete: seen.length >= 2 * completed && unproxied === 0,
-    };
+    );
   }
 
   /** Workers that died without being told to (a crash, not a test's kill). */

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from '@fleet/testing';
+import { listenOn } from '@fleet/testing';
 
 /** One `/hold` page load: which profile's browser asked (by the proxy it came through), and when. */
 export interface HoldVisit {
@@ -12,7 +12,7 @@ export interface HoldVisit {
 }
 
 export interface HoldSite {
-  /** The origin steps point at (`http://127.0.0.1:<port>`); requests through a profile's proxy are answered by the proxy. */
+  /** The origin steps point at (`http://<host>:<port>`); requests through a profile's proxy are answered by the proxy. */
   url: string;
   /** `host:port` of the origin, for ALLOWED_TARGETS. */
   hostPort: string;
@@ -33,9 +33,10 @@ function page(item: number, step: number): string {
  * that answers every request itself and notes the profile it stands for — so every page load is
  * tied to the browser profile that made it, whatever a worker believed. `/hold?item=N&step=K` is
  * held `holdMs` before it answers (the visit's start and end are logged): if two holders ever drove
- * one profile at once, two of that profile's visits overlap.
+ * one profile at once, two of that profile's visits overlap. Origin and proxies listen on `host`
+ * (loopback; a test bridge's address when the browsers run in network namespaces).
  */
-export async function startHoldSite(profiles: number, holdMs: number): Promise<HoldSite> {
+export async function startHoldSite(profiles: number, holdMs: number, host = '127.0.0.1'): Promise<HoldSite> {
   const visits: HoldVisit[] = [];
   const servers: { close(): Promise<void> }[] = [];
 
@@ -56,18 +57,18 @@ export async function startHoldSite(profiles: number, holdMs: number): Promise<H
     }, holdMs);
   };
 
-  const origin = await listenOnLoopback(createServer(handler(null)));
+  const origin = await listenOn(createServer(handler(null)), host);
   servers.push(origin);
   const proxies: HoldSite['proxies'] = [];
   for (let i = 0; i < profiles; i++) {
-    const proxy = await listenOnLoopback(createServer(handler(i)));
+    const proxy = await listenOn(createServer(handler(i)), host);
     servers.push(proxy);
-    proxies.push({ type: 'http', host: '127.0.0.1', port: proxy.port });
+    proxies.push({ type: 'http', host, port: proxy.port });
   }
 
   return {
-    url: `http://127.0.0.1:${origin.port}`,
-    hostPort: `127.0.0.1:${origin.port}`,
+    url: `http://${host}:${origin.port}`,
+    hostPort: `${host}:${origin.port}`,
     proxies,
     visits,
     doubleHeld() {

@@ -1,5 +1,6 @@
 import { type AppProcess, sleep } from '@fleet/testing';
-import type { Audit, FaultFleet } from './fault-fleet.js';
+import type { Audit } from './audit.js';
+import type { FaultFleet } from './fault-fleet.js';
 import { recordRow } from './table.js';
 
 /**

@@ -40,6 +40,11 @@ export const NO_LOSSES: Losses = {
 
 /** Adds a row to the run's fault table (a JSON-lines file the reporter names in the environment). */
 export function recordRow(row: FaultRow): void {
+  appendRow(row);
+}
+
+/** Adds a row of any suite's columns (the reporter's options name them) to the run's table. */
+export function appendRow(row: { scenario: string; note?: string }): void {
   const file = process.env.FLEET_FAULTS_TABLE;
   if (file) appendFileSync(file, `${JSON.stringify(row)}\n`);
 }

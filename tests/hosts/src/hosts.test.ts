@@ -1,0 +1,135 @@
+/**
+ * Fleet on simulated hosts (issue 14): Redis, API + notifier and three worker hosts, each with its
+ * own launcher, Chromiums and worker, in their own network namespaces. A baseline batch over every
+ * host, then the faults between hosts: a worker host cut off for 5 s and for longer than a lease
+ * (HOSTS_PROFILE=long: 60 s), and a whole worker host lost at once. Every loss column must be 0.
+ */
+import { readFileSync } from 'node:fs';
+import { sleep, waitFor } from '@fleet/testing';
+import {
+  HOME_LAUNCHERS,
+  HostFleet,
+  LEASE_TTL_MS,
+  type Run,
+  size,
+  type WorkerHost,
+} from './support/host-fleet.js';
+import { report } from './support/scenario.js';
+
+const ITEMS = size(24, 90);
+const fleet = HostFleet.forThisFile({ workerHosts: 3, profilesPerHost: 2 });
+const maybe = fleet ? describe : describe.skip;
+const placement = HOME_LAUNCHERS ? 'one pool, home launchers' : 'each host its own fleet';
+
+/** A live host whose worker holds a lease now (mid-item or warm), once some items are done. */
+async function busyHost(f: HostFleet, runs: Run[], prefer?: (h: WorkerHost) => Promise<boolean>) {
+  const target = Math.min(6, Math.floor(ITEMS / 4));
+  await waitFor('some items done', async () => (await f.done(runs)) >= target, { timeoutMs: 120_000 });
+  let fallback: WorkerHost | undefined;
+  return waitFor(
+    'a worker host holding a lease',
+    async () => {
+      const holders = await f.holders();
+      for (const host of f.live()) {
+        if (!host.workers.some((w) => holders.has(w.name))) continue;
+        if (!prefer || (await prefer(host))) return host;
+        fallback ??= host;
+      }
+      return fallback;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
+}
+
+/** Log lines of the host's workers written after `from` (bytes per log file) that match. */
+function logLines(host: WorkerHost, from: Map<string, number>, match: RegExp): string[] {
+  return host.workers.flatMap((w) => {
+    const text = readFileSync(w.logFile, 'utf8').slice(from.get(w.logFile) ?? 0);
+    return text.split('\n').filter((l) => match.test(l));
+  });
+}
+
+function logSizes(host: WorkerHost): Map<string, number> {
+  return new Map(host.workers.map((w) => [w.logFile, readFileSync(w.logFile, 'utf8').length]));
+}
+
+maybe('Fleet on simulated hosts', () => {
+  const f = fleet as HostFleet;
+
+  it(`baseline: a ${ITEMS}-item batch over 3 worker hosts, every item once`, async () => {
+    const runs = await f.submit(ITEMS);
+    const finished = await f.waitForRuns(runs, 180_000);
+    const audit = await f.audit(runs);
+    const pairs = await f.placements(runs);
+    const workerHosts = new Set(pairs.map((p) => p.worker));
+    const crossed = pairs.filter((p) => p.worker !== p.profile);
+    report(
+      f,
+      'baseline',
+      audit,
+      `${finished ? 'finished' : 'DID NOT FINISH'}; ${placement}; recorded by workers of ${[...workerHosts].sort().join(',')}; ${crossed.length} items on a profile of another host`,
+    );
+    expect(workerHosts.size).toBe(3);
+    if (HOME_LAUNCHERS) {
+      // Profiles of every host were driven by workers of other hosts.
+      expect(new Set(crossed.map((p) => p.profile)).size).toBe(3);
+    } else {
+      expect(crossed).toEqual([]); // a worker could only start its own host's profiles
+    }
+  }, 300_000);
+
+  for (const seconds of [5, size(12, 60)]) {
+    const overTtl = seconds * 1000 > LEASE_TTL_MS;
+    it(`fault 1: a worker host cut off for ${seconds} s${overTtl ? ' (longer than a lease)' : ''} mid-batch, its browsers running`, async () => {
+      const runs = await f.submit(ITEMS);
+      const victim = await busyHost(f, runs);
+      const from = logSizes(victim);
+      const browsersBefore = victim.launcher.running;
+      f.bed.partition(victim.name);
+      await sleep(seconds * 1000);
+      f.bed.heal(victim.name);
+      const finished = await f.waitForRuns(runs, 240_000);
+      const audit = await f.audit(runs);
+      const refused = logLines(victim, from, /"(lease lost|item attempt lost)"/).length;
+      report(
+        f,
+        `host cut off ${seconds} s`,
+        audit,
+        `${finished ? 'finished' : 'DID NOT FINISH'}; ${victim.name} cut mid-item; after healing its workers logged ${refused} refused leases or attempts`,
+      );
+      expect(browsersBefore).toBe(true);
+      // Longer than a lease: the others took its profiles meanwhile, so its stale renewals were refused.
+      if (overTtl) expect(refused).toBeGreaterThan(0);
+      expect(victim.workers.every((w) => w.running)).toBe(true); // it carried on after healing
+    }, 420_000);
+  }
+
+  it('fault 4: a whole worker host lost at once (every process SIGKILLed, its namespace deleted)', async () => {
+    const runs = await f.submit(ITEMS);
+    // Best: the victim drives a profile homed on another host, so its browser there is orphaned.
+    const victim = await busyHost(f, runs, async (host) => {
+      if (!HOME_LAUNCHERS) return true;
+      const ids = new Set(host.profiles.map((p) => p.id));
+      for (const other of f.hosts) {
+        for (const { id } of other.profiles) {
+          const owner = (await f.storesOf(other.prefix).profiles.get(id))?.lease?.owner;
+          if (owner?.startsWith(`${host.name}-`) && !ids.has(id)) return true;
+        }
+      }
+      return false;
+    });
+    f.loseHost(victim);
+    // Before home launchers a host's batch is its own: with the host gone nobody can run it.
+    const left = HOME_LAUNCHERS ? runs : runs.filter((r) => !r.hosts.includes(victim));
+    const finished = await f.waitForRuns(left, 240_000);
+    const audit = await f.audit(left);
+    report(
+      f,
+      'worker host lost',
+      audit,
+      `${finished ? 'finished' : 'DID NOT FINISH'}; ${victim.name} lost mid-item; ${f.live().length} hosts finished the batch`,
+    );
+    await Promise.all(victim.processes.apps.map((a) => a.exited));
+    expect(victim.processes.apps.every((a) => !a.running)).toBe(true);
+  }, 420_000);
+});
