@@ -441,6 +441,20 @@ export class HostFleet {
     return pairs;
   }
 
+  /** User-data dirs, on other hosts' launchers, of the profiles the host's workers hold now. */
+  async heldElsewhere(host: WorkerHost): Promise<string[]> {
+    const names = new Set(host.workers.map((w) => w.name));
+    const dirs: string[] = [];
+    for (const other of this.hosts) {
+      if (other === host) continue;
+      for (const { id } of other.profiles) {
+        const owner = (await this.storesOf(other.prefix).profiles.get(id))?.lease?.owner;
+        if (owner && names.has(owner)) dirs.push(join(other.processes.launcherDir, 'profiles', id));
+      }
+    }
+    return dirs;
+  }
+
   /** App processes (on any host) that died without being told to. */
   crashes(): AppProcess[] {
     return [...this.hosts.map((h) => h.processes), this.services].flatMap((p) => p?.crashes() ?? []);
