@@ -103,9 +103,15 @@ export async function startWorker(
         { profileId: lease.profileId, owner: lease.owner, fence: lease.fence },
         'reclaimed an expired lease',
       );
+      // The lease script took the expired lease back, so its holder is provably gone: stop its
+      // browser where it runs (the profile's home) and clear a provider lock it left.
       void profiles
         .get(lease.profileId)
-        .then((profile) => (profile ? provider.stop(profile) : undefined))
+        .then(async (profile) => {
+          if (!profile) return;
+          await provider.stop(profile);
+          await provider.unlock?.(profile);
+        })
         .catch((err) =>
           logger.warn({ err, profileId: lease.profileId }, 'could not stop a reclaimed profile'),
         );

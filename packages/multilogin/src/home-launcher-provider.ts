@@ -75,6 +75,10 @@ export class HomeLauncherProvider implements ProfileProvider {
     return this.call(profile, (p) => p.stop(profile));
   }
 
+  unlock(profile: Profile): Promise<void> {
+    return this.call(profile, (p) => p.unlock(profile));
+  }
+
   status(profile: Profile): Promise<ProviderProfileStatus> {
     return this.call(profile, (p) => p.status(profile));
   }

@@ -99,6 +99,10 @@ export class MultiloginProfileProvider implements ProfileProvider {
     }
   }
 
+  async unlock(profile: Profile): Promise<void> {
+    await this.client.unlockProfiles([providerProfileId(profile)]);
+  }
+
   async status(profile: Profile): Promise<ProviderProfileStatus> {
     const { status } = await this.client.profileStatus(providerProfileId(profile));
     return mapStatus(status);

@@ -70,6 +70,12 @@ test("a profile is started, read and stopped on its home launcher, not on the wo
   await provider.stop(profile);
   expect(await provider.status(profile)).toBe('stopped');
   expect(seen).toEqual([]);
+
+  // Reclaim after a crashed holder: the cloud lock is cleared at the home (the launcher stops the
+  // browser the dead holder left running there).
+  await provider.start(profile);
+  await provider.unlock(profile);
+  expect(await provider.status(profile)).toBe('stopped');
 });
 
 test('an unreachable home is the host\'s trouble: ProviderUnreachableError with its origin, and "up" once it answers', async () => {
