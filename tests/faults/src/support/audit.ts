@@ -85,7 +85,12 @@ export async function auditBatch(source: AuditSource, batchId: string, total: nu
       completed++;
       if (result.data.item !== String(index)) {
         crossed++;
-        details.push(`item ${index} read ${JSON.stringify(result.data.item)}`);
+        const visits = source.site.visits
+          .filter((v) => v.item === index)
+          .map((v) => `step ${v.step} via profile ${v.profile} ${v.start}-${v.end}`);
+        details.push(
+          `item ${index} read ${JSON.stringify(result.data.item)} (data ${JSON.stringify(result.data)}, profile ${result.profileId}, attempt ${result.attempts}, ${result.durationMs} ms, finished ${result.finishedAt}; the site saw ${visits.join(', ') || 'no visit'})`,
+        );
       }
     } else {
       failed++;

@@ -1,18 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createProfileBodySchema, type Step } from '@fleet/contracts';
-import { BatchService } from '@fleet/core';
-import { type Audit, auditBatch, type HoldSite, NO_LOSSES, startHoldSite } from '@fleet/faults/support';
+import type { Step } from '@fleet/contracts';
+import { type Audit, auditBatch, type HoldSite, startHoldSite } from '@fleet/faults/support';
 import { MultiloginClient } from '@fleet/multilogin';
-import { BullItemQueue, createItemsQueue, type ItemsQueue } from '@fleet/queue';
-import {
-  createRedis,
-  RedisBatchStore,
-  RedisEventStream,
-  RedisProfileStore,
-  RedisResultStore,
-} from '@fleet/redis';
+import { createItemsQueue, type ItemsQueue } from '@fleet/queue';
+import { createRedis, RedisEventStream, RedisProfileStore, RedisResultStore } from '@fleet/redis';
 import { type AppProcess, ProcessFleet, RedisServer, sleep, TEST_KEYS } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { type BedHost, HostBed } from './host-bed.js';
@@ -27,16 +20,9 @@ export function size(short: number, long: number): number {
 const EMAIL = 'hosts@fleet.local';
 const PASSWORD = 'hosts-password';
 export const POOL = 'default';
+const PREFIX = 'hosts';
 /** Short, so a partition longer than a lease is quick to make. */
 export const LEASE_TTL_MS = 6000;
-
-/**
- * Whether a profile can name its home launcher (`POST /v1/profiles {launcher}`). Then every
- * host's profiles are in one pool, and any worker drives a profile on its home launcher; before,
- * each worker host is a fleet of its own (its prefix, its profiles, its launcher) on the shared
- * Redis, since a worker could only start profiles on its own launcher.
- */
-export const HOME_LAUNCHERS = 'launcher' in createProfileBodySchema.shape;
 
 /** One worker host: its launcher (own data dir and Chromiums), its workers, the profiles it holds. */
 export interface WorkerHost {
@@ -45,8 +31,6 @@ export interface WorkerHost {
   processes: ProcessFleet;
   launcher: AppProcess;
   launcherUrl: string;
-  /** FLEET_PREFIX of its workers. */
-  prefix: string;
   /** Profiles whose browser data lives on this host's launcher, with their hold-site proxy index. */
   profiles: { id: string; index: number }[];
   workers: AppProcess[];
@@ -54,20 +38,10 @@ export interface WorkerHost {
   lost: boolean;
 }
 
-/** A batch as submitted: one, or (before home launchers) one per worker host. */
+/** A batch as submitted. */
 export interface Run {
-  prefix: string;
   batchId: string;
   total: number;
-  /** The worker hosts whose profiles and launchers serve it. */
-  hosts: WorkerHost[];
-}
-
-interface Stores {
-  queue: ItemsQueue;
-  results: RedisResultStore;
-  events: RedisEventStream;
-  profiles: RedisProfileStore;
 }
 
 export interface HostFleetOptions {
@@ -80,8 +54,10 @@ export interface HostFleetOptions {
 /**
  * Fleet on simulated hosts (a `HostBed`): redis-server on host `redis`, API and notifier on host
  * `api`, and worker hosts `h1…hN`, each with its own launcher and worker(s). Every process binds
- * its host's address and reaches the others at theirs. The hold site (and one proxy per profile,
- * so each page load names the profile that made it) listens on the bridge, in this process.
+ * its host's address and reaches the others at theirs. Each host's profiles are registered with
+ * its launcher as their home (DESIGN.md section 7, placement), all in one pool: any worker leases
+ * any of them and drives it on its home. The hold site (and one proxy per profile, so each page
+ * load names the profile that made it) listens on the bridge, in this process.
  */
 export class HostFleet {
   readonly dir = mkdtempSync(join(tmpdir(), 'fleet-hosts-'));
@@ -93,7 +69,10 @@ export class HostFleet {
   services!: ProcessFleet;
   apiUrl = '';
   readonly hosts: WorkerHost[] = [];
-  private readonly stores = new Map<string, Stores>();
+  queue!: ItemsQueue;
+  results!: RedisResultStore;
+  events!: RedisEventStream;
+  profiles!: RedisProfileStore;
   private seq = 0;
 
   private constructor(readonly options: HostFleetOptions) {}
@@ -122,6 +101,11 @@ export class HostFleet {
     });
     this.redis = createRedis(this.server.url, { role: 'worker', name: 'hosts-test' });
     this.redis.on('error', () => {});
+    this.queue = createItemsQueue(this.redis, PREFIX, { attempts: 5, backoffMs: 300 });
+    this.queue.on('error', () => {});
+    this.results = new RedisResultStore(this.redis, PREFIX);
+    this.events = new RedisEventStream(this.redis, PREFIX);
+    this.profiles = new RedisProfileStore(this.redis, PREFIX);
     const profiles = this.options.workerHosts * this.options.profilesPerHost;
     this.site = await startHoldSite(profiles, this.options.holdMs ?? 150, this.bed.gateway);
     await Promise.all(names.map((name) => this.startWorkerHost(name)));
@@ -130,11 +114,11 @@ export class HostFleet {
     for (const host of this.hosts) this.spawnWorker(host);
   }
 
-  private fleetOptions(name: string, host: BedHost, prefix: string) {
+  private fleetOptions(name: string, host: BedHost) {
     return {
       dir: join(this.dir, name),
       redisUrl: this.server.url,
-      prefix,
+      prefix: PREFIX,
       credentials: { email: EMAIL, password: PASSWORD },
       apiKeys: [TEST_KEYS.ops],
       allowedTargets: '10.231.0.0/16',
@@ -145,8 +129,7 @@ export class HostFleet {
 
   private async startWorkerHost(name: string): Promise<void> {
     const host = this.bed.host(name);
-    const prefix = HOME_LAUNCHERS ? 'hosts' : `hosts-${name}`;
-    const processes = new ProcessFleet(this.fleetOptions(name, host, prefix));
+    const processes = new ProcessFleet(this.fleetOptions(name, host));
     const launcher = await processes.start('launcher', { env: { LAUNCHER_STOP_TIMEOUT_MS: '3000' } });
     this.hosts.push({
       name,
@@ -154,7 +137,6 @@ export class HostFleet {
       processes,
       launcher,
       launcherUrl: processes.url('launcher'),
-      prefix,
       profiles: [],
       workers: [],
       lost: false,
@@ -164,7 +146,7 @@ export class HostFleet {
 
   /** API and notifier on host `api`; the API's provider is the first worker host's launcher. */
   private async startServices(): Promise<void> {
-    this.services = new ProcessFleet(this.fleetOptions('services', this.bed.host('api'), 'hosts'));
+    this.services = new ProcessFleet(this.fleetOptions('services', this.bed.host('api')));
     const notifierPort = await this.services.freePort();
     this.services.ports.set('notifier', notifierPort);
     const first = this.hosts[0]!;
@@ -183,7 +165,7 @@ export class HostFleet {
     this.apiUrl = this.services.url('api');
   }
 
-  /** The host's profiles, made on its launcher and registered (with it as their home, once possible). */
+  /** The host's profiles, made on its launcher and registered through the API with it as their home. */
   private async createProfiles(host: WorkerHost): Promise<void> {
     const client = new MultiloginClient({
       apiUrl: host.launcherUrl,
@@ -195,23 +177,13 @@ export class HostFleet {
     for (let i = 0; i < this.options.profilesPerHost; i++) {
       const index = this.hosts.indexOf(host) * this.options.profilesPerHost + i;
       const id = await client.createProfile({ name: `${host.name}-${i}`, folderId: folder!.id });
-      const proxy = this.site.proxies[index]!;
-      if (HOME_LAUNCHERS) {
-        await this.api('POST', '/v1/profiles', {
-          id,
-          pool: POOL,
-          folderId: folder!.id,
-          proxy,
-          launcher: host.launcherUrl,
-        });
-      } else {
-        await this.storesOf(host.prefix).profiles.register({
-          id,
-          pool: POOL,
-          providerIds: { folderId: folder!.id },
-          proxy,
-        });
-      }
+      await this.api('POST', '/v1/profiles', {
+        id,
+        pool: POOL,
+        folderId: folder!.id,
+        proxy: this.site.proxies[index],
+        launcher: host.launcherUrl,
+      });
       host.profiles.push({ id, index });
     }
   }
@@ -232,22 +204,6 @@ export class HostFleet {
     return text ? JSON.parse(text) : undefined;
   }
 
-  storesOf(prefix: string): Stores {
-    let stores = this.stores.get(prefix);
-    if (!stores) {
-      const queue = createItemsQueue(this.redis, prefix, { attempts: 5, backoffMs: 300 });
-      queue.on('error', () => {});
-      stores = {
-        queue,
-        results: new RedisResultStore(this.redis, prefix),
-        events: new RedisEventStream(this.redis, prefix),
-        profiles: new RedisProfileStore(this.redis, prefix),
-      };
-      this.stores.set(prefix, stores);
-    }
-    return stores;
-  }
-
   workerEnv(host: WorkerHost, id: string): Record<string, string> {
     return {
       ...host.processes.envFor('worker', 0),
@@ -261,6 +217,7 @@ export class HostFleet {
       RECLAIM_REST_MS: '250',
       PROFILE_COOLDOWN_MS: '0',
       PROFILE_QUARANTINE_MS: '5000',
+      UNREACHABLE_REST_MS: '3000',
     };
   }
 
@@ -277,64 +234,36 @@ export class HostFleet {
     return this.hosts.filter((h) => !h.lost);
   }
 
-  /**
-   * A batch of `total` items over every host: two held page loads each, then the item's number
-   * read back. One batch through the API with home launchers; before, one per worker host.
-   */
-  async submit(total: number): Promise<Run[]> {
+  /** A batch of `total` items through the API: two held page loads each, then the item's number read back. */
+  async submit(total: number): Promise<Run> {
     const steps: Step[] = [
       { goto: `${this.site.url}/hold?item={{i}}&step=1` },
       { goto: `${this.site.url}/hold?item={{i}}&step=2` },
       { extract: { name: 'item', selector: '#item' } },
+      // What page the item ended on, should it not be the item's own.
+      { extract: { name: 'title', selector: 'title' } },
     ];
-    const options = { attempts: 5, backoffMs: 300, itemTimeoutMs: 60_000, stepTimeoutMs: 15_000 };
     this.site.visits.splice(0); // each scenario's double-held count is its own
-    if (HOME_LAUNCHERS) {
-      const items = Array.from({ length: total }, (_, i) => ({ i }));
-      const batch = (await this.api('POST', '/v1/batches', { pool: POOL, steps, items, options })) as {
-        id: string;
-      };
-      return [{ prefix: 'hosts', batchId: batch.id, total, hosts: this.live() }];
-    }
-    const runs: Run[] = [];
-    const hosts = this.live();
-    for (const [n, host] of hosts.entries()) {
-      // The items shared out: each host's batch numbers its own from 0 (the audit reads them back).
-      const count = Math.floor(total / hosts.length) + (n < total % hosts.length ? 1 : 0);
-      const items = Array.from({ length: count }, (_, i) => ({ i }));
-      const { queue } = this.storesOf(host.prefix);
-      const service = new BatchService(
-        new RedisBatchStore(this.redis, host.prefix),
-        new BullItemQueue(queue),
-      );
-      const batch = await service.submit({
-        batchId: `hosts${Date.now()}${n}`,
-        pool: POOL,
-        steps,
-        items,
-        ...options,
-      });
-      runs.push({ prefix: host.prefix, batchId: batch.id, total: items.length, hosts: [host] });
-    }
-    return runs;
+    const batch = (await this.api('POST', '/v1/batches', {
+      pool: POOL,
+      steps,
+      items: Array.from({ length: total }, (_, i) => ({ i })),
+      options: { attempts: 5, backoffMs: 300, itemTimeoutMs: 60_000, stepTimeoutMs: 15_000 },
+    })) as { id: string };
+    return { batchId: batch.id, total };
   }
 
-  /** Items of the runs recorded so far. */
-  async done(runs: Run[]): Promise<number> {
-    let done = 0;
-    for (const run of runs) {
-      const p = await this.storesOf(run.prefix).results.progress(run.batchId);
-      done += (p?.completed ?? 0) + (p?.failed ?? 0);
-    }
-    return done;
+  /** Items of the batch recorded so far. */
+  async done(run: Run): Promise<number> {
+    const p = await this.results.progress(run.batchId);
+    return (p?.completed ?? 0) + (p?.failed ?? 0);
   }
 
   /** Waits until every item is recorded (or the time is up: the audit counts the rest as lost). */
-  async waitForRuns(runs: Run[], timeoutMs: number): Promise<boolean> {
-    const total = runs.reduce((sum, r) => sum + r.total, 0);
+  async waitForRun(run: Run, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if ((await this.done(runs)) >= total) return true;
+      if ((await this.done(run)) >= run.total) return true;
       await sleep(250);
     }
     return false;
@@ -345,69 +274,36 @@ export class HostFleet {
     const owners = new Set<string>();
     for (const host of this.hosts) {
       for (const { id } of host.profiles) {
-        const owner = (await this.storesOf(host.prefix).profiles.get(id))?.lease?.owner;
+        const owner = (await this.profiles.get(id))?.lease?.owner;
         if (owner) owners.add(owner);
       }
     }
     return owners;
   }
 
-  /**
-   * The loss columns over the runs (summed; the hold site's double-held count is the site's
-   * whole log, counted once). Leases over every profile, browsers under every launcher's dir.
-   */
-  async audit(runs: Run[]): Promise<Audit> {
-    const audits: Audit[] = [];
-    for (const run of runs) {
-      const stores = this.storesOf(run.prefix);
-      audits.push(
-        await auditBatch(
-          {
-            redis: this.redis,
-            prefix: run.prefix,
-            queue: stores.queue,
-            results: stores.results,
-            events: stores.events,
-            site: this.site,
-            leased: async () => (await stores.profiles.counts(POOL)).leased,
-            launcherDirs: run.hosts.map((h) => h.processes.launcherDir),
-          },
-          run.batchId,
-          run.total,
-        ),
-      );
-    }
-    const sum: Audit = {
-      losses: { ...NO_LOSSES },
-      total: 0,
-      completed: 0,
-      failed: 0,
-      failures: {},
-      crossed: 0,
-      details: [],
-      visitLogComplete: true,
-    };
-    for (const a of audits) {
-      for (const k of Object.keys(sum.losses) as (keyof Audit['losses'])[])
-        sum.losses[k] = k === 'doubleHeld' ? a.losses[k] : sum.losses[k] + a.losses[k];
-      sum.total += a.total;
-      sum.completed += a.completed;
-      sum.failed += a.failed;
-      for (const [code, n] of Object.entries(a.failures)) sum.failures[code] = (sum.failures[code] ?? 0) + n;
-      sum.crossed += a.crossed;
-      sum.details.push(...a.details);
-    }
-    // The visit log covers every run at once: it must have seen every completed item's two loads.
-    const seen = this.site.visits.filter((v) => v.step === 1 || v.step === 2);
-    sum.visitLogComplete = seen.length >= 2 * sum.completed && seen.every((v) => v.profile !== null);
-    return sum;
+  /** The loss columns (`auditBatch`): leases over every profile, browsers under every launcher's dir. */
+  audit(run: Run): Promise<Audit> {
+    return auditBatch(
+      {
+        redis: this.redis,
+        prefix: PREFIX,
+        queue: this.queue,
+        results: this.results,
+        events: this.events,
+        site: this.site,
+        leased: async () => (await this.profiles.counts(POOL)).leased,
+        launcherDirs: this.hosts.map((h) => h.processes.launcherDir),
+      },
+      run.batchId,
+      run.total,
+    );
   }
 
   /**
    * Which worker host recorded each item, from the workers' logs ('item recorded', by job id
    * `<batch>.<index>`), and the home host of the profile it ran on: pairs (worker host, profile host).
    */
-  async placements(runs: Run[]): Promise<{ worker: string; profile: string }[]> {
+  async placements(run: Run): Promise<{ worker: string; profile: string }[]> {
     const recordedBy = new Map<string, string>();
     for (const host of this.hosts) {
       for (const w of host.workers) {
@@ -430,13 +326,10 @@ export class HostFleet {
     }
     const homeOf = new Map(this.hosts.flatMap((h) => h.profiles.map((p) => [p.id, h.name] as const)));
     const pairs: { worker: string; profile: string }[] = [];
-    for (const run of runs) {
-      const { results } = this.storesOf(run.prefix);
-      for (let index = 0; index < run.total; index++) {
-        const r = await results.get({ batchId: run.batchId, index });
-        const worker = recordedBy.get(`${run.batchId}.${index}`);
-        if (r?.profileId && worker) pairs.push({ worker, profile: homeOf.get(r.profileId) ?? '?' });
-      }
+    for (let index = 0; index < run.total; index++) {
+      const r = await this.results.get({ batchId: run.batchId, index });
+      const worker = recordedBy.get(`${run.batchId}.${index}`);
+      if (r?.profileId && worker) pairs.push({ worker, profile: homeOf.get(r.profileId) ?? '?' });
     }
     return pairs;
   }
@@ -448,7 +341,7 @@ export class HostFleet {
     for (const other of this.hosts) {
       if (other === host) continue;
       for (const { id } of other.profiles) {
-        const owner = (await this.storesOf(other.prefix).profiles.get(id))?.lease?.owner;
+        const owner = (await this.profiles.get(id))?.lease?.owner;
         if (owner && names.has(owner)) dirs.push(join(other.processes.launcherDir, 'profiles', id));
       }
     }
@@ -477,7 +370,7 @@ export class HostFleet {
     await Promise.all(this.hosts.map((h) => h.processes.stop({ worker: 10_000, launcher: 10_000 })));
     await this.services?.stop();
     await Promise.all([...this.hosts.map((h) => h.processes.kill()), this.services?.kill()]);
-    for (const stores of this.stores.values()) await stores.queue.close().catch(() => {});
+    await this.queue?.close().catch(() => {});
     this.redis?.disconnect();
     await this.site?.close();
     await this.server?.close();
