@@ -164,15 +164,11 @@ export class ProxyRelay {
       answer.on('error', () => res.destroy());
       answer.pipe(res);
     });
-    upstream.on('error', (error) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const what = this.upstream ? 'upstream proxy' : 'site';
-      res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`fleet launcher proxy relay: ${what} failed: ${error.message}`);
-    });
+    // The upstream proxy or the site cannot be reached (refused, no route, reset): no answer at
+    // all, so the browser reports a network error as it would without the relay (its own proxy
+    // setting failing: ERR_PROXY_CONNECTION_FAILED) and the step fails and is retried. A 502 page
+    // would read as the site's answer: a goto that "succeeded" on a page the site never sent.
+    upstream.on('error', () => res.destroy());
     // The browser going away mid-request: drop the request to the site.
     req.on('error', () => upstream.destroy());
     res.on('error', () => upstream.destroy());

@@ -244,6 +244,35 @@ describe('ProxyRelay when a site resets the connection', () => {
   });
 });
 
+describe('ProxyRelay when the upstream proxy cannot be reached', () => {
+  // A proxy that went away (its host cut off): the browser must see a network error, which the
+  // step runner retries — not a 502 page of the relay's, which a goto would take for the site's
+  // answer (an item "completed" on a page the site never sent; found by the hosts suite).
+  it('drops the browser connection instead of answering a page', async () => {
+    const gone = {
+      type: 'http' as const,
+      host: '127.0.0.1',
+      port: await freePort(),
+      username: '',
+      password: '',
+    };
+    const relay = await ProxyRelay.start(gone);
+    try {
+      const answer = await new Promise<string>((resolve) => {
+        const req = request({ host: '127.0.0.1', port: relay.port, path: `${site.url}/?via=gone` }, (res) => {
+          res.resume();
+          resolve(`answered ${res.statusCode}`);
+        });
+        req.on('error', (error) => resolve(`failed ${error.message}`));
+        req.end();
+      });
+      expect(answer).toBe('failed socket hang up');
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
 describe('ProxyRelay when the browser resets a CONNECT while the target is being judged', () => {
   it('hears the reset and keeps relaying', async () => {
     // The lookup takes a while (as DNS may); meanwhile the client resets its socket.
