@@ -102,8 +102,12 @@ it('waits out a home launcher outage: no attempt spent, profile rested not blame
 
     // The host comes back (same data dir, same port): the item runs on it, the mark goes.
     launcher = await startLauncher({ dataDir: dir, port, email: EMAIL, password: PASSWORD });
-    const result = await waitFor('the item recorded', () =>
-      new RedisResultStore(redis, prefix).get({ batchId: batch.id, index: 0 }).then((r) => r ?? undefined),
+    // (The worker tries a host it found down again 5 s after its last failed call.)
+    const result = await waitFor(
+      'the item recorded',
+      () =>
+        new RedisResultStore(redis, prefix).get({ batchId: batch.id, index: 0 }).then((r) => r ?? undefined),
+      { timeoutMs: 30_000 },
     );
     expect(result).toMatchObject({ state: 'completed', profileId: id, attempts: 1 });
     await waitFor('the mark cleared', async () => ((await health.down()).length === 0 ? true : undefined));

@@ -25,6 +25,13 @@ export interface HomeLauncherProviderOptions {
   onUnreachable?: (provider: string, error: ProviderUnreachableError) => void;
   /** A provider host answered again after it had been unreachable. */
   onReachable?: (provider: string) => void;
+  /**
+   * After a host was found unreachable, calls to it fail at once (no connection tried) for this
+   * long (default 5000 ms): a host cut off would otherwise hold every item that meets one of its
+   * profiles for a connect timeout per try. The next call after it tries the host again.
+   */
+  retryDownAfterMs?: number;
+  now?: () => number;
 }
 
 /**
@@ -45,13 +52,15 @@ export class HomeLauncherProvider implements ProfileProvider {
   private readonly clients: ProviderClients;
   private readonly providers = new Map<string, MultiloginProfileProvider>();
   private readonly own: MultiloginProfileProvider;
-  /** Origins that were unreachable at their last call. */
-  private readonly down = new Set<string>();
+  /** Origins that were unreachable at their last call → when that call failed. */
+  private readonly down = new Map<string, number>();
+  private readonly now: () => number;
 
   constructor(
     private readonly settings: MultiloginSettings,
     private readonly options: HomeLauncherProviderOptions = {},
   ) {
+    this.now = options.now ?? Date.now;
     this.clients = new ProviderClients(settings, options.logger);
     this.own = this.providerOf(this.clients.own);
   }
@@ -89,13 +98,21 @@ export class HomeLauncherProvider implements ProfileProvider {
   ): Promise<T> {
     const home = profile.providerIds.launcher;
     const provider = home ? this.homeProvider(home) : this.own;
+    const origin = originOf(provider.launcherUrl); // its agent (for a home: also its cloud)
+    const failedAt = this.down.get(origin);
+    if (failedAt !== undefined && this.now() - failedAt < (this.options.retryDownAfterMs ?? 5000)) {
+      throw new ProviderUnreachableError(
+        origin,
+        `${origin} was not reachable ${this.now() - failedAt} ms ago: not tried again yet (is its host up?)`,
+      );
+    }
     try {
       const result = await run(provider);
       this.answered(provider);
       return result;
     } catch (error) {
       if (error instanceof ProviderUnreachableError) {
-        this.down.add(error.provider);
+        this.down.set(error.provider, this.now());
         this.options.onUnreachable?.(error.provider, error);
       } else {
         this.answered(provider);

@@ -83,9 +83,12 @@ test('an unreachable home is the host\'s trouble: ProviderUnreachableError with 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const seen: string[] = [];
+  let now = 1_000_000;
   const provider = new HomeLauncherProvider(settingsAt(own.url), {
     onUnreachable: (p) => seen.push(`down ${p}`),
     onReachable: (p) => seen.push(`up ${p}`),
+    retryDownAfterMs: 5000,
+    now: () => now,
   });
   const profile = leasedProfile('p-away', { folderId: 'f', launcher: url });
 
@@ -94,8 +97,16 @@ test('an unreachable home is the host\'s trouble: ProviderUnreachableError with 
   expect(error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', kind: 'retryable', provider: url });
   expect(seen).toEqual([`down ${url}`]);
 
-  // The host comes back: a launcher on that port (which does not hold the profile).
+  // The host comes back: a launcher on that port (which does not hold the profile). Within 5 s of
+  // the failed call the provider does not try it (no connection: a cut-off host would cost a
+  // connect timeout per try); after that it does.
   await launcher(port);
+  now += 4000;
+  const early = await failure(provider.status(profile));
+  expect(early).toBeInstanceOf(ProviderUnreachableError);
+  expect(early.message).toMatch(/not reachable 4000 ms ago: not tried again yet/);
+  expect(seen).toEqual([`down ${url}`]);
+  now += 1000;
   const back = await failure(provider.status(profile));
   expect(back).toBeInstanceOf(ProfileFaultError);
   expect(back.code).toBe('PROFILE_NOT_AT_LAUNCHER');
