@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { FleetEvent } from '@fleet/contracts';
 import type { ItemsQueue } from '@fleet/queue';
 import { Keys, type RedisEventStream, type RedisResultStore } from '@fleet/redis';
-import { browsersLeft, sleep } from '@fleet/testing';
+import { browsersLeft, chromiumsUnder, sleep } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import type { HoldSite } from './hold-site.js';
 import type { Losses } from './table.js';
@@ -128,7 +129,10 @@ export async function auditBatch(source: AuditSource, batchId: string, total: nu
   let leftoverBrowsers = 0;
   for (const dir of source.launcherDirs) {
     const left = await browsersLeft(dir, 15_000);
-    if (left) details.push(`${left} Chromium processes still running under ${dir} 15 s after the batch`);
+    if (left)
+      details.push(
+        `${left} Chromium processes still running under ${dir} 15 s after the batch: ${describeChromiums(dir)}`,
+      );
     leftoverBrowsers += left;
   }
   if (lost) details.push(`${lost} items without a result`);
@@ -142,4 +146,27 @@ export async function auditBatch(source: AuditSource, batchId: string, total: nu
     details,
     visitLogComplete: seen.length >= 2 * completed && unproxied === 0,
   };
+}
+
+/** Leftover Chromium processes under `dir`, by user-data dir and parent pid (what left them). */
+function describeChromiums(dir: string): string {
+  const groups = new Map<string, number>();
+  for (const pid of chromiumsUnder(dir)) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      const profile = /--user-data-dir=(\S+)/.exec(args)?.[1] ?? '?';
+      const parent = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1];
+      let comm = 'gone';
+      try {
+        comm = readFileSync(`/proc/${parent}/comm`, 'utf8').trim();
+      } catch {
+        // the parent is gone: an orphan
+      }
+      const key = `${profile} (parent ${parent} ${comm})`;
+      groups.set(key, (groups.get(key) ?? 0) + 1);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return [...groups].map(([k, n]) => `${n} × ${k}`).join('; ');
 }
