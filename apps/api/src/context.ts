@@ -7,13 +7,20 @@ import type {
   RedisBatchStore,
   RedisIdempotencyStore,
   RedisProfileStore,
+  RedisProviderHealth,
 } from '@fleet/redis';
 import type { Redis } from 'ioredis';
 import type { ApiSettings } from './config.js';
 
-/** A provider's profile search, for `POST /v1/profiles/import` (the Multilogin client has it). */
+/**
+ * A provider's profile search, for `POST /v1/profiles/import`: the configured provider's, or a
+ * given launcher's (`launcher`, an origin: profiles imported from a launcher host).
+ */
 export interface ProfileSource {
-  allProfiles(search: { folderId?: string }): AsyncIterable<{ id: string; folderId: string | undefined }>;
+  allProfiles(
+    search: { folderId?: string },
+    launcher?: string,
+  ): AsyncIterable<{ id: string; folderId: string | undefined }>;
 }
 
 export type ApiContextSettings = Pick<
@@ -33,6 +40,8 @@ export interface ApiContext {
   items: BatchItemsReader;
   profiles: RedisProfileStore;
   idempotency: RedisIdempotencyStore;
+  /** Provider hosts the workers cannot reach (shown to admins by `GET /v1/pools`). */
+  providerHealth: RedisProviderHealth;
   artifacts: ArtifactStore;
   /** This process's Prometheus metrics (served at `/metrics`). */
   metrics: ApiMetrics;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type BatchView, type ItemResult, itemId } from '@fleet/contracts';
 import { type RunningNotifier, startNotifier } from '@fleet/notifier';
 import { testSettings } from '@fleet/notifier/testing';
-import { RedisEventStream, RedisResultStore } from '@fleet/redis';
+import { RedisEventStream, RedisProviderHealth, RedisResultStore } from '@fleet/redis';
 import { freePort, sleep } from '@fleet/testing';
 import { remote } from 'webdriverio';
 import { dashboardPage } from './dashboard/dashboard-page.js';
@@ -268,6 +268,19 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(`${pool} td[data-col="leased"]`)).toBe('1');
     expect(await textOf(`${pool} td[data-col="quarantined"]`)).toBe('1');
     expect(await textOf(`${pool} td[data-col="registered"]`)).toBe('5');
+    // A launcher host the workers cannot reach is named under the pools (admin keys only).
+    await new RedisProviderHealth(t.redis, t.prefix).markDown(
+      'http://10.231.0.13:45001',
+      'ECONNREFUSED <b>',
+      'w1',
+    );
+    await browser.refresh();
+    const down = '#hosts-down li[data-provider="http://10.231.0.13:45001"]';
+    await waitForValue('the host shown down', async () => (await browser.$(down)).isExisting(), true);
+    expect(await textOf(down)).toMatch(
+      /^http:\/\/10\.231\.0\.13:45001 unreachable since \S+: ECONNREFUSED <b>$/,
+    );
+    await new RedisProviderHealth(t.redis, t.prefix).markUp('http://10.231.0.13:45001');
 
     // The key is in this tab's sessionStorage only, never in the URL.
     expect(await browser.execute("return window.sessionStorage.getItem('fleet.dashboard.apiKey')")).toBe(

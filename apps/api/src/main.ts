@@ -1,7 +1,7 @@
 import { ApiKeyRing } from '@fleet/auth';
 import { loadConfigOrExit, runUntilSignal } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
-import { clientFromSettings, hasCredentials } from '@fleet/multilogin';
+import { hasCredentials, ProviderClients } from '@fleet/multilogin';
 import { createItemsQueue } from '@fleet/queue';
 import { checkEvictionPolicy, createRedis, SecretBox } from '@fleet/redis';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
@@ -56,7 +56,7 @@ await runUntilSignal(
       keys,
       secretBox,
       artifacts: new FileArtifactStore(s.artifactsDir),
-      profileSource: hasCredentials(s) ? clientFromSettings(s, logger) : null,
+      profileSource: hasCredentials(s) ? new ProviderClients(s, logger) : null,
       logger,
     });
     await app.listen({ port: s.apiPort, host: s.apiHost });

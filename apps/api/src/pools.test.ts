@@ -1,3 +1,4 @@
+import { RedisProviderHealth } from '@fleet/redis';
 import { ACME_KEY, auth, json, OPS_KEY, useTestApi } from './test-app.js';
 
 type PoolList = {
@@ -9,6 +10,7 @@ type PoolList = {
     leased: number;
     quarantined: number;
   }[];
+  providersDown?: { provider: string; since: string; lastSeenAt: string; error: string }[];
 };
 
 describe('GET /v1/pools', () => {
@@ -25,7 +27,7 @@ describe('GET /v1/pools', () => {
   it('answers an empty list before any profile is registered', async () => {
     const res = await t.app.inject({ url: '/v1/pools', headers: auth(OPS_KEY) });
     expect(res.statusCode).toBe(200);
-    expect(json(res)).toEqual({ pools: [] });
+    expect(json(res)).toEqual({ pools: [], providersDown: [] });
   });
 
   it('counts each pool by state, for admin and user keys alike (counts only)', async () => {
@@ -48,12 +50,31 @@ describe('GET /v1/pools', () => {
     for (const key of [OPS_KEY, ACME_KEY]) {
       const res = await t.app.inject({ url: '/v1/pools', headers: auth(key) });
       expect(res.statusCode).toBe(200);
-      expect(json<PoolList>(res)).toEqual({
-        pools: [
-          { pool: 'default', registered: 9, available: 3, coolingDown: 1, leased: 2, quarantined: 3 },
-          { pool: 'eu', registered: 1, available: 1, coolingDown: 0, leased: 0, quarantined: 0 },
-        ],
-      });
+      expect(json<PoolList>(res).pools).toEqual([
+        { pool: 'default', registered: 9, available: 3, coolingDown: 1, leased: 2, quarantined: 3 },
+        { pool: 'eu', registered: 1, available: 1, coolingDown: 0, leased: 0, quarantined: 0 },
+      ]);
     }
+  });
+
+  it('shows admins the launcher hosts workers cannot reach; user keys get counts only', async () => {
+    const health = new RedisProviderHealth(t.redis, t.prefix);
+    const since = Date.now() - 30_000;
+    await health.markDown('http://10.231.0.13:45001', 'ECONNREFUSED', 'w1', since);
+    await health.markDown('http://10.231.0.13:45001', 'no connection within the connect timeout', 'w2');
+    const admin = json<PoolList>(await t.app.inject({ url: '/v1/pools', headers: auth(OPS_KEY) }));
+    expect(admin.providersDown).toEqual([
+      {
+        provider: 'http://10.231.0.13:45001',
+        since: new Date(since).toISOString(),
+        lastSeenAt: expect.any(String),
+        error: 'no connection within the connect timeout',
+      },
+    ]);
+    const user = json<PoolList>(await t.app.inject({ url: '/v1/pools', headers: auth(ACME_KEY) }));
+    expect(user).not.toHaveProperty('providersDown');
+    await health.markUp('http://10.231.0.13:45001');
+    const healed = json<PoolList>(await t.app.inject({ url: '/v1/pools', headers: auth(OPS_KEY) }));
+    expect(healed.providersDown).toEqual([]);
   });
 });

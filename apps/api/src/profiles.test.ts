@@ -38,6 +38,40 @@ describe('profiles API (admin)', () => {
     expect(list.profiles.map((p) => p.id).sort()).toEqual(['prof-1', 'prof-2']);
   });
 
+  it("records a profile's home launcher (an origin); PATCH moves it, null clears it, the folder stays", async () => {
+    const created = await call('POST', '/v1/profiles', {
+      id: 'homed-1',
+      pool: 'hosts',
+      folderId: 'f9',
+      launcher: 'http://10.231.0.11:45001/',
+    });
+    expect(json<ProfileView>(created)).toMatchObject({
+      launcher: 'http://10.231.0.11:45001',
+      folderId: 'f9',
+    });
+    const moved = await call('PATCH', '/v1/profiles/homed-1', { launcher: 'http://10.231.0.12:45001' });
+    expect(json<ProfileView>(moved)).toMatchObject({ launcher: 'http://10.231.0.12:45001', folderId: 'f9' });
+    const tagged = await call('PATCH', '/v1/profiles/homed-1', { folderId: 'f10' });
+    expect(json<ProfileView>(tagged)).toMatchObject({
+      launcher: 'http://10.231.0.12:45001',
+      folderId: 'f10',
+    });
+    const cleared = await call('PATCH', '/v1/profiles/homed-1', { launcher: null });
+    expect(json<ProfileView>(cleared)).toMatchObject({ launcher: null, folderId: 'f10' });
+    const bad = await call('POST', '/v1/profiles', {
+      id: 'homed-2',
+      pool: 'hosts',
+      launcher: '10.231.0.11:45001',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad)).toMatchObject({
+      error: {
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'launcher', message: expect.stringMatching(/origin/) }],
+      },
+    });
+  });
+
   it('quarantines and releases; filters by state', async () => {
     await call('POST', '/v1/profiles', { id: 'prof-q', pool: 'qpool' });
     const q = await call('POST', '/v1/profiles/prof-q/quarantine', {

@@ -11,6 +11,7 @@ import {
   RedisIdempotencyStore,
   RedisKeyRevocations,
   RedisProfileStore,
+  RedisProviderHealth,
   type SecretBox,
 } from '@fleet/redis';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -89,6 +90,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     items: new BatchItemsReader(redis, settings.prefix),
     profiles: new RedisProfileStore(redis, settings.prefix, box),
     idempotency: new RedisIdempotencyStore(redis, settings.prefix),
+    providerHealth: new RedisProviderHealth(redis, settings.prefix),
     artifacts: deps.artifacts,
     metrics: new ApiMetrics(),
     profileSource: deps.profileSource ?? null,

@@ -62,6 +62,7 @@ export function profileView(p: Profile): ProfileView {
     pool: p.pool,
     tags: p.tags,
     folderId: p.providerIds.folderId ?? null,
+    launcher: p.providerIds.launcher ?? null,
     proxy: p.proxy
       ? {
           type: p.proxy.type,

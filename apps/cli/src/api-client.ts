@@ -74,7 +74,21 @@ export class ApiClient {
     return this.request('GET', '/v1/profiles', { query });
   }
 
-  addProfile(body: { id: string; pool: string; tags?: string[]; folderId?: string }): Promise<ProfileView> {
+  /** Pool counts; an admin key also gets `providersDown` (launcher hosts workers cannot reach). */
+  listPools(): Promise<{
+    pools: { pool: string }[];
+    providersDown?: { provider: string; since: string; lastSeenAt: string; error: string }[];
+  }> {
+    return this.request('GET', '/v1/pools');
+  }
+
+  addProfile(body: {
+    id: string;
+    pool: string;
+    tags?: string[];
+    folderId?: string;
+    launcher?: string;
+  }): Promise<ProfileView> {
     return this.request('POST', '/v1/profiles', { body });
   }
 
@@ -82,6 +96,7 @@ export class ApiClient {
     pool: string;
     tags?: string[];
     folderId?: string;
+    launcher?: string;
     limit?: number;
   }): Promise<{ pool: string; registered: number; existing: number }> {
     return this.request('POST', '/v1/profiles/import', { body });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedisBatchStore } from '@fleet/redis';
+import { RedisBatchStore, RedisProviderHealth } from '@fleet/redis';
 import { KEYS, STACK_LINE, TestFleet } from './test-fleet.js';
 
 const STEPS = [
@@ -228,11 +228,45 @@ describe('fleet profiles', () => {
     expect(again.stderr).toMatch(/^PROFILE_NOT_QUARANTINED: /);
   });
 
+  it("add --launcher records a profile's home; list shows it and which launcher hosts are down", async () => {
+    const home = 'http://10.231.0.13:45001';
+    const added = await fleet.cli([
+      'profiles',
+      'add',
+      'p-home-1',
+      '--pool',
+      'hosts',
+      '--launcher',
+      home,
+      '--json',
+    ]);
+    expect(JSON.parse(added.stdout)).toMatchObject({ id: 'p-home-1', launcher: home });
+    await new RedisProviderHealth(fleet.redis, fleet.prefix).markDown(home, 'ECONNREFUSED', 'w1');
+    const listed = await fleet.cli(['profiles', 'list', '--pool', 'hosts']);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+POOL\s+STATE\s+TAGS\s+LAUNCHER\s+HELD BY/);
+    expect(lines[1]).toMatch(new RegExp(`^p-home-1\\s+hosts\\s+available\\s+-\\s+${home} \\(down\\)`));
+    expect(lines[2]).toMatch(
+      new RegExp(`^launcher ${home} unreachable since \\d{4}-\\d\\d-\\d\\d .*: ECONNREFUSED$`),
+    );
+    const bad = await fleet.cli([
+      'profiles',
+      'add',
+      'p-home-2',
+      '--pool',
+      'hosts',
+      '--launcher',
+      '10.231.0.13',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^VALIDATION_FAILED: [\s\S]*launcher: must be a launcher origin/);
+  });
+
   it('add without --pool is a usage error; a duplicate is the API refusal', async () => {
     const missing = await fleet.cli(['profiles', 'add', 'p-x']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(
-      'missing --pool\nusage: fleet profiles add <id> --pool P [--tags a,b] [--folder F] [--json]\n',
+      'missing --pool\nusage: fleet profiles add <id> --pool P [--tags a,b] [--folder F] [--launcher URL] [--json]\n',
     );
     const dup = await fleet.cli(['profiles', 'add', 'p-default-1', '--pool', 'other']);
     expect(dup.code).toBe(1);

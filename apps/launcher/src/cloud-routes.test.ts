@@ -112,6 +112,7 @@ describe('profiles and folders', () => {
       client.call('GET', `/api/v1/profile/status/p/${unknown}`),
       client.call('POST', '/profile/partial_update', { profile_id: unknown, proxy: null }),
       client.call('POST', '/profile/remove', { ids: [unknown] }),
+      client.call('GET', `/bpds/profile/unlock_profiles?ids=${unknown}`),
     ]);
     for (const answer of answers) {
       expect(answer.http).toBe(404);
@@ -124,6 +125,19 @@ describe('profiles and folders', () => {
         data: null,
       });
     }
+  });
+
+  it('unlocks known profiles (nothing running: nothing to stop); an unlock without ids is a 400 naming ids', async () => {
+    const id = await client.createProfile({ name: 'to-unlock' });
+    const unlocked = await client.call('GET', `/bpds/profile/unlock_profiles?ids=${id}`);
+    expect(unlocked.http).toBe(200);
+    expect(unlocked.body).toMatchObject({
+      status: { error_code: '', message: 'Profiles unlocked' },
+      data: null,
+    });
+    const bad = await client.call('GET', '/bpds/profile/unlock_profiles');
+    expect(bad.http).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/ids/);
   });
 
   it('answers 400 BAD_REQUEST naming the field for malformed bodies', async () => {

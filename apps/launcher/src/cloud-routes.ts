@@ -17,6 +17,7 @@ import {
   removeSchema,
   searchSchema,
   signInSchema,
+  unlockQuerySchema,
 } from './schemas.js';
 
 export interface CloudDeps {
@@ -94,6 +95,17 @@ export function registerCloudRoutes(app: FastifyInstance, { tokens, registry, po
       proxy: requestedProxy(body),
     });
     return success(null, 'Profile successfully updated');
+  });
+
+  // Multilogin's cloud lock of a profile in use (left by a crashed session, it answers
+  // LOCK_PROFILE_ERROR to the next start). Here a profile is "in use" while its browser runs on
+  // this launcher: unlocking stops that browser. Fleet calls it only from reclaim, once the fenced
+  // lease proved the old holder gone.
+  app.get('/bpds/profile/unlock_profiles', async (request) => {
+    const { ids } = parse(unlockQuerySchema, request.query, 'query');
+    registry.assertExist(ids);
+    await Promise.all(ids.map((id) => pool.stop(id)));
+    return success(null, 'Profiles unlocked');
   });
 
   app.post('/profile/remove', async (request) => {

@@ -76,6 +76,16 @@ export const removeSchema = z.object({
   permanently: z.boolean().optional(),
 });
 
+/** `?ids=a,b` (Multilogin's unlock call takes the ids in the query). */
+export const unlockQuerySchema = z.object({
+  ids: z
+    .string()
+    .min(1)
+    .max(10_000)
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(text.min(1)).min(1).max(100)),
+});
+
 export const startQuerySchema = z.object({
   automation_type: z.enum(['selenium', 'puppeteer', 'playwright']).default('selenium'),
   headless_mode: z

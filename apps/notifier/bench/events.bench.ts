@@ -25,18 +25,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
-import { figure, freePort, percentile, RedisServer, reportBench, sleep } from '@fleet/testing';
+import { benchSetting, figure, freePort, percentile, RedisServer, reportBench, sleep } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 
-const num = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
-  return value;
-};
-
-const EVENTS = num('BENCH_EVENTS', 4000);
+const EVENTS = benchSetting('BENCH_EVENTS', 4000);
 const WARMUP = 300;
 const PREFIX = 'bench';
 const KEY = { name: 'bench', role: 'admin', key: 'bench-key-0123456789abcdef' };

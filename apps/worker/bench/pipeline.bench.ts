@@ -37,6 +37,7 @@ import {
 } from '@fleet/redis';
 import {
   type BenchFigure,
+  benchSetting,
   chromiumsUnder,
   type FixtureSite,
   figure,
@@ -51,29 +52,22 @@ import type { Redis } from 'ioredis';
 import { type WorkerSettings, workerSettings } from '../src/config.js';
 import { type RunningWorker, startWorker } from '../src/worker.js';
 
-const num = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
-  return value;
-};
-
 /**
  * Items run at once by both the Fleet worker and the raw BullMQ worker. 16 keeps both saturated
  * (raw BullMQ gains nothing from 32 or 50 on 2 cores; the Fleet/raw ratio was about the same at 4,
  * 16 and 50, only noisier at 50) and leaves the pool of 64 profiles four times what is leased.
  */
-const CONCURRENCY = num('BENCH_CONCURRENCY', 16);
-const ITEMS = num('BENCH_ITEMS', 3000);
-const ROUNDS = num('BENCH_ROUNDS', 5);
+const CONCURRENCY = benchSetting('BENCH_CONCURRENCY', 16);
+const ITEMS = benchSetting('BENCH_ITEMS', 3000);
+const ROUNDS = benchSetting('BENCH_ROUNDS', 5);
 const WARMUP_ITEMS = 500;
 /** Enough profiles that leasing never waits (warm reuse keeps at most CONCURRENCY of them). */
 const NOOP_PROFILES = 64;
-const BROWSER_ITEMS = num('BENCH_BROWSER_ITEMS', 30);
+const BROWSER_ITEMS = benchSetting('BENCH_BROWSER_ITEMS', 30);
 const BROWSER_CONCURRENCY = 3;
 const BROWSER_PROFILES = 3;
 /** Any one timed run (or warm-up) longer than this fails the benchmark. */
-const RUN_TIMEOUT_MS = num('BENCH_RUN_TIMEOUT_MS', 5 * 60_000);
+const RUN_TIMEOUT_MS = benchSetting('BENCH_RUN_TIMEOUT_MS', 5 * 60_000);
 const CLOSE_TIMEOUT_MS = 30_000;
 const POOL = 'default';
 const EMAIL = 'bench@fleet.local';

@@ -95,6 +95,11 @@ export const workerSchema = {
     default: 5000,
     doc: "A reclaimed profile rests this long (its dead holder's browser is stopped meanwhile).",
   }),
+  unreachableRestMs: durationMs({
+    env: 'UNREACHABLE_REST_MS',
+    default: 15_000,
+    doc: 'A profile whose launcher (its host) cannot be reached rests this long; the item waits, no attempt spent.',
+  }),
   headless: { doc: 'Start browsers headless.', format: Boolean, default: true, env: 'HEADLESS' },
   // BLOCK_PRIVATE_TARGETS / ALLOWED_TARGETS: every goto and where it ended are checked.
   ...targetSchema,
@@ -122,6 +127,7 @@ export interface WorkerSettings extends MultiloginSettings, TargetSettings {
   resultRetentionSec: number;
   reclaimEveryMs: number;
   reclaimRestMs: number;
+  unreachableRestMs: number;
   headless: boolean;
 }
 

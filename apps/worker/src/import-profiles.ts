@@ -2,7 +2,9 @@
  * Debug entry point: register the provider's profiles in a pool, creating some first if asked.
  *   pnpm --filter @fleet/worker import-profiles [--pool default] [--create 3]
  * Reads the worker's settings (REDIS_URL, FLEET_PREFIX, MULTILOGIN_*). Against the local launcher,
- * `--create N` makes sure at least N profiles exist there. The API's profile import comes later.
+ * `--create N` makes sure at least N profiles exist there. A Fleet launcher (MULTILOGIN_API_URL and
+ * MULTILOGIN_LAUNCHER_URL the same) is recorded as the profiles' home launcher (DESIGN.md section
+ * 7); Multilogin X profiles get none (any worker's agent starts them).
  */
 import { loadConfigOrExit } from '@fleet/config';
 import { importProfiles, isFleetError } from '@fleet/core';
@@ -35,9 +37,11 @@ try {
     const id = await client.createProfile({ name: `fleet-${i + 1}`, folderId: folder!.id });
     existing.push({ id, folderId: folder!.id });
   }
+  const fleetLauncher = new URL(s.multiloginApiUrl).origin === new URL(s.multiloginLauncherUrl).origin;
   const { registered, existing: already } = await importProfiles(store, existing, {
     pool,
     defaultFolderId: folder!.id,
+    ...(fleetLauncher ? { launcher: new URL(s.multiloginLauncherUrl).origin } : {}),
   });
   console.log(`pool "${pool}": ${registered} profiles registered, ${already} already there`);
 } catch (error) {

@@ -131,9 +131,15 @@ export function createItemProcessor(
       case 'cancelled':
         logger.info({ batchId, itemId: id, attempt: ctx.attempt }, 'item cancelled');
         return { cancelled: true };
+      // The profile's host is down: the profile rests (ProfileSessions) and the item waits as when
+      // no profile is free; the host's outage is logged and counted where the provider saw it.
+      case 'unreachable':
       case 'no-profile':
       case 'requeue': {
         if (outcome.kind === 'no-profile') metrics?.acquireWaited();
+        if (outcome.kind === 'unreachable') {
+          logger.warn({ ...log, provider: outcome.provider }, 'profile provider unreachable: item delayed');
+        }
         const { min, max } = noProfileDelayMs;
         const delay = outcome.kind === 'requeue' ? 0 : min + Math.floor(Math.random() * (max - min));
         await job.moveToDelayed(Date.now() + delay, token);

@@ -8,7 +8,7 @@ import {
   type ReclaimedLease,
 } from '@fleet/core';
 import { WorkerMetrics } from '@fleet/metrics';
-import { MultiloginProfileProvider } from '@fleet/multilogin';
+import { HomeLauncherProvider } from '@fleet/multilogin';
 import { createItemsQueue, createItemsWorker } from '@fleet/queue';
 import {
   checkEvictionPolicy,
@@ -17,6 +17,7 @@ import {
   RedisCancelBus,
   RedisEventStream,
   RedisProfileStore,
+  RedisProviderHealth,
   RedisResultStore,
   RedisStallLedger,
   SecretBox,
@@ -27,7 +28,6 @@ import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
 import type { WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';
-import { providerClient } from './provider.js';
 
 export interface WorkerOverrides {
   /** Replace the browser driver (the pipeline benchmark uses a no-op one). */
@@ -81,18 +81,48 @@ export async function startWorker(
 
   const secretBox = SecretBox.fromSetting(settings.secretKey);
   const profiles = new RedisProfileStore(redis, settings.prefix, secretBox);
+  // Each profile is started on its home launcher (DESIGN.md section 7); the API's pool view shows
+  // the hosts this worker cannot reach.
+  const providerHealth = new RedisProviderHealth(redis, settings.prefix);
+  // Read at scrape time, so it may exist before the sessions it reports on.
+  const metrics = new WorkerMetrics({
+    sessionStats: () => sessions.stats,
+    heldProfiles: () => sessions.heldCount,
+  });
   const provider =
     overrides.provider ??
-    new MultiloginProfileProvider(providerClient(settings, logger), { headless: settings.headless });
+    new HomeLauncherProvider(settings, {
+      headless: settings.headless,
+      logger,
+      onUnreachable: (launcher, error) => {
+        logger.warn({ launcher, code: error.code }, 'profile provider unreachable');
+        metrics.providerUnreachableSeen(launcher);
+        void providerHealth
+          .markDown(launcher, error.message, settings.workerId)
+          .catch((err) => logger.warn({ err }, 'could not record a provider as down'));
+      },
+      onReachable: (launcher) => {
+        logger.info({ launcher }, 'profile provider reachable again');
+        void providerHealth
+          .markUp(launcher)
+          .catch((err) => logger.warn({ err }, 'could not record a provider as up'));
+      },
+    });
   const stopReclaimed = (leases: ReclaimedLease[]) => {
     for (const lease of leases) {
       logger.warn(
         { profileId: lease.profileId, owner: lease.owner, fence: lease.fence },
         'reclaimed an expired lease',
       );
+      // The lease script took the expired lease back, so its holder is provably gone: stop its
+      // browser where it runs (the profile's home) and clear a provider lock it left.
       void profiles
         .get(lease.profileId)
-        .then((profile) => (profile ? provider.stop(profile) : undefined))
+        .then(async (profile) => {
+          if (!profile) return;
+          await provider.stop(profile);
+          await provider.unlock?.(profile);
+        })
         .catch((err) =>
           logger.warn({ err, profileId: lease.profileId }, 'could not stop a reclaimed profile'),
         );
@@ -114,14 +144,11 @@ export async function startWorker(
     warmIdleMs: settings.warmIdleMs,
     renewEveryMs: Math.max(100, Math.floor(settings.leaseTtlMs / 3)),
     headless: settings.headless,
+    unreachableRestMs: settings.unreachableRestMs,
     logger,
     onQuarantined: async (profileId, reason) => {
       await events.publish({ type: 'profile.quarantined', profileId, at: Date.now(), data: { reason } });
     },
-  });
-  const metrics = new WorkerMetrics({
-    sessionStats: () => sessions.stats,
-    heldProfiles: () => sessions.heldCount,
   });
   metrics.watchRedis(redis, 'main');
   const runner = new ItemRunner({

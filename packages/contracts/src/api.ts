@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemErrorSchema, poolSelectorSchema } from './item.js';
-import { stepsSchema } from './steps.js';
+import { isHttpUrl, stepsSchema } from './steps.js';
 
 /**
  * HTTP bodies and answers of the API (`apps/api`), shared with the CLI and the OpenAPI document.
@@ -128,12 +128,25 @@ const profileId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a profile id: 1-128 letters, digits, "_", "." or "-"');
 
+/**
+ * A profile's home launcher: the Fleet launcher that holds its browser data, as an origin
+ * (`http://10.0.0.12:45001`, no path, no credentials). Workers on any host start it there.
+ */
+export const launcherUrlSchema = z
+  .string()
+  .max(300)
+  .refine((v) => isHttpUrl(v) && new URL(v).origin === v.replace(/\/$/, ''), {
+    message: 'must be a launcher origin such as http://10.0.0.12:45001 (no path, no credentials)',
+  });
+
 export const createProfileBodySchema = z.strictObject({
   id: profileId,
   pool: poolName,
   tags,
   /** The provider's folder (Multilogin X); the launcher's default folder when omitted. */
   folderId: z.string().min(1).max(128).optional(),
+  /** Its home launcher (local profiles on several launcher hosts); omitted: the workers' own. */
+  launcher: launcherUrlSchema.optional(),
   proxy: proxySchema.optional(),
 });
 export type CreateProfileBody = z.infer<typeof createProfileBodySchema>;
@@ -142,10 +155,14 @@ export const patchProfileBodySchema = z
   .strictObject({
     tags,
     folderId: z.string().min(1).max(128).optional(),
+    /** null: no home launcher (the workers' own). */
+    launcher: launcherUrlSchema.nullable().optional(),
     /** null removes the profile's proxy. */
     proxy: proxySchema.nullable().optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of tags, folderId, proxy' });
+  .refine((b) => Object.keys(b).length > 0, {
+    message: 'give at least one of tags, folderId, launcher, proxy',
+  });
 export type PatchProfileBody = z.infer<typeof patchProfileBodySchema>;
 
 export const PROFILE_STATES = ['available', 'leased', 'quarantined'] as const;
@@ -173,6 +190,8 @@ export const importProfilesBodySchema = z.strictObject({
   tags,
   /** Only the provider's profiles in this folder; all folders when omitted. */
   folderId: z.string().min(1).max(128).optional(),
+  /** Record this launcher as the imported profiles' home (import from one launcher host). */
+  launcher: launcherUrlSchema.optional(),
   /** Stop after this many profiles. */
   limit: z.number().int().min(1).max(10_000).default(1000),
 });
@@ -182,6 +201,8 @@ export const profileViewSchema = z.strictObject({
   pool: z.string(),
   tags: z.array(z.string()),
   folderId: z.string().nullable(),
+  /** Its home launcher; null: whichever provider the worker that leases it is configured with. */
+  launcher: z.string().nullable(),
   /** The proxy without its password (`hasPassword` says whether one is set). */
   proxy: z
     .strictObject({

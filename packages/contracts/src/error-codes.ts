@@ -471,6 +471,12 @@ export const ERRORS = {
     hint: 'unlock the profile in Multilogin; the profile is quarantined, the item retried on another',
     where: { item: 'the provider holds a lock on the profile (profile quarantined, item retried)' },
   },
+  PROFILE_NOT_AT_LAUNCHER: {
+    status: 400,
+    message: "the profile's home launcher does not hold it",
+    hint: 'set the profile\'s launcher to the one that holds it (PATCH /v1/profiles/:id {"launcher": "<url>"}); the profile is quarantined, the item retried on another',
+    where: { item: "the launcher recorded as the profile's home answered that it has no such profile" },
+  },
   PROFILE_PROXY_FAILED: {
     status: 400,
     message: "the profile's proxy failed",

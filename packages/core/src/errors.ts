@@ -48,6 +48,22 @@ export class RetryableError extends FleetError {
   }
 }
 
+/**
+ * The provider at `provider` (a launcher's URL, Multilogin's agent) could not be reached at all:
+ * refused, no route, or no connection within the connect timeout. It is the host's trouble, not
+ * the item's or the profile's: the item goes back without spending an attempt and the profile
+ * rests (DESIGN.md section 5), so its host's other profiles are not tried one failure at a time.
+ */
+export class ProviderUnreachableError extends RetryableError {
+  constructor(
+    readonly provider: string,
+    message: string,
+    options: FleetErrorOptions & { retryAfterMs?: number } = {},
+  ) {
+    super('PROVIDER_UNAVAILABLE', message, options);
+  }
+}
+
 export class NonRetryableError extends FleetError {
   readonly kind = 'non-retryable' as const;
 }

@@ -21,6 +21,7 @@ export {
   ProfileFaultError,
   ProfileLeasedError,
   ProfileNotFoundError,
+  ProviderUnreachableError,
   RetryableError,
   UnknownPoolError,
 } from './errors.js';

@@ -4,7 +4,7 @@
  * outcome, quarantined). Cancellation has its own file (item-runner-cancel.test.ts); the e2e suite
  * runs the same paths with Redis and Chromium.
  */
-import { NonRetryableError, ProfileFaultError, RetryableError } from './errors.js';
+import { NonRetryableError, ProfileFaultError, ProviderUnreachableError, RetryableError } from './errors.js';
 import { ItemRunner } from './item-runner.js';
 import {
   type GatedDriver,
@@ -104,6 +104,20 @@ describe('ItemRunner: one attempt', () => {
     expect(await s.runner.run(job, s.ctx)).toEqual({ kind: 'no-profile' });
     expect(s.events.events).toEqual([]);
     await s.sessions.closeAll();
+  });
+
+  it("answers unreachable when the profile's launcher host is down: nothing recorded, no attempt spent, the profile not blamed", async () => {
+    const s = setup();
+    s.provider.beforeStart = () => {
+      throw new ProviderUnreachableError('http://10.231.0.13:45001', 'not reachable');
+    };
+    expect(await s.runner.run(job, s.ctx)).toEqual({
+      kind: 'unreachable',
+      provider: 'http://10.231.0.13:45001',
+    });
+    expect(s.events.events).toEqual([]);
+    expect(await s.results.get({ batchId: BATCH, index: 0 })).toBeNull();
+    expect(s.profiles.outcomes).toEqual(['neutral']);
   });
 
   it('records DEADLINE_EXCEEDED without a profile when the deadline passed before the item ran', async () => {

@@ -5,6 +5,7 @@ import {
   isFleetError,
   LeaseLostError,
   NonRetryableError,
+  ProviderUnreachableError,
   RetryableError,
 } from './errors.js';
 import type { LeaseOutcome } from './lease.js';
@@ -32,6 +33,8 @@ export interface AttemptContext {
  * - `cancelled`: the batch was cancelled (before or during the attempt): nothing was recorded, the
  *   profile was released `neutral` with its browser stopped; the job is done, not retried;
  * - `no-profile`: none free: delay the job without spending an attempt;
+ * - `unreachable`: the profile's provider host could not be reached: the profile rests, the job
+ *   is delayed without spending an attempt (a host outage is not the item's fault);
  * - `requeue`: interrupted by shutdown: put the job back without spending an attempt;
  * - `retry`: a retryable failure with attempts left: retry with backoff;
  * - `lost`: the lease or the job was lost to someone else: write nothing, let the queue decide.
@@ -41,6 +44,7 @@ export type AttemptOutcome =
   | { kind: 'skipped'; reason: 'already-recorded' }
   | { kind: 'cancelled' }
   | { kind: 'no-profile' }
+  | { kind: 'unreachable'; provider: string }
   | { kind: 'requeue' }
   | { kind: 'retry'; error: FleetError }
   | { kind: 'lost'; reason: string };
@@ -95,6 +99,7 @@ export class ItemRunner {
       if (cancelledBy(ctx.signal)) return { kind: 'cancelled' };
       // The lease went while the browser started (or the profile vanished): not the item's failure.
       if (error instanceof LeaseLostError) return { kind: 'lost', reason: error.message };
+      if (error instanceof ProviderUnreachableError) return { kind: 'unreachable', provider: error.provider };
       return this.failedAttempt(ref, ctx, asFleetError(error), null, started);
     }
     if (!checkout) return { kind: 'no-profile' };

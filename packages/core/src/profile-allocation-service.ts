@@ -81,13 +81,22 @@ export class ProfileAllocationService {
     return this.store.renew(lease, ttlMs);
   }
 
-  release(lease: Lease, outcome: LeaseOutcome): Promise<ReleaseResult> {
+  /**
+   * Ends the lease with its outcome. `restMs` replaces the policy's cooldown for this release
+   * (a profile whose provider host is down rests longer, so the pool tries other hosts first).
+   */
+  release(lease: Lease, outcome: LeaseOutcome, options: { restMs?: number } = {}): Promise<ReleaseResult> {
     if (outcome !== 'success' && outcome !== 'failure' && outcome !== 'neutral') {
       throw new InvalidArgumentError(
         `release outcome must be success, failure or neutral, not ${String(outcome)}`,
       );
     }
-    return this.store.release(lease, outcome, this.options.release);
+    const policy =
+      options.restMs === undefined
+        ? this.options.release
+        : { ...this.options.release, cooldownMs: options.restMs };
+    if (options.restMs !== undefined) checkTtl(options.restMs, 'restMs');
+    return this.store.release(lease, outcome, policy);
   }
 
   async reclaimExpired(pool: string): Promise<ReclaimedLease[]> {

@@ -14,6 +14,8 @@ export interface ImportOptions {
   limit?: number;
   /** For profiles the provider lists without a folder. */
   defaultFolderId?: string;
+  /** Recorded as every profile's home launcher (`providerIds.launcher`): where it was listed. */
+  launcher?: string;
 }
 
 /**
@@ -36,7 +38,10 @@ export async function importProfiles(
         id: p.id,
         pool: options.pool,
         ...(options.tags ? { tags: options.tags } : {}),
-        providerIds: folderId ? { folderId } : {},
+        providerIds: {
+          ...(folderId ? { folderId } : {}),
+          ...(options.launcher ? { launcher: options.launcher } : {}),
+        },
       });
       registered++;
     } catch (error) {

@@ -3,7 +3,13 @@
  * warm reuse and idle expiry, the release outcomes, the start-failure policy and lease loss. The
  * e2e suite (tests/e2e: warm, lease-loss, cancel) drives the same paths with Redis and Chromium.
  */
-import { FatalError, LeaseLostError, ProfileFaultError, RetryableError } from './errors.js';
+import {
+  FatalError,
+  LeaseLostError,
+  ProfileFaultError,
+  ProviderUnreachableError,
+  RetryableError,
+} from './errors.js';
 import type { ProxyConfig } from './profile.js';
 import type { ProfileSession } from './profile-session.js';
 import { memorySessions } from './testing/index.js';
@@ -238,6 +244,24 @@ describe('ProfileSessions: a start that fails', () => {
     expect(s.profiles.outcomes).toEqual([outcome]);
     expect(s.sessions.heldCount).toBe(0);
     expect(s.provider.running.size).toBe(0);
+  });
+
+  it("rests a profile whose home launcher is unreachable (neutral, unreachableRestMs) and tries another host's", async () => {
+    const s = memorySessions({ profileIds: ['away-1', 'home-1'], unreachableRestMs: 30_000 });
+    s.provider.beforeStart = (profile) => {
+      if (profile.id === 'away-1') {
+        throw new ProviderUnreachableError('http://10.231.0.13:45001', 'not reachable (ECONNREFUSED)');
+      }
+    };
+    const before = Date.now();
+    await expect(s.sessions.checkout(pool)).rejects.toBeInstanceOf(ProviderUnreachableError);
+    const away = await s.profiles.get('away-1');
+    expect(away).toMatchObject({ state: 'available', stats: { failures: 0, failStreak: 0 } });
+    expect(away!.readyAt!).toBeGreaterThanOrEqual(before + 30_000);
+    expect(s.profiles.outcomes).toEqual(['neutral']);
+    // The resting profile is not offered again meanwhile: the next checkout gets the other host's.
+    const next = await checkout(s);
+    expect(next.session.profile.id).toBe('home-1');
   });
 
   it('quarantines through the policy when a profile keeps failing (failure streak)', async () => {

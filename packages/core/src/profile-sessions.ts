@@ -1,4 +1,11 @@
-import { FatalError, isFleetError, LeaseLostError, ProfileFaultError, RetryableError } from './errors.js';
+import {
+  FatalError,
+  isFleetError,
+  LeaseLostError,
+  ProfileFaultError,
+  ProviderUnreachableError,
+  RetryableError,
+} from './errors.js';
 import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
 import type { LoggerPort } from './ports/logger-port.js';
 import type { ProfileProvider } from './ports/profile-provider.js';
@@ -33,6 +40,12 @@ export interface ProfileSessionsOptions {
   renewEveryMs: number;
   headless?: boolean;
   logger?: LoggerPort;
+  /**
+   * How long a profile rests when its provider (its home launcher) cannot be reached at start: the
+   * pool tries other hosts' profiles meanwhile, and the profile comes back by itself. Default: the
+   * release policy's cooldown.
+   */
+  unreachableRestMs?: number;
   /** Told of every profile this worker quarantines (e.g. to publish `profile.quarantined`). */
   onQuarantined?: (profileId: string, reason: string) => void | Promise<void>;
 }
@@ -172,6 +185,9 @@ export class ProfileSessions {
       }
       if (error instanceof ProfileFaultError && profile) {
         await this.quarantineHeld(h, error.message);
+      } else if (error instanceof ProviderUnreachableError) {
+        // Its host is down (or cut off): not the profile's fault; let it rest so other hosts' go first.
+        await this.end(h, 'neutral', this.options.unreachableRestMs);
       } else {
         // Retryable (provider busy) and fatal (our configuration) errors are not the profile's fault.
         const notProfiles = isFleetError(error) && (error.kind === 'retryable' || error.kind === 'fatal');
@@ -212,14 +228,14 @@ export class ProfileSessions {
   }
 
   /** Released for good: stop the browser and release the lease with the outcome (once). */
-  private async end(h: HeldLease, outcome: LeaseOutcome): Promise<void> {
+  private async end(h: HeldLease, outcome: LeaseOutcome, restMs?: number): Promise<void> {
     if (h.state === 'released') return;
     moveSession(h, 'released');
     this.forget(h);
     await this.stopQuietly(h);
     if (h.controller.signal.aborted) return; // nothing to release: the lease is gone
     try {
-      await this.allocation.release(h.lease, outcome);
+      await this.allocation.release(h.lease, outcome, restMs === undefined ? {} : { restMs });
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
     }

@@ -24,9 +24,14 @@ export interface ProfileStats {
   lastReleasedAt: number | null;
 }
 
-/** Ids a provider (Multilogin, the local launcher) knows this profile by. */
+/** Where and by which ids a provider (Multilogin, a Fleet launcher) knows this profile. */
 export interface ProviderIds {
   folderId?: string;
+  /**
+   * Its home launcher's origin (a Fleet launcher holding its browser data); absent: the leasing
+   * worker's own provider (Multilogin X, or a fleet with one launcher). DESIGN.md section 7.
+   */
+  launcher?: string;
   [key: string]: string | undefined;
 }
 

@@ -14,6 +14,7 @@ describe('WorkerMetrics', () => {
     metrics.itemRetried('PROVIDER_UNAVAILABLE');
     metrics.acquireWaited();
     metrics.acquireWaited();
+    metrics.providerUnreachableSeen('http://10.231.0.12:45001');
     const text = await metrics.text();
     expect(text).toContain('fleet_items_total{state="completed"} 2');
     expect(text).toContain('fleet_items_total{state="failed",code="ASSERTION_FAILED"} 1');
@@ -22,6 +23,7 @@ describe('WorkerMetrics', () => {
     expect(sampleSum(text, 'fleet_item_duration_seconds_bucket', { state: 'completed', le: '0.5' })).toBe(1);
     expect(text).toContain('fleet_item_retries_total{code="PROVIDER_UNAVAILABLE"} 1');
     expect(text).toContain('fleet_lease_acquire_waits_total 2');
+    expect(text).toContain('fleet_provider_unreachable_total{launcher="http://10.231.0.12:45001"} 1');
   });
 
   it('reads browser starts, warm reuses, lost leases and held profiles at each scrape', async () => {

@@ -41,6 +41,7 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
   readonly itemDuration: Histogram<'state'>;
   readonly retries: Counter<'code'>;
   readonly acquireWaits: Counter;
+  readonly providerUnreachable: Counter<'launcher'>;
 
   constructor(sources: WorkerSources, options: MetricsOptions = {}) {
     super(options);
@@ -67,6 +68,12 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
     this.acquireWaits = new Counter({
       name: 'fleet_lease_acquire_waits_total',
       help: 'Items that found no free profile in their pool and were put back to wait (no attempt spent).',
+      registers,
+    });
+    this.providerUnreachable = new Counter({
+      name: 'fleet_provider_unreachable_total',
+      help: 'Calls to a profile provider (a launcher, a Multilogin agent) that could not reach it, by its URL.',
+      labelNames: ['launcher'],
       registers,
     });
     fromTotal(
@@ -109,6 +116,10 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
 
   acquireWaited(): void {
     this.acquireWaits.inc();
+  }
+
+  providerUnreachableSeen(launcher: string): void {
+    this.providerUnreachable.inc({ launcher });
   }
 }
 

@@ -208,6 +208,23 @@ export class MultiloginClient {
     });
   }
 
+  /**
+   * Clear the cloud's lock on profiles a crashed session left locked (Multilogin: `GET
+   * /bpds/profile/unlock_profiles?ids=…`; the launcher stops the profile's browser). Only for
+   * profiles no live holder uses: Fleet calls it from reclaim, after the fenced lease was taken back.
+   */
+  async unlockProfiles(profileIds: string[]): Promise<void> {
+    await this.caller.run({
+      operation: 'unlockProfiles',
+      service: 'api',
+      method: 'GET',
+      path: '/bpds/profile/unlock_profiles',
+      searchParams: { ids: profileIds.join(',') },
+      auth: true,
+      idempotent: true,
+    });
+  }
+
   async profileStatus(profileId: string): Promise<StatusAnswer> {
     const data = await this.caller.run({
       operation: 'profileStatus',

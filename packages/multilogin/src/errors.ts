@@ -3,6 +3,7 @@ import {
   type FleetError,
   NonRetryableError,
   ProfileFaultError,
+  ProviderUnreachableError,
   RetryableError,
 } from '@fleet/core';
 
@@ -160,10 +161,14 @@ export function errorFromTransport(ctx: CallContext, error: unknown): FleetError
   const details = [detail(ctx, { errorCode: code }, text)];
   const where = `${WHO[ctx.service]} at ${ctx.baseUrl}`;
 
-  if (UNREACHABLE.has(code)) {
-    return new RetryableError(
-      'PROVIDER_UNAVAILABLE',
-      `${where} is not reachable (${code}): is it running? check ${SETTING[ctx.service]}`,
+  // No connection was made (refused, no route, or none within the connect timeout: a host cut
+  // off answers nothing at all): the host is the trouble, and the provider provably did nothing.
+  const connectTimeout = name === 'TimeoutError' && (error as { event?: unknown }).event === 'connect';
+  if (UNREACHABLE.has(code) || connectTimeout) {
+    const why = connectTimeout ? 'no connection within the connect timeout' : code;
+    return new ProviderUnreachableError(
+      originOf(ctx.baseUrl),
+      `${where} is not reachable (${why}): is it running, is its host up? check ${SETTING[ctx.service]}`,
       { cause, details },
     );
   }
@@ -192,6 +197,15 @@ export function errorFromTransport(ctx: CallContext, error: unknown): FleetError
     cause,
     details,
   });
+}
+
+/** The URL's scheme, host and port (no credentials, no path): how a provider host is named. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 /** got's name, code and message, without its options, request, response or timings. */

@@ -49,7 +49,7 @@ export class HttpTransport {
         method: ctx.method as 'GET' | 'POST',
         searchParams: send.searchParams,
         json: send.json,
-        timeout: { request: send.timeoutMs },
+        timeout: { request: send.timeoutMs, connect: this.options.timeouts.connectMs },
         headers: send.token ? { authorization: `Bearer ${send.token}` } : {},
       });
       const ms = Date.now() - startedAt;

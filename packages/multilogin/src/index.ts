@@ -11,6 +11,7 @@ export type {
 export { jwtClaims, md5Hex, tokenExpiry } from './auth.js';
 export { MAX_PAGE_SIZE, MultiloginClient } from './client.js';
 export { AUTH_FAILED } from './errors.js';
+export { HomeLauncherProvider, type HomeLauncherProviderOptions } from './home-launcher-provider.js';
 export {
   DEFAULT_API_URL,
   DEFAULT_LAUNCHER_URL,
@@ -27,4 +28,11 @@ export {
   providerProfileId,
 } from './profile-provider.js';
 export { backoffDelay, parseRetryAfter } from './retry.js';
-export { clientFromSettings, hasCredentials, type MultiloginSettings, multiloginSchema } from './settings.js';
+export {
+  clientFromSettings,
+  hasCredentials,
+  launcherSettings,
+  type MultiloginSettings,
+  multiloginSchema,
+  ProviderClients,
+} from './settings.js';

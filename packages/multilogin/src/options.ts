@@ -22,6 +22,11 @@ export interface TimeoutOptions {
   requestMs: number;
   /** A profile start: the launcher may download a core and boot a browser first. */
   startMs: number;
+  /**
+   * Making the TCP connection (any call). A host cut off from the network answers nothing: without
+   * this a call would wait its whole request timeout before the host counts as unreachable.
+   */
+  connectMs: number;
 }
 
 export interface MultiloginClientOptions {
@@ -60,7 +65,7 @@ export interface ResolvedOptions {
 export const DEFAULT_API_URL = 'https://api.multilogin.com';
 export const DEFAULT_LAUNCHER_URL = 'https://launcher.mlx.yt:45001';
 
-export const DEFAULT_TIMEOUTS: TimeoutOptions = { requestMs: 30_000, startMs: 180_000 };
+export const DEFAULT_TIMEOUTS: TimeoutOptions = { requestMs: 30_000, startMs: 180_000, connectMs: 5_000 };
 
 export const DEFAULT_RETRY: RetryOptions = {
   attempts: 4,

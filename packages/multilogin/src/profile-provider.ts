@@ -43,6 +43,11 @@ export class MultiloginProfileProvider implements ProfileProvider {
     this.webdriverHost = options.webdriverHost ?? defaultWebdriverHost(client.options.launcherUrl);
   }
 
+  /** The launcher (agent) this provider starts profiles on. */
+  get launcherUrl(): string {
+    return this.client.options.launcherUrl;
+  }
+
   /**
    * Sets the profile's proxy at the provider before each fresh start. No cache: another worker may
    * have set another proxy since (a batch's own proxy, DESIGN.md section 3), and a process-local
@@ -92,6 +97,10 @@ export class MultiloginProfileProvider implements ProfileProvider {
       if (error instanceof NonRetryableError && NOT_RUNNING.test(error.code)) return;
       throw error;
     }
+  }
+
+  async unlock(profile: Profile): Promise<void> {
+    await this.client.unlockProfiles([providerProfileId(profile)]);
   }
 
   async status(profile: Profile): Promise<ProviderProfileStatus> {

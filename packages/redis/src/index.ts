@@ -19,6 +19,7 @@ export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './
 export { RedisKeyRevocations } from './key-revocations.js';
 export { type BatchKeys, type EventKeys, Keys, type PoolKeys } from './keys.js';
 export { RedisProfileStore } from './profile-store.js';
+export { type ProviderDown, RedisProviderHealth } from './provider-health.js';
 export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
 export { ScriptCode, scriptError } from './script-errors.js';
 export { defineScripts, loadScripts } from './scripts.js';

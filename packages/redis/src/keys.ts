@@ -117,6 +117,14 @@ export class Keys {
     return `${this.prefix}:revocations`;
   }
 
+  /**
+   * Provider hosts (launchers, agents) workers could not reach at their last call: a hash of
+   * origin → JSON `{since, lastSeenAt, error, by}`; a call that gets through removes its field.
+   */
+  get providersDown(): string {
+    return `${this.prefix}:providers-down`;
+  }
+
   /** profile id -> pool name, so a profile can be found by id alone (global, outside scripts). */
   get profileIndex(): string {
     return `${this.prefix}:profile-pools`;

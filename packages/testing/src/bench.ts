@@ -76,6 +76,14 @@ export function reportBench(benchmark: string, figures: BenchFigure[]): string {
   return file;
 }
 
+/** A benchmark knob from the environment: a whole number >= 1, `fallback` when unset or empty. */
+export function benchSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
+  return value;
+}
+
 /** Percentile of a list of numbers (nearest-rank). */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;

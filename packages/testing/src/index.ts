@@ -3,7 +3,14 @@ export {
   type AppProcessOptions,
   type ProcessEnd,
 } from './app-process.js';
-export { type BenchFigure, type FigureInput, figure, percentile, reportBench } from './bench.js';
+export {
+  type BenchFigure,
+  benchSetting,
+  type FigureInput,
+  figure,
+  percentile,
+  reportBench,
+} from './bench.js';
 export {
   type FaultCounts,
   FaultProxy,

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { product } from '@fleet/cli';
-import { createRedis, RedisEventStream } from '@fleet/redis';
+import { createRedis, RedisEventStream, RedisProfileStore } from '@fleet/redis';
 import { chromiumsUnder, freePort, portOpen, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -149,6 +149,12 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
         .sort(),
     ).toEqual(Array.from({ length: 12 }, (_, i) => `${id}.${i}`).sort());
     expect(events.filter((e) => e.type === 'batch.completed')).toHaveLength(1);
+    // fleet up records its launcher as the demo profiles' home (DESIGN.md section 7).
+    const demo = await new RedisProfileStore(redis, prefix).list('default', { limit: 100 });
+    expect(demo.profiles.length).toBeGreaterThan(0);
+    for (const p of demo.profiles) {
+      expect(p.providerIds.launcher).toBe(`http://127.0.0.1:${ports.launcher}`);
+    }
   } finally {
     redis.disconnect();
   }

@@ -35,7 +35,12 @@ import {
   testRedisUrl,
   waitFor,
 } from '@fleet/testing';
-import { type RunningWorker, startWorker, type WorkerSettings } from '@fleet/worker';
+import {
+  type RunningWorker,
+  startWorker,
+  type WorkerSettings,
+  workerSettings as withDefaults,
+} from '@fleet/worker';
 import type { Redis } from 'ioredis';
 import { recordRow } from './support/table.js';
 
@@ -54,7 +59,7 @@ let launcher: RunningLauncher;
 let worker: RunningWorker | undefined;
 
 function workerSettings(allowedTargets: string[]): WorkerSettings {
-  return {
+  return withDefaults({
     redisUrl: testRedisUrl(),
     prefix,
     workerPort: 0,
@@ -83,7 +88,7 @@ function workerSettings(allowedTargets: string[]): WorkerSettings {
     secretKey: '',
     blockPrivateTargets: true,
     allowedTargets,
-  };
+  });
 }
 
 beforeAll(async () => {

@@ -29,6 +29,7 @@
     batchesNote: el('batches-note'),
     poolsBody: el('pools').tBodies[0],
     poolsEmpty: el('pools-empty'),
+    hostsDown: el('hosts-down'),
   };
 
   /** Everything that belongs to one login; replaced whole at login and logout. */
@@ -249,6 +250,17 @@
     ui.poolsEmpty.hidden = pools.length > 0;
   }
 
+  /** Launcher hosts the workers cannot reach (admin keys get the list; text only, never markup). */
+  function renderHostsDown(down) {
+    const items = (down ?? []).map((d) => {
+      const item = make('li', 'host-down', `${d.provider} unreachable since ${d.since}: ${d.error}`);
+      item.dataset.provider = d.provider;
+      return item;
+    });
+    ui.hostsDown.replaceChildren(...items);
+    ui.hostsDown.hidden = items.length === 0;
+  }
+
   // ---- refresh loop -----------------------------------------------------------------------------
 
   function refreshSoon(s, delayMs) {
@@ -276,6 +288,7 @@
       if (s !== session) return;
       renderBatches(s, page.batches);
       renderPools(pools.pools);
+      renderHostsDown(pools.providersDown);
       showBanner(s.liveProblem);
       syncSubscriptions(s);
     } catch (error) {

@@ -70,6 +70,7 @@ tbody tr:last-child td{border-bottom:0}
 .pct{width:3.2em;text-align:right;font-variant-numeric:tabular-nums;font-weight:600}
 .has-failed{color:var(--red);font-weight:600}
 .empty{margin:.5rem 0 0;color:var(--muted)}
+.hosts-down{margin:.5rem 0 0;padding-left:1.2rem;color:var(--red)}
 .state-available{color:var(--green);font-weight:600}
 .state-cooling{color:var(--amber);font-weight:600}
 .state-leased{color:var(--blue);font-weight:600}
@@ -179,6 +180,7 @@ export function dashboardPage(options: PageOptions): string {
       <tbody></tbody>
     </table>
     <p class="empty" id="pools-empty" hidden>No profiles registered.</p>
+    <ul id="hosts-down" class="hosts-down" hidden></ul>
   </section>
 </main>
 </body>

@@ -53,6 +53,20 @@ const answers = {
         quarantined: z.number().int(),
       }),
     ),
+    /** Admin keys only: provider hosts (launchers, agents) workers cannot reach now. */
+    providersDown: z
+      .array(
+        z.strictObject({
+          /** Its origin, e.g. `http://10.0.0.12:45001`. */
+          provider: z.string(),
+          /** When a worker first could not reach it. */
+          since: z.string(),
+          /** The latest call that could not reach it. */
+          lastSeenAt: z.string(),
+          error: z.string(),
+        }),
+      )
+      .optional(),
   }),
   KeyList: z.strictObject({
     keys: z.array(z.strictObject({ name: z.string(), role: z.enum(ROLES), revoked: z.boolean() })),

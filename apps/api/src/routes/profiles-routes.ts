@@ -18,6 +18,9 @@ const idParams = z.strictObject({
 const forceQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
 const admin = { config: { admin: true } };
 
+/** A launcher URL as stored: its origin (the schema allowed only an origin, maybe with a slash). */
+const origin = (url: string) => new URL(url).origin;
+
 /** Profiles: admin keys only. */
 export function registerProfileRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/v1/profiles', admin, async (request, reply) => {
@@ -26,7 +29,10 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: ApiContext): vo
       id: body.id,
       pool: body.pool,
       ...(body.tags ? { tags: body.tags } : {}),
-      providerIds: body.folderId ? { folderId: body.folderId } : {},
+      providerIds: {
+        ...(body.folderId ? { folderId: body.folderId } : {}),
+        ...(body.launcher ? { launcher: origin(body.launcher) } : {}),
+      },
       proxy: body.proxy ?? null,
     });
     return reply.status(201).send(profileView(profile));
@@ -69,10 +75,16 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const patch: ProfilePatch = {};
     if (body.tags) patch.tags = body.tags;
     if (body.proxy !== undefined) patch.proxy = body.proxy;
-    if (body.folderId) {
+    if (body.folderId || body.launcher !== undefined) {
       const current = await ctx.profiles.get(id);
       if (!current) throw new ProfileNotFoundError(id);
-      patch.providerIds = { ...current.providerIds, folderId: body.folderId };
+      const { launcher: _old, ...ids } = current.providerIds;
+      const launcher = body.launcher === undefined ? current.providerIds.launcher : body.launcher;
+      patch.providerIds = {
+        ...ids,
+        ...(body.folderId ? { folderId: body.folderId } : {}),
+        ...(launcher ? { launcher: origin(launcher) } : {}),
+      };
     }
     return profileView(await ctx.profiles.update(id, patch));
   });
@@ -103,10 +115,17 @@ export function registerProfileRoutes(app: FastifyInstance, ctx: ApiContext): vo
         'no profile provider is configured: set MULTILOGIN_API_URL and credentials for the API',
       );
     }
+    // From a launcher host: list its profiles there and record it as their home.
+    const launcher = body.launcher ? origin(body.launcher) : undefined;
     const counts = await importProfiles(
       ctx.profiles,
-      ctx.profileSource.allProfiles(body.folderId ? { folderId: body.folderId } : {}),
-      { pool: body.pool, ...(body.tags ? { tags: body.tags } : {}), limit: body.limit },
+      ctx.profileSource.allProfiles(body.folderId ? { folderId: body.folderId } : {}, launcher),
+      {
+        pool: body.pool,
+        ...(body.tags ? { tags: body.tags } : {}),
+        limit: body.limit,
+        ...(launcher ? { launcher } : {}),
+      },
     );
     return { pool: body.pool, ...counts };
   });

@@ -60,6 +60,7 @@ export const OPTION_TYPES = {
   pool: { type: 'string' },
   tags: { type: 'string' },
   folder: { type: 'string' },
+  launcher: { type: 'string' },
   reason: { type: 'string' },
   'duration-ms': { type: 'string' },
 } as const;

@@ -14,12 +14,13 @@ import {
 /** The API's largest page; a listing over every pool cannot page further (cursors are per pool). */
 const PAGE = 1000;
 
-function profileRows(profiles: ProfileView[]) {
+function profileRows(profiles: ProfileView[], down: ReadonlySet<string>) {
   return profiles.map((p) => [
     p.id,
     p.pool,
     p.state,
     p.tags.length > 0 ? p.tags.join(',') : null,
+    p.launcher ? `${p.launcher}${down.has(p.launcher) ? ' (down)' : ''}` : null,
     p.lease
       ? p.lease.owner
       : p.quarantine
@@ -30,9 +31,10 @@ function profileRows(profiles: ProfileView[]) {
   ]);
 }
 
-const ADD_SYNOPSIS = 'fleet profiles add <id> --pool P [--tags a,b] [--folder F] [--json]';
-const IMPORT_SYNOPSIS = 'fleet profiles import --pool P [--tags a,b] [--folder F] [--limit N] [--json]';
-const PROFILE_HEADER = ['ID', 'POOL', 'STATE', 'TAGS', 'HELD BY / WHY', 'LEASES', 'FAILURES'];
+const ADD_SYNOPSIS = 'fleet profiles add <id> --pool P [--tags a,b] [--folder F] [--launcher URL] [--json]';
+const IMPORT_SYNOPSIS =
+  'fleet profiles import --pool P [--tags a,b] [--folder F] [--launcher URL] [--limit N] [--json]';
+const PROFILE_HEADER = ['ID', 'POOL', 'STATE', 'TAGS', 'LAUNCHER', 'HELD BY / WHY', 'LEASES', 'FAILURES'];
 
 function printProfile(ctx: CommandContext, profile: ProfileView, verb: string): void {
   if (ctx.flags.json === true) printJson(ctx.out, profile);
@@ -70,8 +72,14 @@ export const profilesList: Command = {
       ctx.out.print(pool ? `no profiles in pool "${pool}"` : 'no profiles');
       return 0;
     }
-    ctx.out.print(table(PROFILE_HEADER, profileRows(profiles)));
+    // Launcher hosts the workers cannot reach: their profiles rest until the host answers again.
+    const { providersDown = [] } = await ctx.api().listPools();
+    const down = new Set(providersDown.map((d) => d.provider));
+    ctx.out.print(table(PROFILE_HEADER, profileRows(profiles, down)));
     if (more) ctx.out.print(`(the first ${PAGE}: give --pool to list one pool in full)`);
+    for (const d of providersDown) {
+      ctx.out.print(`launcher ${d.provider} unreachable since ${shortTime(d.since)}: ${d.error}`);
+    }
     return 0;
   },
 };
@@ -79,18 +87,21 @@ export const profilesList: Command = {
 export const profilesAdd: Command = {
   words: ['profiles', 'add'],
   args: ['id'],
-  options: ['pool', 'tags', 'folder', 'json'],
+  options: ['pool', 'tags', 'folder', 'launcher', 'json'],
   synopsis: ADD_SYNOPSIS,
-  summary: 'register one provider profile (its id at Multilogin X or the launcher) in a pool',
+  summary:
+    'register one provider profile (its id at Multilogin X or a launcher; --launcher: its home launcher) in a pool',
   async run(ctx) {
     const pool = requiredFlag(ctx.flags, 'pool', ADD_SYNOPSIS);
     const tags = tagsFlag(ctx.flags);
     const folderId = stringFlag(ctx.flags, 'folder');
+    const launcher = stringFlag(ctx.flags, 'launcher');
     const profile = await ctx.api().addProfile({
       id: ctx.args.id!,
       pool,
       ...(tags ? { tags } : {}),
       ...(folderId ? { folderId } : {}),
+      ...(launcher ? { launcher } : {}),
     });
     printProfile(ctx, profile, 'added');
     return 0;
@@ -100,18 +111,21 @@ export const profilesAdd: Command = {
 export const profilesImport: Command = {
   words: ['profiles', 'import'],
   args: [],
-  options: ['pool', 'tags', 'folder', 'limit', 'json'],
+  options: ['pool', 'tags', 'folder', 'launcher', 'limit', 'json'],
   synopsis: IMPORT_SYNOPSIS,
-  summary: "register the provider's profiles (all, or one folder's) in a pool",
+  summary:
+    "register the provider's profiles (all, or one folder's) in a pool; --launcher: a launcher host's, recorded as their home",
   async run(ctx) {
     const pool = requiredFlag(ctx.flags, 'pool', IMPORT_SYNOPSIS);
     const tags = tagsFlag(ctx.flags);
     const folderId = stringFlag(ctx.flags, 'folder');
+    const launcher = stringFlag(ctx.flags, 'launcher');
     const limit = intFlag(ctx.flags, 'limit', 1, 10_000);
     const outcome = await ctx.api().importProfiles({
       pool,
       ...(tags ? { tags } : {}),
       ...(folderId ? { folderId } : {}),
+      ...(launcher ? { launcher } : {}),
       ...(limit ? { limit } : {}),
     });
     if (ctx.flags.json === true) {

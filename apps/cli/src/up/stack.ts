@@ -212,7 +212,11 @@ async function redisAnswersWithin(url: string, ms: number): Promise<boolean> {
   return false;
 }
 
-/** At least `n` launcher profiles, each registered in pool `default`. Returns how many were new. */
+/**
+ * At least `n` launcher profiles, each registered in pool `default` with the launcher as its home
+ * (a profile registered by an earlier run is moved to this run's launcher URL). Returns how many
+ * were new.
+ */
 async function demoProfiles(
   redisUrl: string,
   prefix: string,
@@ -233,10 +237,18 @@ async function demoProfiles(
       const id = await client.createProfile({ name: `demo-${i + 1}`, folderId: folder!.id });
       existing.push({ id, folderId: folder!.id });
     }
+    const home = new URL(launcherUrl).origin;
     const { registered } = await importProfiles(store, existing.slice(0, n), {
       pool: 'default',
       defaultFolderId: folder!.id,
+      launcher: home,
     });
+    for (const { id } of existing.slice(0, n)) {
+      const profile = await store.get(id);
+      if (profile && profile.providerIds.launcher !== home) {
+        await store.update(id, { providerIds: { ...profile.providerIds, launcher: home } });
+      }
+    }
     return registered;
   } finally {
     redis.disconnect();

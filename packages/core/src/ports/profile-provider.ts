@@ -23,5 +23,11 @@ export interface ProfileProvider {
   start(profile: Profile, options?: { headless?: boolean }): Promise<WebDriverEndpoint>;
   /** Stop the browser. Stopping a stopped profile is not an error. */
   stop(profile: Profile): Promise<void>;
+  /**
+   * Clear a provider-side lock a crashed holder left (Multilogin's cloud session lock, which its
+   * next start would meet as PROFILE_LOCKED), when the provider has one. Called only by reclaim,
+   * after the fenced lease proved the old holder gone.
+   */
+  unlock?(profile: Profile): Promise<void>;
   status(profile: Profile): Promise<ProviderProfileStatus>;
 }
