@@ -92,7 +92,6 @@ export function createItemProcessor(
         `malformed item job: ${JSON.stringify(zodDetails(parsed.error)).slice(0, 500)}`,
       );
     }
-    if (options.stalls) await failIfStalledOut(job, parsed.data, options.stalls, runner, logger);
     const { batchId } = parsed.data;
     const id = itemId(batchId, parsed.data.index);
     const registered = running.add(batchId, id);
@@ -100,6 +99,7 @@ export function createItemProcessor(
     const ctx = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1, signal: linked.signal };
     let outcome: Awaited<ReturnType<ItemRunner['run']>>;
     try {
+      if (options.stalls) await failIfStalledOut(job, parsed.data, options.stalls, runner, logger);
       outcome = await runner.run(parsed.data, ctx);
     } catch (error) {
       // A non-retryable error out of the runner itself, past its own recording (e.g. a store
