@@ -3,6 +3,13 @@ import { durationMs, loadConfig, port, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 import { type TargetSettings, targetSchema } from '@fleet/targets';
 
+/** A host name as stall records keep it: letters, digits, '.', '_' and '-', up to 253. */
+function hostName(value: unknown): void {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9._-]{1,253}$/.test(value)) {
+    throw new Error("must be 1-253 letters, digits, '.', '_' or '-'");
+  }
+}
+
 /** The worker's own settings (the common ones — REDIS_URL, FLEET_PREFIX, LOG_LEVEL — come with @fleet/config). */
 export const workerSchema = {
   workerPort: port({ env: 'WORKER_PORT', default: 3002, doc: 'HTTP port for /health, /ready and /metrics.' }),
@@ -17,6 +24,18 @@ export const workerSchema = {
     format: String,
     default: `${hostname()}-${process.pid}`,
     env: 'WORKER_ID',
+  },
+  workerHost: {
+    doc: 'The machine this worker runs on (give containers sharing one machine its name): ITEM_MAX_STALLS counts stalls per host.',
+    format: hostName,
+    default: hostname(),
+    env: 'WORKER_HOST',
+  },
+  itemMaxStalls: {
+    doc: "Different hosts an item's attempts may vanish on (worker killed, job lock lost) before it fails ITEM_STALLED; 0 = no such limit (BullMQ's own: max(10, 3 × this) stalls).",
+    format: 'nat',
+    default: 3,
+    env: 'ITEM_MAX_STALLS',
   },
   warmIdleMs: durationMs({
     env: 'WARM_IDLE_MS',
@@ -95,6 +114,8 @@ export interface WorkerSettings extends MultiloginSettings, TargetSettings {
   workerPort: number;
   workerConcurrency: number;
   workerId: string;
+  workerHost: string;
+  itemMaxStalls: number;
   warmIdleMs: number;
   artifactsDir: string;
   leaseTtlMs: number;

@@ -9,7 +9,8 @@ import {
 } from '@fleet/core';
 import type { ItemMetrics } from '@fleet/metrics';
 import type { ItemProcessor, ItemsQueue } from '@fleet/queue';
-import { DelayedError, UnrecoverableError } from 'bullmq';
+import type { RedisStallLedger } from '@fleet/redis';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 
 export interface ProcessorOptions {
   /** Delay of a job that found no free profile: a random wait in [min, max] ms (no attempt spent). */
@@ -18,6 +19,17 @@ export interface ProcessorOptions {
   running: RunningItems;
   /** Told of recorded items, retries and waits for a free profile (the worker's /metrics). */
   metrics: ItemMetrics;
+  /** Where each take is noted, so an item whose attempts vanish on many hosts can be failed. */
+  stalls: StallPolicy;
+}
+
+/** ITEM_MAX_STALLS: how stalls are counted against an item (DESIGN.md section 4, "Worker crash"). */
+export interface StallPolicy {
+  ledger: Pick<RedisStallLedger, 'noteTake'>;
+  /** This worker's host (WORKER_HOST). */
+  host: string;
+  /** Different hosts an item's attempts may vanish on before it fails ITEM_STALLED; 0 = no limit. */
+  maxHosts: number;
 }
 
 /**
@@ -87,6 +99,7 @@ export function createItemProcessor(
     const ctx = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1, signal: linked.signal };
     let outcome: Awaited<ReturnType<ItemRunner['run']>>;
     try {
+      if (options.stalls) await failIfStalledOut(job, parsed.data, options.stalls, runner, logger);
       outcome = await runner.run(parsed.data, ctx);
     } catch (error) {
       // A non-retryable error out of the runner itself, past its own recording (e.g. a store
@@ -179,6 +192,41 @@ async function recordRefusal(
   } catch (err) {
     logger.warn({ err, batchId: job.batchId, index: job.index }, 'could not record a refused item');
   }
+}
+
+/**
+ * Notes this take of the item with this worker's host and learns where its earlier attempts
+ * vanished. A worker killed under an item (a crash, an OOM kill, a lost machine) is not the item's
+ * fault, so a stall counts once per host: only an item whose attempts vanished on `maxHosts`
+ * different hosts is the likely cause, and it is recorded failed (ITEM_STALLED) instead of being
+ * run again. BullMQ's own stall limit stays as a safety net for items whose workers keep vanishing
+ * on fewer hosts. If the note cannot be written (Redis trouble), the item runs uncounted.
+ */
+async function failIfStalledOut(
+  job: Job<ItemJob>,
+  item: ItemJob,
+  policy: StallPolicy,
+  runner: ItemRunner,
+  logger: LoggerPort,
+): Promise<void> {
+  const ref = { batchId: item.batchId, index: item.index };
+  let hosts: string[];
+  try {
+    hosts = await policy.ledger.noteTake(ref, {
+      attemptsStarted: job.attemptsStarted,
+      stalledCounter: job.stalledCounter,
+      host: policy.host,
+    });
+  } catch (err) {
+    logger.warn({ err, jobId: job.id }, 'could not note the take of an item: its stalls go uncounted');
+    return;
+  }
+  if (policy.maxHosts === 0 || hosts.length < policy.maxHosts) return;
+  const message = `its attempts vanished on ${hosts.length} different hosts (${hosts.join(', ')})`;
+  if (await runner.abandoned(item, STALLED, message, job.attemptsMade)) {
+    logger.warn({ jobId: job.id, hosts }, 'item stalled on too many hosts: recorded it failed');
+  }
+  throw new UnrecoverableError(`${STALLED}: ${message}`);
 }
 
 /** BullMQ's own failedReason for a job its stalled-job check gave up (moveStalledJobsToWait). */

@@ -19,6 +19,7 @@ import {
   RedisProfileStore,
   RedisProviderHealth,
   RedisResultStore,
+  RedisStallLedger,
   SecretBox,
   waitReady,
 } from '@fleet/redis';
@@ -55,6 +56,17 @@ function browserDriver(settings: WorkerSettings, logger: LoggerPort): BrowserDri
   }
   const targetGuard = new PrivateTargetGuard({ allowed: settings.allowedTargets });
   return new WebdriverioDriver({ artifacts, targetGuard });
+}
+
+/**
+ * BullMQ's own stall limit: never the one that decides for an item spread over ITEM_MAX_STALLS
+ * hosts, but finite, so an item whose workers keep vanishing on fewer hosts still ends failed
+ * (ITEM_STALLED, through recordIfAbandoned). The fault suite's 30-kill storm on one host put at
+ * most 4 stalls on any of its 300 items (two runs: 8 and 6 items stalled 3 or more times, which
+ * the old fixed limit of 2 would have failed).
+ */
+export function stalledSafetyNet(itemMaxStalls: number): number {
+  return Math.max(10, 3 * itemMaxStalls);
 }
 
 /** Builds and starts one worker process's parts from its settings (main.ts and tests use it). */
@@ -157,12 +169,18 @@ export async function startWorker(
     if (aborted.length > 0) logger.info({ batchId, items: aborted }, 'batch cancelled: aborting its items');
   });
 
-  const worker = createItemsWorker(createItemProcessor(runner, logger, { running, metrics }), {
+  const stalls = {
+    ledger: new RedisStallLedger(redis, settings.prefix, settings.resultRetentionSec),
+    host: settings.workerHost,
+    maxHosts: settings.itemMaxStalls,
+  };
+  const worker = createItemsWorker(createItemProcessor(runner, logger, { running, metrics, stalls }), {
     connection: redis,
     prefix: settings.prefix,
     concurrency: settings.workerConcurrency,
     lockDurationMs: settings.jobLockMs,
     stalledIntervalMs: settings.jobLockMs,
+    maxStalledCount: stalledSafetyNet(settings.itemMaxStalls),
   });
   worker.on('error', (err) => logger.warn({ err }, 'queue worker error'));
   // A job the queue gives up for good without a result (attempts spent on lost attempts, or
@@ -198,6 +216,7 @@ export async function startWorker(
   logger.info(
     {
       workerId: settings.workerId,
+      host: settings.workerHost,
       concurrency: settings.workerConcurrency,
       port: health.port,
       blockPrivateTargets: settings.blockPrivateTargets,

@@ -388,8 +388,8 @@ export const ERRORS = {
   ITEM_STALLED: {
     status: 500,
     message: 'the item stalled more often than allowed',
-    hint: 'see the workers: they crashed (or were paused) while running it',
-    where: { item: 'the queue gave the job up: the workers running it kept dying' },
+    hint: 'see the workers: they crashed (or were paused) while running it, on ITEM_MAX_STALLS different hosts',
+    where: { item: 'the workers running it kept dying, on several hosts (or too often on a few)' },
   },
   ATTEMPTS_EXHAUSTED: {
     status: 500,

@@ -11,6 +11,12 @@ export interface ItemsWorkerOptions {
   /** How long a job's lock lives without renewal; a crashed worker's job is retried after it. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /**
+   * Stalls after which BullMQ fails the job by itself (`job stalled more than allowable limit`).
+   * Fleet decides earlier, by where the stalls happened (the worker's ITEM_MAX_STALLS): this is
+   * only the safety net for an item whose workers keep vanishing on too few hosts.
+   */
+  maxStalledCount?: number;
   autorun?: boolean;
 }
 
@@ -37,7 +43,7 @@ export function createItemsWorker(processor: ItemProcessor, options: ItemsWorker
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
-    maxStalledCount: 2,
+    maxStalledCount: options.maxStalledCount ?? 10,
     autorun: options.autorun ?? true,
   });
   worker.on('lockRenewalFailed', (jobIds: string[]) => {

@@ -69,6 +69,7 @@ describe('scripts and keys', () => {
       'fleetClaim/3',
       'fleetCounts/4',
       'fleetExtendClaim/2',
+      'fleetNoteTake/1',
       'fleetPublish/2',
       'fleetQuarantine/5',
       'fleetReclaim/3',

@@ -24,3 +24,4 @@ export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
 export { ScriptCode, scriptError } from './script-errors.js';
 export { defineScripts, loadScripts } from './scripts.js';
 export { openProxy, SecretBox, sealProxy } from './secret-box.js';
+export { RedisStallLedger, type Take } from './stall-ledger.js';

@@ -23,6 +23,8 @@ export interface BatchKeys {
   meta: string;
   results: string;
   claims: string;
+  /** Where the item's attempts vanished (see `lua/note-take-1.lua`). */
+  stalls: string;
 }
 
 export interface EventKeys {
@@ -55,10 +57,15 @@ export class Keys {
     };
   }
 
-  /** A batch's record, results and claims share the batch's hash tag. */
+  /** A batch's record, results, claims and stalls share the batch's hash tag. */
   batch(batchId: string): BatchKeys {
     const base = `${this.prefix}:{batch:${batchId}}`;
-    return { meta: `${base}:meta`, results: `${base}:results`, claims: `${base}:claims` };
+    return {
+      meta: `${base}:meta`,
+      results: `${base}:results`,
+      claims: `${base}:claims`,
+      stalls: `${base}:stalls`,
+    };
   }
 
   /** The event stream and its dedupe markers: one slot (`{events}`). */

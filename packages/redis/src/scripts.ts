@@ -111,6 +111,7 @@ declare module 'ioredis' {
       claims: string,
       ...args: Str[]
     ): Result<[number, number, number, number], Context>;
+    fleetNoteTake(stalls: string, ...args: Str[]): Result<string[], Context>;
     fleetPublish(stream: string, dedupe: string, ...args: Str[]): Result<string | null, Context>;
     fleetCounts(
       members: string,

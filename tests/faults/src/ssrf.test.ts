@@ -65,6 +65,8 @@ function workerSettings(allowedTargets: string[]): WorkerSettings {
     workerPort: 0,
     workerConcurrency: 2,
     workerId: 'ssrf-worker',
+    workerHost: 'ssrf-host',
+    itemMaxStalls: 3,
     warmIdleMs: 5_000,
     artifactsDir: join(dir, 'artifacts'),
     leaseTtlMs: 10_000,

@@ -1,0 +1,45 @@
+import type { ItemRef } from '@fleet/core';
+import type { Redis } from 'ioredis';
+import { Keys } from './keys.js';
+
+/** One take of an item's job by a worker, as BullMQ counted it when it handed the job over. */
+export interface Take {
+  /** BullMQ's count of the job's takes (`attemptsStarted`), this one included. */
+  attemptsStarted: number;
+  /** How often BullMQ's stalled-job check has found the job's attempt gone (`stalledCounter`). */
+  stalledCounter: number;
+  /** The host (failure domain) this take runs on. */
+  host: string;
+}
+
+/**
+ * Where an item's attempts vanished. Each take notes itself with its host; when the job's stall
+ * count has gone up since the previous noted take, that take is the one that vanished and its host
+ * is recorded (`lua/note-take-1.lua`). The worker fails an item ITEM_STALLED only once its
+ * attempts vanished on enough different hosts: a worker killed under an item is not the item's
+ * fault, an item that takes down workers wherever it runs likely is (DESIGN.md section 4).
+ */
+export class RedisStallLedger {
+  private readonly keys: Keys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    /** How long an item's notes stay after their last write (the results' retention). */
+    private readonly retentionSec = 7 * 24 * 3600,
+  ) {
+    this.keys = new Keys(prefix);
+  }
+
+  /** Notes this take; returns the hosts where the item's earlier attempts vanished, each once. */
+  async noteTake(ref: ItemRef, take: Take): Promise<string[]> {
+    return this.redis.fleetNoteTake(
+      this.keys.batch(ref.batchId).stalls,
+      ref.index,
+      take.attemptsStarted,
+      take.stalledCounter,
+      take.host,
+      this.retentionSec,
+    );
+  }
+}
