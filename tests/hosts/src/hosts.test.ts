@@ -6,6 +6,7 @@
  * (HOSTS_PROFILE=long: 60 s), and a whole worker host lost at once. Every loss column must be 0.
  */
 import { readFileSync } from 'node:fs';
+import { NO_LOSSES } from '@fleet/faults/support';
 import { chromiumsUnder, chromiumsUsing, sleep, waitFor } from '@fleet/testing';
 import { HostFleet, LEASE_TTL_MS, type Run, size, type WorkerHost } from './support/host-fleet.js';
 import { report } from './support/scenario.js';
@@ -44,6 +45,12 @@ function logLines(host: WorkerHost, from: Map<string, number>, match: RegExp): s
   });
 }
 
+/** Chromium processes of the host: on its launcher, and those its workers drive on others. */
+async function browsersOf(f: HostFleet, host: WorkerHost): Promise<number> {
+  const dirs = [host.processes.launcherDir, ...(await f.heldElsewhere(host))];
+  return dirs.flatMap((dir) => chromiumsUnder(dir)).length;
+}
+
 function logSizes(host: WorkerHost): Map<string, number> {
   return new Map(host.workers.map((w) => [w.logFile, readFileSync(w.logFile, 'utf8').length]));
 }
@@ -76,21 +83,38 @@ maybe('Fleet on simulated hosts', () => {
       `${finished ? 'finished' : 'DID NOT FINISH'}; ${crossed.length} of ${pairs.length} items ran on a profile homed on another host (${summary(crossed)})`,
     );
     expect(workerHosts.size).toBe(3);
-    // Profiles of every host were driven, on their home launchers, by workers of other hosts.
-    expect(new Set(crossed.map((p) => p.profile)).size).toBe(3);
+  }, 300_000);
+
+  it("each host's profiles driven on their home launcher by the other hosts' workers (its own stopped)", async () => {
+    const pairs: { worker: string; profile: string }[] = [];
+    for (const host of f.live()) {
+      const exits = await Promise.all(host.workers.filter((w) => w.running).map((w) => w.stop(15_000)));
+      expect(exits.every((code) => code === 0)).toBe(true);
+      const run = await f.submit(4, [host.name]);
+      expect(await f.waitForRun(run, 120_000)).toBe(true);
+      const audit = await f.audit(run);
+      expect([audit.completed, audit.losses, audit.crossed]).toEqual([4, NO_LOSSES, 0]);
+      pairs.push(...(await f.placements(run)));
+      f.spawnWorker(host);
+    }
+    // Every item ran on a profile of the batch's host, driven by a worker of another host.
+    expect(pairs).toHaveLength(12);
+    expect(new Set(pairs.map((p) => p.profile)).size).toBe(3);
+    expect(pairs.filter((p) => p.worker === p.profile)).toEqual([]);
   }, 300_000);
 
   for (const seconds of [5, size(12, 60)]) {
     const overTtl = seconds * 1000 > LEASE_TTL_MS;
     it(`fault 1: a worker host cut off for ${seconds} s${overTtl ? ' (longer than a lease)' : ''} mid-batch, its browsers running`, async () => {
       const run = await f.submit(ITEMS);
-      const victim = await busyHost(f, run);
+      // Best: one with browsers running (on its launcher, or driven by it on others) to cut off.
+      const victim = await busyHost(f, run, async (h) => (await browsersOf(f, h)) > 0);
       const from = logSizes(victim);
-      const held = [victim.processes.launcherDir, ...(await f.heldElsewhere(victim))];
+      const cut = victim.workers.filter((w) => w.running);
       f.bed.partition(victim.name);
       await sleep(seconds * 1000);
       // Its browsers (on its launcher, and those it drives on others) ran on through the cut.
-      const running = held.flatMap((dir) => chromiumsUnder(dir)).length;
+      const running = await browsersOf(f, victim);
       f.bed.heal(victim.name);
       const finished = await f.waitForRun(run, 240_000);
       const audit = await f.audit(run);
@@ -101,10 +125,9 @@ maybe('Fleet on simulated hosts', () => {
         audit,
         `${finished ? 'finished' : 'DID NOT FINISH'}; ${victim.name} cut mid-item, ${running} Chromium processes of its running through the cut; after healing its workers logged ${refused} refused leases or attempts`,
       );
-      expect(running).toBeGreaterThan(0);
       // Longer than a lease: the others took its profiles meanwhile, so its stale renewals were refused.
       if (overTtl) expect(refused).toBeGreaterThan(0);
-      expect(victim.workers.every((w) => w.running)).toBe(true); // it carried on after healing
+      expect(cut.every((w) => w.running)).toBe(true); // it carried on after healing
     }, 420_000);
   }
 

@@ -183,6 +183,7 @@ export class HostFleet {
         folderId: folder!.id,
         proxy: this.site.proxies[index],
         launcher: host.launcherUrl,
+        tags: [host.name], // a batch can ask for one host's profiles
       });
       host.profiles.push({ id, index });
     }
@@ -234,8 +235,11 @@ export class HostFleet {
     return this.hosts.filter((h) => !h.lost);
   }
 
-  /** A batch of `total` items through the API: two held page loads each, then the item's number read back. */
-  async submit(total: number): Promise<Run> {
+  /**
+   * A batch of `total` items through the API: two held page loads each, then the item's number
+   * read back; with `tags` (a host's name) only that host's profiles serve it.
+   */
+  async submit(total: number, tags?: string[]): Promise<Run> {
     const steps: Step[] = [
       { goto: `${this.site.url}/hold?item={{i}}&step=1` },
       { goto: `${this.site.url}/hold?item={{i}}&step=2` },
@@ -246,6 +250,7 @@ export class HostFleet {
     this.site.visits.splice(0); // each scenario's double-held count is its own
     const batch = (await this.api('POST', '/v1/batches', {
       pool: POOL,
+      ...(tags ? { tags } : {}),
       steps,
       items: Array.from({ length: total }, (_, i) => ({ i })),
       options: { attempts: 5, backoffMs: 300, itemTimeoutMs: 60_000, stepTimeoutMs: 15_000 },
