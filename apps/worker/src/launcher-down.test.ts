@@ -80,10 +80,14 @@ it('waits out a home launcher outage: no attempt spent, profile rested not blame
     );
 
     const health = new RedisProviderHealth(redis, prefix);
-    const [down] = await waitFor('the host marked down', async () => {
-      const marks = await health.down();
-      return marks.length > 0 ? marks : undefined;
-    });
+    const [down] = await waitFor(
+      'the host marked down',
+      async () => {
+        const marks = await health.down();
+        return marks.length > 0 ? marks : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(down).toMatchObject({
       provider: home,
       by: 'test-worker',
@@ -110,7 +114,9 @@ it('waits out a home launcher outage: no attempt spent, profile rested not blame
       { timeoutMs: 30_000 },
     );
     expect(result).toMatchObject({ state: 'completed', profileId: id, attempts: 1 });
-    await waitFor('the mark cleared', async () => ((await health.down()).length === 0 ? true : undefined));
+    await waitFor('the mark cleared', async () => ((await health.down()).length === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
     await own.close();
   } finally {
     await worker?.close(1000);
