@@ -5,6 +5,7 @@ import {
   ProfileAllocationService,
   type ProfileProvider,
   ProfileSessions,
+  ReclaimedBrowsers,
   type ReclaimedLease,
 } from '@fleet/core';
 import { WorkerMetrics } from '@fleet/metrics';
@@ -109,25 +110,18 @@ export async function startWorker(
           .catch((err) => logger.warn({ err }, 'could not record a provider as up'));
       },
     });
+  // The lease script took an expired lease back, so its holder is provably gone: stop its browser
+  // where it runs (the profile's home), clear a provider lock it left, and try again while that
+  // host is unreachable and nobody has leased the profile since.
+  const reclaimed = new ReclaimedBrowsers({ profile: (id) => profiles.get(id), provider, logger });
   const stopReclaimed = (leases: ReclaimedLease[]) => {
     for (const lease of leases) {
       logger.warn(
         { profileId: lease.profileId, owner: lease.owner, fence: lease.fence },
         'reclaimed an expired lease',
       );
-      // The lease script took the expired lease back, so its holder is provably gone: stop its
-      // browser where it runs (the profile's home) and clear a provider lock it left.
-      void profiles
-        .get(lease.profileId)
-        .then(async (profile) => {
-          if (!profile) return;
-          await provider.stop(profile);
-          await provider.unlock?.(profile);
-        })
-        .catch((err) =>
-          logger.warn({ err, profileId: lease.profileId }, 'could not stop a reclaimed profile'),
-        );
     }
+    void reclaimed.stop(leases);
   };
   const allocation = new ProfileAllocationService(profiles, {
     leaseTtlMs: settings.leaseTtlMs,
@@ -230,6 +224,7 @@ export async function startWorker(
     closing ??= (async () => {
       logger.info({ graceMs }, 'worker shutting down');
       clearInterval(reclaimTimer);
+      reclaimed.close();
       const grace = setTimeout(() => worker.cancelAllJobs('shutdown'), graceMs);
       await worker.close();
       clearTimeout(grace);
