@@ -6,7 +6,16 @@ import { type Audit, auditBatch, type HoldSite, startHoldSite } from '@fleet/fau
 import { MultiloginClient } from '@fleet/multilogin';
 import { createItemsQueue, type ItemsQueue } from '@fleet/queue';
 import { createRedis, RedisEventStream, RedisProfileStore, RedisResultStore } from '@fleet/redis';
-import { type AppProcess, ProcessFleet, RedisServer, sleep, TEST_KEYS } from '@fleet/testing';
+import {
+  AppProcess,
+  type FaultProxy,
+  ProcessFleet,
+  REPO_ROOT,
+  RedisServer,
+  sleep,
+  startFaultProxy,
+  TEST_KEYS,
+} from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { type BedHost, HostBed } from './host-bed.js';
 
@@ -24,12 +33,21 @@ const PREFIX = 'hosts';
 /** Short, so a partition longer than a lease is quick to make. */
 export const LEASE_TTL_MS = 6000;
 
-/** One worker host: its launcher (own data dir and Chromiums), its workers, the profiles it holds. */
+/** The faults put on every worker's path to Redis and the launchers' APIs (fault 3). */
+export const PATH_FAULTS = { latencyMs: 50, jitterMs: 20, dropEveryMs: 3000, dropProbability: 0.5 };
+
+/**
+ * One worker host: its launcher (own data dir and Chromiums), its workers, the profiles it holds.
+ * A launcher-only host (`l1…`) has no workers.
+ */
 export interface WorkerHost {
   name: string;
   host: BedHost;
   processes: ProcessFleet;
   launcher: AppProcess;
+  /** The fault proxy in front of the launcher's API (launcher-proxy.ts), on the host. */
+  launcherProxy: AppProcess;
+  /** The proxy's URL: the home registered with the host's profiles, and its workers' launcher. */
   launcherUrl: string;
   /** Profiles whose browser data lives on this host's launcher, with their hold-site proxy index. */
   profiles: { id: string; index: number }[];
@@ -46,6 +64,8 @@ export interface Run {
 
 export interface HostFleetOptions {
   workerHosts: number;
+  /** Hosts running only a launcher with its profiles (`l1…`), no workers. */
+  launcherHosts?: number;
   profilesPerHost: number;
   /** How long each `/hold` page load takes. */
   holdMs?: number;
@@ -73,6 +93,8 @@ export class HostFleet {
   results!: RedisResultStore;
   events!: RedisEventStream;
   profiles!: RedisProfileStore;
+  /** REDIS_URL of workers spawned from now on (Redis itself, or a fault proxy in front of it). */
+  workerRedisUrl = '';
   private seq = 0;
 
   private constructor(readonly options: HostFleetOptions) {}
@@ -92,6 +114,7 @@ export class HostFleet {
 
   private async start(): Promise<void> {
     const names = Array.from({ length: this.options.workerHosts }, (_, i) => `h${i + 1}`);
+    names.push(...Array.from({ length: this.options.launcherHosts ?? 0 }, (_, i) => `l${i + 1}`));
     this.bed = HostBed.create(['redis', 'api', ...names]);
     const redisHost = this.bed.host('redis');
     this.server = await RedisServer.start({
@@ -99,6 +122,7 @@ export class HostFleet {
       prefix: redisHost.prefix,
       args: ['--protected-mode', 'no', '--maxmemory-policy', 'noeviction'],
     });
+    this.workerRedisUrl = this.server.url;
     this.redis = createRedis(this.server.url, { role: 'worker', name: 'hosts-test' });
     this.redis.on('error', () => {});
     this.queue = createItemsQueue(this.redis, PREFIX, { attempts: 5, backoffMs: 300 });
@@ -106,12 +130,12 @@ export class HostFleet {
     this.results = new RedisResultStore(this.redis, PREFIX);
     this.events = new RedisEventStream(this.redis, PREFIX);
     this.profiles = new RedisProfileStore(this.redis, PREFIX);
-    const profiles = this.options.workerHosts * this.options.profilesPerHost;
+    const profiles = names.length * this.options.profilesPerHost;
     this.site = await startHoldSite(profiles, this.options.holdMs ?? 150, this.bed.gateway);
     await Promise.all(names.map((name) => this.startWorkerHost(name)));
     await this.startServices();
     for (const host of this.hosts) await this.createProfiles(host);
-    for (const host of this.hosts) this.spawnWorker(host);
+    for (const host of this.hosts) if (!host.name.startsWith('l')) this.spawnWorker(host);
   }
 
   private fleetOptions(name: string, host: BedHost) {
@@ -131,12 +155,37 @@ export class HostFleet {
     const host = this.bed.host(name);
     const processes = new ProcessFleet(this.fleetOptions(name, host));
     const launcher = await processes.start('launcher', { env: { LAUNCHER_STOP_TIMEOUT_MS: '3000' } });
+    const port = await processes.freePort();
+    const launcherProxy = new AppProcess(
+      'launcher-proxy',
+      process.execPath,
+      ['--import', 'tsx', 'src/support/launcher-proxy.ts'],
+      {
+        cwd: join(REPO_ROOT, 'tests', 'hosts'),
+        logDir: processes.logDir,
+        prefix: host.prefix,
+        env: {
+          PROXY_HOST: host.address,
+          PROXY_PORT: String(port),
+          PROXY_TARGET_PORT: String(processes.ports.get('launcher')),
+          PROXY_SEED: String(this.bed.hosts.indexOf(host)),
+          PROXY_LATENCY_MS: String(PATH_FAULTS.latencyMs),
+          PROXY_JITTER_MS: String(PATH_FAULTS.jitterMs),
+          PROXY_DROP_EVERY_MS: String(PATH_FAULTS.dropEveryMs),
+          PROXY_DROP_PROBABILITY: String(PATH_FAULTS.dropProbability),
+        },
+      },
+    );
+    processes.apps.push(launcherProxy); // stopped, killed and watched for crashes with the host's apps
+    const launcherUrl = `http://${host.address}:${port}`;
+    await launcherProxy.waitHttp(`${launcherUrl}/api/v1/version`, 60_000);
     this.hosts.push({
       name,
       host,
       processes,
       launcher,
-      launcherUrl: processes.url('launcher'),
+      launcherProxy,
+      launcherUrl,
       profiles: [],
       workers: [],
       lost: false,
@@ -208,6 +257,12 @@ export class HostFleet {
   workerEnv(host: WorkerHost, id: string): Record<string, string> {
     return {
       ...host.processes.envFor('worker', 0),
+      REDIS_URL: this.workerRedisUrl,
+      // Its own launcher through the proxy, as the profiles' homes are registered.
+      MULTILOGIN_API_URL: host.launcherUrl,
+      MULTILOGIN_LAUNCHER_URL: host.launcherUrl,
+      // Stall counting is per host; the bed's namespaces share the machine's hostname.
+      WORKER_HOST: host.name,
       WORKER_ID: id,
       WORKER_CONCURRENCY: '2',
       WARM_IDLE_MS: '1000',
@@ -228,6 +283,41 @@ export class HostFleet {
     const worker = host.processes.spawn(id, 'worker', this.workerEnv(host, id));
     host.workers.push(worker);
     return worker;
+  }
+
+  /** A fault proxy on the bridge in front of Redis (start with no faults), for workers' REDIS_URL. */
+  redisProxy(seed: number): Promise<FaultProxy> {
+    const { hostname, port } = new URL(this.server.url);
+    return startFaultProxy({
+      listenHost: this.bed.gateway,
+      target: { host: hostname, port: Number(port) },
+      seed,
+    });
+  }
+
+  /**
+   * Every live host's workers stopped (SIGTERM, they release their leases) and as many started again
+   * with REDIS_URL `redisUrl`. Fails unless every stopped one exited 0.
+   */
+  async respawnWorkers(redisUrl: string): Promise<void> {
+    this.workerRedisUrl = redisUrl;
+    const running = this.live().flatMap((host) =>
+      host.workers.filter((w) => w.running).map((w) => ({ host, w })),
+    );
+    const exits = await Promise.all(running.map(({ w }) => w.stop(15_000)));
+    if (!exits.every((code) => code === 0))
+      throw new Error(`workers exited ${exits.join(', ')} when stopped`);
+    for (const { host } of running) this.spawnWorker(host);
+  }
+
+  /** The launcher proxies' faults (PATH_FAULTS) on or off, on every live host. */
+  launcherFaults(on: boolean): void {
+    for (const host of this.live()) host.launcherProxy.signal(on ? 'SIGUSR2' : 'SIGHUP');
+  }
+
+  /** Hosts with workers (not launcher-only). */
+  workerHosts(): WorkerHost[] {
+    return this.live().filter((h) => !h.name.startsWith('l'));
   }
 
   /** Hosts not lost. */
