@@ -246,6 +246,20 @@ describe('ProfileSessions: a start that fails', () => {
     expect(s.provider.running.size).toBe(0);
   });
 
+  it.each(['PROVIDER_CONNECTION_LOST', 'PROVIDER_TIMEOUT'])(
+    'stops a browser whose start answer was lost (%s) before releasing neutral',
+    async (code) => {
+      const s = memorySessions();
+      s.provider.afterStart = () => {
+        throw new RetryableError(code, 'the connection broke during start');
+      };
+      await expect(s.sessions.checkout(pool)).rejects.toMatchObject({ code });
+      expect(s.provider.stopped).toEqual(['p1']);
+      expect(s.provider.running.size).toBe(0);
+      expect(s.profiles.outcomes).toEqual(['neutral']);
+    },
+  );
+
   it("rests a profile whose home launcher is unreachable (neutral, unreachableRestMs) and tries another host's", async () => {
     const s = memorySessions({ profileIds: ['away-1', 'home-1'], unreachableRestMs: 30_000 });
     s.provider.beforeStart = (profile) => {

@@ -189,6 +189,10 @@ export class ProfileSessions {
         // Its host is down (or cut off): not the profile's fault; let it rest so other hosts' go first.
         await this.end(h, 'neutral', this.options.unreachableRestMs);
       } else {
+        // The start reached the provider but its answer was lost: a browser may be running there.
+        if (profile && startAnswerLost(error)) {
+          await (h.state === 'starting' ? this.stopProfile(profile) : this.stopUnlessTaken(h.lease, profile));
+        }
         // Retryable (provider busy) and fatal (our configuration) errors are not the profile's fault.
         const notProfiles = isFleetError(error) && (error.kind === 'retryable' || error.kind === 'fatal');
         await this.end(h, notProfiles ? 'neutral' : 'failure');
@@ -336,6 +340,13 @@ export class ProfileSessions {
       this.options.logger?.warn({ err: error, profileId: profile.id }, 'stopping the profile failed');
     }
   }
+}
+
+/** A start that may have run on the provider though no answer came (the connection broke, time ran out). */
+function startAnswerLost(error: unknown): boolean {
+  return (
+    isFleetError(error) && (error.code === 'PROVIDER_CONNECTION_LOST' || error.code === 'PROVIDER_TIMEOUT')
+  );
 }
 
 function wantedProxy(profile: Profile, options: CheckoutOptions): ProxyConfig | null {

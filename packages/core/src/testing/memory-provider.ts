@@ -16,6 +16,8 @@ export class MemoryProvider implements ProfileProvider {
    * error, as a real provider would), or await something to hold the start open.
    */
   beforeStart: ((profile: Profile) => void | Promise<void>) | null = null;
+  /** Runs at each start once the browser "runs": throw from it to lose the start's answer. */
+  afterStart: ((profile: Profile) => void | Promise<void>) | null = null;
 
   /** Holds every start open (the browser "booting") until the returned function is called. */
   holdStarts(): () => void {
@@ -35,6 +37,7 @@ export class MemoryProvider implements ProfileProvider {
     await this.beforeStart?.(profile);
     this.starts++;
     this.running.add(profile.id);
+    await this.afterStart?.(profile);
     return { protocol: 'http', hostname: '127.0.0.1', port: 9, path: '/' };
   }
 
