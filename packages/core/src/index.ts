@@ -78,7 +78,6 @@ export type {
 } from './profile.js';
 export { proxyStillSealed, SEALED_SECRET_PREFIX } from './profile.js';
 export { type AllocationOptions, ProfileAllocationService } from './profile-allocation-service.js';
-export { ReclaimedBrowsers, type ReclaimedBrowsersOptions } from './reclaimed-browsers.js';
 export { type ImportOptions, importProfiles, type ProviderProfileRef } from './profile-import.js';
 export type { ProfileSession } from './profile-session.js';
 export {
@@ -87,6 +86,7 @@ export {
   ProfileSessions,
   type ProfileSessionsOptions,
 } from './profile-sessions.js';
+export { ReclaimedBrowsers, type ReclaimedBrowsersOptions } from './reclaimed-browsers.js';
 export type { SessionState } from './session-state.js';
 export {
   checkNewProfile,
