@@ -5,8 +5,13 @@
  * "dies" as a SIGKILLed process does: its job lock is no longer renewed and it writes nothing more
  * (its queue worker is force-closed and its Redis connection cut while its item is running).
  */
-import type { BrowserDriver } from '@fleet/core';
-import { BatchService, ItemRunner, ProfileAllocationService, ProfileSessions } from '@fleet/core';
+import {
+  BatchService,
+  type BrowserDriver,
+  ItemRunner,
+  ProfileAllocationService,
+  ProfileSessions,
+} from '@fleet/core';
 import { GatedDriver, InstantDriver, MemoryProvider } from '@fleet/core/testing';
 import { createLogger } from '@fleet/logger';
 import { BullItemQueue, createItemsQueue, createItemsWorker } from '@fleet/queue';
@@ -18,7 +23,7 @@ import {
   RedisResultStore,
   RedisStallLedger,
 } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
 import type { Redis } from 'ioredis';
 import { createItemProcessor, recordIfAbandoned } from './item-processor.js';
 import { stalledSafetyNet } from './worker.js';
@@ -117,12 +122,12 @@ async function dieUnder(name: string, host: string): Promise<void> {
 }
 
 /** Waits until the item has a result (the worker running it records one). */
-async function resultOf(batchId: string) {
-  for (;;) {
-    const result = await results.get({ batchId, index: 0 });
-    if (result) return result;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function resultOf(batchId: string) {
+  return waitFor(
+    `item 0 of ${batchId} recorded`,
+    async () => (await results.get({ batchId, index: 0 })) ?? undefined,
+    { timeoutMs: 60_000 },
+  );
 }
 
 it('runs an item whose workers were killed under it three times on one host: not its fault', async () => {
