@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { itemErrorSchema, poolSelectorSchema } from './item.js';
+import { scenarioInputSchema, scenarioSpecSchema, waitingForSchema } from './scenario.js';
 import { isHttpUrl, stepsSchema } from './steps.js';
 
 /**
@@ -48,13 +49,38 @@ export const batchOptionsSchema = z.strictObject({
 });
 export type BatchOptions = z.infer<typeof batchOptionsSchema>;
 
-export const createBatchBodySchema = z.strictObject({
+const createBatchBodyFields = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   pool: poolName.default('default'),
   tags,
-  steps: stepsSchema,
-  items: z.array(itemVarsSchema).min(1),
+  steps: stepsSchema.optional(),
+  /**
+   * A code scenario the workers advertise, `"name"` (its latest version) or `"name@version"`,
+   * instead of `steps`: then each item is that scenario's input (checked against its schema).
+   */
+  scenario: scenarioSpecSchema.optional(),
+  /** With `steps`: each item's variables; with `scenario`: each item's input object. */
+  items: z.array(scenarioInputSchema).min(1),
   options: batchOptionsSchema.optional(),
+});
+
+/** Exactly one of steps/scenario; with steps, every item is a set of variables. */
+export const createBatchBodySchema = createBatchBodyFields.superRefine((body, ctx) => {
+  if ((body.steps === undefined) === (body.scenario === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: body.steps === undefined ? ['steps'] : ['scenario'],
+      message: 'give either steps or scenario (exactly one)',
+    });
+  }
+  if (body.steps === undefined) return;
+  body.items.forEach((item, index) => {
+    const vars = itemVarsSchema.safeParse(item);
+    if (vars.success) return;
+    for (const issue of vars.error.issues) {
+      ctx.addIssue({ code: 'custom', path: ['items', index, ...issue.path], message: issue.message });
+    }
+  });
 });
 export type CreateBatchBody = z.infer<typeof createBatchBodySchema>;
 export type CreateBatchInput = z.input<typeof createBatchBodySchema>;
@@ -72,6 +98,10 @@ export const batchViewSchema = z.strictObject({
   failed: z.number().int(),
   createdAt: z.string(),
   finishedAt: z.string().optional(),
+  /** The batch's code scenario (`name@version`), when it runs one instead of steps. */
+  scenario: z.string().optional(),
+  /** Unfinished and no live worker has its scenario: its items wait for one. */
+  waitingFor: waitingForSchema.optional(),
   links: z.strictObject({ self: z.string(), items: z.string(), cancel: z.string() }),
 });
 export type BatchView = z.infer<typeof batchViewSchema>;

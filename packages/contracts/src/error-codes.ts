@@ -84,6 +84,19 @@ export const ERRORS = {
     hint: 'register profiles in the pool first (POST /v1/profiles or /v1/profiles/import)',
     where: { api: 'no profile is registered in the pool' },
   },
+  SCENARIO_UNKNOWN: {
+    // 400 like UNKNOWN_POOL: the scenario is named in the body, no resource of the URL is missing.
+    status: 400,
+    message: 'no worker has advertised that scenario',
+    hint: 'deploy the scenario with the workers (SCENARIOS_DIR); `GET /v1/scenarios` lists what they have',
+    where: { api: 'a batch names a scenario (or a version of it) no worker has advertised' },
+  },
+  SCENARIO_INPUT_INVALID: {
+    status: 400,
+    message: "some items do not match the scenario's input schema",
+    hint: "fix the items as `details` says (`items[i].field`); `GET /v1/scenarios` shows each scenario's input schema",
+    where: { api: "an item of a scenario batch does not match the scenario's advertised input schema" },
+  },
   INVALID_IDEMPOTENCY_KEY: {
     status: 400,
     message: 'Idempotency-Key must be 1-200 printable ASCII characters',
@@ -335,6 +348,32 @@ export const ERRORS = {
     hint: FIX_STEPS,
     where: { item: 'an `assertText` step did not hold' },
   },
+  SCENARIO_FAILED: {
+    status: 400,
+    message: 'the scenario failed',
+    hint: "the scenario's own check failed (its message starts with the scenario's code): fix the input or the site",
+    where: {
+      item: 'a code scenario gave up on its own (`ctx.fail(code, message)` or a `ScenarioError`): not retried, the profile is not blamed',
+    },
+  },
+  SCENARIO_UNAVAILABLE: {
+    status: 503,
+    message: 'the worker does not have the scenario',
+    hint: 'deploy the scenario with the workers; the item is retried',
+    where: { item: 'a worker took a scenario item it has not loaded (retried)' },
+  },
+  CHECKPOINT_INVALID: {
+    status: 400,
+    message: 'a checkpoint could not be written',
+    hint: 'fix the scenario: a checkpoint value is JSON of at most 256 KiB',
+    where: { item: "a scenario's `ctx.checkpoint(name, value)` value is not JSON or is larger than 256 KiB" },
+  },
+  RESULT_TOO_LARGE: {
+    status: 400,
+    message: "the item's data is too large",
+    hint: "keep an item's data under 1 MiB (store big things as artifacts)",
+    where: { item: "an item's data JSON is larger than 1 MiB (or a scenario returned something that is not JSON)" },
+  },
   STEP_FAILED: {
     status: 400,
     message: 'a step failed',
@@ -514,6 +553,14 @@ export const ERRORS = {
     message: 'a Redis script answered something unknown',
     hint: 'a bug (or scripts of another version in Redis): report it',
     where: { item: 'a profile-pool script answered a code Fleet does not know' },
+  },
+  SCENARIO_LOAD_FAILED: {
+    status: 500,
+    message: 'a scenario module could not be loaded',
+    hint: 'fix the module the message names (or SCENARIOS_DIR); the worker exits 2',
+    where: {
+      start: 'a worker refuses to start: a module of SCENARIOS_DIR does not load, is not a scenario, or repeats a name@version',
+    },
   },
   CONFIG_INVALID: {
     status: 500,

@@ -46,6 +46,8 @@ export {
 export { EVENT_TYPES, type EventType, type FleetEvent, fleetEventSchema } from './events.js';
 export {
   batchIdSchema,
+  type Checkpoint,
+  checkpointSchema,
   ITEM_TIMEOUT_MS_DEFAULT,
   type ItemError,
   type ItemJob,
@@ -59,6 +61,21 @@ export {
   poolSelectorSchema,
   STEP_TIMEOUT_MS_DEFAULT,
 } from './item.js';
+export {
+  compareVersions,
+  parseScenarioSpec,
+  type ScenarioRef,
+  type ScenarioView,
+  scenarioInputSchema,
+  scenarioKey,
+  scenarioListSchema,
+  scenarioNameSchema,
+  scenarioRefSchema,
+  scenarioSpecSchema,
+  scenarioVersionSchema,
+  scenarioViewSchema,
+  waitingForSchema,
+} from './scenario.js';
 export {
   isHttpUrl,
   MAX_SLEEP_MS,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scenarioInputSchema, scenarioRefSchema } from './scenario.js';
 import { stepsSchema } from './steps.js';
 
 export const poolSelectorSchema = z.strictObject({
@@ -21,14 +22,19 @@ export const STEP_TIMEOUT_MS_DEFAULT = 15_000;
 
 /**
  * One BullMQ job: one batch item, self-contained (its steps already have the item's variables
- * filled in). Never carries secrets: a proxy password stays out of job data.
+ * filled in). Never carries secrets: a proxy password stays out of job data. Exactly one of
+ * `steps` and `scenario` (+ `input`): a scenario job goes to its scenario's own queue.
  */
-export const itemJobSchema = z.strictObject({
+const itemJobFields = z.strictObject({
   batchId: batchIdSchema,
   /** Items are numbered from 0 in submission order. */
   index: z.number().int().min(0),
   selector: poolSelectorSchema,
-  steps: stepsSchema,
+  steps: stepsSchema.optional(),
+  /** A code scenario the operator deployed with the workers (`name@version`), instead of steps. */
+  scenario: scenarioRefSchema.optional(),
+  /** The scenario's input for this item (checked by the API against the advertised schema). */
+  input: scenarioInputSchema.optional(),
   /** Time one attempt may take, start to finish. */
   itemTimeoutMs: z.number().int().positive().max(3_600_000).default(ITEM_TIMEOUT_MS_DEFAULT),
   /** Default time one step may take (waitFor may say its own). */
@@ -43,6 +49,14 @@ export const itemJobSchema = z.strictObject({
    */
   batchProxy: z.literal(true).optional(),
 });
+export const itemJobSchema = itemJobFields
+  .refine((job) => (job.steps === undefined) !== (job.scenario === undefined), {
+    message: 'an item job has either steps or a scenario',
+  })
+  .refine((job) => job.scenario !== undefined || job.input === undefined, {
+    message: 'input goes with a scenario',
+    path: ['input'],
+  });
 export type ItemJob = z.infer<typeof itemJobSchema>;
 export type ItemJobInput = z.input<typeof itemJobSchema>;
 
@@ -79,3 +93,14 @@ export const itemResultSchema = z.strictObject({
   finishedAt: z.number().int(),
 });
 export type ItemResult = z.infer<typeof itemResultSchema>;
+
+/** A scenario's last checkpoint for an item (`ctx.checkpoint(name, value)`), restored on a retry. */
+export const checkpointSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  value: z.unknown(),
+  /** Epoch ms it was written. */
+  at: z.number().int(),
+  /** The attempt that wrote it (1 = the first). */
+  attempt: z.number().int().min(1),
+});
+export type Checkpoint = z.infer<typeof checkpointSchema>;

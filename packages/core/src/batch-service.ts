@@ -1,4 +1,12 @@
-import { type ItemJob, type ItemVars, interpolateSteps, type Step, type VarProblem } from '@fleet/contracts';
+import {
+  type ItemJob,
+  type ItemVars,
+  interpolateSteps,
+  type ScenarioRef,
+  type Step,
+  scenarioKey,
+  type VarProblem,
+} from '@fleet/contracts';
 import { InvalidArgumentError } from './errors.js';
 import type { BatchRecord, BatchStore, CancelStatus } from './ports/batch-store.js';
 import type { CancelBus } from './ports/cancel-bus.js';
@@ -12,8 +20,11 @@ export interface BatchPlanInput {
   owner?: string | null;
   pool: string;
   tags?: string[];
-  steps: Step[];
-  items: ItemVars[];
+  /** Exactly one of steps and scenario. */
+  steps?: Step[];
+  /** A code scenario: each item is its input (already checked against its schema by the caller). */
+  scenario?: ScenarioRef;
+  items: ItemVars[] | Record<string, unknown>[];
   itemTimeoutMs?: number;
   stepTimeoutMs?: number;
   deadlineAt?: number;
@@ -26,18 +37,23 @@ export function planBatch(
   input: BatchPlanInput,
 ): { ok: true; jobs: ItemJob[] } | { ok: false; problems: VarProblem[] } {
   const problems: VarProblem[] = [];
-  const jobs = input.items.map((vars, index) => {
-    const filled = interpolateSteps(input.steps, vars ?? {}, `items[${index}].steps`);
-    problems.push(...filled.problems);
+  const jobs = (input.items as Record<string, unknown>[]).map((item, index) => {
     const job: ItemJob = {
       batchId: input.batchId,
       index,
       selector:
         input.tags && input.tags.length > 0 ? { pool: input.pool, tags: input.tags } : { pool: input.pool },
-      steps: filled.steps,
       itemTimeoutMs: input.itemTimeoutMs ?? 120_000,
       stepTimeoutMs: input.stepTimeoutMs ?? 15_000,
     };
+    if (input.scenario) {
+      job.scenario = input.scenario;
+      job.input = item ?? {};
+    } else {
+      const filled = interpolateSteps(input.steps ?? [], (item as ItemVars) ?? {}, `items[${index}].steps`);
+      problems.push(...filled.problems);
+      job.steps = filled.steps;
+    }
     if (input.deadlineAt !== undefined) job.deadlineAt = input.deadlineAt;
     if (input.owner) job.owner = input.owner;
     if (input.proxy) job.batchProxy = true;
@@ -106,6 +122,7 @@ export class BatchService {
         pool: input.pool,
         total: plan.jobs.length,
         proxy: input.proxy ?? null,
+        scenario: input.scenario ? scenarioKey(input.scenario) : null,
       });
     }
     await this.queue.enqueue(plan.jobs, enqueueOptions);
@@ -128,7 +145,7 @@ export class BatchService {
     }
     const batch = outcome.batch!;
     await bus.announce(batchId);
-    const removed = await this.queue.removeQueued(batchId, batch.total);
+    const removed = await this.queue.removeQueued(batchId, batch.total, batch.scenario);
     await events.publish(
       {
         type: 'batch.cancelled',

@@ -48,6 +48,7 @@ export type {
 } from './ports/batch-store.js';
 export type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/browser-driver.js';
 export type { CancelBus } from './ports/cancel-bus.js';
+export type { CheckpointSave, CheckpointStore } from './ports/checkpoint-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { EnqueueOptions, ItemQueue } from './ports/item-queue.js';
 export type { LoggerPort } from './ports/logger-port.js';
@@ -57,6 +58,7 @@ export type {
   WebDriverEndpoint,
 } from './ports/profile-provider.js';
 export type { ProfileListQuery, ProfilePage, ProfileStore } from './ports/profile-store.js';
+export type { ScenarioCall, ScenarioRunner } from './ports/scenario-runner.js';
 export {
   ABANDONED_FENCE,
   type BatchProgress,

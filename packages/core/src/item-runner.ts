@@ -10,9 +10,11 @@ import {
 } from './errors.js';
 import type { LeaseOutcome } from './lease.js';
 import { linkSignals } from './linked-signal.js';
-import type { BrowserDriver } from './ports/browser-driver.js';
+import type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/browser-driver.js';
+import type { CheckpointStore } from './ports/checkpoint-store.js';
 import type { EventPublisher } from './ports/event-publisher.js';
 import type { LoggerPort } from './ports/logger-port.js';
+import type { ScenarioRunner } from './ports/scenario-runner.js';
 import { ABANDONED_FENCE, type ItemRef, NO_FENCE, type ResultStore } from './ports/result-store.js';
 import type { ProxyConfig } from './profile.js';
 import type { ProfileSession } from './profile-session.js';
@@ -54,6 +56,10 @@ export interface ItemRunnerDeps {
   results: ResultStore;
   events: EventPublisher;
   driver: BrowserDriver;
+  /** Runs code scenarios (items with `scenario` instead of `steps`); none: such items fail. */
+  scenarios?: ScenarioRunner;
+  /** Where scenario items' checkpoints are kept (required with `scenarios`). */
+  checkpoints?: CheckpointStore;
   /** Where a batch's own proxy is read, for jobs flagged `batchProxy` (the batch store). */
   batchProxies?: { proxyOf(batchId: string): Promise<ProxyConfig | null> };
   logger?: LoggerPort;
@@ -162,17 +168,17 @@ export class ItemRunner {
     started: number,
     cancelled: AbortSignal,
   ): Promise<AttemptOutcome> {
-    const linked = linkSignals(ctx.signal, session.lost, cancelled);
+    // A scenario's checkpoint refused under a stale claim: another attempt has the item.
+    const stale = new AbortController();
+    const linked = linkSignals(ctx.signal, session.lost, cancelled, stale.signal);
     const signal = linked.signal;
     const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
     const id = itemId(job.batchId, job.index);
     try {
-      const outcome = await this.deps.driver.run(session.endpoint, job.steps, {
-        deadlineAt,
-        stepTimeoutMs: job.stepTimeoutMs,
-        signal,
-        itemId: id,
-      });
+      const options = { deadlineAt, stepTimeoutMs: job.stepTimeoutMs, signal, itemId: id };
+      const outcome = job.scenario
+        ? await this.runScenario(job, ref, ctx, session, options, stale)
+        : await this.deps.driver.run(session.endpoint, job.steps ?? [], options);
       const result: ItemResult = {
         state: 'completed',
         ...outcome,
@@ -185,6 +191,11 @@ export class ItemRunner {
     } catch (error) {
       if (session.lost.aborted) return { kind: 'lost', reason: 'the lease was lost during the item' };
       if (cancelled.aborted || cancelledBy(ctx.signal)) return this.cancelled(session);
+      if (stale.signal.aborted) {
+        if (isFleetErrorCode(stale.signal.reason, 'BATCH_CANCELLED')) return this.cancelled(session);
+        await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: false });
+        return { kind: 'lost', reason: 'a checkpoint was refused: another attempt has the item' };
+      }
       if (ctx.signal.aborted) {
         await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: false });
         const reason = String(ctx.signal.reason ?? 'aborted');
@@ -194,6 +205,43 @@ export class ItemRunner {
     } finally {
       linked.dispose();
     }
+  }
+
+  /**
+   * A code scenario: its last checkpoint (from an earlier attempt) goes in, and its checkpoints are
+   * written under this attempt's claim; a refused one stops the attempt (`stale` fires, or the
+   * batch's cancel).
+   */
+  private async runScenario(
+    job: ItemJob,
+    ref: ItemRef,
+    ctx: AttemptContext,
+    session: ProfileSession,
+    options: RunStepsOptions,
+    stale: AbortController,
+  ): Promise<StepsOutcome> {
+    const { scenarios, checkpoints } = this.deps;
+    const scenario = job.scenario!;
+    if (!scenarios?.has(scenario) || !checkpoints) {
+      throw new RetryableError(
+        'SCENARIO_UNAVAILABLE',
+        `this worker has no scenario ${scenario.name}@${scenario.version}`,
+      );
+    }
+    const resumed = await checkpoints.get(ref);
+    const checkpoint = async (name: string, value: unknown) => {
+      const cp = { name, value, at: this.now(), attempt: ctx.attempt };
+      const saved = await checkpoints.save(ref, session.lease.fence, cp);
+      if (saved === 'saved') return;
+      const why = saved === 'cancelled' ? new BatchCancelledError(ref.batchId) : new Error('claim taken over');
+      stale.abort(why);
+      throw new NonRetryableError('ABORTED', `the checkpoint "${name}" was refused: ${why.message}`);
+    };
+    return scenarios.run(
+      session.endpoint,
+      { scenario, input: job.input ?? {}, attempt: ctx.attempt, resumed, checkpoint },
+      options,
+    );
   }
 
   private async failedAttempt(

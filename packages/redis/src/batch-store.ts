@@ -62,6 +62,7 @@ export class RedisBatchStore implements BatchStore {
       enqueued: 0,
       // Kept in the record (same slot, same retention), never in job data; the password sealed.
       proxy: batch.proxy ? JSON.stringify(sealProxy(batch.proxy, this.box)) : '',
+      scenario: batch.scenario ?? '',
     });
     const entry = indexEntry(now, batch.id);
     await this.redis.zadd(this.keys.batchIndex, 0, entry);
@@ -156,5 +157,6 @@ function toRecord(h: Record<string, string>): BatchRecord | null {
     createdAt: Number(h.createdAt ?? 0),
     finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
     enqueued: h.enqueued === '1',
+    ...(h.scenario ? { scenario: h.scenario } : {}),
   };
 }

@@ -1,6 +1,7 @@
 export { BatchItemsReader, type StoredItem } from './batch-items-reader.js';
 export { type BatchStoreOptions, RedisBatchStore } from './batch-store.js';
 export { type CancelBusOptions, RedisCancelBus } from './cancel-bus.js';
+export { RedisCheckpointStore } from './checkpoint-store.js';
 export {
   type ConnectionOptions,
   type ConnectionRole,
@@ -17,10 +18,15 @@ export {
 } from './events-stream.js';
 export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './idempotency-store.js';
 export { RedisKeyRevocations } from './key-revocations.js';
-export { type BatchKeys, type EventKeys, Keys, type PoolKeys } from './keys.js';
+export { type BatchKeys, type EventKeys, Keys, type PoolKeys, type ScenarioKeys } from './keys.js';
 export { RedisProfileStore } from './profile-store.js';
 export { type ProviderDown, RedisProviderHealth } from './provider-health.js';
 export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
+export {
+  RedisScenarioRegistry,
+  type ScenarioAd,
+  type ScenarioRegistryOptions,
+} from './scenario-registry.js';
 export { ScriptCode, scriptError } from './script-errors.js';
 export { defineScripts, loadScripts } from './scripts.js';
 export { openProxy, SecretBox, sealProxy } from './secret-box.js';

@@ -25,6 +25,15 @@ export interface BatchKeys {
   claims: string;
   /** Where the item's attempts vanished (see `lua/note-take-1.lua`). */
   stalls: string;
+  /** Scenario items' last checkpoints: index -> JSON (see `lua/checkpoint-3.lua`). */
+  checkpoints: string;
+}
+
+export interface ScenarioKeys {
+  /** The advertised definition (JSON: name, version, input schema, advertisedAt). */
+  definition: string;
+  /** Workers that have it, scored by when their heartbeat lapses (epoch ms). */
+  workers: string;
 }
 
 export interface EventKeys {
@@ -65,6 +74,7 @@ export class Keys {
       results: `${base}:results`,
       claims: `${base}:claims`,
       stalls: `${base}:stalls`,
+      checkpoints: `${base}:checkpoints`,
     };
   }
 
@@ -72,6 +82,20 @@ export class Keys {
   get events(): EventKeys {
     const base = `${this.prefix}:{events}`;
     return { stream: `${base}:stream`, dedupe: (key: string) => `${base}:dedupe:${key}` };
+  }
+
+  /**
+   * Code scenarios workers advertise (`name@version`, scored by the last advertisement, epoch ms):
+   * global keys, never touched inside a script.
+   */
+  get scenarios(): string {
+    return `${this.prefix}:scenarios`;
+  }
+
+  /** One advertised scenario's definition and live workers, by `name@version`. */
+  scenario(id: string): ScenarioKeys {
+    const base = `${this.prefix}:scenario:${id}`;
+    return { definition: `${base}:definition`, workers: `${base}:workers` };
   }
 
   /** Names of the pools that ever had a profile (a global key: never touched inside a pool script). */

@@ -10,6 +10,8 @@ export interface BatchRecord {
   /** Every item job is in the queue (false while a submit is adding them, or if it was cut short). */
   enqueued: boolean;
   pool: string;
+  /** The code scenario its items run (`name@version`); absent or null for a batch of steps. */
+  scenario?: string | null;
   total: number;
   completed: number;
   failed: number;
@@ -26,6 +28,8 @@ export interface NewBatch {
   owner?: string | null;
   pool: string;
   total: number;
+  /** `name@version` of the code scenario its items run. */
+  scenario?: string | null;
 }
 
 export interface BatchListQuery {

@@ -11,6 +11,9 @@ export interface EnqueueOptions {
 /** Where item jobs go (BullMQ in production). Adding the same item twice must not duplicate it. */
 export interface ItemQueue {
   enqueue(jobs: ItemJob[], options?: EnqueueOptions): Promise<number>;
-  /** Removes the batch's items that are waiting (not running); returns how many were removed. */
-  removeQueued(batchId: string, total: number): Promise<number>;
+  /**
+   * Removes the batch's items that are waiting (not running); returns how many were removed.
+   * `scenario` (`name@version`): the batch runs that code scenario (its items wait in its queue).
+   */
+  removeQueued(batchId: string, total: number, scenario?: string | null): Promise<number>;
 }

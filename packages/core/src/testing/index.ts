@@ -4,6 +4,7 @@
 export { GatedDriver } from './gated-driver.js';
 export { InstantDriver } from './instant-driver.js';
 export { MemoryBatchStore } from './memory-batch-store.js';
+export { MemoryCheckpointStore } from './memory-checkpoint-store.js';
 export { MemoryCancelBus } from './memory-cancel-bus.js';
 export { MemoryEventPublisher } from './memory-event-publisher.js';
 export { MemoryItemQueue } from './memory-item-queue.js';

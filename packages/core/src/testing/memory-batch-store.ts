@@ -33,6 +33,7 @@ export class MemoryBatchStore implements BatchStore {
       owner: batch.owner ?? null,
       enqueued: false,
       pool: batch.pool,
+      ...(batch.scenario ? { scenario: batch.scenario } : {}),
       total: batch.total,
       completed: 0,
       failed: 0,
