@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { durationMs, loadConfig, port, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 import { type TargetSettings, targetSchema } from '@fleet/targets';
@@ -8,6 +10,15 @@ function hostName(value: unknown): void {
   if (typeof value !== 'string' || !/^[A-Za-z0-9._-]{1,253}$/.test(value)) {
     throw new Error("must be 1-253 letters, digits, '.', '_' or '-'");
   }
+}
+
+/** The repository's root (apps/worker/src → ../../..): where a relative SCENARIOS_DIR starts. */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** SCENARIOS_DIR as a path: relative ones from the repository root; empty: none. */
+export function scenariosPath(setting: string): string | null {
+  if (setting.trim() === '') return null;
+  return isAbsolute(setting) ? setting : resolve(REPO_ROOT, setting);
 }
 
 /** The worker's own settings (the common ones — REDIS_URL, FLEET_PREFIX, LOG_LEVEL — come with @fleet/config). */
@@ -101,6 +112,17 @@ export const workerSchema = {
     doc: 'A profile whose launcher (its host) cannot be reached rests this long; the item waits, no attempt spent.',
   }),
   headless: { doc: 'Start browsers headless.', format: Boolean, default: true, env: 'HEADLESS' },
+  scenariosDir: {
+    doc: "Code scenarios this worker loads at start and advertises (each a folder with index.ts, or a .ts file; a relative path starts at the repository's root); a module that does not load stops the worker (exit 2); empty = none.",
+    format: String,
+    default: 'scenarios',
+    env: 'SCENARIOS_DIR',
+  },
+  scenarioHeartbeatMs: durationMs({
+    env: 'SCENARIO_HEARTBEAT_MS',
+    default: 5000,
+    doc: 'How often the worker renews its scenarios in Redis; it stops counting for them 3 × this after its last heartbeat.',
+  }),
   // BLOCK_PRIVATE_TARGETS / ALLOWED_TARGETS: every goto and where it ended are checked.
   ...targetSchema,
   ...multiloginSchema,
@@ -129,6 +151,8 @@ export interface WorkerSettings extends MultiloginSettings, TargetSettings {
   reclaimRestMs: number;
   unreachableRestMs: number;
   headless: boolean;
+  scenariosDir: string;
+  scenarioHeartbeatMs: number;
 }
 
 /**
@@ -136,5 +160,6 @@ export interface WorkerSettings extends MultiloginSettings, TargetSettings {
  * in-process (tests, benches), so a new setting needs no edit there.
  */
 export function workerSettings(overrides: Partial<WorkerSettings> = {}): WorkerSettings {
-  return { ...loadConfig(workerSchema, { env: {} }).getProperties(), ...overrides };
+  // In-process workers load no scenarios unless a test asks (the demo ones would add a queue).
+  return { ...loadConfig(workerSchema, { env: {} }).getProperties(), scenariosDir: '', ...overrides };
 }

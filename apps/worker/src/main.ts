@@ -1,15 +1,29 @@
 import { loadConfigOrExit, runUntilSignal } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
-import { type WorkerSettings, workerSchema } from './config.js';
+import { type LoadedScenario, loadScenarios, ScenarioLoadError } from '@fleet/scenario';
+import { scenariosPath, type WorkerSettings, workerSchema } from './config.js';
 import { startWorker } from './worker.js';
 
 const config = loadConfigOrExit(workerSchema);
 const settings: WorkerSettings = config.getProperties();
 const logger = createLogger({ name: 'worker', level: config.get('logLevel') });
 
+// Scenarios are the operator's code: one that does not load is a deployment mistake, named at once.
+let scenarios: LoadedScenario[] = [];
+const dir = scenariosPath(settings.scenariosDir);
+if (dir) {
+  try {
+    scenarios = await loadScenarios(dir);
+  } catch (error) {
+    if (!(error instanceof ScenarioLoadError)) throw error;
+    process.stderr.write(`Fleet worker: SCENARIO_LOAD_FAILED: ${error.message} (SCENARIOS_DIR=${dir})\n`);
+    process.exit(2);
+  }
+}
+
 // Shutdown drains the item in hand for SHUTDOWN_GRACE_MS, then needs Redis to release leases:
 // the margin keeps a worker whose Redis is gone from hanging forever.
-await runUntilSignal(() => startWorker(settings, logger), {
+await runUntilSignal(() => startWorker(settings, logger, { scenarios }), {
   name: 'worker',
   logger,
   graceMs: config.get('shutdownGraceMs') + 15_000,

@@ -10,23 +10,34 @@ import {
 } from '@fleet/core';
 import { WorkerMetrics } from '@fleet/metrics';
 import { HomeLauncherProvider } from '@fleet/multilogin';
-import { createItemsQueue, createItemsWorker } from '@fleet/queue';
+import {
+  createItemsQueue,
+  createItemsWorker,
+  ITEMS_QUEUE,
+  type ItemProcessor,
+  SharedSlots,
+  scenarioQueueName,
+} from '@fleet/queue';
 import {
   checkEvictionPolicy,
   createRedis,
   RedisBatchStore,
   RedisCancelBus,
+  RedisCheckpointStore,
   RedisEventStream,
   RedisProfileStore,
   RedisProviderHealth,
   RedisResultStore,
+  RedisScenarioRegistry,
   RedisStallLedger,
   SecretBox,
   waitReady,
 } from '@fleet/redis';
-import { PrivateTargetGuard } from '@fleet/targets';
-import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
-import type { WorkerSettings } from './config.js';
+import { type LoadedScenario, loadScenarios } from '@fleet/scenario';
+import { PrivateTargetGuard, type TargetGuard } from '@fleet/targets';
+import { FileArtifactStore, ScenarioDriver, WebdriverioDriver } from '@fleet/webdriver';
+import { DelayedError, type Worker } from 'bullmq';
+import { scenariosPath, type WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';
 
@@ -34,6 +45,8 @@ export interface WorkerOverrides {
   /** Replace the browser driver (the pipeline benchmark uses a no-op one). */
   driver?: BrowserDriver;
   provider?: ProfileProvider;
+  /** The scenarios to run (main.ts loads SCENARIOS_DIR first, to exit 2 on a broken module); else loaded here. */
+  scenarios?: LoadedScenario[];
 }
 
 export interface RunningWorker {
@@ -45,18 +58,22 @@ export interface RunningWorker {
   close(graceMs?: number): Promise<void>;
 }
 
-/** WebdriverIO, with the private-target guard unless BLOCK_PRIVATE_TARGETS is off. */
-function browserDriver(settings: WorkerSettings, logger: LoggerPort): BrowserDriver {
+/** The private-target guard, unless BLOCK_PRIVATE_TARGETS is off. */
+function targetGuard(settings: WorkerSettings, logger: LoggerPort): TargetGuard | undefined {
+  if (settings.blockPrivateTargets) return new PrivateTargetGuard({ allowed: settings.allowedTargets });
+  logger.warn({}, 'BLOCK_PRIVATE_TARGETS is off: items may drive browsers to private and loopback addresses');
+  return undefined;
+}
+
+/** WebdriverIO for steps, and for the loaded code scenarios, with the same store and guard. */
+function browserDrivers(settings: WorkerSettings, logger: LoggerPort, scenarios: LoadedScenario[]) {
   const artifacts = new FileArtifactStore(settings.artifactsDir);
-  if (!settings.blockPrivateTargets) {
-    logger.warn(
-      {},
-      'BLOCK_PRIVATE_TARGETS is off: items may drive browsers to private and loopback addresses',
-    );
-    return new WebdriverioDriver({ artifacts });
-  }
-  const targetGuard = new PrivateTargetGuard({ allowed: settings.allowedTargets });
-  return new WebdriverioDriver({ artifacts, targetGuard });
+  const guard = targetGuard(settings, logger);
+  const options = guard ? { artifacts, targetGuard: guard } : { artifacts };
+  return {
+    steps: new WebdriverioDriver(options),
+    scenarios: new ScenarioDriver({ ...options, scenarios, logger }),
+  };
 }
 
 /**
@@ -76,6 +93,8 @@ export async function startWorker(
   logger: LoggerPort,
   overrides: WorkerOverrides = {},
 ): Promise<RunningWorker> {
+  const scenariosDir = scenariosPath(settings.scenariosDir);
+  const scenarios = overrides.scenarios ?? (scenariosDir ? await loadScenarios(scenariosDir) : []);
   const redis = createRedis(settings.redisUrl, { role: 'worker', name: `fleet-worker:${settings.workerId}` });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   await waitReady(redis, 30_000);
@@ -146,11 +165,14 @@ export async function startWorker(
     },
   });
   metrics.watchRedis(redis, 'main');
+  const drivers = browserDrivers(settings, logger, scenarios);
   const runner = new ItemRunner({
     sessions,
     results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),
     events,
-    driver: overrides.driver ?? browserDriver(settings, logger),
+    driver: overrides.driver ?? drivers.steps,
+    scenarios: drivers.scenarios,
+    checkpoints: new RedisCheckpointStore(redis, settings.prefix, settings.resultRetentionSec),
     batchProxies: new RedisBatchStore(redis, settings.prefix, undefined, secretBox),
     logger,
   });
@@ -168,29 +190,70 @@ export async function startWorker(
     host: settings.workerHost,
     maxHosts: settings.itemMaxStalls,
   };
-  const worker = createItemsWorker(createItemProcessor(runner, logger, { running, metrics, stalls }), {
-    connection: redis,
-    prefix: settings.prefix,
-    concurrency: settings.workerConcurrency,
-    lockDurationMs: settings.jobLockMs,
-    stalledIntervalMs: settings.jobLockMs,
-    maxStalledCount: stalledSafetyNet(settings.itemMaxStalls),
+  // The items queue, and one queue per loaded scenario (only workers that have a scenario take its
+  // items), sharing WORKER_CONCURRENCY; the same processor and job handling for all.
+  const processor = createItemProcessor(runner, logger, { running, metrics, stalls });
+  const slots = new SharedSlots(settings.workerConcurrency);
+  const consumers = [ITEMS_QUEUE, ...scenarios.map((s) => scenarioQueueName(s.id))].map((queueName) => {
+    let self: Worker | undefined;
+    const gated: ItemProcessor = async (job, token, signal) => {
+      // Every slot busy (a job taken by another queue's worker meanwhile): back it goes, no attempt spent.
+      if (!self || !slots.take(self)) {
+        await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 800), token);
+        throw new DelayedError();
+      }
+      try {
+        return await processor(job, token, signal);
+      } finally {
+        slots.release(self);
+      }
+    };
+    const worker = createItemsWorker(gated, {
+      connection: redis,
+      prefix: settings.prefix,
+      concurrency: settings.workerConcurrency,
+      lockDurationMs: settings.jobLockMs,
+      stalledIntervalMs: settings.jobLockMs,
+      maxStalledCount: stalledSafetyNet(settings.itemMaxStalls),
+      queueName,
+    });
+    self = worker;
+    slots.attach(worker);
+    worker.on('error', (err) => logger.warn({ err, queue: queueName }, 'queue worker error'));
+    // A job the queue gives up for good without a result (attempts spent on lost attempts, or
+    // stalled too often by crashing workers) would leave its batch waiting forever: record it failed.
+    const jobs = createItemsQueue(redis, settings.prefix, {}, queueName);
+    const settle = (jobId: string | undefined) => {
+      if (jobId) void recordIfAbandoned(jobs, runner, jobId, logger);
+    };
+    worker.on('failed', (job) => settle(job?.id));
+    worker.on('stalled', (jobId) => settle(jobId));
+    return { worker, jobs };
   });
-  worker.on('error', (err) => logger.warn({ err }, 'queue worker error'));
-  // A job the queue gives up for good without a result (attempts spent on lost attempts, or
-  // stalled too often by crashing workers) would leave its batch waiting forever: record it failed.
-  const jobs = createItemsQueue(redis, settings.prefix);
-  const settle = (jobId: string | undefined) => {
-    if (jobId) void recordIfAbandoned(jobs, runner, jobId, logger);
-  };
-  worker.on('failed', (job) => settle(job?.id));
-  worker.on('stalled', (jobId) => settle(jobId));
+  const worker = consumers[0]!.worker;
   // BullMQ's own connection for blocking reads (a duplicate of ours); ours is watched above. The
   // cancel bus's subscriber connection is not counted: its errors are logged by the bus.
   void worker
     .getBackend()
     .blockingClient?.then((client) => metrics.watchRedis(client, 'blocking'))
     .catch(() => {});
+
+  // Advertise the scenarios (with their input schemas) and keep them alive with a heartbeat: the
+  // API validates batches against them and shows where a batch waits for a worker that has one.
+  const registry = new RedisScenarioRegistry(redis, settings.prefix, {
+    ttlMs: 3 * settings.scenarioHeartbeatMs,
+  });
+  const ads = scenarios.map((s) => ({ name: s.name, version: s.version, inputSchema: s.inputSchema }));
+  await registry.advertise(settings.workerId, ads);
+  const heartbeat = setInterval(() => {
+    registry
+      .advertise(settings.workerId, ads)
+      .catch((err) => logger.warn({ err }, 'could not renew the scenarios in Redis'));
+  }, settings.scenarioHeartbeatMs);
+  heartbeat.unref();
+  if (scenarios.length > 0) {
+    logger.info({ scenarios: scenarios.map((s) => s.id), dir: scenariosDir }, 'scenarios loaded');
+  }
 
   const reclaimTimer = setInterval(async () => {
     try {
@@ -225,10 +288,19 @@ export async function startWorker(
       logger.info({ graceMs }, 'worker shutting down');
       clearInterval(reclaimTimer);
       reclaimed.close();
-      const grace = setTimeout(() => worker.cancelAllJobs('shutdown'), graceMs);
-      await worker.close();
+      clearInterval(heartbeat);
+      await registry
+        .withdraw(
+          settings.workerId,
+          scenarios.map((s) => s.id),
+        )
+        .catch(() => undefined);
+      const grace = setTimeout(() => {
+        for (const c of consumers) c.worker.cancelAllJobs('shutdown');
+      }, graceMs);
+      await Promise.all(consumers.map((c) => c.worker.close()));
       clearTimeout(grace);
-      await jobs.close().catch(() => undefined);
+      await Promise.all(consumers.map((c) => c.jobs.close().catch(() => undefined)));
       await stopListening();
       await sessions.closeAll();
       await health.close();

@@ -372,7 +372,9 @@ export const ERRORS = {
     status: 400,
     message: "the item's data is too large",
     hint: "keep an item's data under 1 MiB (store big things as artifacts)",
-    where: { item: "an item's data JSON is larger than 1 MiB (or a scenario returned something that is not JSON)" },
+    where: {
+      item: "an item's data JSON is larger than 1 MiB (or a scenario returned something that is not JSON)",
+    },
   },
   STEP_FAILED: {
     status: 400,
@@ -559,7 +561,8 @@ export const ERRORS = {
     message: 'a scenario module could not be loaded',
     hint: 'fix the module the message names (or SCENARIOS_DIR); the worker exits 2',
     where: {
-      start: 'a worker refuses to start: a module of SCENARIOS_DIR does not load, is not a scenario, or repeats a name@version',
+      start:
+        'a worker refuses to start: a module of SCENARIOS_DIR does not load, is not a scenario, or repeats a name@version',
     },
   },
   CONFIG_INVALID: {

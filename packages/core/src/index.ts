@@ -58,7 +58,6 @@ export type {
   WebDriverEndpoint,
 } from './ports/profile-provider.js';
 export type { ProfileListQuery, ProfilePage, ProfileStore } from './ports/profile-store.js';
-export type { ScenarioCall, ScenarioRunner } from './ports/scenario-runner.js';
 export {
   ABANDONED_FENCE,
   type BatchProgress,
@@ -69,6 +68,7 @@ export {
   type RecordOutcome,
   type ResultStore,
 } from './ports/result-store.js';
+export type { ScenarioCall, ScenarioRunner } from './ports/scenario-runner.js';
 export type {
   NewProfile,
   Profile,

@@ -14,8 +14,8 @@ import type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/brows
 import type { CheckpointStore } from './ports/checkpoint-store.js';
 import type { EventPublisher } from './ports/event-publisher.js';
 import type { LoggerPort } from './ports/logger-port.js';
-import type { ScenarioRunner } from './ports/scenario-runner.js';
 import { ABANDONED_FENCE, type ItemRef, NO_FENCE, type ResultStore } from './ports/result-store.js';
+import type { ScenarioRunner } from './ports/scenario-runner.js';
 import type { ProxyConfig } from './profile.js';
 import type { ProfileSession } from './profile-session.js';
 import type { CheckoutOptions, ProfileSessions } from './profile-sessions.js';
@@ -233,7 +233,8 @@ export class ItemRunner {
       const cp = { name, value, at: this.now(), attempt: ctx.attempt };
       const saved = await checkpoints.save(ref, session.lease.fence, cp);
       if (saved === 'saved') return;
-      const why = saved === 'cancelled' ? new BatchCancelledError(ref.batchId) : new Error('claim taken over');
+      const why =
+        saved === 'cancelled' ? new BatchCancelledError(ref.batchId) : new Error('claim taken over');
       stale.abort(why);
       throw new NonRetryableError('ABORTED', `the checkpoint "${name}" was refused: ${why.message}`);
     };

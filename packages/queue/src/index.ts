@@ -3,9 +3,11 @@ export {
   BullItemQueue,
   createItemsQueue,
   enqueueItems,
+  ItemQueues,
   type ItemsQueue,
   removeBatchItems,
 } from './items-queue.js';
 export { createItemsWorker, type ItemProcessor, type ItemsWorkerOptions } from './items-worker.js';
 export { ITEM_JOB_DEFAULTS, type ItemJobDefaults, itemJobOptions } from './job-options.js';
-export { ITEM_JOB, ITEMS_QUEUE } from './names.js';
+export { ITEM_JOB, ITEMS_QUEUE, scenarioOfQueue, scenarioQueueName } from './names.js';
+export { SharedSlots } from './shared-slots.js';

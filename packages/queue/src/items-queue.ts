@@ -3,16 +3,22 @@ import type { EnqueueOptions, ItemQueue } from '@fleet/core';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ItemJobDefaults, itemJobOptions } from './job-options.js';
-import { ITEM_JOB, ITEMS_QUEUE } from './names.js';
+import { ITEM_JOB, ITEMS_QUEUE, scenarioQueueName } from './names.js';
 
 export const ADD_CHUNK = 500;
 
 /**
  * The producer side of the items queue (the API). Give it a producer connection (fail fast): an
- * outage answers at once instead of queueing requests in memory.
+ * outage answers at once instead of queueing requests in memory. `name`: a scenario's queue
+ * (`scenarioQueueName`), same job options.
  */
-export function createItemsQueue(connection: Redis, prefix: string, defaults: Partial<ItemJobDefaults> = {}) {
-  return new Queue<ItemJob, unknown, typeof ITEM_JOB>(ITEMS_QUEUE, {
+export function createItemsQueue(
+  connection: Redis,
+  prefix: string,
+  defaults: Partial<ItemJobDefaults> = {},
+  name: string = ITEMS_QUEUE,
+) {
+  return new Queue<ItemJob, unknown, typeof ITEM_JOB>(name, {
     connection,
     prefix,
     defaultJobOptions: itemJobOptions(defaults),
@@ -20,6 +26,48 @@ export function createItemsQueue(connection: Redis, prefix: string, defaults: Pa
 }
 
 export type ItemsQueue = ReturnType<typeof createItemsQueue>;
+
+/**
+ * The items queue and the scenario queues beside it (opened on first use, same connection, prefix
+ * and job options): a steps item goes to `{items}`, a scenario item to its scenario's queue.
+ */
+export class ItemQueues {
+  private readonly scenarios = new Map<string, ItemsQueue>();
+
+  constructor(readonly items: ItemsQueue) {}
+
+  /** The queue of a scenario (`name@version`), or the items queue for null/undefined. */
+  of(scenarioId: string | null | undefined): ItemsQueue {
+    if (!scenarioId) return this.items;
+    let queue = this.scenarios.get(scenarioId);
+    if (!queue) {
+      queue = new Queue<ItemJob, unknown, typeof ITEM_JOB>(scenarioQueueName(scenarioId), {
+        connection: this.items.opts.connection as Redis,
+        prefix: this.items.opts.prefix,
+        defaultJobOptions: this.items.defaultJobOptions,
+      });
+      queue.on('error', () => {}); // the items queue's owner reports connection trouble
+      this.scenarios.set(scenarioId, queue);
+    }
+    return queue;
+  }
+
+  /** Where a job goes. */
+  ofJob(job: ItemJob): ItemsQueue {
+    return this.of(job.scenario ? `${job.scenario.name}@${job.scenario.version}` : null);
+  }
+
+  /** The items queue and every scenario queue opened so far. */
+  opened(): ItemsQueue[] {
+    return [this.items, ...this.scenarios.values()];
+  }
+
+  /** Closes the scenario queues (the items queue is its creator's to close). */
+  async close(): Promise<void> {
+    await Promise.all([...this.scenarios.values()].map((q) => q.close().catch(() => undefined)));
+    this.scenarios.clear();
+  }
+}
 
 /**
  * Add a batch's items in chunks. The job id is the item id (`<batch>.<index>`), so adding the same
@@ -69,12 +117,16 @@ export async function removeBatchItems(
   return removed;
 }
 
-/** The core's ItemQueue port over the BullMQ items queue. */
+/** The core's ItemQueue port over the BullMQ items queue and the scenario queues. */
 export class BullItemQueue implements ItemQueue {
+  private readonly queues: ItemQueues;
+
   constructor(
-    private readonly queue: ItemsQueue,
+    queue: ItemsQueue | ItemQueues,
     private readonly options: Pick<JobsOptions, 'attempts' | 'priority' | 'backoff'> = {},
-  ) {}
+  ) {
+    this.queues = queue instanceof ItemQueues ? queue : new ItemQueues(queue);
+  }
 
   enqueue(jobs: ItemJob[], options: EnqueueOptions = {}): Promise<number> {
     const opts: Pick<JobsOptions, 'attempts' | 'priority' | 'backoff'> = { ...this.options };
@@ -83,10 +135,12 @@ export class BullItemQueue implements ItemQueue {
     if (options.backoffMs !== undefined) {
       opts.backoff = { type: 'exponential', delay: options.backoffMs, jitter: 0.5 };
     }
-    return enqueueItems(this.queue, jobs, opts);
+    // A batch's items all go to one queue (its scenario's, or the items queue).
+    const first = jobs[0];
+    return first ? enqueueItems(this.queues.ofJob(first), jobs, opts) : Promise.resolve(0);
   }
 
-  removeQueued(batchId: string, total: number): Promise<number> {
-    return removeBatchItems(this.queue, batchId, total);
+  removeQueued(batchId: string, total: number, scenario?: string | null): Promise<number> {
+    return removeBatchItems(this.queues.of(scenario), batchId, total);
   }
 }

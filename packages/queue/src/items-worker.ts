@@ -18,6 +18,8 @@ export interface ItemsWorkerOptions {
    */
   maxStalledCount?: number;
   autorun?: boolean;
+  /** The queue to consume: the items queue (default) or a scenario's (`scenarioQueueName`). */
+  queueName?: string;
 }
 
 export type ItemProcessor = (
@@ -32,12 +34,13 @@ export type ItemProcessor = (
  */
 export function createItemsWorker(processor: ItemProcessor, options: ItemsWorkerOptions): Worker<ItemJob> {
   const handlers: Record<string, ItemProcessor> = { [ITEM_JOB]: processor };
+  const queueName = options.queueName ?? ITEMS_QUEUE;
   const dispatch: Processor<ItemJob> = async (job, token, signal) => {
     const handler = handlers[job.name];
-    if (!handler) throw new Error(`no handler for job name "${job.name}" on ${ITEMS_QUEUE}`);
+    if (!handler) throw new Error(`no handler for job name "${job.name}" on ${queueName}`);
     return handler(job, token, signal ?? new AbortController().signal);
   };
-  const worker = new Worker<ItemJob>(ITEMS_QUEUE, dispatch, {
+  const worker = new Worker<ItemJob>(queueName, dispatch, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,

@@ -105,7 +105,12 @@ declare module 'ioredis' {
     fleetClaim(meta: string, results: string, claims: string, ...args: Str[]): Result<number, Context>;
     fleetCancel(meta: string, results: string, claims: string, ...args: Str[]): Result<number, Context>;
     fleetExtendClaim(meta: string, claims: string, ...args: Str[]): Result<number, Context>;
-    fleetCheckpoint(meta: string, claims: string, checkpoints: string, ...args: Str[]): Result<number, Context>;
+    fleetCheckpoint(
+      meta: string,
+      claims: string,
+      checkpoints: string,
+      ...args: Str[]
+    ): Result<number, Context>;
     fleetRecord(
       meta: string,
       results: string,

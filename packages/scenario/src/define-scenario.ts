@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 // WebdriverIO's `Browser` type: the session the worker attached to the item's profile.
 import type {} from 'webdriverio';
+import type { z } from 'zod';
 
 /** An item's data: what `run` returns (a JSON object, at most 1 MiB as JSON). */
 export type ScenarioData = Record<string, unknown>;

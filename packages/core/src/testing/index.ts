@@ -4,8 +4,8 @@
 export { GatedDriver } from './gated-driver.js';
 export { InstantDriver } from './instant-driver.js';
 export { MemoryBatchStore } from './memory-batch-store.js';
-export { MemoryCheckpointStore } from './memory-checkpoint-store.js';
 export { MemoryCancelBus } from './memory-cancel-bus.js';
+export { MemoryCheckpointStore } from './memory-checkpoint-store.js';
 export { MemoryEventPublisher } from './memory-event-publisher.js';
 export { MemoryItemQueue } from './memory-item-queue.js';
 export { type MemoryItemRunnerOptions, memoryItemRunner, memoryJob } from './memory-item-runner.js';

@@ -1,0 +1,49 @@
+import type { Worker } from 'bullmq';
+
+/**
+ * One concurrency (WORKER_CONCURRENCY) shared by a process's BullMQ workers: the items queue's and
+ * each scenario queue's. A BullMQ worker takes jobs up to its own `concurrency`, so after every
+ * take and release each one's is set to its running jobs plus the process's free slots (at least
+ * 1: BullMQ's minimum). With every slot busy a worker may still take one job of a queue it runs
+ * nothing of: `take` says no, and the caller puts that job back (delayed, no attempt spent).
+ * With a single queue this is exactly the old fixed concurrency.
+ */
+export class SharedSlots {
+  private used = 0;
+  private readonly running = new Map<Worker, number>();
+
+  constructor(readonly total: number) {}
+
+  /** A worker that shares the slots (set its concurrency from them). */
+  attach(worker: Worker): void {
+    this.running.set(worker, 0);
+    this.rebalance();
+  }
+
+  /** A job `worker` took wants a slot: true = run it (then `release`), false = put it back. */
+  take(worker: Worker): boolean {
+    if (this.used >= this.total) return false;
+    this.used++;
+    this.running.set(worker, (this.running.get(worker) ?? 0) + 1);
+    this.rebalance();
+    return true;
+  }
+
+  release(worker: Worker): void {
+    this.used = Math.max(0, this.used - 1);
+    this.running.set(worker, Math.max(0, (this.running.get(worker) ?? 1) - 1));
+    this.rebalance();
+  }
+
+  get free(): number {
+    return this.total - this.used;
+  }
+
+  private rebalance(): void {
+    const free = this.free;
+    for (const [worker, running] of this.running) {
+      const concurrency = Math.max(1, running + free);
+      if (worker.concurrency !== concurrency) worker.concurrency = concurrency;
+    }
+  }
+}
