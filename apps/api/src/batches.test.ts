@@ -28,7 +28,7 @@ describe('batches API', () => {
     });
     expect(view.links.self).toBe(`/v1/batches/${view.id}`);
     const job = await t.queue.getJob(`${view.id}.2`);
-    expect(job?.data.steps[0]).toEqual({ goto: 'https://example.test/p2' });
+    expect(job?.data.steps?.[0]).toEqual({ goto: 'https://example.test/p2' });
     expect(job?.data.owner).toBe('acme');
     expect(job?.opts.attempts).toBe(5);
     expect(job?.opts.priority).toBe(3);

@@ -1,16 +1,18 @@
 import type { ApiKeyRing } from '@fleet/auth';
 import type { ArtifactStore, BatchService } from '@fleet/core';
 import type { ApiMetrics } from '@fleet/metrics';
-import type { ItemsQueue } from '@fleet/queue';
+import type { ItemQueues, ItemsQueue } from '@fleet/queue';
 import type {
   BatchItemsReader,
   RedisBatchStore,
   RedisIdempotencyStore,
   RedisProfileStore,
   RedisProviderHealth,
+  RedisScenarioRegistry,
 } from '@fleet/redis';
 import type { Redis } from 'ioredis';
 import type { ApiSettings } from './config.js';
+import type { ScenarioInputs } from './scenario-inputs.js';
 
 /**
  * A provider's profile search, for `POST /v1/profiles/import`: the configured provider's, or a
@@ -35,6 +37,12 @@ export interface ApiContext {
   redis: Redis;
   keys: ApiKeyRing;
   queue: ItemsQueue;
+  /** The items queue and the scenario queues (a scenario batch's items wait in its own). */
+  queues: ItemQueues;
+  /** The code scenarios workers advertise. */
+  scenarios: RedisScenarioRegistry;
+  /** Checks scenario batches' items against the advertised input schemas. */
+  scenarioInputs: ScenarioInputs;
   service: BatchService;
   batches: RedisBatchStore;
   items: BatchItemsReader;

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { ApiKeyRing } from '@fleet/auth';
 import { type ArtifactStore, BatchService } from '@fleet/core';
 import { ApiMetrics } from '@fleet/metrics';
-import { BullItemQueue, type ItemsQueue } from '@fleet/queue';
+import { BullItemQueue, ItemQueues, type ItemsQueue } from '@fleet/queue';
 import {
   BatchItemsReader,
   RedisBatchStore,
@@ -12,6 +12,7 @@ import {
   RedisKeyRevocations,
   RedisProfileStore,
   RedisProviderHealth,
+  RedisScenarioRegistry,
   type SecretBox,
 } from '@fleet/redis';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -38,6 +39,8 @@ import { registerKeyRoutes } from './routes/keys-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerPoolRoutes } from './routes/pools-routes.js';
 import { registerProfileRoutes } from './routes/profiles-routes.js';
+import { registerScenarioRoutes } from './routes/scenarios-routes.js';
+import { ScenarioInputs } from './scenario-inputs.js';
 
 export interface ApiDeps {
   settings: ApiContextSettings & { resultRetentionSec: number };
@@ -81,11 +84,15 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     box,
   );
   const events = new RedisEventStream(redis, settings.prefix);
+  const queues = new ItemQueues(deps.queue);
   const ctx: ApiContext = {
     settings,
     redis,
     keys: deps.keys,
     queue: deps.queue,
+    queues,
+    scenarios: new RedisScenarioRegistry(redis, settings.prefix),
+    scenarioInputs: new ScenarioInputs(),
     batches,
     items: new BatchItemsReader(redis, settings.prefix),
     profiles: new RedisProfileStore(redis, settings.prefix, box),
@@ -94,7 +101,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     artifacts: deps.artifacts,
     metrics: new ApiMetrics(),
     profileSource: deps.profileSource ?? null,
-    service: new BatchService(batches, new BullItemQueue(deps.queue), {
+    service: new BatchService(batches, new BullItemQueue(queues), {
       bus: new RedisCancelBus(redis, settings.prefix),
       events,
     }),
@@ -115,6 +122,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   );
   await revocations.start();
   app.addHook('onClose', async () => revocations.stop());
+  app.addHook('onClose', async () => queues.close());
   installAuth(app, { keys: deps.keys, isRevoked: revocations.isRevoked });
   if (settings.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {
@@ -156,6 +164,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   registerBatchRoutes(app, ctx);
   registerProfileRoutes(app, ctx);
   registerPoolRoutes(app, ctx);
+  registerScenarioRoutes(app, ctx);
   registerArtifactRoutes(app, ctx);
   registerKeyRoutes(app, ctx, revocations);
   registerDashboard(app, ctx, { refreshMs: deps.dashboardRefreshMs });

@@ -21,6 +21,7 @@ export function batchView(b: BatchRecord): BatchView {
     links: { self, items: `${self}/items`, cancel: `${self}/cancel` },
   };
   if (b.finishedAt !== null) view.finishedAt = iso(b.finishedAt);
+  if (b.scenario) view.scenario = b.scenario;
   return view;
 }
 

@@ -14,7 +14,7 @@ interface StoredDefinition extends ScenarioAd {
 }
 
 export interface ScenarioRegistryOptions {
-  /** A worker counts as having a scenario this long after its last heartbeat (ms). */
+  /** A worker counts as having a scenario this long after its last heartbeat (ms; advertisers only). */
   ttlMs: number;
   /** An advertised definition is forgotten this long after its last advertisement (s). Default 7 days. */
   keepSec?: number;
@@ -34,7 +34,7 @@ export class RedisScenarioRegistry {
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    private readonly options: ScenarioRegistryOptions,
+    private readonly options: ScenarioRegistryOptions = { ttlMs: 15_000 },
   ) {
     this.keys = new Keys(prefix);
     this.keepSec = options.keepSec ?? 7 * 24 * 3600;

@@ -118,15 +118,15 @@ export async function registerBullBoard(app: FastifyInstance, ctx: ApiContext): 
     });
   });
 
-  await app.register(async (board) => {
+  await app.register(async (boardApp) => {
     // Every board route (its pages, static files and JSON API) is admin-only and takes the session.
-    board.addHook('onRoute', (route) => {
+    boardApp.addHook('onRoute', (route) => {
       route.config = { ...route.config, admin: true, session };
     });
     // Bull Board packs a validation message as `<key>\0<JSON options>` and unpacks it by splitting
     // on NUL: a NUL in the body, echoed in such a message, makes the unpacking throw (a 500). Its
     // UI never sends one.
-    board.addHook('preValidation', async (request) => {
+    boardApp.addHook('preValidation', async (request) => {
       if (request.body !== undefined && holdsNul(request.body)) {
         throw new ApiError('VALIDATION_FAILED', 'the body holds a NUL character', [
           { field: '', message: 'NUL (U+0000) is not accepted by the queue board' },
@@ -135,7 +135,8 @@ export async function registerBullBoard(app: FastifyInstance, ctx: ApiContext): 
     });
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(BOARD_PATH);
-    createBullBoard({
+    const shown = new Set<string>();
+    const bullBoard = createBullBoard({
       queues: [new BullMQAdapter(ctx.queue)],
       serverAdapter,
       options: {
@@ -147,6 +148,18 @@ export async function registerBullBoard(app: FastifyInstance, ctx: ApiContext): 
     serverAdapter.setErrorHandler((error) => {
       throw error;
     });
-    await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
+    // Scenario queues appear as workers advertise their scenarios (read again at most every 2 s).
+    let readAt = 0;
+    boardApp.addHook('onRequest', async () => {
+      if (Date.now() - readAt < 2000) return;
+      readAt = Date.now();
+      const ids = (await ctx.scenarios.list().catch(() => [])).map((s) => s.id);
+      for (const id of ids) {
+        if (shown.has(id)) continue;
+        shown.add(id);
+        bullBoard.addQueue(new BullMQAdapter(ctx.queues.of(id)));
+      }
+    });
+    await boardApp.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
   });
 }

@@ -112,6 +112,7 @@ export function buildOpenApiDocument(): JsonSchema {
     },
     tags: [
       { name: 'batches', description: 'Submit, watch and cancel batches.' },
+      { name: 'scenarios', description: 'Code scenarios the workers advertise (SCENARIOS_DIR).' },
       { name: 'artifacts', description: 'Screenshots taken by items.' },
       { name: 'profiles', description: 'The profile pools (admin; pool counts: any key).' },
       { name: 'keys', description: 'API keys (admin).' },

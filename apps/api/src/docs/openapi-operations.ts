@@ -9,7 +9,7 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'batches' | 'artifacts' | 'profiles' | 'keys' | 'health';
+  tag: 'batches' | 'scenarios' | 'artifacts' | 'profiles' | 'keys' | 'health';
   /** Who may call it: anyone, any key, admin keys. */
   access: 'public' | 'key' | 'admin';
   /** Path parameter name in the URL → a PATH_PARAMS entry. */
@@ -74,7 +74,7 @@ export const OPERATIONS: OperationSpec[] = [
     tag: 'batches',
     access: 'key',
     description:
-      'Enqueues one job per item. With `Idempotency-Key`, the same key and body within 24 h answer the first batch (header `Idempotent-Replayed: true`), never a second one.',
+      'Enqueues one job per item. Either `steps` (items: variables) or `scenario` (`"name"` or `"name@version"`, a code scenario the workers advertise; items: its inputs, each checked against its input schema). With `Idempotency-Key`, the same key and body within 24 h answer the first batch (header `Idempotent-Replayed: true`), never a second one.',
     body: { schema: 'CreateBatchBody', required: true },
     headers: [
       {
@@ -87,6 +87,8 @@ export const OPERATIONS: OperationSpec[] = [
     errors: [
       'BATCH_TOO_LARGE',
       'UNKNOWN_POOL',
+      'SCENARIO_UNKNOWN',
+      'SCENARIO_INPUT_INVALID',
       'INVALID_ARGUMENT',
       'INVALID_IDEMPOTENCY_KEY',
       'IDEMPOTENCY_KEY_REUSED',
@@ -114,6 +116,17 @@ export const OPERATIONS: OperationSpec[] = [
     description: 'Queued items are removed; running items are aborted in the workers that run them.',
     errors: ['BATCH_FINISHED'],
     ok: { status: 200, description: 'The cancelled batch.', schema: 'CancelledBatch' },
+  }),
+  op('get /v1/scenarios', 'listScenarios', 'Code scenarios the workers advertise', {
+    tag: 'scenarios',
+    access: 'key',
+    description:
+      "Each `name@version` a worker loaded from its SCENARIOS_DIR, with its input's JSON Schema and how many live workers have it (0: its batches wait). Scenarios come only from the operators' deployments.",
+    ok: {
+      status: 200,
+      description: 'Every advertised scenario, by name and version.',
+      schema: 'ScenarioList',
+    },
   }),
   op('get /v1/artifacts/:id', 'getArtifact', 'A screenshot (owner of its batch only)', {
     tag: 'artifacts',

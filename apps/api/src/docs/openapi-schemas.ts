@@ -13,6 +13,7 @@ import {
   patchProfileBodySchema,
   profileViewSchema,
   quarantineBodySchema,
+  scenarioListSchema,
   stepSchema,
 } from '@fleet/contracts';
 import { z } from 'zod';
@@ -53,6 +54,10 @@ const answers = {
         quarantined: z.number().int(),
       }),
     ),
+    /** Code scenarios whose items wait because no live worker has them. */
+    waitingFor: z
+      .array(z.strictObject({ scenario: z.string(), workers: z.number().int(), queued: z.number().int() }))
+      .optional(),
     /** Admin keys only: provider hosts (launchers, agents) workers cannot reach now. */
     providersDown: z
       .array(
@@ -93,6 +98,7 @@ export const ANSWERS = {
   ItemView: itemViewSchema,
   ItemPage: itemPageSchema,
   ProfileView: profileViewSchema,
+  ScenarioList: scenarioListSchema,
   ...answers,
   ErrorBody: errorBodySchema,
   /** Delivered by the notifier (Socket.IO), not by this API; listed for clients. */

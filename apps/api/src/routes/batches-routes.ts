@@ -1,12 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { canSee } from '@fleet/auth';
 import {
+  type BatchView,
   batchIdSchema,
+  type CreateBatchBody,
   createBatchBodySchema,
   type ItemView,
   itemId,
   itemsQuerySchema,
   pageQuerySchema,
+  parseScenarioSpec,
+  type ScenarioRef,
 } from '@fleet/contracts';
 import type { BatchPlanInput, BatchRecord } from '@fleet/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -52,6 +56,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
         [{ field: 'items', message: `has ${body.items.length} items` }],
       );
     }
+    const scenario = body.scenario ? await checkScenario(ctx, body) : undefined;
     if (!(await ctx.profiles.pools()).includes(body.pool)) {
       throw new ApiError(
         'UNKNOWN_POOL',
@@ -65,7 +70,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       owner: principal.name,
       pool: body.pool,
       ...(body.tags ? { tags: body.tags } : {}),
-      steps: body.steps,
+      ...(scenario ? { scenario } : { steps: body.steps ?? [] }),
       items: body.items,
       ...(body.options?.itemTimeoutMs ? { itemTimeoutMs: body.options.itemTimeoutMs } : {}),
       ...(body.options?.stepTimeoutMs ? { stepTimeoutMs: body.options.stepTimeoutMs } : {}),
@@ -82,7 +87,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (key === undefined) {
       const record = await ctx.service.submit(planned, enqueue);
       ctx.metrics.batchesSubmitted.inc();
-      return reply.status(202).send(batchView(record));
+      return reply.status(202).send(await withWaiting(ctx, batchView(record), record));
     }
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError(
@@ -103,7 +108,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       try {
         const record = await ctx.service.submit(planned, enqueue);
         ctx.metrics.batchesSubmitted.inc();
-        return reply.status(202).send(batchView(record));
+        return reply.status(202).send(await withWaiting(ctx, batchView(record), record));
       } catch (error) {
         await ctx.idempotency.release(principal.name, key, planned.input.batchId).catch(() => {});
         throw error;
@@ -124,7 +129,10 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       // The first submit was cut short (its process died): add the items again; existing ones are kept.
       answer = await ctx.service.submit(ctx.service.plan(input(record.id)), { ...enqueue, resume: true });
     }
-    return reply.status(202).header('idempotent-replayed', 'true').send(batchView(answer));
+    return reply
+      .status(202)
+      .header('idempotent-replayed', 'true')
+      .send(await withWaiting(ctx, batchView(answer), answer));
   });
 
   app.get('/v1/batches', async (request) => {
@@ -135,12 +143,14 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       ...(query.cursor ? { cursor: query.cursor } : {}),
       limit: query.limit,
     });
-    return { batches: page.batches.map(batchView), nextCursor: page.nextCursor };
+    const batches = await Promise.all(page.batches.map((b) => withWaiting(ctx, batchView(b), b)));
+    return { batches, nextCursor: page.nextCursor };
   });
 
   app.get('/v1/batches/:id', async (request) => {
     const { id } = parseOr400(idParams, request.params, 'path');
-    return batchView(await visibleBatch(request, id));
+    const batch = await visibleBatch(request, id);
+    return withWaiting(ctx, batchView(batch), batch);
   });
 
   app.get('/v1/batches/:id/items', async (request) => {
@@ -155,7 +165,8 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       const window = Math.min(query.state ? 500 : query.limit - items.length, stopAt - next);
       const stored = await ctx.items.range(batch.id, next, window);
       const open = stored.filter((s) => !s.result).map((s) => itemId(batch.id, s.index));
-      const jobs = await Promise.all(open.map((jobId) => ctx.queue.getJob(jobId)));
+      const queue = ctx.queues.of(batch.scenario);
+      const jobs = await Promise.all(open.map((jobId) => queue.getJob(jobId)));
       const attempts = new Map(open.map((jobId, i) => [jobId, jobs[i]?.attemptsMade]));
       for (const s of stored) {
         next = s.index + 1;
@@ -179,6 +190,41 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (outcome.status === 'cancelled') ctx.metrics.batchesCancelled.inc(); // not 'already-cancelled'
     return { ...batchView(outcome.batch), removed: outcome.removed };
   });
+}
+
+/**
+ * The batch's scenario (`name` → its latest advertised version) with every item checked against
+ * its advertised input schema: 400 SCENARIO_UNKNOWN, or SCENARIO_INPUT_INVALID with `items[i].field`.
+ */
+async function checkScenario(ctx: ApiContext, body: CreateBatchBody): Promise<ScenarioRef> {
+  const { name, version } = parseScenarioSpec(body.scenario!);
+  const found = await ctx.scenarios.resolve(name, version);
+  if (!found) {
+    const known = (await ctx.scenarios.list()).map((s) => s.id);
+    throw new ApiError(
+      'SCENARIO_UNKNOWN',
+      `no worker has advertised scenario "${body.scenario}"${known.length ? ` (known: ${known.slice(0, 20).join(', ')})` : ''}`,
+      [{ field: 'scenario', message: 'no such scenario (GET /v1/scenarios lists them)' }],
+    );
+  }
+  const problems = ctx.scenarioInputs.problems(found, body.items);
+  if (problems.length > 0) {
+    throw new ApiError(
+      'SCENARIO_INPUT_INVALID',
+      `some items do not match the input schema of ${found.id}`,
+      problems,
+    );
+  }
+  return { name: found.name, version: found.version };
+}
+
+/** An unfinished scenario batch whose scenario no live worker has says so (`waitingFor`). */
+async function withWaiting(ctx: ApiContext, view: BatchView, batch: BatchRecord): Promise<BatchView> {
+  if (!batch.scenario) return view;
+  if (batch.status === 'completed' || batch.status === 'cancelled') return view;
+  const workers = (await ctx.scenarios.workersAlive([batch.scenario])).get(batch.scenario) ?? 0;
+  if (workers === 0) view.waitingFor = { scenario: batch.scenario, workers };
+  return view;
 }
 
 async function waitForRecord(ctx: ApiContext, batchId: string): Promise<BatchRecord | null> {

@@ -16,9 +16,17 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
     if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
   };
   metrics.collectFrom({
+    // The items queue and every advertised scenario's queue, added up.
     queueCounts: async (states) => {
       whileUp();
-      return ctx.queue.getJobCounts(...(states as Parameters<typeof ctx.queue.getJobCounts>));
+      const queues = [ctx.queue, ...(await ctx.scenarios.list()).map((s) => ctx.queues.of(s.id))];
+      const all = await Promise.all(
+        queues.map((q) => q.getJobCounts(...(states as Parameters<typeof ctx.queue.getJobCounts>))),
+      );
+      const sum: Record<string, number> = {};
+      for (const counts of all)
+        for (const [state, n] of Object.entries(counts)) sum[state] = (sum[state] ?? 0) + n;
+      return sum;
     },
     poolCounts: async () => {
       whileUp();

@@ -4,18 +4,22 @@ import type { ApiContext } from '../context.js';
 
 /**
  * Profile pools by state, for any valid key (the dashboard shows them to user keys too): counts
- * only, never a profile id, proxy or lease owner. Admin keys also get `providersDown`: the
- * launcher hosts (or agents) workers cannot reach now, whose profiles rest meanwhile.
+ * only, never a profile id, proxy or lease owner; `waitingFor` lists the code scenarios whose items
+ * wait because no live worker has them. Admin keys also get `providersDown`: the launcher hosts (or
+ * agents) workers cannot reach now, whose profiles rest meanwhile.
  */
 export function registerPoolRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/v1/pools', async (request) => {
     const names = await ctx.profiles.pools();
     // One script per pool: each pool's counts are taken atomically, so its parts add up.
     const pools = await Promise.all(names.map((pool) => ctx.profiles.counts(pool)));
-    if (principalOf(request).role !== 'admin') return { pools };
+    const waitingFor = await scenariosWithoutWorkers(ctx);
+    if (principalOf(request).role !== 'admin')
+      return waitingFor.length > 0 ? { pools, waitingFor } : { pools };
     const down = await ctx.providerHealth.down();
     return {
       pools,
+      ...(waitingFor.length > 0 ? { waitingFor } : {}),
       providersDown: down.map((d) => ({
         provider: d.provider,
         since: new Date(d.since).toISOString(),
@@ -24,4 +28,21 @@ export function registerPoolRoutes(app: FastifyInstance, ctx: ApiContext): void 
       })),
     };
   });
+}
+
+/**
+ * Items that wait because no live worker has their code scenario: per scenario, its queued items
+ * (waiting, prioritised or delayed in its queue). Empty when every waiting scenario has a worker.
+ */
+async function scenariosWithoutWorkers(
+  ctx: ApiContext,
+): Promise<Array<{ scenario: string; workers: number; queued: number }>> {
+  const idle = (await ctx.scenarios.list()).filter((s) => s.workers === 0);
+  const counted = await Promise.all(
+    idle.map(async (s) => {
+      const counts = await ctx.queues.of(s.id).getJobCounts('wait', 'prioritized', 'delayed');
+      return { scenario: s.id, workers: 0, queued: Object.values(counts).reduce((a, b) => a + b, 0) };
+    }),
+  );
+  return counted.filter((c) => c.queued > 0);
 }
