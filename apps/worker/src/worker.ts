@@ -7,6 +7,7 @@ import {
   ProfileSessions,
   ReclaimedBrowsers,
   type ReclaimedLease,
+  type ScenarioRunner,
 } from '@fleet/core';
 import { WorkerMetrics } from '@fleet/metrics';
 import { HomeLauncherProvider } from '@fleet/multilogin';
@@ -47,6 +48,8 @@ export interface WorkerOverrides {
   provider?: ProfileProvider;
   /** The scenarios to run (main.ts loads SCENARIOS_DIR first, to exit 2 on a broken module); else loaded here. */
   scenarios?: LoadedScenario[];
+  /** Replace the scenario runner (tests without a browser). */
+  scenarioRunner?: ScenarioRunner;
 }
 
 export interface RunningWorker {
@@ -171,7 +174,7 @@ export async function startWorker(
     results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),
     events,
     driver: overrides.driver ?? drivers.steps,
-    scenarios: drivers.scenarios,
+    scenarios: overrides.scenarioRunner ?? drivers.scenarios,
     checkpoints: new RedisCheckpointStore(redis, settings.prefix, settings.resultRetentionSec),
     batchProxies: new RedisBatchStore(redis, settings.prefix, undefined, secretBox),
     logger,
