@@ -23,8 +23,9 @@ export class ScenarioError extends Error {
 /** Is it a ScenarioError (by name and code, so a copy of the class from another path counts too)? */
 export function isScenarioError(error: unknown): error is ScenarioError {
   return (
-    error instanceof Error &&
-    error.name === 'ScenarioError' &&
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'ScenarioError' &&
     typeof (error as { code?: unknown }).code === 'string'
   );
 }

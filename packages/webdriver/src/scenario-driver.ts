@@ -177,6 +177,13 @@ function checkedData(value: unknown, id: string): Record<string, unknown> {
   return JSON.parse(json) as Record<string, unknown>;
 }
 
+/** node:assert's (or chai's) AssertionError, by name or code (it may come from another realm). */
+function isAssertionError(error: unknown): error is Error {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'AssertionError' || code === 'ERR_ASSERTION';
+}
+
 /** Whatever `run` threw → a domain error, by the steps' policy. */
 export function scenarioFailure(error: unknown): FleetError {
   if (isScenarioError(error)) {
@@ -187,10 +194,7 @@ export function scenarioFailure(error: unknown): FleetError {
       ],
     });
   }
-  if (
-    error instanceof Error &&
-    (error.name === 'AssertionError' || (error as { code?: unknown }).code === 'ERR_ASSERTION')
-  ) {
+  if (isAssertionError(error)) {
     return new NonRetryableError('ASSERTION_FAILED', truncate(error.message, 1000), {
       cause: error,
       details: [{ step: null, kind: null, message: truncate(error.message, 500) }],
