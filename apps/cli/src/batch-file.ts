@@ -1,6 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { type CreateBatchBody, createBatchBodySchema, interpolateSteps, stepSchema } from '@fleet/contracts';
+import {
+  type CreateBatchBody,
+  createBatchBodySchema,
+  type ItemVars,
+  interpolateSteps,
+  stepSchema,
+} from '@fleet/contracts';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { CliError, EXIT, usageError } from './cli-error.js';
@@ -74,8 +80,11 @@ interface Problem {
 }
 
 function fillProblems(body: CreateBatchBody): Problem[] {
+  // A scenario batch's items are inputs, checked by the API against the scenario's schema.
+  const steps = body.steps;
+  if (!steps) return [];
   return body.items.flatMap(
-    (vars, index) => interpolateSteps(body.steps, vars, `items[${index}].steps`).problems,
+    (vars, index) => interpolateSteps(steps, vars as ItemVars, `items[${index}].steps`).problems,
   );
 }
 
