@@ -1,5 +1,5 @@
-import { type DemoSite, product, startDemoSite } from './demo-site.js';
 import { parseMultipart } from './demo-shop/http.js';
+import { type DemoSite, product, startDemoSite } from './demo-site.js';
 
 // Every route of the demo shop over plain HTTP (the browser walk is demo-shop.browser.test.ts).
 
@@ -12,8 +12,13 @@ afterAll(() => site.close());
 function get(path: string, cookie = '') {
   return fetch(`${site.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
 }
-function post(path: string, body: BodyInit, cookie = '') {
-  return fetch(`${site.url}${path}`, { method: 'POST', body, redirect: 'manual', headers: cookie ? { cookie } : {} });
+function post(path: string, body: RequestInit['body'], cookie = '') {
+  return fetch(`${site.url}${path}`, {
+    method: 'POST',
+    body,
+    redirect: 'manual',
+    headers: cookie ? { cookie } : {},
+  });
 }
 /** The `name=value` part of a response's Set-Cookie for `name`. */
 function setCookie(res: Response, name: string): string {
@@ -34,7 +39,12 @@ async function addToCart(n: number, size: string, cookie = ''): Promise<string> 
 function checkoutForm(fields: Record<string, string>, file?: { name: string; bytes: number }): FormData {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (file) form.append('receipt', new Blob([new Uint8Array(file.bytes).fill(65)], { type: 'text/plain' }), file.name);
+  if (file)
+    form.append(
+      'receipt',
+      new Blob([new Uint8Array(file.bytes).fill(65)], { type: 'text/plain' }),
+      file.name,
+    );
   return form;
 }
 const ORDER = { name: 'Ana Lovelace', address: '1 Main St', shipping: 'express', terms: 'on' };
@@ -172,7 +182,11 @@ describe('demo shop checkout', () => {
       expect(form).toContain(part);
     }
 
-    const placed = await post('/checkout', checkoutForm(ORDER, { name: 'receipt <1>.txt', bytes: 1234 }), cookie);
+    const placed = await post(
+      '/checkout',
+      checkoutForm(ORDER, { name: 'receipt <1>.txt', bytes: 1234 }),
+      cookie,
+    );
     expect(placed.status).toBe(303);
     const location = placed.headers.get('location')!;
     expect(location).toMatch(/^\/orders\/\d+$/);
@@ -207,7 +221,11 @@ describe('demo shop checkout', () => {
     const html = await res.text();
     expect(html).toContain('<li>Accept the terms.</li>');
     expect(html).toContain('<li>Attach a receipt file.</li>');
-    const emptyCart = await post('/checkout', checkoutForm(ORDER, { name: 'a.txt', bytes: 1 }), await login());
+    const emptyCart = await post(
+      '/checkout',
+      checkoutForm(ORDER, { name: 'a.txt', bytes: 1 }),
+      await login(),
+    );
     expect(emptyCart.status).toBe(400);
     expect(await emptyCart.text()).toContain('Your cart is empty.');
     const notMultipart = await post('/checkout', new URLSearchParams(ORDER), cookie);
@@ -216,9 +234,17 @@ describe('demo shop checkout', () => {
 
   it('answers 413 to a body over 2 MiB and takes one just under', async () => {
     const cookie = `${await addToCart(4, 'm')}; ${await login()}`;
-    const big = await post('/checkout', checkoutForm(ORDER, { name: 'big.bin', bytes: 2 * 1024 * 1024 }), cookie);
+    const big = await post(
+      '/checkout',
+      checkoutForm(ORDER, { name: 'big.bin', bytes: 2 * 1024 * 1024 }),
+      cookie,
+    );
     expect(big.status).toBe(413);
-    const fits = await post('/checkout', checkoutForm(ORDER, { name: 'fits.bin', bytes: 2 * 1024 * 1024 - 2048 }), cookie);
+    const fits = await post(
+      '/checkout',
+      checkoutForm(ORDER, { name: 'fits.bin', bytes: 2 * 1024 * 1024 - 2048 }),
+      cookie,
+    );
     expect(fits.status).toBe(303);
     const order = await (await get(fits.headers.get('location')!, cookie)).text();
     expect(order).toContain(`fits.bin (${2 * 1024 * 1024 - 2048} bytes)`);

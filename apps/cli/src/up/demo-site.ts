@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { priceOf, product, SHIPPING, type Shipping, SIZES, type Size, search } from './demo-shop/catalog.js';
 import { cookies, HttpError, parseMultipart, readBody } from './demo-shop/http.js';
-import * as html from './demo-shop/pages.js';
 import type { Line, Order } from './demo-shop/pages.js';
+import * as html from './demo-shop/pages.js';
 
 /**
  * The small shop `fleet up` serves, so the examples run offline (plain node:http, state in memory
@@ -48,7 +48,11 @@ export async function startDemoSite(port: number, host = '127.0.0.1'): Promise<D
     res.end(html.page(title, body, countOf(cartOf(req))));
   };
   const redirect = (res: ServerResponse, location: string, cookie?: string) => {
-    res.writeHead(303, { location, 'cache-control': 'no-store', ...(cookie ? { 'set-cookie': cookie } : {}) });
+    res.writeHead(303, {
+      location,
+      'cache-control': 'no-store',
+      ...(cookie ? { 'set-cookie': cookie } : {}),
+    });
     res.end();
   };
   /** The logged-in user, or undefined after redirecting to /login. */
@@ -91,7 +95,13 @@ export async function startDemoSite(port: number, host = '127.0.0.1'): Promise<D
         const forced = new URL(req.url ?? '/', 'http://demo').searchParams.get('banner');
         const show =
           forced === '1' || (forced !== '0' && cookies(req).get('consent') !== '1' && Math.random() < 0.5);
-        send(req, res, 200, 'Log in', html.loginPage(undefined, show ? Math.floor(Math.random() * 301) : undefined));
+        send(
+          req,
+          res,
+          200,
+          'Log in',
+          html.loginPage(undefined, show ? Math.floor(Math.random() * 301) : undefined),
+        );
       },
     ],
     [
@@ -169,7 +179,8 @@ export async function startDemoSite(port: number, host = '127.0.0.1'): Promise<D
           ...(fields.get('terms') === 'on' ? [] : ['Accept the terms.']),
           ...(receipt ? [] : ['Attach a receipt file.']),
         ];
-        if (errors.length > 0 || !receipt) return send(req, res, 400, 'Checkout', html.checkoutPage(lines, errors));
+        if (errors.length > 0 || !receipt)
+          return send(req, res, 400, 'Checkout', html.checkoutPage(lines, errors));
         const order: Order = {
           id: String(1001 + orders.length),
           user,
@@ -201,7 +212,10 @@ export async function startDemoSite(port: number, host = '127.0.0.1'): Promise<D
       'GET',
       /^\/api\/orders$/,
       (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+        });
         res.end(JSON.stringify({ orders }));
       },
     ],

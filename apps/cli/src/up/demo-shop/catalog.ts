@@ -1,7 +1,18 @@
 // The demo shop's catalog: products are made from their number, so any n has a page; search and
 // the home page read the first CATALOG_SIZE of them.
 
-const NAMES = ['Lamp', 'Kettle', 'Backpack', 'Notebook', 'Headphones', 'Mug', 'Chair', 'Clock', 'Scarf', 'Plant'];
+const NAMES = [
+  'Lamp',
+  'Kettle',
+  'Backpack',
+  'Notebook',
+  'Headphones',
+  'Mug',
+  'Chair',
+  'Clock',
+  'Scarf',
+  'Plant',
+];
 
 export const CATALOG_SIZE = 60;
 export const PAGE_SIZE = 5;
@@ -32,7 +43,13 @@ export function search(q: string, requested: number): { hits: number[]; page: nu
 }
 
 const REVIEWERS = ['Ana', 'Bo', 'Chen', 'Dara', 'Eli'];
-const REMARKS = ['Does what it says.', 'Arrived quickly.', 'Nice colour.', 'A bit small.', 'Would buy again.'];
+const REMARKS = [
+  'Does what it says.',
+  'Arrived quickly.',
+  'Nice colour.',
+  'A bit small.',
+  'Would buy again.',
+];
 
 /** A product's reviews (2 to 4) and its rating "3.0".."5.0", fixed by n. */
 export function reviews(n: number): { rating: string; items: { by: string; text: string }[] } {

@@ -64,7 +64,9 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 
 /** Parses a multipart/form-data body; HttpError 400 when it is not one. */
 export function parseMultipart(contentType: string | undefined, body: Buffer): Multipart {
-  const boundary = /^multipart\/form-data;.*\bboundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType ?? '');
+  const boundary = /^multipart\/form-data;.*\bboundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(
+    contentType ?? '',
+  );
   if (!boundary) throw new HttpError(400, 'Expected a multipart/form-data body');
   const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
   const result: Multipart = { fields: new Map(), files: [] };
@@ -75,7 +77,8 @@ export function parseMultipart(contentType: string | undefined, body: Buffer): M
     if (body.subarray(at, at + 2).toString() === '--') return result; // the closing delimiter
     const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), at);
     const headerEnd = body.indexOf(CRLF2, at);
-    if (next < 0 || headerEnd < 0 || headerEnd > next) throw new HttpError(400, 'A multipart part is malformed');
+    if (next < 0 || headerEnd < 0 || headerEnd > next)
+      throw new HttpError(400, 'A multipart part is malformed');
     const headers = body.subarray(at, headerEnd).toString('utf8');
     const content = body.subarray(headerEnd + CRLF2.length, next);
     const disposition = /^content-disposition:\s*form-data(.*)$/im.exec(headers)?.[1] ?? '';

@@ -122,7 +122,10 @@ export function cartPage(lines: Line[], total: number): string {
 export function checkoutPage(lines: Line[], errors: string[] = []): string {
   if (lines.length === 0) return '<h1>Checkout</h1><p id="empty">Your cart is empty.</p>';
   const shipping = Object.entries(SHIPPING)
-    .map(([value, cost]) => `<option value="${value}">${value === 'express' ? 'Express' : 'Standard'} (${euros(cost)})</option>`)
+    .map(
+      ([value, cost]) =>
+        `<option value="${value}">${value === 'express' ? 'Express' : 'Standard'} (${euros(cost)})</option>`,
+    )
     .join('');
   const problems = errors.length
     ? `<ul id="errors" role="alert">${errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`
