@@ -164,7 +164,10 @@ export async function startDemoSite(port: number, host = '127.0.0.1'): Promise<D
       /^\/checkout$/,
       async (req, res) => {
         const user = loggedIn(req, res);
-        if (!user) return req.resume();
+        if (!user) {
+          req.resume(); // the body is not wanted: drop it
+          return;
+        }
         const { fields, files } = parseMultipart(req.headers['content-type'], await readBody(req));
         const lines = cartOf(req);
         const name = (fields.get('name') ?? '').trim().slice(0, 200);
