@@ -1,4 +1,4 @@
-import type { Step } from '@fleet/contracts';
+import { type Step, stepKind } from '@fleet/contracts';
 import { type ArtifactStore, NonRetryableError, RetryableError } from '@fleet/core';
 import { httpTarget, type TargetGuard, urlForMessage } from '@fleet/targets';
 import { errorText, truncate } from './driver-errors.js';
@@ -182,5 +182,6 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
   if ('extract' in step) return extract(step.extract, ctx);
   if ('screenshot' in step) return screenshot(step.screenshot.name, ctx);
   if ('assertText' in step) return assertText(step.assertText, ctx);
-  return sleep(step.sleep, ctx.signal);
+  if ('sleep' in step) return sleep(step.sleep, ctx.signal);
+  throw new NonRetryableError('STEP_FAILED', `this worker cannot run "${stepKind(step)}" steps yet`);
 }
