@@ -33,7 +33,7 @@ async function login(user = 'ana'): Promise<string> {
 async function addToCart(n: number, size: string, cookie = ''): Promise<string> {
   const res = await post('/cart', new URLSearchParams({ product: String(n), size }), cookie);
   expect(res.status).toBe(303);
-  expect(res.headers.get('location')).toBe(`/products/${n}`);
+  expect(res.headers.get('location')).toBe(`/products/${n}?added=1`);
   return setCookie(res, 'cart');
 }
 function checkoutForm(fields: Record<string, string>, file?: { name: string; bytes: number }): FormData {
@@ -130,6 +130,8 @@ describe('demo shop products and cart', () => {
     expect(html).toContain('<iframe id="reviews" title="Reviews" src="/products/7/reviews">');
     expect(html).toContain('<button id="add" type="submit">');
     expect(html).toContain('<span id="cart-count">0</span>');
+    expect(html).not.toContain('id="added"');
+    expect(await (await get('/products/7?added=1')).text()).toContain('<p id="added">Added to cart</p>');
     const reviews = await (await get('/products/7/reviews')).text();
     expect(reviews).toMatch(/<span id="rating">[345]\.\d<\/span>/);
     expect(count(reviews, '<li class="review">')).toBeGreaterThanOrEqual(2);

@@ -67,7 +67,10 @@ export async function startDemoSite(port: number, host = '127.0.0.1'): Promise<D
     [
       'GET',
       /^\/products\/(\d{1,6})$/,
-      (req, res, m) => send(req, res, 200, product(Number(m[1])).name, html.productPage(Number(m[1]))),
+      (req, res, m) => {
+        const added = new URL(req.url ?? '/', 'http://demo').searchParams.has('added');
+        send(req, res, 200, product(Number(m[1])).name, html.productPage(Number(m[1]), added));
+      },
     ],
     [
       'GET',
@@ -144,7 +147,7 @@ export async function startDemoSite(port: number, host = '127.0.0.1'): Promise<D
         const line = lines.find((l) => l.product === n && l.size === size);
         if (line) line.quantity += 1;
         else if (lines.length < MAX_LINES) lines.push({ product: n, size: size as Size, quantity: 1 });
-        redirect(res, `/products/${n}`, `cart=${id}; Path=/; HttpOnly; SameSite=Lax`);
+        redirect(res, `/products/${n}?added=1`, `cart=${id}; Path=/; HttpOnly; SameSite=Lax`);
       },
     ],
     [

@@ -59,8 +59,10 @@ export function searchPage(q: string, hits: number[], page: number, pages: numbe
 <ul>${list.join('')}</ul>${hits.length === 0 ? '<p id="no-results">No products match.</p>' : ''}${next}`;
 }
 
-export function productPage(n: number): string {
+/** A product; `added`: just put in the cart (the add form redirects here with `?added=1`). */
+export function productPage(n: number, added = false): string {
   const p = product(n);
+  const note = added ? '<p id="added">Added to cart</p>' : '';
   const options = Object.entries(SIZES)
     .map(([value, label]) => `<option value="${value}">${label}</option>`)
     .join('');
@@ -68,7 +70,7 @@ export function productPage(n: number): string {
 <form method="post" action="/cart"><input type="hidden" name="product" value="${n}">
 <label>Size <select id="size" name="size">${options}</select></label>
 <button id="add" type="submit">Add to cart</button></form>
-<h2>Reviews</h2><iframe id="reviews" title="Reviews" src="/products/${n}/reviews"></iframe>`;
+${note}<h2>Reviews</h2><iframe id="reviews" title="Reviews" src="/products/${n}/reviews"></iframe>`;
 }
 
 /** The page inside a product's iframe#reviews. */
