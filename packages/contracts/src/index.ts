@@ -1,7 +1,10 @@
 export {
   BATCH_STATUSES,
+  type BatchFile,
   type BatchOptions,
   type BatchView,
+  base64Bytes,
+  batchFileSchema,
   batchOptionsSchema,
   batchPageSchema,
   batchViewSchema,
@@ -19,6 +22,9 @@ export {
   itemVarsSchema,
   itemViewSchema,
   MAX_BACKOFF_MS,
+  MAX_BATCH_FILE_BYTES,
+  MAX_BATCH_FILES,
+  MAX_BATCH_FILES_BYTES,
   MAX_PRIORITY,
   type PatchProfileBody,
   PROFILE_STATES,
@@ -31,7 +37,7 @@ export {
   proxySchema,
   quarantineBodySchema,
 } from './api.js';
-export { type ErrorBody, errorBodySchema, zodDetails } from './error-body.js';
+export { type ErrorBody, errorBodySchema, fieldName, zodDetails } from './error-body.js';
 export {
   codesOf,
   ERROR_SURFACES,
@@ -76,15 +82,5 @@ export {
   scenarioViewSchema,
   waitingForSchema,
 } from './scenario.js';
-export {
-  isHttpUrl,
-  MAX_SLEEP_MS,
-  MAX_STEP_TIMEOUT_MS,
-  MAX_STEPS,
-  type Step,
-  type StepKind,
-  stepKind,
-  stepSchema,
-  stepsSchema,
-} from './steps.js';
+export * from './steps.js';
 export { type ItemVars, interpolateSteps, type VarProblem, varsUsed } from './vars.js';

@@ -1,4 +1,4 @@
-import type { Step } from '@fleet/contracts';
+import { type Step, stepKind } from '@fleet/contracts';
 import { type ArtifactStore, NonRetryableError, RetryableError } from '@fleet/core';
 import { httpTarget, type TargetGuard, urlForMessage } from '@fleet/targets';
 import { errorText, truncate } from './driver-errors.js';
@@ -16,6 +16,11 @@ export interface StepContext {
   itemId: string;
   store: ArtifactStore;
   guard: TargetGuard | undefined;
+  /**
+   * Inside `forEach`: the current element's id. Every selector is then searched within it
+   * (`firstElement(ctx.session, selector, ctx.scope)`, `readElements(…, {scope: ctx.scope})`).
+   */
+  scope?: string;
   // Maps, not plain objects: an extract named "__proto__" passes the name rule.
   data: Map<string, unknown>;
   artifacts: Map<string, string>;
@@ -98,7 +103,7 @@ async function onElement(
   let reason = '';
   const done = await pollUntil(
     async () => {
-      const element = await firstElement(ctx.session, selector);
+      const element = await firstElement(ctx.session, selector, ctx.scope);
       if (element === undefined) return undefined;
       seen = true;
       try {
@@ -121,7 +126,7 @@ async function onElement(
 }
 
 async function waitFor(selector: string, ctx: StepContext): Promise<void> {
-  const found = await pollUntil(() => firstElement(ctx.session, selector), {
+  const found = await pollUntil(() => firstElement(ctx.session, selector, ctx.scope), {
     timeoutMs: ctx.timeoutMs,
     signal: ctx.signal,
   });
@@ -133,7 +138,7 @@ async function extract(
   ctx: StepContext,
 ) {
   const all = spec.all ?? false;
-  const values = await readElements(ctx.session, spec.selector, { attr: spec.attr, all });
+  const values = await readElements(ctx.session, spec.selector, { attr: spec.attr, all, scope: ctx.scope });
   // `all`: a list of strings (elements without the attribute are left out); else the first or null.
   ctx.data.set(spec.name, all ? values.filter((v): v is string => v !== null) : (values[0] ?? null));
 }
@@ -148,7 +153,7 @@ async function assertText(spec: { selector: string; contains: string }, ctx: Ste
   const last = { text: null as string | null };
   const ok = await pollUntil(
     async () => {
-      const [text] = await readElements(ctx.session, spec.selector, { all: false });
+      const [text] = await readElements(ctx.session, spec.selector, { all: false, scope: ctx.scope });
       if (text === undefined || text === null) return undefined;
       last.text = text;
       return text.includes(spec.contains) ? true : undefined;
@@ -182,5 +187,6 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
   if ('extract' in step) return extract(step.extract, ctx);
   if ('screenshot' in step) return screenshot(step.screenshot.name, ctx);
   if ('assertText' in step) return assertText(step.assertText, ctx);
-  return sleep(step.sleep, ctx.signal);
+  if ('sleep' in step) return sleep(step.sleep, ctx.signal);
+  throw new NonRetryableError('STEP_FAILED', `this worker cannot run "${stepKind(step)}" steps yet`);
 }
