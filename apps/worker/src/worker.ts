@@ -15,7 +15,6 @@ import {
   createItemsQueue,
   createItemsWorker,
   ITEMS_QUEUE,
-  type ItemProcessor,
   SharedSlots,
   scenarioQueueName,
 } from '@fleet/queue';
@@ -37,7 +36,6 @@ import {
 import { type LoadedScenario, loadScenarios } from '@fleet/scenario';
 import { PrivateTargetGuard, type TargetGuard } from '@fleet/targets';
 import { FileArtifactStore, ScenarioDriver, WebdriverioDriver } from '@fleet/webdriver';
-import { DelayedError, type Worker } from 'bullmq';
 import { scenariosPath, type WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';
@@ -198,20 +196,8 @@ export async function startWorker(
   const processor = createItemProcessor(runner, logger, { running, metrics, stalls });
   const slots = new SharedSlots(settings.workerConcurrency);
   const consumers = [ITEMS_QUEUE, ...scenarios.map((s) => scenarioQueueName(s.id))].map((queueName) => {
-    let self: Worker | undefined;
-    const gated: ItemProcessor = async (job, token, signal) => {
-      // Every slot busy (a job taken by another queue's worker meanwhile): back it goes, no attempt spent.
-      if (!self || !slots.take(self)) {
-        await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 800), token);
-        throw new DelayedError();
-      }
-      try {
-        return await processor(job, token, signal);
-      } finally {
-        slots.release(self);
-      }
-    };
-    const worker = createItemsWorker(gated, {
+    const gated = slots.gate(processor);
+    const worker = createItemsWorker(gated.processor, {
       connection: redis,
       prefix: settings.prefix,
       concurrency: settings.workerConcurrency,
@@ -220,8 +206,7 @@ export async function startWorker(
       maxStalledCount: stalledSafetyNet(settings.itemMaxStalls),
       queueName,
     });
-    self = worker;
-    slots.attach(worker);
+    gated.attach(worker);
     worker.on('error', (err) => logger.warn({ err, queue: queueName }, 'queue worker error'));
     // A job the queue gives up for good without a result (attempts spent on lost attempts, or
     // stalled too often by crashing workers) would leave its batch waiting forever: record it failed.

@@ -97,6 +97,15 @@ export class ItemRunner {
       );
       return this.recordFailure(ref, ctx, error, null, started);
     }
+    if (job.scenario && (!this.deps.scenarios?.has(job.scenario) || !this.deps.checkpoints)) {
+      // Before any profile is started: this worker cannot run it (routing should not let this
+      // happen; an outdated deployment might). Retried elsewhere; no profile is blamed.
+      const error = new RetryableError(
+        'SCENARIO_UNAVAILABLE',
+        `this worker has no scenario ${job.scenario.name}@${job.scenario.version}`,
+      );
+      return this.failedAttempt(ref, ctx, error, null, started);
+    }
     let checkout: Awaited<ReturnType<ProfileSessions['checkout']>>;
     try {
       checkout = await this.deps.sessions.checkout(job.selector, await this.checkoutOptions(job));
@@ -220,14 +229,9 @@ export class ItemRunner {
     options: RunStepsOptions,
     stale: AbortController,
   ): Promise<StepsOutcome> {
-    const { scenarios, checkpoints } = this.deps;
+    const scenarios = this.deps.scenarios!;
+    const checkpoints = this.deps.checkpoints!;
     const scenario = job.scenario!;
-    if (!scenarios?.has(scenario) || !checkpoints) {
-      throw new RetryableError(
-        'SCENARIO_UNAVAILABLE',
-        `this worker has no scenario ${scenario.name}@${scenario.version}`,
-      );
-    }
     const resumed = await checkpoints.get(ref);
     const checkpoint = async (name: string, value: unknown) => {
       const cp = { name, value, at: this.now(), attempt: ctx.attempt };

@@ -1,4 +1,5 @@
-import type { Worker } from 'bullmq';
+import { DelayedError, type Worker } from 'bullmq';
+import type { ItemProcessor } from './items-worker.js';
 
 /**
  * One concurrency (WORKER_CONCURRENCY) shared by a process's BullMQ workers: the items queue's and
@@ -33,6 +34,33 @@ export class SharedSlots {
     this.used = Math.max(0, this.used - 1);
     this.running.set(worker, Math.max(0, (this.running.get(worker) ?? 1) - 1));
     this.rebalance();
+  }
+
+  /**
+   * `processor` for one queue's worker: run in a free slot, or — every slot busy — put the job back
+   * (delayed 200-1000 ms, no attempt spent) for this or another worker to take. `attach` the worker
+   * built with it.
+   */
+  gate(processor: ItemProcessor): { processor: ItemProcessor; attach(worker: Worker): void } {
+    let self: Worker | undefined;
+    return {
+      processor: async (job, token, signal) => {
+        if (!self || !this.take(self)) {
+          await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 800), token);
+          throw new DelayedError();
+        }
+        const mine = self;
+        try {
+          return await processor(job, token, signal);
+        } finally {
+          this.release(mine);
+        }
+      },
+      attach: (worker) => {
+        self = worker;
+        this.attach(worker);
+      },
+    };
   }
 
   get free(): number {
