@@ -20,7 +20,7 @@ ARG PNPM_VERSION=12
 RUN npm install -g "pnpm@${PNPM_VERSION}" && npm cache clean --force
 WORKDIR /app
 
-# Every workspace package's package.json (apps/*, packages/*, tests/*: pnpm-workspace.yaml), the
+# Every workspace package's package.json (apps/*, packages/*, tests/*, scenarios: pnpm-workspace.yaml), the
 # root manifest, lockfile and settings, at their paths — nothing else. Globbed, so a new package
 # needs no Dockerfile change; the next stage's cache key is these files' contents only.
 FROM base AS manifests
@@ -28,7 +28,7 @@ COPY . /context
 RUN cd /context \
   && mkdir /manifests \
   && cp --parents package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc /manifests/ \
-  && for f in apps/*/package.json packages/*/package.json tests/*/package.json; do \
+  && for f in apps/*/package.json packages/*/package.json tests/*/package.json scenarios/package.json; do \
        if [ -f "$f" ]; then cp --parents "$f" /manifests/; fi; \
      done
 

@@ -95,7 +95,10 @@ export const ERRORS = {
     status: 400,
     message: "some items do not match the scenario's input schema",
     hint: "fix the items as `details` says (`items[i].field`); `GET /v1/scenarios` shows each scenario's input schema",
-    where: { api: "an item of a scenario batch does not match the scenario's advertised input schema" },
+    where: {
+      api: "an item of a scenario batch does not match the scenario's advertised input schema",
+      item: "the scenario's own zod schema refused the input (a check JSON Schema cannot say, e.g. a refine): not retried",
+    },
   },
   INVALID_IDEMPOTENCY_KEY: {
     status: 400,
