@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type BatchView, type ItemResult, itemId } from '@fleet/contracts';
 import { type RunningNotifier, startNotifier } from '@fleet/notifier';
 import { testSettings } from '@fleet/notifier/testing';
-import { RedisEventStream, RedisProviderHealth, RedisResultStore } from '@fleet/redis';
+import { RedisEventStream, RedisProviderHealth, RedisResultStore, RedisScenarioRegistry } from '@fleet/redis';
 import { freePort, sleep } from '@fleet/testing';
 import { remote } from 'webdriverio';
 import { dashboardPage } from './dashboard/dashboard-page.js';
@@ -362,6 +362,37 @@ describe('dashboard in headless Chromium', () => {
     await waitForValue('connected as a user key', () => textOf('#who'), 'user key · your batches');
     // Pool counts are for every key.
     expect(await textOf('tr[data-pool="default"] td[data-col="registered"]')).toBe('5');
+    await logOut();
+  });
+
+  it('a scenario batch no live worker can run says so, in its row and under the pools', async () => {
+    // A worker advertised `lonely@1` and died: its heartbeat lapses after 200 ms.
+    await new RedisScenarioRegistry(t.redis, t.prefix, { ttlMs: 200 }).advertise('w-gone', [
+      { name: 'lonely', version: '1', inputSchema: { type: 'object', properties: {} } },
+    ]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: auth(OPS_KEY),
+      payload: { name: 'Scenario batch', scenario: 'lonely', items: [{}, {}] },
+    });
+    expect(res.statusCode).toBe(202);
+    const id = json<BatchView>(res).id;
+    await sleep(300);
+    await logIn(OPS_KEY);
+    const meta = `tr[data-batch-id="${id}"] .id`;
+    await waitForValue(
+      'the waiting batch',
+      async () => ((await browser.$(meta).isExisting()) ? textOf(meta) : ''),
+      `${id} · ops · default · lonely@1 · waiting: no live worker has lonely@1`,
+    );
+    const waiting = '#hosts-down li[data-scenario="lonely@1"]';
+    await waitForValue(
+      'the scenario under the pools',
+      async () => (await browser.$(waiting)).isExisting(),
+      true,
+    );
+    expect(await textOf(waiting)).toBe('2 items of scenario lonely@1 wait: no live worker has it');
     await logOut();
   });
 

@@ -140,8 +140,9 @@
     const v = entry.view;
     const cells = entry.cells;
     text(cells.name, v.name || '(unnamed)');
-    text(cells.meta, [v.id, v.owner, v.pool].filter(Boolean).join(' · '));
-    cells.meta.title = 'batch id · owner · pool';
+    const waiting = v.waitingFor ? `waiting: no live worker has ${v.waitingFor.scenario}` : '';
+    text(cells.meta, [v.id, v.owner, v.pool, v.scenario, waiting].filter(Boolean).join(' · '));
+    cells.meta.title = 'batch id · owner · pool · scenario';
     text(cells.badge, v.status);
     cells.badge.dataset.status = v.status;
     const total = Math.max(0, Number(v.total) || 0);
@@ -250,13 +251,25 @@
     ui.poolsEmpty.hidden = pools.length > 0;
   }
 
-  /** Launcher hosts the workers cannot reach (admin keys get the list; text only, never markup). */
-  function renderHostsDown(down) {
+  /**
+   * Launcher hosts the workers cannot reach (admin keys get the list), and code scenarios whose
+   * items wait for a worker that has them; text only, never markup.
+   */
+  function renderHostsDown(down, waitingFor) {
     const items = (down ?? []).map((d) => {
       const item = make('li', 'host-down', `${d.provider} unreachable since ${d.since}: ${d.error}`);
       item.dataset.provider = d.provider;
       return item;
     });
+    for (const w of waitingFor ?? []) {
+      const item = make(
+        'li',
+        'host-down',
+        `${w.queued} items of scenario ${w.scenario} wait: no live worker has it`,
+      );
+      item.dataset.scenario = w.scenario;
+      items.push(item);
+    }
     ui.hostsDown.replaceChildren(...items);
     ui.hostsDown.hidden = items.length === 0;
   }
@@ -288,7 +301,7 @@
       if (s !== session) return;
       renderBatches(s, page.batches);
       renderPools(pools.pools);
-      renderHostsDown(pools.providersDown);
+      renderHostsDown(pools.providersDown, pools.waitingFor);
       showBanner(s.liveProblem);
       syncSubscriptions(s);
     } catch (error) {
