@@ -4,6 +4,7 @@
  * advertised schema is refused with per-item details; an accepted batch's items go to the
  * scenario's own queue, and while no live worker has it the batch and the pool view say so.
  */
+import { sampleSum } from '@fleet/metrics';
 import { ITEMS_QUEUE, ItemQueues, scenarioQueueName } from '@fleet/queue';
 import { RedisScenarioRegistry } from '@fleet/redis';
 import { sleep } from '@fleet/testing';
@@ -106,6 +107,19 @@ describe('code scenarios in the API', () => {
       'queued',
       'queued',
     ]);
+  });
+
+  it("lists the scenarios' queues in Bull Board, with their jobs", async () => {
+    const res = await t.app.inject({ url: '/admin/queues/api/queues', headers: auth(OPS_KEY) });
+    expect(res.statusCode).toBe(200);
+    const listed = json<{ queues: { name: string; counts: Record<string, number> }[] }>(res).queues;
+    expect(listed.map((q) => q.name).sort()).toEqual(
+      [ITEMS_QUEUE, scenarioQueueName('shop@1'), scenarioQueueName('shop@2')].sort(),
+    );
+    expect(listed.find((q) => q.name === scenarioQueueName('shop@2'))?.counts.waiting).toBe(2);
+    // /metrics' queue depths add the scenario queues to the items queue.
+    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    expect(sampleSum(metrics, 'fleet_queue_jobs', { state: 'waiting' })).toBe(2);
   });
 
   it('says why a batch waits when no live worker has its scenario, and cancel empties its queue', async () => {
