@@ -66,6 +66,7 @@ describe('scripts and keys', () => {
     expect(scripts.map((s) => `${s.command}/${s.numberOfKeys}`).sort()).toEqual([
       'fleetAcquire/5',
       'fleetCancel/3',
+      'fleetCheckpoint/3',
       'fleetClaim/3',
       'fleetCounts/4',
       'fleetExtendClaim/2',
