@@ -16,7 +16,7 @@ if (dir) {
     scenarios = await loadScenarios(dir);
   } catch (error) {
     if (!(error instanceof ScenarioLoadError)) throw error;
-    process.stderr.write(`Fleet worker: SCENARIO_LOAD_FAILED: ${error.message} (SCENARIOS_DIR=${dir})\n`);
+    process.stderr.write(`Fleet worker: ${error.code}: ${error.message} (SCENARIOS_DIR=${dir})\n`);
     process.exit(2);
   }
 }

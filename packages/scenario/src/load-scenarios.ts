@@ -18,6 +18,8 @@ export interface LoadedScenario {
 /** A module of the scenarios directory that cannot be used; the message names the file. */
 export class ScenarioLoadError extends Error {
   override readonly name = 'ScenarioLoadError';
+  /** The registry's code (packages/contracts/src/error-codes.ts): the worker exits 2 with it. */
+  readonly code = 'SCENARIO_LOAD_FAILED';
 
   constructor(
     readonly file: string,
