@@ -87,7 +87,7 @@ export class ApiMetrics extends FleetMetrics {
     };
     new Gauge({
       name: 'fleet_queue_jobs',
-      help: 'Jobs in the items queue and the code scenarios\' queues now, by state.',
+      help: "Jobs in the items queue and the code scenarios' queues now, by state.",
       labelNames: ['state'],
       registers,
       collect() {
