@@ -35,6 +35,20 @@ return rows.filter(function (r) { return r !== headRow; }).map(function (r) {
   return record;
 });`;
 
+/** `value` as JSON of at most `maxBytes`, or the error `fail` makes of what is wrong with it. */
+export function boundedJson(value: unknown, maxBytes: number, fail: (why: string) => Error): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw fail(`is not JSON (${(error as Error).message})`);
+  }
+  if (json === undefined) throw fail('is not JSON');
+  const bytes = Buffer.byteLength(json);
+  if (bytes > maxBytes) throw fail(`has ${bytes} bytes as JSON; at most ${maxBytes}`);
+  return json;
+}
+
 export interface ContextParts {
   session: Session;
   limits: RunLimits;
@@ -87,21 +101,11 @@ export function scenarioContext(parts: ContextParts): ScenarioContext<unknown> {
       if (typeof name !== 'string' || name.length < 1 || name.length > 100) {
         throw new NonRetryableError('CHECKPOINT_INVALID', 'a checkpoint name is 1-100 characters');
       }
-      let json: string | undefined;
-      try {
-        json = JSON.stringify(value);
-      } catch (error) {
-        throw new NonRetryableError(
-          'CHECKPOINT_INVALID',
-          `checkpoint "${name}": ${(error as Error).message}`,
-        );
-      }
-      if (json === undefined || Buffer.byteLength(json) > MAX_CHECKPOINT_BYTES) {
-        throw new NonRetryableError(
-          'CHECKPOINT_INVALID',
-          `checkpoint "${name}": its value must be JSON of at most ${MAX_CHECKPOINT_BYTES} bytes`,
-        );
-      }
+      const json = boundedJson(
+        value,
+        MAX_CHECKPOINT_BYTES,
+        (why) => new NonRetryableError('CHECKPOINT_INVALID', `checkpoint "${name}": its value ${why}`),
+      );
       await bounded(stepTimeoutMs, () => parts.checkpoint(name, JSON.parse(json)));
       parts.logger?.info(
         { itemId: parts.itemId, scenario: parts.scenarioId, checkpoint: name },

@@ -15,15 +15,13 @@ import { isScenarioError, type LoadedScenario } from '@fleet/scenario';
 import type { TargetGuard } from '@fleet/targets';
 import { toDomainError, truncate } from './driver-errors.js';
 import { pageInfo } from './page-queries.js';
-import { Interrupted, RunLimits } from './run-limits.js';
-import { scenarioContext } from './scenario-context.js';
-import { attachSession, type DriverLogLevel, endSession, type Session } from './session.js';
+import { Interrupted, type RunLimits } from './run-limits.js';
+import { boundedJson, scenarioContext } from './scenario-context.js';
+import { type DriverLogLevel, inSession, type Session } from './session.js';
 
 /** An item's data, as JSON, is at most this large (as for steps). */
 export const MAX_DATA_BYTES = 1024 * 1024;
 const NOT_IN_A_STEP = { index: null, kind: null } as const;
-const END_WAIT_MS = 2_000;
-const ABORTED_END_WAIT_MS = 250;
 
 export interface ScenarioDriverOptions {
   /** The scenarios this worker loaded (SCENARIOS_DIR). */
@@ -76,24 +74,13 @@ export class ScenarioDriver implements ScenarioRunner {
         `the input does not match ${loaded.id}: ${first?.path.join('.') || 'input'}: ${first?.message}`,
       );
     }
-    const limits = new RunLimits(options.deadlineAt, options.signal);
-    try {
-      const session = await attachSession(endpoint, {
-        limits,
-        retryForMs: this.options.attachRetryMs ?? 5_000,
-        stepTimeoutMs: options.stepTimeoutMs,
-        logLevel: this.options.logLevel ?? 'silent',
-      }).catch((error: unknown) => {
-        throw toDomainError(error, NOT_IN_A_STEP);
-      });
-      try {
-        return await this.drive(session, loaded, input.data, call, options, limits);
-      } finally {
-        await endSession(session, options.signal.aborted ? ABORTED_END_WAIT_MS : END_WAIT_MS);
-      }
-    } finally {
-      limits.dispose();
-    }
+    const session = {
+      retryForMs: this.options.attachRetryMs ?? 5_000,
+      logLevel: this.options.logLevel ?? 'silent',
+    };
+    return inSession(endpoint, { ...options, ...session }, (s, limits) =>
+      this.drive(s, loaded, input.data, call, options, limits),
+    );
   }
 
   private async drive(
@@ -151,28 +138,17 @@ export class ScenarioDriver implements ScenarioRunner {
 /** `run`'s answer as the item's data: a plain JSON object of at most 1 MiB. */
 function checkedData(value: unknown, id: string): Record<string, unknown> {
   if (value === undefined || value === null) return {};
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new NonRetryableError(
-      'RESULT_TOO_LARGE',
-      `${id} returned data that is not JSON: ${(error as Error).message}`,
-    );
-  }
-  if (typeof value !== 'object' || Array.isArray(value) || json === undefined) {
+  if (typeof value !== 'object' || Array.isArray(value)) {
     throw new NonRetryableError(
       'RESULT_TOO_LARGE',
       `${id} must return an object (the item's data), or nothing`,
     );
   }
-  const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_DATA_BYTES) {
-    throw new NonRetryableError(
-      'RESULT_TOO_LARGE',
-      `${id} returned ${bytes} bytes of data; an item's data is at most ${MAX_DATA_BYTES} bytes`,
-    );
-  }
+  const json = boundedJson(
+    value,
+    MAX_DATA_BYTES,
+    (why) => new NonRetryableError('RESULT_TOO_LARGE', `${id} returned data that ${why}`),
+  );
   // Parsed back: plain data only (no class instances, undefined dropped), own keys only.
   return JSON.parse(json) as Record<string, unknown>;
 }

@@ -1,8 +1,8 @@
-import type { WebDriverEndpoint } from '@fleet/core';
+import type { RunStepsOptions, WebDriverEndpoint } from '@fleet/core';
 import { RetryableError } from '@fleet/core';
 import { remote } from 'webdriverio';
-import { errorText } from './driver-errors.js';
-import { Interrupted, type RunLimits } from './run-limits.js';
+import { errorText, toDomainError } from './driver-errors.js';
+import { Interrupted, RunLimits } from './run-limits.js';
 import { sleep } from './waiting.js';
 
 /** A WebdriverIO session (the `browser` object of its docs). */
@@ -94,5 +94,45 @@ export async function attachSession(endpoint: WebDriverEndpoint, options: Attach
       await sleep(backoffMs, options.limits.signal);
       backoffMs = Math.min(backoffMs * 2, 1_000);
     }
+  }
+}
+
+/** deleteSession takes ~5-35 ms here when the session is idle. */
+const END_WAIT_MS = 2_000;
+const ABORTED_END_WAIT_MS = 250;
+
+/**
+ * One run on a browser, as steps and scenarios both have it: the run's limits (deadline and signal,
+ * RunLimits) over a new session on `endpoint`, `work` on it, and the session always ended (the
+ * browser keeps running). A refused attach is a domain error (BROWSER_UNAVAILABLE, or the
+ * interruption that stopped it).
+ */
+export async function inSession<T>(
+  endpoint: WebDriverEndpoint,
+  options: Pick<RunStepsOptions, 'deadlineAt' | 'signal' | 'stepTimeoutMs'> & {
+    retryForMs: number;
+    logLevel: DriverLogLevel;
+  },
+  work: (session: Session, limits: RunLimits) => Promise<T>,
+): Promise<T> {
+  const limits = new RunLimits(options.deadlineAt, options.signal);
+  try {
+    const session = await attachSession(endpoint, {
+      limits,
+      retryForMs: options.retryForMs,
+      stepTimeoutMs: options.stepTimeoutMs,
+      logLevel: options.logLevel,
+    }).catch((error: unknown) => {
+      throw toDomainError(error, { index: null, kind: null });
+    });
+    try {
+      return await work(session, limits);
+    } finally {
+      // After an abort the caller wants the profile back now: the DELETE is still sent, but a
+      // navigation in flight holds it (chromedriver runs one command at a time per session).
+      await endSession(session, options.signal.aborted ? ABORTED_END_WAIT_MS : END_WAIT_MS);
+    }
+  } finally {
+    limits.dispose();
   }
 }

@@ -9,8 +9,8 @@ import type {
 import type { TargetGuard } from '@fleet/targets';
 import { toDomainError } from './driver-errors.js';
 import { pageInfo } from './page-queries.js';
-import { Interrupted, RunLimits } from './run-limits.js';
-import { attachSession, type DriverLogLevel, endSession, type Session } from './session.js';
+import { Interrupted, type RunLimits } from './run-limits.js';
+import { type DriverLogLevel, inSession, type Session } from './session.js';
 import { runSteps } from './step-runner.js';
 
 export interface WebdriverioDriverOptions {
@@ -25,9 +25,6 @@ export interface WebdriverioDriverOptions {
 }
 
 const NOT_IN_A_STEP = { index: null, kind: null } as const;
-/** deleteSession takes ~5-35 ms here when the session is idle. */
-const END_WAIT_MS = 2_000;
-const ABORTED_END_WAIT_MS = 250;
 
 /**
  * Drives a running browser through a WebDriver endpoint bound to it (Fleet's launcher or
@@ -43,26 +40,10 @@ export class WebdriverioDriver implements BrowserDriver {
   }
 
   async run(endpoint: WebDriverEndpoint, steps: Step[], options: RunStepsOptions): Promise<StepsOutcome> {
-    const limits = new RunLimits(options.deadlineAt, options.signal);
-    try {
-      const session = await attachSession(endpoint, {
-        limits,
-        retryForMs: this.attachRetryMs,
-        stepTimeoutMs: options.stepTimeoutMs,
-        logLevel: this.logLevel,
-      }).catch((error: unknown) => {
-        throw toDomainError(error, NOT_IN_A_STEP);
-      });
-      try {
-        return await this.drive(session, steps, options, limits);
-      } finally {
-        // After an abort the caller wants the profile back now: the DELETE is still sent, but a
-        // navigation in flight holds it (chromedriver runs one command at a time per session).
-        await endSession(session, options.signal.aborted ? ABORTED_END_WAIT_MS : END_WAIT_MS);
-      }
-    } finally {
-      limits.dispose();
-    }
+    const session = { retryForMs: this.attachRetryMs, logLevel: this.logLevel };
+    return inSession(endpoint, { ...options, ...session }, (s, limits) =>
+      this.drive(s, steps, options, limits),
+    );
   }
 
   private async drive(
