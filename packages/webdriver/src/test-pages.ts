@@ -65,14 +65,16 @@ const KEYS = page(
 
 const SCROLL = page(
   'Infinite',
-  `<p id="count">20</p><ul id="list"></ul><div id="end" style="margin-top: 3000px">The end</div>
+  `<style>body { overflow-anchor: none; } .row { height: 60px; }</style><p id="count">20</p><ul id="list"></ul>
 <script>
   var list = document.getElementById('list'), n = 0, total = Number(new URLSearchParams(location.search).get('total') || 100);
-  function more() { for (var i = 0; i < 20 && n < total; i++) { var li = document.createElement('li'); li.className = 'row'; li.style.height = '60px'; li.textContent = 'Row ' + (++n); list.appendChild(li); } document.getElementById('count').textContent = String(n); }
+  function more() { for (var i = 0; i < 20 && n < total; i++) { var li = document.createElement('li'); li.className = 'row'; li.textContent = 'Row ' + (++n); list.appendChild(li); } document.getElementById('count').textContent = String(n); }
   more();
+  // Loads 20 more when the window reaches the bottom, as infinite lists do.
   var loading = false;
   window.addEventListener('scroll', function () {
-    if (loading || window.innerHeight + window.scrollY < document.getElementById('list').offsetTop + list.offsetHeight - 100) return;
+    var root = document.scrollingElement;
+    if (loading || root.scrollTop + innerHeight < root.scrollHeight - 5) return;
     loading = true;
     setTimeout(function () { more(); loading = false; }, 100);
   });

@@ -113,3 +113,51 @@ describe('type', () => {
     expect(jittered(100, () => 0.5)).toBe(100);
   });
 });
+
+describe('upload', () => {
+  const text = 'name,size\nlamp,3\n';
+
+  test('sets a batch file on the input from the artifact store; the page sees name, size, type and bytes', async () => {
+    const artifactId = await fx.store.put(Buffer.from(text), { itemId: 'batch-a.files', name: 'receipt' });
+    const files = { receipt: { artifactId, filename: 'receipt.csv', type: 'text/csv' } };
+    const out = await fx.run(
+      [
+        form(),
+        { upload: { selector: '#file', file: 'receipt' } },
+        { extract: { name: 'info', selector: '#file-info' } },
+        { waitForText: { selector: '#file-text', text: 'lamp' } },
+        { extract: { name: 'content', selector: '#file-text' } },
+        { extract: { name: 'inputs', selector: '#input-events', type: 'number' } },
+      ],
+      { files },
+    );
+    expect(out.data).toEqual({
+      info: `receipt.csv|${Buffer.byteLength(text)}|text/csv`,
+      content: 'name,size lamp,3', // innerText of a <p> folds the newline
+      inputs: 1,
+    });
+  });
+
+  test('a file not among the batch files, or no longer stored → STEP_INPUT_INVALID; not a file input → STEP_FAILED', async () => {
+    const unknown = await fx.fail([form(), { upload: { selector: '#file', file: 'other' } }], { files: {} });
+    expect([unknown.code, unknown.message]).toEqual([
+      'STEP_INPUT_INVALID',
+      expect.stringContaining('"other", which is not among the batch\'s files'),
+    ]);
+    const gone = await fx.fail([form(), { upload: { selector: '#file', file: 'receipt' } }], {
+      files: { receipt: { artifactId: 'A'.repeat(22), filename: 'r.csv', type: 'text/csv' } },
+    });
+    expect([gone.code, gone.message]).toEqual([
+      'STEP_INPUT_INVALID',
+      expect.stringContaining('no longer stored'),
+    ]);
+    const artifactId = await fx.store.put(Buffer.from(text), { itemId: 'batch-a.files', name: 'receipt' });
+    const wrong = await fx.fail([form(), { upload: { selector: '#text', file: 'receipt' } }], {
+      files: { receipt: { artifactId, filename: 'r.csv', type: 'text/csv' } },
+    });
+    expect([wrong.code, wrong.message]).toEqual([
+      'STEP_FAILED',
+      expect.stringContaining('is <input type=text>, not an enabled <input type="file">'),
+    ]);
+  });
+});
