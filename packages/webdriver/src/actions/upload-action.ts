@@ -26,7 +26,8 @@ async function batchFile(
   name: string,
   ctx: StepContext,
 ): Promise<{ bytes: Uint8Array; filename: string; type: string }> {
-  const ref = ctx.files?.[name];
+  // Own entries only: a file named "constructor" must not find Object.prototype's.
+  const ref = ctx.files && Object.hasOwn(ctx.files, name) ? ctx.files[name] : undefined;
   if (ref === undefined) {
     throw stepInputInvalid(`upload names file "${name}", which is not among the batch's files`);
   }
