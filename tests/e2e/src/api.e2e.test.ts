@@ -120,39 +120,19 @@ it('runs a batch submitted over HTTP; its items and screenshots are read back by
 
 it('uploads a batch file on a worker: the page sees its name and size; the bytes stay out of jobs, results and events', async () => {
   const content = Buffer.from('order,total\n1001,123.40\n');
-  const submit = await app.inject({
-    method: 'POST',
-    url: '/v1/batches',
-    headers: auth(ACME),
-    payload: {
-      pool: POOL,
-      steps: [
-        { goto: `${fleet.site.url}/upload` },
-        { upload: { selector: '#file', file: 'receipt' } },
-        { waitForText: { selector: '#file-info', text: 'receipt.csv' } },
-        { extract: { name: 'file', selector: '#file-info' } },
-      ],
-      items: [{}, {}],
-      files: [
-        {
-          name: 'receipt',
-          filename: 'receipt.csv',
-          type: 'text/csv',
-          contentBase64: content.toString('base64'),
-        },
-      ],
-    },
+  const file = { name: 'receipt', filename: 'receipt.csv', type: 'text/csv' };
+  const id = await submitBatch({
+    pool: POOL,
+    steps: [
+      { goto: `${fleet.site.url}/upload` },
+      { upload: { selector: '#file', file: 'receipt' } },
+      { waitForText: { selector: '#file-info', text: 'receipt.csv' } },
+      { extract: { name: 'file', selector: '#file-info' } },
+    ],
+    items: [{}, {}],
+    files: [{ ...file, contentBase64: content.toString('base64') }],
   });
-  expect(submit.statusCode).toBe(202);
-  const { id } = JSON.parse(submit.body) as BatchView;
-  const done = await waitFor(
-    'the upload batch to complete',
-    async () => {
-      const view = await get<BatchView>(`/v1/batches/${id}`);
-      return view.status === 'completed' ? view : undefined;
-    },
-    E2E_WAIT,
-  );
+  const done = await finished(id);
   const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items`);
   expect([done.completed, items.map((i) => i.result?.data.file ?? i.error)]).toEqual([
     2,

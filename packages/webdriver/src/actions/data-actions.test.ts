@@ -1,14 +1,8 @@
 import { parseCookieJson } from './cookie-actions.js';
 import { parseNumber, tableKeys } from './extract-action.js';
-import { type ActionFixture, startActionFixture } from './test-fixture.js';
+import { useActionFixture } from './test-fixture.js';
 
-let fx: ActionFixture;
-
-beforeAll(async () => {
-  fx = await startActionFixture();
-});
-afterAll(() => fx?.close());
-afterEach(() => expect(fx.browser.openSessions()).toEqual([]));
+const fx = useActionFixture();
 
 describe('extract: table and typed values', () => {
   test('tables as records keyed by headers (thead or first row); numbers and JSON', async () => {

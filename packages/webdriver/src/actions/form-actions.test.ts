@@ -1,14 +1,8 @@
 import { NonRetryableError } from '@fleet/core';
 import { jittered } from './form-actions.js';
-import { type ActionFixture, startActionFixture } from './test-fixture.js';
+import { useActionFixture } from './test-fixture.js';
 
-let fx: ActionFixture;
-
-beforeAll(async () => {
-  fx = await startActionFixture();
-});
-afterAll(() => fx?.close());
-afterEach(() => expect(fx.browser.openSessions()).toEqual([]));
+const fx = useActionFixture();
 
 const form = () => ({ goto: `${fx.site.url}/form` });
 

@@ -1,15 +1,9 @@
 import { MAX_EVALUATE_RESULT_BYTES } from '@fleet/contracts';
 import { NonRetryableError } from '@fleet/core';
 import { stepTimeoutOf } from '../step-actions.js';
-import { type ActionFixture, startActionFixture } from './test-fixture.js';
+import { useActionFixture } from './test-fixture.js';
 
-let fx: ActionFixture;
-
-beforeAll(async () => {
-  fx = await startActionFixture();
-});
-afterAll(() => fx?.close());
-afterEach(() => expect(fx.browser.openSessions()).toEqual([]));
+const fx = useActionFixture();
 
 describe('waitForUrl / waitForText', () => {
   test('wait for a URL the page changes later (contains, and a pattern tested in the page)', async () => {

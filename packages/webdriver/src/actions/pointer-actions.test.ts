@@ -1,13 +1,7 @@
 import { parseKeys } from './pointer-actions.js';
-import { type ActionFixture, startActionFixture } from './test-fixture.js';
+import { useActionFixture } from './test-fixture.js';
 
-let fx: ActionFixture;
-
-beforeAll(async () => {
-  fx = await startActionFixture();
-});
-afterAll(() => fx?.close());
-afterEach(() => expect(fx.browser.openSessions()).toEqual([]));
+const fx = useActionFixture();
 
 test('hover moves the real pointer: a CSS :hover menu opens (scrolled into view first)', async () => {
   const out = await fx.run([

@@ -42,3 +42,17 @@ export async function startActionFixture(itemId = 'batch-a.0'): Promise<ActionFi
     },
   };
 }
+
+/**
+ * The fixture for the tests of one file: started before them, closed after; every run must have
+ * ended its session. Its fields are there once `beforeAll` has run.
+ */
+export function useActionFixture(): ActionFixture {
+  const fx = {} as ActionFixture;
+  beforeAll(async () => {
+    Object.assign(fx, await startActionFixture());
+  });
+  afterAll(() => fx.close?.());
+  afterEach(() => expect(fx.browser.openSessions()).toEqual([]));
+  return fx;
+}
