@@ -1,4 +1,5 @@
 import { NonRetryableError } from '@fleet/core';
+import { errorText } from '../driver-errors.js';
 import { elementRef } from '../page-queries.js';
 import type { StepContext } from '../step-actions.js';
 import { quoted, type StepSpec, stepInputInvalid, waitForElement } from './elements.js';
@@ -47,12 +48,21 @@ export async function upload(spec: StepSpec<'upload'>, ctx: StepContext): Promis
   const base64 = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength).toString(
     'base64',
   );
-  const answer = (await ctx.session.executeScript(UPLOAD_SCRIPT, [
-    elementRef(input),
-    base64,
-    file.filename,
-    file.type,
-  ])) as { refused: string } | { size: number };
+  let answer: { refused: string } | { size: number };
+  try {
+    answer = (await ctx.session.executeScript(UPLOAD_SCRIPT, [
+      elementRef(input),
+      base64,
+      file.filename,
+      file.type,
+    ])) as typeof answer;
+  } catch (error) {
+    // WebdriverIO's message of a failed request may end with the request's arguments (the file's
+    // bytes): keep its first line only, so no log of the error's cause carries the file.
+    const bare = new Error(errorText(error));
+    bare.name = error instanceof Error ? error.name : 'Error';
+    throw bare;
+  }
   if ('refused' in answer) {
     throw new NonRetryableError(
       'STEP_FAILED',
