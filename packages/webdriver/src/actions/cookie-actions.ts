@@ -1,6 +1,6 @@
 import { type Cookie, cookieListSchema } from '@fleet/contracts';
 import { NonRetryableError } from '@fleet/core';
-import { errorText } from '../driver-errors.js';
+import { errorText, truncate } from '../driver-errors.js';
 import type { StepContext } from '../step-actions.js';
 import { type StepSpec, stepInputInvalid } from './elements.js';
 
@@ -37,7 +37,7 @@ export async function setCookies(spec: StepSpec<'setCookies'>, ctx: StepContext)
       if (/invalid cookie domain|unable to set cookie/i.test(text)) {
         throw new NonRetryableError(
           'STEP_FAILED',
-          `cookie "${cookie.name}" could not be set on this page (${text}): goto its site first, and give a domain of that site or none`,
+          `cookie "${truncate(cookie.name, 100)}" could not be set on this page (${text}): goto its site first, give a domain of that site or none (and secure: true with sameSite None)`,
           { cause: error },
         );
       }
