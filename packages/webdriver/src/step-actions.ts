@@ -46,7 +46,8 @@ export interface StepContext {
 export function stepTimeoutOf(step: Step, defaultMs: number): number {
   if ('sleep' in step) return step.sleep;
   if ('if' in step) return step.if.waitMs ? step.if.waitMs : defaultMs;
-  const body = Object.values(step)[0] as unknown;
+  // The kind's own object, whatever the key order (`{"do": […], "tab": {…}}` is a tab step).
+  const body = (step as Record<string, unknown>)[stepKind(step)];
   if (body !== null && typeof body === 'object' && 'timeoutMs' in body) {
     const timeoutMs = (body as { timeoutMs?: unknown }).timeoutMs;
     if (typeof timeoutMs === 'number') return timeoutMs;

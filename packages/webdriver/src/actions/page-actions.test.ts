@@ -53,6 +53,7 @@ describe('waitForUrl / waitForText', () => {
     expect(stepTimeoutOf({ evaluate: { name: 'n', expression: '1', timeoutMs: 55 } }, 9)).toBe(55);
     expect(stepTimeoutOf({ type: { selector: 's', text: 't', timeoutMs: 66 } }, 9)).toBe(66);
     expect(stepTimeoutOf({ tab: { click: 'a', timeoutMs: 88 }, do: [{ sleep: 1 }] }, 9)).toBe(88);
+    expect(stepTimeoutOf({ do: [{ sleep: 1 }], tab: { click: 'a', timeoutMs: 87 } }, 9)).toBe(87);
     expect(stepTimeoutOf({ if: { exists: 'a', waitMs: 500 }, then: [{ sleep: 1 }] }, 9)).toBe(500);
     expect(stepTimeoutOf({ if: { exists: 'a' }, then: [{ sleep: 1 }] }, 9)).toBe(9);
     expect(stepTimeoutOf({ sleep: 3 }, 9)).toBe(3);
