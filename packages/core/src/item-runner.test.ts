@@ -76,7 +76,7 @@ describe('ItemRunner: one attempt', () => {
     async (code) => {
       const s = setup();
       const outcome = await runAndEnd(s, (d) =>
-        d.fail(new NonRetryableError(code, 'x', { details: [{ step: 1 }] })),
+        d.fail(new NonRetryableError(code, 'x', { details: [{ message: 'x', step: 1 }] })),
       );
       expect(outcome).toMatchObject({
         kind: 'recorded',
