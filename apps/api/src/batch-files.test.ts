@@ -33,7 +33,8 @@ describe('batch files (upload steps)', () => {
       filename: 'x.bin',
       contentBase64: Buffer.from([0, 1, 2, 255]).toString('base64'),
     };
-    const res = await submit(withUpload([receipt(), extra]));
+    // A media type is case-insensitive: stored and sent in one spelling.
+    const res = await submit(withUpload([receipt({ type: 'Text/CSV' }), extra]));
     expect(res.statusCode).toBe(202);
     const { id } = json<BatchView>(res);
     const jobs = await Promise.all([0, 1].map((i) => t.queue.getJob(`${id}.${i}`)));

@@ -34,7 +34,13 @@ export function decodeBatchFiles(files: BatchFile[]): DecodedFile[] {
       });
     }
     total += bytes.byteLength;
-    return { name: file.name, filename: file.filename, type: file.type ?? DEFAULT_TYPE, bytes };
+    // Media types are case-insensitive: one spelling for the store and the page.
+    return {
+      name: file.name,
+      filename: file.filename,
+      type: (file.type ?? DEFAULT_TYPE).toLowerCase(),
+      bytes,
+    };
   });
   if (total > MAX_BATCH_FILES_BYTES) {
     problems.push({ field: 'files', message: `${total} bytes in all: at most ${MAX_BATCH_FILES_BYTES}` });
