@@ -184,7 +184,13 @@ export class ItemRunner {
     const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
     const id = itemId(job.batchId, job.index);
     try {
-      const options = { deadlineAt, stepTimeoutMs: job.stepTimeoutMs, signal, itemId: id };
+      const options = {
+        deadlineAt,
+        stepTimeoutMs: job.stepTimeoutMs,
+        signal,
+        itemId: id,
+        ...(job.files ? { files: job.files } : {}),
+      };
       const outcome = job.scenario
         ? await this.runScenario(job, ref, ctx, session, options, stale)
         : await this.deps.driver.run(session.endpoint, job.steps ?? [], options);
