@@ -128,7 +128,7 @@ it('runs demo-shop-checkout end to end through the API on workers that load scen
     ['completed', undefined],
     ['completed', undefined],
   ]);
-  const [ana, bo] = items.map((i) => i.result!.data) as Array<Record<string, any>>;
+  const [ana, bo] = items.map((i) => i.result!.data) as Array<{ order: { file: string } }>;
   expect(ana).toMatchObject({
     resumedFrom: null,
     size: 'l',
