@@ -341,6 +341,24 @@ export const ERRORS = {
     hint: FIX_STEPS,
     where: { item: 'a step failed otherwise, or did not finish within its timeout (`step` says which)' },
   },
+  STEP_LIMIT_EXCEEDED: {
+    status: 400,
+    message: 'too many step executions in one attempt',
+    hint: 'lower the loops\' `max` (forEach, paginate) or the steps inside them: at most MAX_EXECUTED_STEPS (5000) per attempt',
+    where: { item: 'the steps ran more than 5000 step executions in one attempt, loops included (a runaway loop)' },
+  },
+  RESULT_TOO_LARGE: {
+    status: 400,
+    message: 'the result is too large',
+    hint: 'extract less (fewer or shorter values, a lower loop `max`): an item\'s data is at most 1 MiB as JSON, an `evaluate` result 64 KiB',
+    where: { item: "the item's data grew past 1 MiB as JSON, or an `evaluate` result past 64 KiB" },
+  },
+  TAB_NOT_OPENED: {
+    status: 400,
+    message: 'no new tab opened',
+    hint: "check the `tab` step's `click` selector (it must open a new tab or window) or raise its `timeoutMs`",
+    where: { item: "a `tab` step's click opened no new tab or window within its timeout" },
+  },
   DEADLINE_EXCEEDED: {
     status: 400,
     message: "the item's deadline passed",

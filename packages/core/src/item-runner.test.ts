@@ -65,6 +65,18 @@ describe('ItemRunner: one attempt', () => {
     expect(s.events.types).toEqual(['item.started', 'item.failed']);
   });
 
+  it("records the failed nested step's path from the driver's details", async () => {
+    const s = setup();
+    const error = new NonRetryableError('SELECTOR_NOT_FOUND', 'no element', {
+      details: [{ message: 'no element', step: 1, kind: 'click', path: 'steps[1].do[0]#3' }],
+    });
+    const outcome = await runAndEnd(s, (d) => d.fail(error));
+    expect(outcome).toMatchObject({
+      kind: 'recorded',
+      result: { state: 'failed', error: { code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1].do[0]#3' } },
+    });
+  });
+
   it('retries a retryable failure while attempts are left, releasing the profile as a failure', async () => {
     const s = setup();
     const outcome = await runAndEnd(s, (d) => d.fail(new RetryableError('NAVIGATION_FAILED', 'reset')));
