@@ -344,13 +344,15 @@ export const ERRORS = {
   STEP_LIMIT_EXCEEDED: {
     status: 400,
     message: 'too many step executions in one attempt',
-    hint: 'lower the loops\' `max` (forEach, paginate) or the steps inside them: at most MAX_EXECUTED_STEPS (5000) per attempt',
-    where: { item: 'the steps ran more than 5000 step executions in one attempt, loops included (a runaway loop)' },
+    hint: "lower the loops' `max` (forEach, paginate) or the steps inside them: at most MAX_EXECUTED_STEPS (5000) per attempt",
+    where: {
+      item: 'the steps ran more than 5000 step executions in one attempt, loops included (a runaway loop)',
+    },
   },
   RESULT_TOO_LARGE: {
     status: 400,
     message: 'the result is too large',
-    hint: 'extract less (fewer or shorter values, a lower loop `max`): an item\'s data is at most 1 MiB as JSON, an `evaluate` result 64 KiB',
+    hint: "extract less (fewer or shorter values, a lower loop `max`): an item's data is at most 1 MiB as JSON, an `evaluate` result 64 KiB",
     where: { item: "the item's data grew past 1 MiB as JSON, or an `evaluate` result past 64 KiB" },
   },
   TAB_NOT_OPENED: {

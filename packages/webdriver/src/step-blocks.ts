@@ -13,9 +13,9 @@ import { NonRetryableError } from '@fleet/core';
 import { conditionHolds, waitForCondition } from './conditions.js';
 import { errorText, truncate } from './driver-errors.js';
 import { elementRef, findAll, firstElement } from './page-queries.js';
-import type { RunContext } from './step-runner.js';
 import { runStep, type StepContext } from './step-actions.js';
 import { accumulatingNames, mergePage, type StepData } from './step-data.js';
+import type { RunContext } from './step-runner.js';
 import { pollUntil } from './waiting.js';
 
 /** What nested steps run against. */

@@ -123,7 +123,9 @@ class Interpreter implements BlockRunner {
     const kind = stepKind(step);
     const path = at.frame.iteration === undefined ? at.structural : `${at.structural}#${at.frame.iteration}`;
     const block = isBlock(step);
-    const timeoutMs = block ? this.ctx.stepTimeoutMs : stepTimeoutOf(step, this.ctx.stepTimeoutMs);
+    const timeoutMs = block
+      ? blockTimeoutOf(step, this.ctx.stepTimeoutMs)
+      : stepTimeoutOf(step, this.ctx.stepTimeoutMs);
     try {
       if (++this.executed > MAX_EXECUTED_STEPS) throw stepLimitExceeded();
       if (block) {
@@ -138,6 +140,13 @@ class Interpreter implements BlockRunner {
       throw failure;
     }
   }
+}
+
+/** The bound of a block's own waits, for messages (its leaves have their own). */
+function blockTimeoutOf(step: BlockStep, defaultMs: number): number {
+  if ('tab' in step) return step.tab.timeoutMs ?? defaultMs;
+  if ('if' in step) return (step.if.waitMs ?? 0) + defaultMs;
+  return defaultMs;
 }
 
 function isBlock(step: Step): step is BlockStep {
