@@ -175,6 +175,22 @@ describe('forEach', () => {
     expect(error.message).toContain('(at steps[1].do[1].else[0]#2, waitFor)');
   });
 
+  test('an element that left the page before its turn fails the loop clearly (no silent skip)', async () => {
+    const error = await failure(
+      run([
+        { goto: `${site.url}/records` },
+        // The first iteration re-renders the list: elements 1 and 2 are gone.
+        {
+          forEach: { selector: 'li.product', as: 'p' },
+          do: [{ extract: { name: 'n', selector: '.name' } }, { click: '.rebuild' }],
+        },
+      ]),
+    );
+    expect(error.code).toBe('STEP_FAILED');
+    expect(error.message).toContain('element 1 of "li.product" is no longer in the page');
+    expect(error.details[0]).toMatchObject({ step: 1, kind: 'forEach', path: 'steps[1]' });
+  });
+
   test('a runaway loop fails the item with STEP_LIMIT_EXCEEDED', async () => {
     const started = Date.now();
     const error = await failure(
@@ -198,23 +214,36 @@ describe('forEach', () => {
 
   test('an abort inside a loop stops it promptly with ABORTED', async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort('shutdown'), 800);
-    const started = Date.now();
-    const error = await failure(
-      run(
-        [
-          { goto: `${site.url}/rows?n=50` },
-          {
-            forEach: { selector: 'li.row', as: 'rows' },
-            do: [{ sleep: 200 }, { extract: { name: 'r', selector: ':scope' } }],
-          },
-        ],
-        { signal: controller.signal },
-      ),
-    );
-    expect(error.code).toBe('ABORTED');
-    expect(error.details[0]?.path).toMatch(/^steps\[1\]\.do\[[01]\]#\d$/);
-    expect(Date.now() - started).toBeLessThan(800 + 1_500);
+    let abortedAt = 0;
+    // Abort 600 ms after the loop's page was loaded: inside the loop, whatever the machine's load.
+    const watch = setInterval(() => {
+      if (abortedAt === 0 && site.visits.some((v) => v.path === '/rows?n=50&w=2')) {
+        abortedAt = -1;
+        setTimeout(() => {
+          abortedAt = Date.now();
+          controller.abort('shutdown');
+        }, 600);
+      }
+    }, 20);
+    try {
+      const error = await failure(
+        run(
+          [
+            { goto: `${site.url}/rows?n=50&w=2` },
+            {
+              forEach: { selector: 'li.row', as: 'rows' },
+              do: [{ sleep: 200 }, { extract: { name: 'r', selector: ':scope' } }],
+            },
+          ],
+          { signal: controller.signal },
+        ),
+      );
+      expect(error.code).toBe('ABORTED');
+      expect(error.details[0]?.path).toMatch(/^steps\[1\](\.do\[[01]\]#\d+)?$/);
+      expect(Date.now() - abortedAt).toBeLessThan(1_000);
+    } finally {
+      clearInterval(watch);
+    }
   });
 
   test("an item's data over 1 MiB fails it with RESULT_TOO_LARGE", async () => {
@@ -271,6 +300,23 @@ describe('paginate', () => {
       },
     ]);
     expect(max.data.results).toEqual(['Result 1', 'Result 2']);
+  });
+
+  test('a disabled or hidden next ends it', async () => {
+    for (const last of ['disabled', 'hidden']) {
+      const outcome = await run([
+        { goto: `${site.url}/pages?page=1&last=${last}` },
+        {
+          paginate: { next: '.next' },
+          do: [{ extract: { name: 'results', selector: 'li.result', all: true } }],
+        },
+      ]);
+      expect([last, (outcome.data.results as string[]).length, outcome.url]).toEqual([
+        last,
+        6,
+        `${site.url}/pages?page=3&last=${last}`,
+      ]);
+    }
   });
 
   test('a failure on a later page names the page in its path', async () => {

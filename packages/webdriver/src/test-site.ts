@@ -44,6 +44,7 @@ const RECORDS = page(
   'Records',
   `<ul id="products">
 <li class="product"><span class="name">Lamp</span> <span class="price">€12,50</span> <a href="/p/1">more</a>
+  <button class="rebuild" type="button" onclick="var l = this.closest('ul'); l.innerHTML = l.innerHTML">Rebuild</button>
   <ul class="tags"><li>home</li><li>light</li></ul></li>
 <li class="product sale"><em class="badge">Sale</em> <span class="name">Chair</span> <span class="price">€40</span> <a href="/p/2">more</a>
   <ul class="tags"><li>home</li></ul></li>
@@ -58,10 +59,20 @@ function rows(n: number, w: number): string {
   return page('Rows', `<ul>${row.repeat(Math.min(Math.max(n, 0), 5000))}</ul>`);
 }
 
-/** `/pages?page=n`: three pages of two results each; `a.next` on all but the last. */
-function pages(n: number): string {
+/**
+ * `/pages?page=n`: three pages of two results each; `a.next` on all but the last. `last=disabled`
+ * or `last=hidden`: the last page has a disabled (or hidden) next button instead.
+ */
+function pages(n: number, last: string | null): string {
   const results = [1, 2].map((i) => `<li class="result">Result ${(n - 1) * 2 + i}</li>`).join('');
-  const next = n < 3 ? `<a class="next" href="/pages?page=${n + 1}">Next</a>` : '';
+  const query = last ? `&last=${last}` : '';
+  const lastNext =
+    last === 'disabled'
+      ? '<button class="next" type="button" disabled>Next</button>'
+      : last === 'hidden'
+        ? '<a class="next" href="/pages?page=1" style="display:none">Next</a>'
+        : '';
+  const next = n < 3 ? `<a class="next" href="/pages?page=${n + 1}${query}">Next</a>` : lastNext;
   return page(`Page ${n}`, `<p id="page">Page ${n} of 3</p><ul>${results}</ul>${next}`);
 }
 
@@ -110,7 +121,13 @@ function route(req: IncomingMessage, res: ServerResponse): void {
       send(200, rows(Number(url.searchParams.get('n') ?? 10), Number(url.searchParams.get('w') ?? 1)));
       break;
     case '/pages':
-      send(200, pages(Math.min(Math.max(Number(url.searchParams.get('page') ?? 1), 1), 3)));
+      send(
+        200,
+        pages(
+          Math.min(Math.max(Number(url.searchParams.get('page') ?? 1), 1), 3),
+          url.searchParams.get('last'),
+        ),
+      );
       break;
     case '/framed':
       send(200, FRAMED);
