@@ -172,6 +172,7 @@ export class ItemRunner {
         stepTimeoutMs: job.stepTimeoutMs,
         signal,
         itemId: id,
+        ...(job.files ? { files: job.files } : {}),
       });
       const result: ItemResult = {
         state: 'completed',

@@ -1,4 +1,4 @@
-import type { Step } from '@fleet/contracts';
+import type { ItemJob, Step } from '@fleet/contracts';
 import type { WebDriverEndpoint } from './profile-provider.js';
 
 export interface RunStepsOptions {
@@ -10,6 +10,8 @@ export interface RunStepsOptions {
   signal: AbortSignal;
   /** For artifact names and logs. */
   itemId: string;
+  /** The batch's files for `upload` steps: artifact ids in the artifact store, never the bytes. */
+  files?: ItemJob['files'];
 }
 
 export interface StepsOutcome {
@@ -26,7 +28,10 @@ export interface StepsOutcome {
  * endpoint, runs the steps, and always ends the session (the browser keeps running: stopping it is
  * the provider's job). Failures are domain errors carrying the failed step's index in
  * `details[0].step`:
- * - NonRetryableError `STEP_FAILED` / `ASSERTION_FAILED` / `SELECTOR_NOT_FOUND` / `TARGET_BLOCKED`;
+ * - NonRetryableError `STEP_FAILED` / `ASSERTION_FAILED` / `SELECTOR_NOT_FOUND` / `TARGET_BLOCKED`,
+ *   and the step failures `STEP_INPUT_INVALID` / `OPTION_NOT_FOUND` / `EXTRACT_INVALID` /
+ *   `EVALUATE_FAILED` / `RESULT_TOO_LARGE` (non-retryable: any profile would fail them, so the
+ *   lease ends neutral, DESIGN.md section 5);
  * - RetryableError `BROWSER_UNAVAILABLE` (the endpoint did not take a session) / `NAVIGATION_FAILED`;
  * - NonRetryableError `DEADLINE_EXCEEDED` when the deadline passed; `ABORTED` when the signal fired.
  */
