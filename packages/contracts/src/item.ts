@@ -85,8 +85,10 @@ export function parseItemId(id: string): { batchId: string; index: number } | nu
 export const itemErrorSchema = z.strictObject({
   code: z.string(),
   message: z.string(),
-  /** Index of the step that failed, or null when the failure was not in a step. */
+  /** Index of the top-level step that failed, or null when the failure was not in a step. */
   step: z.number().int().min(0).nullable(),
+  /** The failed step's path into nested steps: `steps[3]`, `steps[1].then[0]`, `steps[2].do[0]#7`. */
+  path: z.string().max(500).optional(),
 });
 export type ItemError = z.infer<typeof itemErrorSchema>;
 

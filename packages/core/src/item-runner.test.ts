@@ -65,12 +65,26 @@ describe('ItemRunner: one attempt', () => {
     expect(s.events.types).toEqual(['item.started', 'item.failed']);
   });
 
+  it("records the failed nested step's path from the driver's details", async () => {
+    const s = setup();
+    const error = new NonRetryableError('SELECTOR_NOT_FOUND', 'no element', {
+      details: [{ message: 'no element', step: 1, kind: 'click', path: 'steps[1].do[0]#3' }],
+    });
+    const outcome = await runAndEnd(s, (d) => d.fail(error));
+    expect(outcome).toMatchObject({
+      kind: 'recorded',
+      result: { state: 'failed', error: { code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1].do[0]#3' } },
+    });
+  });
+
   it.each([
     'STEP_INPUT_INVALID',
     'OPTION_NOT_FOUND',
     'EXTRACT_INVALID',
     'EVALUATE_FAILED',
     'RESULT_TOO_LARGE',
+    'STEP_LIMIT_EXCEEDED',
+    'TAB_NOT_OPENED',
   ])(
     'fails the item at once on %s (a step any profile would fail), the profile released neutral',
     async (code) => {

@@ -282,6 +282,7 @@ export class ItemRunner {
     started: number,
   ): Promise<AttemptOutcome> {
     const step = error.details[0]?.step;
+    const path = error.details[0]?.path;
     const artifactId = error.details[0]?.artifactId;
     const result: ItemResult = {
       state: 'failed',
@@ -296,6 +297,7 @@ export class ItemRunner {
         code: error.code,
         message: error.message.slice(0, 1000),
         step: typeof step === 'number' ? step : null,
+        ...(typeof path === 'string' ? { path: path.slice(0, 500) } : {}),
       },
       finishedAt: this.now(),
     };
