@@ -79,6 +79,13 @@ async function acceptCookies(ctx: Ctx): Promise<boolean> {
 async function login(ctx: Ctx): Promise<LoggedIn> {
   const { baseUrl, username } = ctx.input;
   await ctx.goto(new URL('/login', baseUrl).href);
+  // Already logged in (a warm profile keeps its cookies): as someone else → log that user out.
+  if (new URL(await ctx.browser.getUrl()).pathname.startsWith('/account')) {
+    if (!(await ctx.text('#welcome'))?.endsWith(`, ${username}`)) {
+      await ctx.browser.deleteCookies('session');
+      await ctx.goto(new URL('/login', baseUrl).href);
+    }
+  }
   if (!new URL(await ctx.browser.getUrl()).pathname.startsWith('/account')) {
     const accepted = await acceptCookies(ctx);
     ctx.log('login form', { cookieBanner: accepted });

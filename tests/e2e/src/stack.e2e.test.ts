@@ -211,6 +211,29 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
     expect(shop.orders.find((o) => o.id === id)?.file.name).toBe('receipt.txt');
   }
 
+  // The same flow as a code scenario (examples/demo-shop-checkout.scenario.json → the workers'
+  // default SCENARIOS_DIR, scenarios/demo-shop-checkout): through the CLI, the API and the workers.
+  const scenarioFile = join(dir, 'demo-shop-checkout.scenario.json');
+  writeFileSync(
+    scenarioFile,
+    readFileSync(join(ROOT, 'examples', 'demo-shop-checkout.scenario.json'), 'utf8').replaceAll(
+      ':3005/',
+      `:${ports.demo}/`,
+    ),
+  );
+  const scenario = cli(['submit', scenarioFile, '--watch']);
+  expect({ status: scenario.status, stderr: scenario.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(scenario.stdout).toMatch(/2 completed/);
+  const scenarioOut = join(dir, 'scenario.jsonl');
+  const scenarioId = /batch (\S+) queued/.exec(scenario.stdout)?.[1];
+  expect(cli(['batches', 'results', scenarioId!, '--out', scenarioOut]).status).toBe(0);
+  const scenarioOrders = readFileSync(scenarioOut, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).result.data.order.id as string);
+  const after = (await (await fetch(`http://127.0.0.1:${ports.demo}/api/orders`)).json()) as typeof shop;
+  for (const id of scenarioOrders) expect(after.orders.some((o) => o.id === id)).toBe(true);
+
   // Ctrl-C: everything stops, exit 0, no browser, no port, no up file.
   up.kill('SIGINT');
   const code = await waitFor('fleet up to exit', () => up.exitCode ?? undefined, upWait(90_000));
