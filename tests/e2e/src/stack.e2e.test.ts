@@ -110,11 +110,14 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
   expect(upOutput).toContain(info.apiKey);
 
   // The example batch, pointed at this run's demo shop.
-  const batchFile = join(dir, 'demo.json');
-  writeFileSync(
-    batchFile,
-    readFileSync(join(ROOT, 'examples', 'demo.json'), 'utf8').replaceAll(':3005/', `:${ports.demo}/`),
-  );
+  /** An example batch file with the demo shop's port of this run, in the test's directory. */
+  const example = (name: string) => {
+    const file = join(dir, name);
+    const text = readFileSync(join(ROOT, 'examples', name), 'utf8');
+    writeFileSync(file, text.replaceAll(':3005/', `:${ports.demo}/`));
+    return file;
+  };
+  const batchFile = example('demo.json');
   const submit = cli(['submit', batchFile, '--watch']);
   expect({ status: submit.status, stderr: submit.stderr }).toEqual({ status: 0, stderr: '' });
   const id = /batch (\S+) queued/.exec(submit.stdout)?.[1];
@@ -174,14 +177,7 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
   // The tour's second-edition example (examples/demo-checkout.json): log in past a random cookie
   // banner, page through search results, pick a size, read the reviews iframe, check out with the
   // batch's receipt file and read the confirmation tab — through the CLI, the API and both workers.
-  const checkoutFile = join(dir, 'demo-checkout.json');
-  writeFileSync(
-    checkoutFile,
-    readFileSync(join(ROOT, 'examples', 'demo-checkout.json'), 'utf8').replaceAll(
-      ':3005/',
-      `:${ports.demo}/`,
-    ),
-  );
+  const checkoutFile = example('demo-checkout.json');
   const checkout = cli(['submit', checkoutFile, '--watch']);
   expect({ status: checkout.status, stderr: checkout.stderr }).toEqual({ status: 0, stderr: '' });
   const checkoutId = /batch (\S+) queued/.exec(checkout.stdout)?.[1];
@@ -213,14 +209,7 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
 
   // The same flow as a code scenario (examples/demo-shop-checkout.scenario.json → the workers'
   // default SCENARIOS_DIR, scenarios/demo-shop-checkout): through the CLI, the API and the workers.
-  const scenarioFile = join(dir, 'demo-shop-checkout.scenario.json');
-  writeFileSync(
-    scenarioFile,
-    readFileSync(join(ROOT, 'examples', 'demo-shop-checkout.scenario.json'), 'utf8').replaceAll(
-      ':3005/',
-      `:${ports.demo}/`,
-    ),
-  );
+  const scenarioFile = example('demo-shop-checkout.scenario.json');
   const scenario = cli(['submit', scenarioFile, '--watch']);
   expect({ status: scenario.status, stderr: scenario.stderr }).toEqual({ status: 0, stderr: '' });
   expect(scenario.stdout).toMatch(/2 completed/);
