@@ -1,5 +1,9 @@
 export {
   BATCH_STATUSES,
+  type BatchError,
+  type BatchErrors,
+  batchErrorSchema,
+  batchErrorsSchema,
   type BatchOptions,
   type BatchView,
   batchOptionsSchema,
@@ -45,7 +49,10 @@ export {
 } from './error-codes.js';
 export { EVENT_TYPES, type EventType, type FleetEvent, fleetEventSchema } from './events.js';
 export {
+  artifactIdSchema,
   batchIdSchema,
+  type Evidence,
+  evidenceSchema,
   ITEM_TIMEOUT_MS_DEFAULT,
   type ItemError,
   type ItemJob,

@@ -35,8 +35,9 @@ export type {
   ReleasePolicy,
   ReleaseResult,
 } from './lease.js';
+export { errorSignature, messageShape } from './error-signature.js';
 export { linkSignals } from './linked-signal.js';
-export type { ArtifactStore } from './ports/artifact-store.js';
+export type { ArtifactMeta, ArtifactStore } from './ports/artifact-store.js';
 export type {
   BatchListQuery,
   BatchPage,
@@ -48,6 +49,7 @@ export type {
 } from './ports/batch-store.js';
 export type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/browser-driver.js';
 export type { CancelBus } from './ports/cancel-bus.js';
+export type { EvidencePolicy, FailureSample } from './ports/evidence-policy.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { EnqueueOptions, ItemQueue } from './ports/item-queue.js';
 export type { LoggerPort } from './ports/logger-port.js';

@@ -5,6 +5,7 @@ export { GatedDriver } from './gated-driver.js';
 export { InstantDriver } from './instant-driver.js';
 export { MemoryBatchStore } from './memory-batch-store.js';
 export { MemoryCancelBus } from './memory-cancel-bus.js';
+export { MemoryEvidencePolicy } from './memory-evidence-policy.js';
 export { MemoryEventPublisher } from './memory-event-publisher.js';
 export { MemoryItemQueue } from './memory-item-queue.js';
 export { type MemoryItemRunnerOptions, memoryItemRunner, memoryJob } from './memory-item-runner.js';
