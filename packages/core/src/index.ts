@@ -6,6 +6,7 @@ export {
   planBatch,
   type SubmitOptions,
 } from './batch-service.js';
+export { errorSignature, messageShape } from './error-signature.js';
 export {
   BatchCancelledError,
   type ErrorDetail,
@@ -35,7 +36,6 @@ export type {
   ReleasePolicy,
   ReleaseResult,
 } from './lease.js';
-export { errorSignature, messageShape } from './error-signature.js';
 export { linkSignals } from './linked-signal.js';
 export type { ArtifactMeta, ArtifactStore } from './ports/artifact-store.js';
 export type {
@@ -49,8 +49,8 @@ export type {
 } from './ports/batch-store.js';
 export type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/browser-driver.js';
 export type { CancelBus } from './ports/cancel-bus.js';
-export type { EvidencePolicy, FailureSample } from './ports/evidence-policy.js';
 export type { EventPublisher } from './ports/event-publisher.js';
+export type { EvidencePolicy, FailureSample } from './ports/evidence-policy.js';
 export type { EnqueueOptions, ItemQueue } from './ports/item-queue.js';
 export type { LoggerPort } from './ports/logger-port.js';
 export type {

@@ -1,4 +1,4 @@
-import { type ItemJob, type ItemResult, itemId } from '@fleet/contracts';
+import { evidenceSchema, type ItemError, type ItemJob, type ItemResult, itemId } from '@fleet/contracts';
 import {
   BatchCancelledError,
   type FleetError,
@@ -172,6 +172,7 @@ export class ItemRunner {
         stepTimeoutMs: job.stepTimeoutMs,
         signal,
         itemId: id,
+        lastAttempt: ctx.attempt >= ctx.maxAttempts,
       });
       const result: ItemResult = {
         state: 'completed',
@@ -222,7 +223,6 @@ export class ItemRunner {
     session: ProfileSession | null,
     started: number,
   ): Promise<AttemptOutcome> {
-    const step = error.details[0]?.step;
     const artifactId = error.details[0]?.artifactId;
     const result: ItemResult = {
       state: 'failed',
@@ -233,11 +233,7 @@ export class ItemRunner {
       profileId: session?.profile.id ?? null,
       attempts: ctx.attempt,
       durationMs: this.now() - started,
-      error: {
-        code: error.code,
-        message: error.message.slice(0, 1000),
-        step: typeof step === 'number' ? step : null,
-      },
+      error: itemError(error),
       finishedAt: this.now(),
     };
     // A step the batch got wrong (assertion, missing selector, blocked target, deadline) would fail
@@ -362,6 +358,20 @@ function cancelledBy(signal: AbortSignal): boolean {
 
 function isFleetErrorCode(value: unknown, code: string): boolean {
   return typeof value === 'object' && value !== null && (value as { code?: unknown }).code === code;
+}
+
+/** The recorded error: code, message, the failed step (index, path) and its evidence, from `details[0]`. */
+function itemError(error: FleetError): ItemError {
+  const detail = error.details[0];
+  const out: ItemError = {
+    code: error.code,
+    message: error.message.slice(0, 1000),
+    step: typeof detail?.step === 'number' ? detail.step : null,
+  };
+  if (typeof detail?.path === 'string') out.path = detail.path.slice(0, 500);
+  const evidence = evidenceSchema.safeParse(detail?.evidence);
+  if (evidence.success && detail?.evidence !== undefined) out.evidence = evidence.data;
+  return out;
 }
 
 function asFleetError(error: unknown): FleetError {
