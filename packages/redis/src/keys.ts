@@ -25,6 +25,8 @@ export interface BatchKeys {
   claims: string;
   /** Where the item's attempts vanished (see `lua/note-take-1.lua`). */
   stalls: string;
+  /** The batch's failures counted by signature, for evidence dedupe (see `lua/tally-error-1.lua`). */
+  errors: string;
 }
 
 export interface EventKeys {
@@ -57,7 +59,7 @@ export class Keys {
     };
   }
 
-  /** A batch's record, results, claims and stalls share the batch's hash tag. */
+  /** A batch's record, results, claims, stalls and errors share the batch's hash tag. */
   batch(batchId: string): BatchKeys {
     const base = `${this.prefix}:{batch:${batchId}}`;
     return {
@@ -65,6 +67,7 @@ export class Keys {
       results: `${base}:results`,
       claims: `${base}:claims`,
       stalls: `${base}:stalls`,
+      errors: `${base}:errors`,
     };
   }
 
