@@ -17,6 +17,7 @@ import {
   RedisBatchStore,
   RedisCancelBus,
   RedisEventStream,
+  RedisEvidencePolicy,
   RedisProfileStore,
   RedisProviderHealth,
   RedisResultStore,
@@ -25,6 +26,7 @@ import {
   waitReady,
 } from '@fleet/redis';
 import { PrivateTargetGuard } from '@fleet/targets';
+import type { Redis } from 'ioredis';
 import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
 import type { WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
@@ -45,18 +47,25 @@ export interface RunningWorker {
   close(graceMs?: number): Promise<void>;
 }
 
-/** WebdriverIO, with the private-target guard unless BLOCK_PRIVATE_TARGETS is off. */
-function browserDriver(settings: WorkerSettings, logger: LoggerPort): BrowserDriver {
+/**
+ * WebdriverIO, with the private-target guard unless BLOCK_PRIVATE_TARGETS is off, and failure
+ * evidence counted per batch (EVIDENCE_PER_ERROR).
+ */
+function browserDriver(settings: WorkerSettings, logger: LoggerPort, redis: Redis): BrowserDriver {
   const artifacts = new FileArtifactStore(settings.artifactsDir);
+  const evidencePolicy = new RedisEvidencePolicy(redis, settings.prefix, {
+    perError: settings.evidencePerError,
+    retentionSec: settings.resultRetentionSec,
+  });
   if (!settings.blockPrivateTargets) {
     logger.warn(
       {},
       'BLOCK_PRIVATE_TARGETS is off: items may drive browsers to private and loopback addresses',
     );
-    return new WebdriverioDriver({ artifacts });
+    return new WebdriverioDriver({ artifacts, evidencePolicy });
   }
   const targetGuard = new PrivateTargetGuard({ allowed: settings.allowedTargets });
-  return new WebdriverioDriver({ artifacts, targetGuard });
+  return new WebdriverioDriver({ artifacts, targetGuard, evidencePolicy });
 }
 
 /**
@@ -150,7 +159,7 @@ export async function startWorker(
     sessions,
     results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),
     events,
-    driver: overrides.driver ?? browserDriver(settings, logger),
+    driver: overrides.driver ?? browserDriver(settings, logger, redis),
     batchProxies: new RedisBatchStore(redis, settings.prefix, undefined, secretBox),
     logger,
   });
