@@ -37,7 +37,7 @@ export type {
   ReleaseResult,
 } from './lease.js';
 export { linkSignals } from './linked-signal.js';
-export type { ArtifactMeta, ArtifactStore } from './ports/artifact-store.js';
+export { type ArtifactMeta, type ArtifactStore, batchIdOfArtifact } from './ports/artifact-store.js';
 export type {
   BatchListQuery,
   BatchPage,

@@ -1,7 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchIdOfArtifact, FileArtifactStore, isArtifactId } from './artifact-store.js';
+import { batchIdOfArtifact } from '@fleet/core';
+import { FileArtifactStore, isArtifactId } from './artifact-store.js';
 
 let dir: string;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, opendir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ArtifactMeta, type ArtifactStore, InvalidArgumentError } from '@fleet/core';
+import { type ArtifactMeta, type ArtifactStore, batchIdOfArtifact, InvalidArgumentError } from '@fleet/core';
 
 /** 16 random bytes, base64url: 22 characters, 128 bits, not guessable from another id. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
@@ -29,15 +29,6 @@ const EXTENSIONS: Record<string, string> = {
 /** The data file's extension: readable names for the common types, `bin` for the rest. */
 function extensionOf(type: string): string {
   return EXTENSIONS[type.split(';')[0]!.trim()] ?? 'bin';
-}
-
-/**
- * The batch an artifact belongs to: its itemId up to the first '.' (`<batch>.<index>`, or
- * `<batch>` / `<batch>.<word>` for a batch's own files such as uploads).
- */
-export function batchIdOfArtifact(itemId: string): string | null {
-  const batchId = itemId.split('.')[0] ?? '';
-  return /^[A-Za-z0-9_-]{1,64}$/.test(batchId) ? batchId : null;
 }
 
 interface StoredMeta {

@@ -1,5 +1,6 @@
 import { canSee } from '@fleet/auth';
 import { artifactIdSchema } from '@fleet/contracts';
+import { batchIdOfArtifact } from '@fleet/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound, parseOr400 } from '../api-error.js';
@@ -27,9 +28,6 @@ const EXTENSIONS: Record<string, string> = {
   'application/json': 'json',
 };
 
-/** The batch an artifact belongs to: its itemId before the first '.' (see the ArtifactStore port). */
-const batchOf = (itemId: string) => itemId.split('.')[0] ?? '';
-
 /**
  * Artifacts (screenshots, failure evidence, uploads), for the owner of their batch (admin: any),
  * served with their stored type. A stored page (HTML) or any other active type is never rendered
@@ -41,7 +39,8 @@ export function registerArtifactRoutes(app: FastifyInstance, ctx: ApiContext): v
   app.get('/v1/artifacts/:id', async (request, reply) => {
     const { id } = parseOr400(params, request.params, 'path');
     const artifact = await ctx.artifacts.get(id);
-    const batch = artifact ? await ctx.batches.get(batchOf(artifact.itemId)) : null;
+    const batchId = artifact ? batchIdOfArtifact(artifact.itemId) : null;
+    const batch = batchId ? await ctx.batches.get(batchId) : null;
     // Unknown, expired, or someone else's: the same 404, so ids of others' artifacts reveal nothing.
     if (!artifact || !batch || !canSee(principalOf(request), batch.owner)) throw notFound('artifact', id);
     const base = artifact.type.split(';')[0]!.trim();

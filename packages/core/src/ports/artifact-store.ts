@@ -17,3 +17,12 @@ export interface ArtifactStore {
   /** The bytes and their meta, or null for an unknown id. */
   get(id: string): Promise<({ bytes: Uint8Array } & ArtifactMeta) | null>;
 }
+
+/**
+ * The batch an artifact belongs to: its itemId up to the first '.' (see ArtifactMeta.itemId);
+ * null when that is not a batch id.
+ */
+export function batchIdOfArtifact(itemId: string): string | null {
+  const batchId = itemId.split('.')[0] ?? '';
+  return /^[A-Za-z0-9_-]{1,64}$/.test(batchId) ? batchId : null;
+}
