@@ -1,5 +1,6 @@
 import { ROLES } from '@fleet/auth';
 import {
+  batchErrorsSchema,
   batchIdSchema,
   batchPageSchema,
   batchViewSchema,
@@ -92,6 +93,7 @@ export const ANSWERS = {
   BatchPage: batchPageSchema,
   ItemView: itemViewSchema,
   ItemPage: itemPageSchema,
+  BatchErrors: batchErrorsSchema,
   ProfileView: profileViewSchema,
   ...answers,
   ErrorBody: errorBodySchema,
@@ -125,9 +127,13 @@ export const PATH_PARAMS = {
     schema: jsonSchemaOf(batchIdSchema, 'input'),
     description: 'The batch id (from POST /v1/batches).',
   },
+  itemIndex: {
+    schema: { type: 'string', pattern: '^\\d{1,9}$' },
+    description: "The item's index in its batch, from 0.",
+  },
   artifactId: {
     schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
-    description: "An artifact id, from an item's `result.artifacts`.",
+    description: "An artifact id, from an item's `result.artifacts` or `error.evidence`.",
   },
   profileId: {
     schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' },
