@@ -81,6 +81,10 @@ describe('ItemRunner: one attempt', () => {
         error: { code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1].do[0]#3', evidence },
       },
     });
+    // The item.failed event names the path too (the CLI's watch prints it).
+    expect(s.events.events[1]?.data).toMatchObject({
+      error: { code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1].do[0]#3' },
+    });
     const t = setup();
     const odd = new NonRetryableError('STEP_FAILED', 'x', {
       details: [{ message: 'x', step: 0, evidence: { screenshot: '../x' } }],

@@ -311,7 +311,10 @@ export class ItemRunner {
     if (stored) {
       const type = stored.state === 'completed' ? 'item.completed' : 'item.failed';
       const data: Record<string, unknown> = { attempts: stored.attempts, durationMs: stored.durationMs };
-      if (stored.error) data.error = { code: stored.error.code, step: stored.error.step };
+      if (stored.error) {
+        const { code, step, path } = stored.error;
+        data.error = path === undefined ? { code, step } : { code, step, path };
+      }
       if (progress)
         data.progress = { total: progress.total, completed: progress.completed, failed: progress.failed };
       const event = { type, batchId: ref.batchId, itemId: id, at: this.now(), data } as const;

@@ -1,4 +1,11 @@
-import { batchesCancel, batchesList, batchesResults, batchesShow, batchesWatch } from './batches-command.js';
+import {
+  batchesCancel,
+  batchesErrors,
+  batchesList,
+  batchesResults,
+  batchesShow,
+  batchesWatch,
+} from './batches-command.js';
 import type { Command } from './command.js';
 import {
   profilesAdd,
@@ -17,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   batchesWatch,
   batchesCancel,
   batchesResults,
+  batchesErrors,
   profilesList,
   profilesAdd,
   profilesImport,
