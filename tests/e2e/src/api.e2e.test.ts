@@ -105,6 +105,57 @@ it('runs a batch submitted over HTTP; its items and screenshots are read back by
   expect((await app.inject({ url: `/v1/batches/${id}/items`, headers: auth(OTHER) })).statusCode).toBe(404);
 });
 
+it("a failed item's evidence is served by the API: the first 3 of a kind in full, the rest counted", async () => {
+  const submit = await app.inject({
+    method: 'POST',
+    url: '/v1/batches',
+    headers: auth(ACME),
+    payload: {
+      pool: POOL,
+      steps: [{ goto: `${fleet.site.url}/talk?n={{n}}` }, { click: '#missing-{{n}}' }],
+      items: [1, 2, 3, 4, 5].map((n) => ({ n })),
+      options: { attempts: 1, stepTimeoutMs: 500 },
+    },
+  });
+  const { id } = JSON.parse(submit.body) as BatchView;
+  await waitFor(
+    'the batch to complete',
+    async () => ((await get<BatchView>(`/v1/batches/${id}`)).status === 'completed' ? true : undefined),
+    E2E_WAIT,
+  );
+  const items = await Promise.all(
+    [0, 1, 2, 3, 4].map((index) => get<ItemView>(`/v1/batches/${id}/items/${index}`)),
+  );
+  for (const item of items) {
+    expect(item.error).toMatchObject({ code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1]' });
+    expect(item.error?.evidence?.url).toMatch(/\/talk\?n=\d$/);
+  }
+  const full = items.filter((item) => !item.error?.evidence?.omitted);
+  expect(full).toHaveLength(3);
+  for (const item of items.filter((i) => i.error?.evidence?.omitted)) {
+    expect(item.links?.evidence).toEqual({});
+    expect(item.error?.evidence?.screenshot).toBeUndefined();
+  }
+  const links = full[0]!.links!.evidence!;
+  const shot = await app.inject({ url: links.screenshot!, headers: auth(ACME) });
+  expect(shot.headers['content-type']).toBe('image/png');
+  const page = await app.inject({ url: links.html!, headers: auth(ACME) });
+  expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+  expect(page.headers['content-disposition']).toMatch(/^attachment/);
+  expect(page.body).toContain('<h1 id="heading">Talk</h1>');
+  const lines = await app.inject({ url: links.console!, headers: auth(ACME) });
+  expect(lines.headers['content-type']).toBe('text/plain; charset=utf-8');
+  expect(lines.body).toContain('"fixture says hello"');
+  expect(lines.body).toMatch(/SEVERE console-api .*"fixture trouble" 7/);
+  expect((await app.inject({ url: links.console!, headers: auth(OTHER) })).statusCode).toBe(404);
+  const errors = await get<{ errors: { code: string; path: string; count: number; withEvidence: number }[] }>(
+    `/v1/batches/${id}/errors`,
+  );
+  expect(errors.errors).toEqual([
+    expect.objectContaining({ code: 'SELECTOR_NOT_FOUND', path: 'steps[1]', count: 5, withEvidence: 3 }),
+  ]);
+});
+
 it('cancels a running batch: no item finishes after the cancel is acknowledged, leases come back', async () => {
   const submit = await app.inject({
     method: 'POST',
