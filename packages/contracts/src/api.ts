@@ -124,6 +124,7 @@ export type ItemView = z.infer<typeof itemViewSchema>;
 /** One kind of failure in a batch (`GET /v1/batches/:id/errors`): same code, step path, message shape. */
 export const batchErrorSchema = z.strictObject({
   signature: z.string(),
+  /** The error code; `*` for the kinds counted together past the batch's 500 signatures. */
   code: z.string(),
   path: z.string().nullable(),
   /** The first failure's message. */

@@ -53,7 +53,7 @@ it('200 failures of one kind at once: exactly 3 keep evidence, all 200 counted; 
   expect(await redis.ttl(key)).toBeGreaterThan(50);
 });
 
-it('EVIDENCE_PER_ERROR is a setting: 0 keeps none; kinds past maxSignatures are counted as OTHER', async () => {
+it('EVIDENCE_PER_ERROR is a setting: 0 keeps none; kinds past maxSignatures are counted as one kind, code *', async () => {
   const none = new RedisEvidencePolicy(redis, prefix, { perError: 0, retentionSec: 60 });
   expect(await none.take('b3', failure(0))).toBe(false);
   const few = new RedisEvidencePolicy(redis, prefix, { perError: 3, retentionSec: 60, maxSignatures: 2 });
@@ -65,7 +65,7 @@ it('EVIDENCE_PER_ERROR is a setting: 0 keeps none; kinds past maxSignatures are 
   const summary = await few.summary('b4');
   expect(summary.map((e) => [e.code, e.count, e.withEvidence])).toEqual([
     ['A', 2, 2],
-    ['OTHER', 2, 0],
+    ['*', 2, 0],
     ['B', 1, 1],
   ]);
 });

@@ -10,12 +10,13 @@ export interface EvidencePolicyOptions {
   retentionSec: number;
   /** Item ids listed per signature. Default 10. */
   sampleItems?: number;
-  /** Signatures kept per batch; further kinds are counted as 'other'. Default 500. */
+  /** Signatures kept per batch; further kinds are counted together (code `*`). Default 500. */
   maxSignatures?: number;
 }
 
+/** The kind further kinds are counted under past maxSignatures (`*`: any code). */
 const OTHER = JSON.stringify({
-  code: 'OTHER',
+  code: '*',
   path: null,
   message: 'more kinds of failure than the summary keeps: see the items',
 });
