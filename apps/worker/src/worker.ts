@@ -26,8 +26,8 @@ import {
   waitReady,
 } from '@fleet/redis';
 import { PrivateTargetGuard } from '@fleet/targets';
-import type { Redis } from 'ioredis';
 import { FileArtifactStore, WebdriverioDriver } from '@fleet/webdriver';
+import type { Redis } from 'ioredis';
 import type { WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';

@@ -165,7 +165,7 @@ export const ERRORS = {
     message: 'no such artifact',
     hint: "check the id (only the batch's owner and admins see it)",
     where: {
-      api: "no such artifact (screenshot, failure evidence), one of a batch this key may not see, or one whose batch has expired",
+      api: 'no such artifact (screenshot, failure evidence), one of a batch this key may not see, or one whose batch has expired',
     },
   },
   PROFILE_NOT_FOUND: {
