@@ -74,7 +74,7 @@ const CASES: Case[] = [
   { name: 'tag with a space', body: { ...ok, tags: ['a b'] }, ...V },
   { name: 'unknown pool', body: { ...ok, pool: 'nowhere' }, status: 400, code: 'UNKNOWN_POOL' },
   // Steps
-  { name: 'unknown step kind', body: withSteps([{ hover: '#a' }]), ...V },
+  { name: 'unknown step kind', body: withSteps([{ hoover: '#a' }]), ...V },
   { name: 'step with two kinds', body: withSteps([{ goto: 'https://a.test', click: '#a' }]), ...V },
   {
     name: 'step with unknown field',

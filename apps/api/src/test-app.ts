@@ -33,6 +33,8 @@ export interface TestApi {
   queue: ItemsQueue;
   prefix: string;
   artifacts: FileArtifactStore;
+  /** The artifact store's directory. */
+  artifactsDir: string;
   profiles: RedisProfileStore;
   close(): Promise<void>;
 }
@@ -82,6 +84,7 @@ export async function startTestApi(
     queue,
     prefix,
     artifacts,
+    artifactsDir: dir,
     profiles,
     async close() {
       await app.close();

@@ -27,7 +27,7 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'invalid.json'),
     JSON.stringify({
-      steps: [{ goto: '{{url}}' }, { extract: { name: 'title' } }, { hover: 'a' }],
+      steps: [{ goto: '{{url}}' }, { extract: { name: 'title' } }, { hoover: 'a' }],
       items: [{ url: 'http://ok.test' }, { url: 'ftp://files.test' }, {}],
     }),
   );
@@ -112,7 +112,7 @@ const CASES: Case[] = [
     stderr: [
       'invalid.json is not a valid batch (2 problems); nothing was sent:',
       '  steps[1].extract.selector: Invalid input: expected string, received undefined',
-      '  steps[2]: a step is an object with exactly one of: goto, click, type, waitFor, extract, screenshot, assertText, sleep',
+      '  steps[2]: a step is an object with exactly one of: goto, click, type, waitFor, extract, screenshot, assertText, sleep, select, hover, press, scroll, check, uncheck, waitForUrl, waitForText, setCookies, getCookies, clearStorage, evaluate, upload, if, forEach, paginate, frame, tab',
     ],
     local: true,
   },

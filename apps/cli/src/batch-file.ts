@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { type CreateBatchBody, createBatchBodySchema, interpolateSteps, stepSchema } from '@fleet/contracts';
+import { type CreateBatchBody, createBatchBodySchema, interpolateSteps, zodDetails } from '@fleet/contracts';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { CliError, EXIT, usageError } from './cli-error.js';
 import { findJsonSyntaxProblem } from './json-syntax.js';
 
@@ -60,7 +59,7 @@ function parseYaml(text: string, file: string): unknown {
  */
 export function validateBatch(raw: unknown, file: string): CreateBatchBody {
   const parsed = createBatchBodySchema.safeParse(raw);
-  const problems = parsed.success ? fillProblems(parsed.data) : schemaProblems(parsed.error.issues, []);
+  const problems = parsed.success ? fillProblems(parsed.data) : zodDetails(parsed.error);
   if (parsed.success && problems.length === 0) return parsed.data;
   const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `  ${p.field || 'the file'}: ${p.message}`);
   if (problems.length > MAX_PROBLEMS) shown.push(`  ... and ${problems.length - MAX_PROBLEMS} more`);
@@ -77,37 +76,4 @@ function fillProblems(body: CreateBatchBody): Problem[] {
   return body.items.flatMap(
     (vars, index) => interpolateSteps(body.steps, vars, `items[${index}].steps`).problems,
   );
-}
-
-const STEP_KINDS = stepSchema.options.map((option) => Object.keys(option.shape)[0]).join(', ');
-
-/** zod issues → `{field, message}`, with the one step kind that was meant picked out of a union. */
-function schemaProblems(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): Problem[] {
-  return issues.flatMap((issue): Problem[] => {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union') {
-      // A step that fails every kind: the branch that knows its key is the one the author meant.
-      const meant = issue.errors.filter(
-        (branch) => !branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0),
-      );
-      if (meant.length === 1) return schemaProblems(meant[0]!, path);
-      if (typeof path.at(-1) === 'number' && path.at(-2) === 'steps') {
-        return [
-          { field: fieldName(path), message: `a step is an object with exactly one of: ${STEP_KINDS}` },
-        ];
-      }
-    }
-    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
-      return [{ field: fieldName(path), message: issue.issues[0]!.message }];
-    }
-    return [{ field: fieldName(path), message: issue.message }];
-  });
-}
-
-/** `['items', 1, 'steps', 0, 'goto']` → `items[1].steps[0].goto`, as the API spells fields. */
-function fieldName(path: readonly PropertyKey[]): string {
-  return path
-    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-    .join('')
-    .replace(/^\./, '');
 }

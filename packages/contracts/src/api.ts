@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemErrorSchema, poolSelectorSchema } from './item.js';
-import { isHttpUrl, stepsSchema } from './steps.js';
+import { filesUsed, isHttpUrl, stepsSchema } from './steps.js';
 
 /**
  * HTTP bodies and answers of the API (`apps/api`), shared with the CLI and the OpenAPI document.
@@ -48,14 +48,99 @@ export const batchOptionsSchema = z.strictObject({
 });
 export type BatchOptions = z.infer<typeof batchOptionsSchema>;
 
-export const createBatchBodySchema = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
-  pool: poolName.default('default'),
-  tags,
-  steps: stepsSchema,
-  items: z.array(itemVarsSchema).min(1),
-  options: batchOptionsSchema.optional(),
+export const MAX_BATCH_FILES = 10;
+export const MAX_BATCH_FILE_BYTES = 1024 * 1024;
+export const MAX_BATCH_FILES_BYTES = 5 * 1024 * 1024;
+
+/** Decoded size of a base64 string (no padding check: the API decodes and checks again). */
+export function base64Bytes(value: string): number {
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  return Math.floor((value.length * 3) / 4) - padding;
+}
+
+/**
+ * A file the batch's `upload` steps set on file inputs. The API stores it as an artifact of the
+ * batch at submit; jobs carry only its artifact id (`itemJobSchema.files`).
+ */
+export const batchFileSchema = z.strictObject({
+  /** What `upload.file` calls it. */
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/,
+      'use 1-64 letters, digits, "_", "." or "-", starting with a letter or "_"',
+    ),
+  /** The file name the page sees. */
+  filename: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((v) => !/[/\\]/.test(v) && ![...v].some((c) => c.charCodeAt(0) < 0x20), {
+      message: 'a file name without slashes or control characters',
+    }),
+  type: z
+    .string()
+    .regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/i, 'a MIME type such as text/csv')
+    .max(100)
+    .optional(),
+  contentBase64: z
+    .string()
+    .max(Math.ceil(MAX_BATCH_FILE_BYTES / 3) * 4)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 (standard alphabet)'),
 });
+export type BatchFile = z.infer<typeof batchFileSchema>;
+
+export const createBatchBodySchema = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    pool: poolName.default('default'),
+    tags,
+    steps: stepsSchema,
+    items: z.array(itemVarsSchema).min(1),
+    /** Files for `upload` steps (at most 10, each ≤ 1 MiB, 5 MiB together). */
+    files: z.array(batchFileSchema).min(1).max(MAX_BATCH_FILES).optional(),
+    options: batchOptionsSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    const files = body.files ?? [];
+    const names = new Set<string>();
+    let total = 0;
+    for (const [i, file] of files.entries()) {
+      if (names.has(file.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['files', i, 'name'],
+          message: `"${file.name}" is given twice`,
+        });
+      }
+      names.add(file.name);
+      const bytes = base64Bytes(file.contentBase64);
+      total += bytes;
+      if (bytes > MAX_BATCH_FILE_BYTES) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['files', i, 'contentBase64'],
+          message: `${bytes} bytes: a file may have at most ${MAX_BATCH_FILE_BYTES}`,
+        });
+      }
+    }
+    if (total > MAX_BATCH_FILES_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['files'],
+        message: `${total} bytes in all: at most ${MAX_BATCH_FILES_BYTES}`,
+      });
+    }
+    for (const file of filesUsed(body.steps)) {
+      if (!names.has(file)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps'],
+          message: `an upload step names file "${file}", which is not in the batch's files`,
+        });
+      }
+    }
+  });
 export type CreateBatchBody = z.infer<typeof createBatchBodySchema>;
 export type CreateBatchInput = z.input<typeof createBatchBodySchema>;
 

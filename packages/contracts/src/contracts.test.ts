@@ -43,7 +43,7 @@ describe('step language', () => {
     [{ click: 'a', extra: 1 }, 'unknown field'],
     [{ extract: { name: '1bad', selector: 'a' } }, 'extract name'],
     [{ waitFor: { selector: 'a', timeoutMs: -1 } }, 'timeout'],
-    [{ hover: 'a' }, 'unknown step'],
+    [{ hover2: 'a' }, 'unknown step'],
   ])('rejects %j (%s)', (step, _why) => {
     expect(stepSchema.safeParse(step).success).toBe(false);
   });

@@ -349,6 +349,44 @@ export const ERRORS = {
     hint: FIX_STEPS,
     where: { item: 'a step failed otherwise, or did not finish within its timeout (`step` says which)' },
   },
+  STEP_INPUT_INVALID: {
+    status: 400,
+    message: "a step's input is not valid",
+    hint: "fix the item's variable or the batch's files as the message says",
+    where: {
+      item: "a step's input only the run could check is wrong: `setCookies.json` is not a JSON list of cookies, a `press` names an unknown key, an `upload` file is not among the batch's files or no longer stored",
+    },
+  },
+  OPTION_NOT_FOUND: {
+    status: 400,
+    message: 'the select has no such option',
+    hint: 'fix the value, label or index (the message lists the options seen)',
+    where: {
+      item: 'a `select` step found the select but no option with that value, label or index within its timeout',
+    },
+  },
+  EXTRACT_INVALID: {
+    status: 400,
+    message: 'an extracted value could not be read as asked',
+    hint: FIX_STEPS,
+    where: {
+      item: 'an `extract` with `type: "json"` read text that is not JSON, or `table` found an element that is not a table',
+    },
+  },
+  EVALUATE_FAILED: {
+    status: 400,
+    message: 'the expression failed in the page',
+    hint: "fix the expression (the message has the page's error)",
+    where: { item: 'an `evaluate` expression threw (or its Promise rejected) in the page' },
+  },
+  RESULT_TOO_LARGE: {
+    status: 400,
+    message: 'a result is too large',
+    hint: 'return less: pick fields in the expression, or extract fewer values',
+    where: {
+      item: "an `evaluate` result over 64 KiB of JSON, or an item's whole data over 1 MiB of JSON",
+    },
+  },
   DEADLINE_EXCEEDED: {
     status: 400,
     message: "the item's deadline passed",

@@ -2,10 +2,13 @@ export {
   BATCH_STATUSES,
   type BatchError,
   type BatchErrors,
+  type BatchFile,
   type BatchOptions,
   type BatchView,
+  base64Bytes,
   batchErrorSchema,
   batchErrorsSchema,
+  batchFileSchema,
   batchOptionsSchema,
   batchPageSchema,
   batchViewSchema,
@@ -23,6 +26,9 @@ export {
   itemVarsSchema,
   itemViewSchema,
   MAX_BACKOFF_MS,
+  MAX_BATCH_FILE_BYTES,
+  MAX_BATCH_FILES,
+  MAX_BATCH_FILES_BYTES,
   MAX_PRIORITY,
   type PatchProfileBody,
   PROFILE_STATES,
@@ -35,7 +41,7 @@ export {
   proxySchema,
   quarantineBodySchema,
 } from './api.js';
-export { type ErrorBody, errorBodySchema, zodDetails } from './error-body.js';
+export { type ErrorBody, errorBodySchema, fieldName, zodDetails } from './error-body.js';
 export {
   codesOf,
   ERROR_SURFACES,
@@ -66,15 +72,5 @@ export {
   poolSelectorSchema,
   STEP_TIMEOUT_MS_DEFAULT,
 } from './item.js';
-export {
-  isHttpUrl,
-  MAX_SLEEP_MS,
-  MAX_STEP_TIMEOUT_MS,
-  MAX_STEPS,
-  type Step,
-  type StepKind,
-  stepKind,
-  stepSchema,
-  stepsSchema,
-} from './steps.js';
+export * from './steps.js';
 export { type ItemVars, interpolateSteps, type VarProblem, varsUsed } from './vars.js';

@@ -42,6 +42,17 @@ export const itemJobSchema = z.strictObject({
    * carries only this flag, so a proxy password never sits in job data).
    */
   batchProxy: z.literal(true).optional(),
+  /** The batch's files for `upload` steps: name → where the API stored it (never the bytes). */
+  files: z
+    .record(
+      z.string().max(64),
+      z.strictObject({
+        artifactId: z.string().max(64),
+        filename: z.string().max(200),
+        type: z.string().max(100),
+      }),
+    )
+    .optional(),
 });
 export type ItemJob = z.infer<typeof itemJobSchema>;
 export type ItemJobInput = z.input<typeof itemJobSchema>;

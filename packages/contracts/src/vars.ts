@@ -1,4 +1,4 @@
-import { isHttpUrl, type Step, stepKind } from './steps.js';
+import { isHttpUrl, nestedLists, type Step, stepKind } from './steps.js';
 
 const VAR_RE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
@@ -32,30 +32,37 @@ export function interpolateSteps(
   pathPrefix = 'steps',
 ): { steps: Step[]; problems: VarProblem[] } {
   const problems: VarProblem[] = [];
-  const out = steps.map((step, i) => {
-    const filled = mapStrings(step, `${pathPrefix}[${i}]`, (s, path) =>
-      s.replace(VAR_RE, (whole, name: string) => {
-        const value = vars[name];
-        if (value === undefined) {
-          problems.push({ field: path, message: `variable "${name}" is not set for this item` });
-          return whole;
-        }
-        return String(value);
-      }),
-    ) as Step;
-    if (stepKind(filled) === 'goto') {
-      const url = (filled as { goto: string }).goto;
+  const out = steps.map(
+    (step, i) =>
+      mapStrings(step, `${pathPrefix}[${i}]`, (s, path) =>
+        s.replace(VAR_RE, (whole, name: string) => {
+          const value = vars[name];
+          if (value === undefined) {
+            problems.push({ field: path, message: `variable "${name}" is not set for this item` });
+            return whole;
+          }
+          return String(value);
+        }),
+      ) as Step,
+  );
+  checkGotos(out, pathPrefix, problems);
+  return { steps: out, problems };
+}
+
+/** Every goto, nested ones included, must be http(s) once its variables are filled in. */
+function checkGotos(steps: Step[], pathPrefix: string, problems: VarProblem[]): void {
+  for (const [i, step] of steps.entries()) {
+    const path = `${pathPrefix}[${i}]`;
+    if (stepKind(step) === 'goto') {
+      const url = (step as { goto: string }).goto;
+      VAR_RE.lastIndex = 0;
       if (!VAR_RE.test(url) && !isHttpUrl(url)) {
-        problems.push({
-          field: `${pathPrefix}[${i}].goto`,
-          message: `"${url.slice(0, 200)}" is not an http(s) URL`,
-        });
+        problems.push({ field: `${path}.goto`, message: `"${url.slice(0, 200)}" is not an http(s) URL` });
       }
       VAR_RE.lastIndex = 0;
     }
-    return filled;
-  });
-  return { steps: out, problems };
+    for (const [field, inner] of nestedLists(step)) checkGotos(inner, `${path}.${field}`, problems);
+  }
 }
 
 /** Names of the variables the steps use. */

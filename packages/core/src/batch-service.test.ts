@@ -52,6 +52,15 @@ describe('planBatch', () => {
     expect(JSON.stringify(plan.jobs)).not.toContain('s3cret');
   });
 
+  it("puts the batch's stored files (artifact ids only) in every job", () => {
+    const files = { receipt: { artifactId: 'A'.repeat(22), filename: 'r.csv', type: 'text/csv' } };
+    const plan = planBatch(input({ files }));
+    if (!plan.ok) throw new Error('expected a plan');
+    expect(plan.jobs.map((j) => j.files)).toEqual([files, files]);
+    const none = planBatch(input({ files: {} }));
+    expect(none.ok && none.jobs.every((j) => !('files' in j))).toBe(true);
+  });
+
   it('lists every missing variable of every item', () => {
     const plan = planBatch(input({ items: [{}, { path: 'ok' }, {}] }));
     expect(plan.ok).toBe(false);

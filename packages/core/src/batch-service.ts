@@ -19,6 +19,8 @@ export interface BatchPlanInput {
   deadlineAt?: number;
   /** Every item goes through this proxy instead of its profile's own. */
   proxy?: ProxyConfig | null;
+  /** The batch's stored files for `upload` steps (artifact ids, never bytes), in every job. */
+  files?: ItemJob['files'];
 }
 
 /** One job per item, `{{var}}` filled in; every problem of every item, or the jobs. */
@@ -41,6 +43,7 @@ export function planBatch(
     if (input.deadlineAt !== undefined) job.deadlineAt = input.deadlineAt;
     if (input.owner) job.owner = input.owner;
     if (input.proxy) job.batchProxy = true;
+    if (input.files && Object.keys(input.files).length > 0) job.files = input.files;
     return job;
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, jobs };

@@ -103,6 +103,27 @@ describe('ItemRunner: one attempt', () => {
     expect(last.driver.options[0]?.lastAttempt).toBe(true);
   });
 
+  it.each([
+    'STEP_INPUT_INVALID',
+    'OPTION_NOT_FOUND',
+    'EXTRACT_INVALID',
+    'EVALUATE_FAILED',
+    'RESULT_TOO_LARGE',
+  ])(
+    'fails the item at once on %s (a step any profile would fail), the profile released neutral',
+    async (code) => {
+      const s = setup();
+      const outcome = await runAndEnd(s, (d) =>
+        d.fail(new NonRetryableError(code, 'x', { details: [{ message: 'x', step: 1 }] })),
+      );
+      expect(outcome).toMatchObject({
+        kind: 'recorded',
+        result: { state: 'failed', attempts: 1, error: { code } },
+      });
+      expect(s.profiles.outcomes).toEqual(['neutral']);
+    },
+  );
+
   it('retries a retryable failure while attempts are left, releasing the profile as a failure', async () => {
     const s = setup();
     const outcome = await runAndEnd(s, (d) => d.fail(new RetryableError('NAVIGATION_FAILED', 'reset')));

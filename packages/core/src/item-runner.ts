@@ -173,6 +173,7 @@ export class ItemRunner {
         signal,
         itemId: id,
         lastAttempt: ctx.attempt >= ctx.maxAttempts,
+        ...(job.files ? { files: job.files } : {}),
       });
       const result: ItemResult = {
         state: 'completed',

@@ -54,6 +54,20 @@ function indexPage(): string {
   );
 }
 
+/** `/upload`: a file input; the page shows the picked file's name, size and type. */
+function uploadPage(): string {
+  return html(
+    'Fleet fixture: upload',
+    `<input id="file" type="file"><p id="file-info">none</p>
+<script>
+  document.getElementById('file').addEventListener('change', function (e) {
+    var f = e.target.files[0];
+    document.getElementById('file-info').textContent = f ? f.name + '|' + f.size + '|' + f.type : 'none';
+  });
+</script>`,
+  );
+}
+
 function readCookie(header: string | undefined, name: string): string | null {
   for (const part of (header ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
@@ -80,8 +94,9 @@ function cookiePage(req: IncomingMessage, res: ServerResponse): void {
 
 /**
  * A small web site on a free loopback port for browser tests: `/` (a title, a product list to
- * extract, a button that counts clicks, an input), `/cookie` (a persistent cookie), `/talk` (logs
- * to the console), `/visits` (the visit log as JSON) and `/slow?ms=N`. Every request is recorded with time, path and cookie.
+ * extract, a button that counts clicks, an input), `/cookie` (a persistent cookie), `/upload` (a
+ * file input that shows the picked file's name, size and type), `/talk` (logs to the console),
+ * `/visits` (the visit log as JSON) and `/slow?ms=N`. Every request is recorded with time, path and cookie.
  */
 export async function startFixtureSite(): Promise<FixtureSite> {
   const visits: SiteVisit[] = [];
@@ -110,6 +125,9 @@ export async function startFixtureSite(): Promise<FixtureSite> {
           `<h1 id="heading">Talk</h1><script>console.log('fixture says hello'); console.error('fixture trouble', 7);</script>`,
         ),
       );
+    } else if (pathname === '/upload') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(uploadPage());
     } else if (pathname === '/visits') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(visits));

@@ -11,9 +11,11 @@ export function isArtifactId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
 
-/** `type/subtype`, optionally `; charset=…`: nothing that could split a header or carry markup. */
-const MEDIA_TYPE =
-  /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(; ?charset=[A-Za-z0-9_-]{1,40})?$/;
+/**
+ * `type/subtype` in lowercase (as batch files' types are stored), optionally `; charset=…`: nothing
+ * that could split a header.
+ */
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,127}(; ?charset=[A-Za-z0-9_-]{1,40})?$/;
 
 /** Artifacts written before types existed have none in their meta: they were all PNGs. */
 const LEGACY_TYPE = 'image/png';

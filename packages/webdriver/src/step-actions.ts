@@ -1,10 +1,20 @@
-import type { Step } from '@fleet/contracts';
+import { type ItemJob, type LeafStep, type Step, stepKind } from '@fleet/contracts';
 import { type ArtifactStore, NonRetryableError, RetryableError } from '@fleet/core';
 import { httpTarget, type TargetGuard, urlForMessage } from '@fleet/targets';
+import { clearStorage, getCookies, setCookies } from './actions/cookie-actions.js';
+import { onElement, quoted, selectorNotFound, waitForElement } from './actions/elements.js';
+import { extract } from './actions/extract-action.js';
+import { select, setChecked, type } from './actions/form-actions.js';
+import { evaluate, waitForText, waitForUrl } from './actions/page-actions.js';
+import { hover, press, scroll } from './actions/pointer-actions.js';
+import { upload } from './actions/upload-action.js';
 import { errorText, truncate } from './driver-errors.js';
-import { firstElement, landing, readElements } from './page-queries.js';
+import { landing, readElements } from './page-queries.js';
 import type { Session } from './session.js';
 import { pollUntil, sleep } from './waiting.js';
+
+/** The batch's files for `upload` steps, as the job carries them (artifact ids, never bytes). */
+export type BatchFiles = NonNullable<ItemJob['files']>;
 
 /** What one step needs; `data` and `artifacts` collect the run's outcome. */
 export interface StepContext {
@@ -16,27 +26,33 @@ export interface StepContext {
   itemId: string;
   store: ArtifactStore;
   guard: TargetGuard | undefined;
+  /**
+   * Inside `forEach`: the current element's id. Every selector is then searched within it
+   * (`firstElement(ctx.session, selector, ctx.scope)`, `readElements(…, {scope: ctx.scope})`).
+   */
+  scope?: string;
+  /** The batch's files (`upload` reads them from `store`). */
+  files?: BatchFiles;
   // Maps, not plain objects: an extract named "__proto__" passes the name rule.
   data: Map<string, unknown>;
   artifacts: Map<string, string>;
 }
 
-/** A step's own timeout: `waitFor` may name one, `sleep` lasts its length, the rest get the default. */
+/**
+ * A step's own timeout: the `timeoutMs` of a waiting step (waitFor, waitForUrl, waitForText,
+ * assertText, select, type, evaluate, tab), `if`'s `waitMs` (its wait; the default when 0 or
+ * absent), `sleep`'s length; else the batch's default.
+ */
 export function stepTimeoutOf(step: Step, defaultMs: number): number {
-  if ('waitFor' in step) return step.waitFor.timeoutMs ?? defaultMs;
   if ('sleep' in step) return step.sleep;
+  if ('if' in step) return step.if.waitMs ? step.if.waitMs : defaultMs;
+  // The kind's own object, whatever the key order (`{"do": […], "tab": {…}}` is a tab step).
+  const body = (step as Record<string, unknown>)[stepKind(step)];
+  if (body !== null && typeof body === 'object' && 'timeoutMs' in body) {
+    const timeoutMs = (body as { timeoutMs?: unknown }).timeoutMs;
+    if (typeof timeoutMs === 'number') return timeoutMs;
+  }
   return defaultMs;
-}
-
-function quoted(selector: string): string {
-  return `"${truncate(selector, 200)}"`;
-}
-
-function selectorNotFound(selector: string, timeoutMs: number): NonRetryableError {
-  return new NonRetryableError(
-    'SELECTOR_NOT_FOUND',
-    `no element matched ${quoted(selector)} within ${timeoutMs} ms`,
-  );
 }
 
 /** Refuses a page the navigation ended at, and leaves nothing of it in the browser. */
@@ -81,63 +97,6 @@ async function goto(raw: string, ctx: StepContext): Promise<void> {
   await checkLanding(landed.href, ctx);
 }
 
-// The element is there but cannot take the action yet (covered, hidden, re-rendered): look again.
-const NOT_READY = /element click intercepted|element not interactable|stale element reference|not clickable/i;
-
-/**
- * Finds the first match and applies `act` to it until it succeeds or the step's timeout passes.
- * Never found → SELECTOR_NOT_FOUND; found but never ready → STEP_FAILED with the last reason.
- */
-async function onElement(
-  selector: string,
-  verb: string,
-  ctx: StepContext,
-  act: (element: string) => Promise<void>,
-): Promise<void> {
-  let seen = false;
-  let reason = '';
-  const done = await pollUntil(
-    async () => {
-      const element = await firstElement(ctx.session, selector);
-      if (element === undefined) return undefined;
-      seen = true;
-      try {
-        await act(element);
-        return true;
-      } catch (error) {
-        if (!NOT_READY.test(`${error instanceof Error ? error.name : ''} ${errorText(error)}`)) throw error;
-        reason = errorText(error);
-        return undefined;
-      }
-    },
-    { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
-  );
-  if (done) return;
-  if (!seen) throw selectorNotFound(selector, ctx.timeoutMs);
-  throw new NonRetryableError(
-    'STEP_FAILED',
-    `${quoted(selector)} was found but could not be ${verb} within ${ctx.timeoutMs} ms: ${reason}`,
-  );
-}
-
-async function waitFor(selector: string, ctx: StepContext): Promise<void> {
-  const found = await pollUntil(() => firstElement(ctx.session, selector), {
-    timeoutMs: ctx.timeoutMs,
-    signal: ctx.signal,
-  });
-  if (found === undefined) throw selectorNotFound(selector, ctx.timeoutMs);
-}
-
-async function extract(
-  spec: { name: string; selector: string; attr?: string; all?: boolean },
-  ctx: StepContext,
-) {
-  const all = spec.all ?? false;
-  const values = await readElements(ctx.session, spec.selector, { attr: spec.attr, all });
-  // `all`: a list of strings (elements without the attribute are left out); else the first or null.
-  ctx.data.set(spec.name, all ? values.filter((v): v is string => v !== null) : (values[0] ?? null));
-}
-
 async function screenshot(name: string, ctx: StepContext): Promise<void> {
   const png = Buffer.from(await ctx.session.takeScreenshot(), 'base64');
   ctx.artifacts.set(name, await ctx.store.put(png, { itemId: ctx.itemId, name, type: 'image/png' }));
@@ -148,7 +107,7 @@ async function assertText(spec: { selector: string; contains: string }, ctx: Ste
   const last = { text: null as string | null };
   const ok = await pollUntil(
     async () => {
-      const [text] = await readElements(ctx.session, spec.selector, { all: false });
+      const [text] = await readElements(ctx.session, spec.selector, { all: false, scope: ctx.scope });
       if (text === undefined || text === null) return undefined;
       last.text = text;
       return text.includes(spec.contains) ? true : undefined;
@@ -164,23 +123,41 @@ async function assertText(spec: { selector: string; contains: string }, ctx: Ste
   );
 }
 
-/** Runs one step. Steps arrive with `{{var}}` already filled in (the contracts package does it). */
-export async function runStep(step: Step, ctx: StepContext): Promise<void> {
+/** Runs one leaf step. Steps arrive with `{{var}}` already filled in (the contracts package does it). */
+export async function runStep(step: LeafStep | Step, ctx: StepContext): Promise<void> {
   if ('goto' in step) return goto(step.goto, ctx);
   if ('click' in step) {
-    return onElement(step.click, 'clicked', ctx, (el) => ctx.session.elementClick(el));
+    await onElement(step.click, 'clicked', ctx, (el) => ctx.session.elementClick(el));
+    return;
   }
   if ('type' in step) {
-    const { selector, text } = step.type;
-    // setValue's semantics (clear, then send keys), without its implicit wait.
-    return onElement(selector, 'typed into', ctx, async (el) => {
-      await ctx.session.elementClear(el);
-      await ctx.session.elementSendKeys(el, text);
-    });
+    await type(step.type, ctx);
+    return;
   }
-  if ('waitFor' in step) return waitFor(step.waitFor.selector, ctx);
+  if ('waitFor' in step) {
+    await waitForElement(step.waitFor.selector, ctx);
+    return;
+  }
   if ('extract' in step) return extract(step.extract, ctx);
   if ('screenshot' in step) return screenshot(step.screenshot.name, ctx);
   if ('assertText' in step) return assertText(step.assertText, ctx);
-  return sleep(step.sleep, ctx.signal);
+  if ('sleep' in step) return sleep(step.sleep, ctx.signal);
+  if ('select' in step) return select(step.select, ctx);
+  if ('hover' in step) {
+    await hover(step.hover, ctx);
+    return;
+  }
+  if ('press' in step) return press(step.press, ctx);
+  if ('scroll' in step) return scroll(step.scroll, ctx);
+  if ('check' in step) return setChecked(step.check, true, ctx);
+  if ('uncheck' in step) return setChecked(step.uncheck, false, ctx);
+  if ('waitForUrl' in step) return waitForUrl(step.waitForUrl, ctx);
+  if ('waitForText' in step) return waitForText(step.waitForText, ctx);
+  if ('setCookies' in step) return setCookies(step.setCookies, ctx);
+  if ('getCookies' in step) return getCookies(step.getCookies, ctx);
+  if ('clearStorage' in step) return clearStorage(step.clearStorage, ctx);
+  if ('evaluate' in step) return evaluate(step.evaluate, ctx);
+  if ('upload' in step) return upload(step.upload, ctx);
+  // Blocks (if, forEach, paginate, frame, tab) are the step runner's: they never reach here.
+  throw new NonRetryableError('STEP_FAILED', `"${stepKind(step)}" is not a leaf step`);
 }

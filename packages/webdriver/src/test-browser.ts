@@ -1,4 +1,5 @@
-// Test-only fixture (not exported from index.ts): a WebDriver endpoint bound to an already-running
+// Test-only fixture (not exported from index.ts; other packages' tests import
+// `@fleet/webdriver/test-browser`): a WebDriver endpoint bound to an already-running
 // headless Chromium, shaped like the one Fleet's launcher and Multilogin hand out (the launcher's
 // WebDriver front: chromedriver attached through goog:chromeOptions.debuggerAddress). The driver under test opens its own
 // plain `{browserName: 'chrome'}` sessions on it; ending them leaves the browser running.

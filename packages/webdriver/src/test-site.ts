@@ -1,5 +1,6 @@
 // Test-only: the pages the driver tests visit, served on 127.0.0.1 by node:http.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ACTION_PAGES } from './test-pages.js';
 
 export interface TestSite {
   /** `http://127.0.0.1:<port>` */
@@ -80,8 +81,15 @@ setTimeout(function () { console.log('later line'); }, 50);</script>`,
       res.on('close', () => clearTimeout(timer));
       break;
     }
-    default:
-      send(404, page('Not found', '<p>nothing here</p>'));
+    case '/set-cookie':
+      // An HttpOnly cookie only the server can set: getCookies must still see it.
+      send(200, page('Cookie', '<p>set</p>'), { 'set-cookie': 'sid=server-made; Path=/; HttpOnly' });
+      break;
+    default: {
+      const action = ACTION_PAGES[url.pathname];
+      if (action) send(200, action);
+      else send(404, page('Not found', '<p>nothing here</p>'));
+    }
   }
 }
 

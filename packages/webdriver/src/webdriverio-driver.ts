@@ -12,7 +12,8 @@ import { toDomainError } from './driver-errors.js';
 import { pageInfo } from './page-queries.js';
 import { Interrupted, RunLimits } from './run-limits.js';
 import { attachSession, type DriverLogLevel, endSession, type Session } from './session.js';
-import { runSteps } from './step-runner.js';
+import type { StepContext } from './step-actions.js';
+import { type RunContext, runSteps } from './step-runner.js';
 
 export interface WebdriverioDriverOptions {
   /** Where `screenshot` steps and failure evidence go. */
@@ -76,7 +77,8 @@ export class WebdriverioDriver implements BrowserDriver {
   ): Promise<StepsOutcome> {
     const data = new Map<string, unknown>();
     const artifacts = new Map<string, string>();
-    await runSteps(steps, {
+    // `files` rides along to every StepContext (the runner spreads its context into each step's).
+    const context: RunContext & Pick<StepContext, 'files'> = {
       session,
       limits,
       signal: options.signal,
@@ -84,10 +86,12 @@ export class WebdriverioDriver implements BrowserDriver {
       itemId: options.itemId,
       store: this.options.artifacts,
       guard: this.options.targetGuard,
+      ...(options.files ? { files: options.files } : {}),
       data,
       artifacts,
       evidence: { policy: this.options.evidencePolicy, lastAttempt: options.lastAttempt ?? true },
-    });
+    };
+    await runSteps(steps, context);
     const page = await this.finalPage(session, limits, options.stepTimeoutMs);
     // fromEntries defines own properties, so even a "__proto__" key stays plain data.
     return { data: Object.fromEntries(data), artifacts: Object.fromEntries(artifacts), ...page };

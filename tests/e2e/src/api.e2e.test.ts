@@ -58,6 +58,19 @@ afterAll(async () => {
 const get = async <T>(url: string, key = ACME): Promise<T> =>
   JSON.parse((await app.inject({ url, headers: auth(key) })).body) as T;
 
+/** Every value under the fleet's prefix (hashes, strings, streams, lists) as one text. */
+async function redisText(): Promise<string> {
+  const values: string[] = [];
+  for (const key of await fleet.redis.keys(`${fleet.prefix}:*`)) {
+    const type = await fleet.redis.type(key);
+    if (type === 'hash') values.push(JSON.stringify(await fleet.redis.hgetall(key)));
+    else if (type === 'string') values.push((await fleet.redis.get(key)) ?? '');
+    else if (type === 'stream') values.push(JSON.stringify(await fleet.redis.xrange(key, '-', '+')));
+    else if (type === 'list') values.push((await fleet.redis.lrange(key, 0, -1)).join(' '));
+  }
+  return values.join('\n');
+}
+
 it('runs a batch submitted over HTTP; its items and screenshots are read back by their owner only', async () => {
   const submit = await app.inject({
     method: 'POST',
@@ -106,23 +119,13 @@ it('runs a batch submitted over HTTP; its items and screenshots are read back by
 });
 
 it("a failed item's evidence is served by the API: the first 3 of a kind in full, the rest counted", async () => {
-  const submit = await app.inject({
-    method: 'POST',
-    url: '/v1/batches',
-    headers: auth(ACME),
-    payload: {
-      pool: POOL,
-      steps: [{ goto: `${fleet.site.url}/talk?n={{n}}` }, { click: '#missing-{{n}}' }],
-      items: [1, 2, 3, 4, 5].map((n) => ({ n })),
-      options: { attempts: 1, stepTimeoutMs: 500 },
-    },
+  const id = await submitBatch({
+    pool: POOL,
+    steps: [{ goto: `${fleet.site.url}/talk?n={{n}}` }, { click: '#missing-{{n}}' }],
+    items: [1, 2, 3, 4, 5].map((n) => ({ n })),
+    options: { attempts: 1, stepTimeoutMs: 500 },
   });
-  const { id } = JSON.parse(submit.body) as BatchView;
-  await waitFor(
-    'the batch to complete',
-    async () => ((await get<BatchView>(`/v1/batches/${id}`)).status === 'completed' ? true : undefined),
-    E2E_WAIT,
-  );
+  await finished(id);
   const items = await Promise.all(
     [0, 1, 2, 3, 4].map((index) => get<ItemView>(`/v1/batches/${id}/items/${index}`)),
   );
@@ -154,6 +157,34 @@ it("a failed item's evidence is served by the API: the first 3 of a kind in full
   expect(errors.errors).toEqual([
     expect.objectContaining({ code: 'SELECTOR_NOT_FOUND', path: 'steps[1]', count: 5, withEvidence: 3 }),
   ]);
+});
+
+it('uploads a batch file on a worker: the page sees its name and size; the bytes stay out of jobs, results and events', async () => {
+  const content = Buffer.from('order,total\n1001,123.40\n');
+  const file = { name: 'receipt', filename: 'receipt.csv', type: 'text/csv' };
+  const id = await submitBatch({
+    pool: POOL,
+    steps: [
+      { goto: `${fleet.site.url}/upload` },
+      { upload: { selector: '#file', file: 'receipt' } },
+      { waitForText: { selector: '#file-info', text: 'receipt.csv' } },
+      { extract: { name: 'file', selector: '#file-info' } },
+    ],
+    items: [{}, {}],
+    files: [{ ...file, contentBase64: content.toString('base64') }],
+  });
+  const done = await finished(id);
+  const { items } = await get<{ items: ItemView[] }>(`/v1/batches/${id}/items`);
+  expect([done.completed, items.map((i) => i.result?.data.file ?? i.error)]).toEqual([
+    2,
+    [`receipt.csv|${content.byteLength}|text/csv`, `receipt.csv|${content.byteLength}|text/csv`],
+  ]);
+  // Nowhere in Redis (jobs, results, events): only the artifact id travels.
+  const encoded = content.toString('base64');
+  const stored = await redisText();
+  expect(stored).toContain(id);
+  expect(stored).not.toContain(encoded);
+  expect(stored).not.toContain('1001,123.40');
 });
 
 it('cancels a running batch: no item finishes after the cancel is acknowledged, leases come back', async () => {
@@ -247,15 +278,7 @@ it("a batch proxy carries every item of that batch (with its credentials); later
     const events = await fleet.eventsOf(id);
     expect(JSON.stringify(events)).not.toContain('batch-proxy-pass');
     // Nowhere in Redis either (batch record, jobs, results, events): the password is sealed.
-    const values: string[] = [];
-    for (const key of await fleet.redis.keys(`${fleet.prefix}:*`)) {
-      const type = await fleet.redis.type(key);
-      if (type === 'hash') values.push(JSON.stringify(await fleet.redis.hgetall(key)));
-      else if (type === 'string') values.push((await fleet.redis.get(key)) ?? '');
-      else if (type === 'stream') values.push(JSON.stringify(await fleet.redis.xrange(key, '-', '+')));
-      else if (type === 'list') values.push((await fleet.redis.lrange(key, 0, -1)).join(' '));
-    }
-    expect(values.join('\n')).not.toContain('batch-proxy-pass');
+    expect(await redisText()).not.toContain('batch-proxy-pass');
 
     // The next batch has no proxy: no warm browser started with the batch proxy may serve it.
     const seen = proxy.requests.length;

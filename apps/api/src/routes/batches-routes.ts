@@ -8,13 +8,14 @@ import {
   itemsQuerySchema,
   pageQuerySchema,
 } from '@fleet/contracts';
-import type { BatchPlanInput, BatchRecord } from '@fleet/core';
+import type { BatchPlanInput, BatchRecord, PlannedBatch } from '@fleet/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError, notFound, parseOr400 } from '../api-error.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { batchView, canonicalJson, itemView } from '../views.js';
+import { decodeBatchFiles, storeBatchFiles } from './batch-files.js';
 
 const idParams = z.strictObject({ id: batchIdSchema });
 const itemParams = z.strictObject({
@@ -66,6 +67,8 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
         [{ field: 'pool', message: 'no such pool' }],
       );
     }
+    // Checked before anything is written; stored only by a request that submits (not a replay).
+    const files = body.files ? decodeBatchFiles(body.files) : [];
     const input = (batchId: string): BatchPlanInput => ({
       batchId,
       name: body.name ?? null,
@@ -79,6 +82,15 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       ...(body.options?.proxy ? { proxy: body.options.proxy } : {}),
     });
     const planned = ctx.service.plan(input(newBatchId()));
+    /** The plan with the batch's files stored and named in every job. */
+    const withFiles = async (plan: PlannedBatch): Promise<PlannedBatch> => {
+      if (files.length === 0) return plan;
+      const stored = await storeBatchFiles(ctx.artifacts, plan.input.batchId, files);
+      return {
+        input: { ...plan.input, files: stored },
+        jobs: plan.jobs.map((job) => ({ ...job, files: stored })),
+      };
+    };
     const enqueue = {
       attempts: body.options?.attempts ?? ctx.settings.itemAttempts,
       backoffMs: body.options?.backoffMs ?? ctx.settings.itemBackoffMs,
@@ -87,7 +99,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
 
     const key = request.headers['idempotency-key'];
     if (key === undefined) {
-      const record = await ctx.service.submit(planned, enqueue);
+      const record = await ctx.service.submit(await withFiles(planned), enqueue);
       ctx.metrics.batchesSubmitted.inc();
       return reply.status(202).send(batchView(record));
     }
@@ -108,7 +120,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     }
     if (reservation.outcome === 'new') {
       try {
-        const record = await ctx.service.submit(planned, enqueue);
+        const record = await ctx.service.submit(await withFiles(planned), enqueue);
         ctx.metrics.batchesSubmitted.inc();
         return reply.status(202).send(batchView(record));
       } catch (error) {
@@ -129,7 +141,11 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     let answer = record;
     if (!record.enqueued && Date.now() - record.createdAt > RESUME_AFTER_MS) {
       // The first submit was cut short (its process died): add the items again; existing ones are kept.
-      answer = await ctx.service.submit(ctx.service.plan(input(record.id)), { ...enqueue, resume: true });
+      // Jobs already enqueued keep the files the first request stored; the rest get a new copy.
+      answer = await ctx.service.submit(await withFiles(ctx.service.plan(input(record.id))), {
+        ...enqueue,
+        resume: true,
+      });
     }
     return reply.status(202).header('idempotent-replayed', 'true').send(batchView(answer));
   });

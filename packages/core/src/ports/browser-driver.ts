@@ -1,4 +1,4 @@
-import type { Step } from '@fleet/contracts';
+import type { ItemJob, Step } from '@fleet/contracts';
 import type { WebDriverEndpoint } from './profile-provider.js';
 
 export interface RunStepsOptions {
@@ -15,6 +15,8 @@ export interface RunStepsOptions {
    * evidence is taken for it, nobody would see it. Default true.
    */
   lastAttempt?: boolean;
+  /** The batch's files for `upload` steps: artifact ids in the artifact store, never the bytes. */
+  files?: ItemJob['files'];
 }
 
 export interface StepsOutcome {
@@ -33,7 +35,10 @@ export interface StepsOutcome {
  * `details[0].step`, its path in `details[0].path` and what the page looked like in
  * `details[0].evidence` (contracts' Evidence: artifact ids, or `omitted`; `artifactId` = its
  * screenshot):
- * - NonRetryableError `STEP_FAILED` / `ASSERTION_FAILED` / `SELECTOR_NOT_FOUND` / `TARGET_BLOCKED`;
+ * - NonRetryableError `STEP_FAILED` / `ASSERTION_FAILED` / `SELECTOR_NOT_FOUND` / `TARGET_BLOCKED`,
+ *   and the step failures `STEP_INPUT_INVALID` / `OPTION_NOT_FOUND` / `EXTRACT_INVALID` /
+ *   `EVALUATE_FAILED` / `RESULT_TOO_LARGE` (non-retryable: any profile would fail them, so the
+ *   lease ends neutral, DESIGN.md section 5);
  * - RetryableError `BROWSER_UNAVAILABLE` (the endpoint did not take a session) / `NAVIGATION_FAILED`;
  * - NonRetryableError `DEADLINE_EXCEEDED` when the deadline passed; `ABORTED` when the signal fired.
  */

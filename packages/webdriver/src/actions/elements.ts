@@ -1,0 +1,82 @@
+import type { LeafStep } from '@fleet/contracts';
+import { NonRetryableError } from '@fleet/core';
+import { errorText, truncate } from '../driver-errors.js';
+import { firstElement } from '../page-queries.js';
+import type { StepContext } from '../step-actions.js';
+import { pollUntil } from '../waiting.js';
+
+// Helpers every leaf action shares: find within the step's scope, wait, act, fail with a code.
+
+type LeafOf<K extends string> = Extract<LeafStep, { [P in K]: unknown }>;
+/** The body of a leaf step of kind K: `StepSpec<'select'>` is `{selector, value?, label?, …}`. */
+export type StepSpec<K extends string> = LeafOf<K>[K & keyof LeafOf<K>];
+
+export function quoted(selector: string): string {
+  return `"${truncate(selector, 200)}"`;
+}
+
+export function selectorNotFound(selector: string, timeoutMs: number): NonRetryableError {
+  return new NonRetryableError(
+    'SELECTOR_NOT_FOUND',
+    `no element matched ${quoted(selector)} within ${timeoutMs} ms`,
+  );
+}
+
+/** A step's input that only the run could check (a variable's JSON, a file of the batch). */
+export function stepInputInvalid(message: string): NonRetryableError {
+  return new NonRetryableError('STEP_INPUT_INVALID', message);
+}
+
+// The element is there but cannot take the action yet (covered, hidden, re-rendered): look again.
+const NOT_READY = /element click intercepted|element not interactable|stale element reference|not clickable/i;
+
+export function isNotReady(error: unknown): boolean {
+  return NOT_READY.test(`${error instanceof Error ? error.name : ''} ${errorText(error)}`);
+}
+
+/** Waits (up to the step timeout) for the first element matching `selector` in the step's scope. */
+export async function waitForElement(selector: string, ctx: StepContext): Promise<string> {
+  const found = await pollUntil(() => firstElement(ctx.session, selector, ctx.scope), {
+    timeoutMs: ctx.timeoutMs,
+    signal: ctx.signal,
+  });
+  if (found === undefined) throw selectorNotFound(selector, ctx.timeoutMs);
+  return found;
+}
+
+/**
+ * Finds the first match and applies `act` to it until it succeeds or the step's timeout passes.
+ * Never found → SELECTOR_NOT_FOUND; found but never ready → STEP_FAILED with the last reason.
+ * Answers the element acted on.
+ */
+export async function onElement(
+  selector: string,
+  verb: string,
+  ctx: StepContext,
+  act: (element: string) => Promise<unknown>,
+): Promise<string> {
+  let seen = false;
+  let reason = '';
+  const done = await pollUntil(
+    async () => {
+      const element = await firstElement(ctx.session, selector, ctx.scope);
+      if (element === undefined) return undefined;
+      seen = true;
+      try {
+        await act(element);
+        return element;
+      } catch (error) {
+        if (!isNotReady(error)) throw error;
+        reason = errorText(error);
+        return undefined;
+      }
+    },
+    { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+  );
+  if (done !== undefined) return done;
+  if (!seen) throw selectorNotFound(selector, ctx.timeoutMs);
+  throw new NonRetryableError(
+    'STEP_FAILED',
+    `${quoted(selector)} was found but could not be ${verb} within ${ctx.timeoutMs} ms: ${reason}`,
+  );
+}

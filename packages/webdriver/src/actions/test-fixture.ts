@@ -1,0 +1,58 @@
+// Test-only: one real Chromium, the fixture site and a driver over a temporary artifact store,
+// shared by the leaf actions' tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Step } from '@fleet/contracts';
+import type { FleetError, RunStepsOptions, StepsOutcome } from '@fleet/core';
+import { FileArtifactStore } from '../artifact-store.js';
+import { startTestBrowser, type TestBrowser } from '../test-browser.js';
+import { startTestSite, type TestSite } from '../test-site.js';
+import { failure, runOptions } from '../test-support.js';
+import { WebdriverioDriver } from '../webdriverio-driver.js';
+
+export interface ActionFixture {
+  browser: TestBrowser;
+  site: TestSite;
+  store: FileArtifactStore;
+  /** Runs the steps in a fresh session (the browser stays up between runs). */
+  run(steps: Step[], overrides?: Partial<RunStepsOptions>): Promise<StepsOutcome>;
+  /** The domain error the run failed with (a test failure if it did not fail). */
+  fail(steps: Step[], overrides?: Partial<RunStepsOptions>): Promise<FleetError>;
+  close(): Promise<void>;
+}
+
+export async function startActionFixture(itemId = 'batch-a.0'): Promise<ActionFixture> {
+  const [browser, site] = await Promise.all([startTestBrowser(), startTestSite()]);
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-actions-'));
+  const store = new FileArtifactStore(dir);
+  const driver = new WebdriverioDriver({ artifacts: store });
+  const run = (steps: Step[], overrides: Partial<RunStepsOptions> = {}) =>
+    driver.run(browser.endpoint, steps, runOptions(itemId, overrides));
+  return {
+    browser,
+    site,
+    store,
+    run,
+    fail: (steps, overrides) => failure(run(steps, overrides)),
+    close: async () => {
+      await browser.close();
+      await site.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The fixture for the tests of one file: started before them, closed after; every run must have
+ * ended its session. Its fields are there once `beforeAll` has run.
+ */
+export function useActionFixture(): ActionFixture {
+  const fx = {} as ActionFixture;
+  beforeAll(async () => {
+    Object.assign(fx, await startActionFixture());
+  });
+  afterAll(() => fx.close?.());
+  afterEach(() => expect(fx.browser.openSessions()).toEqual([]));
+  return fx;
+}
