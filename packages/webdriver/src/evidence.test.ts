@@ -48,12 +48,12 @@ test('a failed step keeps screenshot, HTML, console lines, URL and path (attache
   const steps: Step[] = [
     { goto: `${site.url}/console` },
     { sleep: 150 },
-    { assertText: { selector: '#heading', contains: 'Quiet' } },
+    { waitFor: { selector: '#quiet', timeoutMs: 500 } },
   ];
-  const error = await failure(driver.run(browser.endpoint, steps, options(0, { stepTimeoutMs: 1_000 })));
-  expect(error.code).toBe('ASSERTION_FAILED');
+  const error = await failure(driver.run(browser.endpoint, steps, options(0)));
+  expect(error.code).toBe('SELECTOR_NOT_FOUND');
   const detail = error.details[0]!;
-  expect(detail).toMatchObject({ step: 2, kind: 'assertText', path: 'steps[2]' });
+  expect(detail).toMatchObject({ step: 2, kind: 'waitFor', path: 'steps[2]' });
   const evidence = detail.evidence as Evidence;
   expect(evidence.url).toBe(`${site.url}/console`);
   expect(evidence.omitted).toBeUndefined();
@@ -75,8 +75,11 @@ test('a failed step keeps screenshot, HTML, console lines, URL and path (attache
 
 test('HTML over 512 KiB is cut at a character boundary with a marker', async () => {
   const driver = new WebdriverioDriver({ artifacts: store });
-  const steps: Step[] = [{ goto: `${site.url}/big?kb=700` }, { click: '#nothing-here' }];
-  const error = await failure(driver.run(browser.endpoint, steps, options(1, { stepTimeoutMs: 1_000 })));
+  const steps: Step[] = [
+    { goto: `${site.url}/big?kb=700` },
+    { waitFor: { selector: '#nothing-here', timeoutMs: 500 } },
+  ];
+  const error = await failure(driver.run(browser.endpoint, steps, options(1)));
   expect(error.code).toBe('SELECTOR_NOT_FOUND');
   const html = await store.get((error.details[0]!.evidence as Evidence).html!);
   const body = Buffer.from(html!.bytes);
@@ -92,8 +95,11 @@ test('past EVIDENCE_PER_ERROR failures of one kind only the URL is kept, marked 
   const kept: Evidence[] = [];
   for (let i = 0; i < 4; i++) {
     // Different selectors, the same kind of failure: one signature.
-    const steps: Step[] = [{ goto: `${site.url}/next` }, { click: `#missing-${i}` }];
-    const error = await failure(driver.run(browser.endpoint, steps, options(10 + i, { stepTimeoutMs: 500 })));
+    const steps: Step[] = [
+      { goto: `${site.url}/next` },
+      { waitFor: { selector: `#missing-${i}`, timeoutMs: 500 } },
+    ];
+    const error = await failure(driver.run(browser.endpoint, steps, options(10 + i)));
     kept.push(error.details[0]!.evidence as Evidence);
   }
   expect(kept.map((e) => e.omitted ?? false)).toEqual([false, false, true, true]);

@@ -121,9 +121,12 @@ it('runs a batch submitted over HTTP; its items and screenshots are read back by
 it("a failed item's evidence is served by the API: the first 3 of a kind in full, the rest counted", async () => {
   const id = await submitBatch({
     pool: POOL,
-    steps: [{ goto: `${fleet.site.url}/talk?n={{n}}` }, { click: '#missing-{{n}}' }],
+    steps: [
+      { goto: `${fleet.site.url}/talk?n={{n}}` },
+      { waitFor: { selector: '#missing-{{n}}', timeoutMs: 500 } },
+    ],
     items: [1, 2, 3, 4, 5].map((n) => ({ n })),
-    options: { attempts: 1, stepTimeoutMs: 500 },
+    options: { attempts: 1 },
   });
   await finished(id);
   const items = await Promise.all(
