@@ -1,65 +1,45 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Evidence, Step } from '@fleet/contracts';
 import { NonRetryableError, RetryableError, type RunStepsOptions } from '@fleet/core';
 import { MemoryEvidencePolicy } from '@fleet/core/testing';
 import type { TargetGuard } from '@fleet/targets';
-import { FileArtifactStore } from './artifact-store.js';
+import { useActionFixture } from './actions/test-fixture.js';
 import { consoleText, limitHtml, MAX_HTML_BYTES } from './evidence.js';
-import { startTestBrowser, type TestBrowser } from './test-browser.js';
-import { pngSize, startTestSite, type TestSite } from './test-site.js';
+import { pngSize } from './test-site.js';
 import { failure, runOptions } from './test-support.js';
-import { WebdriverioDriver } from './webdriverio-driver.js';
+import { WebdriverioDriver, type WebdriverioDriverOptions } from './webdriverio-driver.js';
 
-let browser: TestBrowser;
-let site: TestSite;
-let dir: string;
-let store: FileArtifactStore;
+const fx = useActionFixture();
 
 const options = (index: number, overrides: Partial<RunStepsOptions> = {}) =>
   runOptions(`evb.${index}`, overrides);
 
-beforeAll(async () => {
-  [browser, site] = await Promise.all([startTestBrowser(), startTestSite()]);
-  dir = mkdtempSync(join(tmpdir(), 'fleet-evidence-'));
-  store = new FileArtifactStore(dir);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-afterEach(() => {
-  expect(browser.openSessions()).toEqual([]);
-  expect(browser.browserRunning()).toBe(true);
-});
+/** A driver over the fixture's store, with these options (a policy, a guard). */
+const driverWith = (more: Partial<WebdriverioDriverOptions> = {}) =>
+  new WebdriverioDriver({ artifacts: fx.store, ...more });
 
 async function text(id: string | undefined): Promise<{ type: string; text: string }> {
-  const got = await store.get(id ?? '');
+  const got = await fx.store.get(id ?? '');
   if (!got) throw new Error(`no artifact ${id}`);
   return { type: got.type, text: Buffer.from(got.bytes).toString('utf8') };
 }
 
 test('a failed step keeps screenshot, HTML, console lines, URL and path (attached like the launcher)', async () => {
-  const driver = new WebdriverioDriver({ artifacts: store });
+  const driver = driverWith();
   const steps: Step[] = [
-    { goto: `${site.url}/console` },
+    { goto: `${fx.site.url}/console` },
     { sleep: 150 },
     { waitFor: { selector: '#quiet', timeoutMs: 500 } },
   ];
-  const error = await failure(driver.run(browser.endpoint, steps, options(0)));
+  const error = await failure(driver.run(fx.browser.endpoint, steps, options(0)));
   expect(error.code).toBe('SELECTOR_NOT_FOUND');
   const detail = error.details[0]!;
   expect(detail).toMatchObject({ step: 2, kind: 'waitFor', path: 'steps[2]' });
   const evidence = detail.evidence as Evidence;
-  expect(evidence.url).toBe(`${site.url}/console`);
+  expect(evidence.url).toBe(`${fx.site.url}/console`);
   expect(evidence.omitted).toBeUndefined();
   // The screenshot stays where it was (the result's artifacts.failure).
   expect(detail.artifactId).toBe(evidence.screenshot);
-  const shot = await store.get(evidence.screenshot!);
+  const shot = await fx.store.get(evidence.screenshot!);
   expect(shot).toMatchObject({ itemId: 'evb.0', name: 'failure', type: 'image/png' });
   expect(pngSize(shot!.bytes).width).toBeGreaterThan(0);
   const html = await text(evidence.html);
@@ -74,14 +54,14 @@ test('a failed step keeps screenshot, HTML, console lines, URL and path (attache
 });
 
 test('HTML over 512 KiB is cut at a character boundary with a marker', async () => {
-  const driver = new WebdriverioDriver({ artifacts: store });
+  const driver = driverWith();
   const steps: Step[] = [
-    { goto: `${site.url}/big?kb=700` },
+    { goto: `${fx.site.url}/big?kb=700` },
     { waitFor: { selector: '#nothing-here', timeoutMs: 500 } },
   ];
-  const error = await failure(driver.run(browser.endpoint, steps, options(1)));
+  const error = await failure(driver.run(fx.browser.endpoint, steps, options(1)));
   expect(error.code).toBe('SELECTOR_NOT_FOUND');
-  const html = await store.get((error.details[0]!.evidence as Evidence).html!);
+  const html = await fx.store.get((error.details[0]!.evidence as Evidence).html!);
   const body = Buffer.from(html!.bytes);
   expect(body.byteLength).toBeLessThan(MAX_HTML_BYTES + 200);
   const textBody = body.toString('utf8');
@@ -91,19 +71,19 @@ test('HTML over 512 KiB is cut at a character boundary with a marker', async () 
 
 test('past EVIDENCE_PER_ERROR failures of one kind only the URL is kept, marked omitted', async () => {
   const policy = new MemoryEvidencePolicy(2);
-  const driver = new WebdriverioDriver({ artifacts: store, evidencePolicy: policy });
+  const driver = driverWith({ evidencePolicy: policy });
   const kept: Evidence[] = [];
   for (let i = 0; i < 4; i++) {
     // Different selectors, the same kind of failure: one signature.
     const steps: Step[] = [
-      { goto: `${site.url}/next` },
+      { goto: `${fx.site.url}/next` },
       { waitFor: { selector: `#missing-${i}`, timeoutMs: 500 } },
     ];
-    const error = await failure(driver.run(browser.endpoint, steps, options(10 + i)));
+    const error = await failure(driver.run(fx.browser.endpoint, steps, options(10 + i)));
     kept.push(error.details[0]!.evidence as Evidence);
   }
   expect(kept.map((e) => e.omitted ?? false)).toEqual([false, false, true, true]);
-  expect(kept[2]).toEqual({ url: `${site.url}/next`, omitted: true });
+  expect(kept[2]).toEqual({ url: `${fx.site.url}/next`, omitted: true });
   expect(kept[0]!.screenshot && kept[0]!.html && kept[0]!.console).toBeTruthy();
   expect(new Set(policy.taken.map((t) => t.signature)).size).toBe(1);
   expect(policy.taken.map((t) => [t.batchId, t.itemId, t.code, t.path])).toEqual([
@@ -121,13 +101,13 @@ test('no evidence and no count for a retryable failure that will be retried; on 
       if (url.pathname === '/flaky') throw new RetryableError('NAVIGATION_FAILED', 'flaky');
     },
   };
-  const driver = new WebdriverioDriver({ artifacts: store, evidencePolicy: policy, targetGuard: flaky });
-  const steps: Step[] = [{ goto: `${site.url}/next` }, { goto: `${site.url}/flaky` }];
-  const early = await failure(driver.run(browser.endpoint, steps, options(20, { lastAttempt: false })));
+  const driver = driverWith({ evidencePolicy: policy, targetGuard: flaky });
+  const steps: Step[] = [{ goto: `${fx.site.url}/next` }, { goto: `${fx.site.url}/flaky` }];
+  const early = await failure(driver.run(fx.browser.endpoint, steps, options(20, { lastAttempt: false })));
   expect(early.code).toBe('NAVIGATION_FAILED');
   expect(early.details[0]!.evidence).toBeUndefined();
   expect(policy.taken).toEqual([]);
-  const last = await failure(driver.run(browser.endpoint, steps, options(20, { lastAttempt: true })));
+  const last = await failure(driver.run(fx.browser.endpoint, steps, options(20, { lastAttempt: true })));
   expect((last.details[0]!.evidence as Evidence).screenshot).toBeDefined();
   expect(policy.taken).toHaveLength(1);
 });
@@ -139,8 +119,10 @@ test('a refused target is counted but nothing of its page is kept', async () => 
       if (url.pathname === '/console') throw new NonRetryableError('TARGET_BLOCKED', 'not allowed');
     },
   };
-  const driver = new WebdriverioDriver({ artifacts: store, evidencePolicy: policy, targetGuard: refuse });
-  const error = await failure(driver.run(browser.endpoint, [{ goto: `${site.url}/console` }], options(30)));
+  const driver = driverWith({ evidencePolicy: policy, targetGuard: refuse });
+  const error = await failure(
+    driver.run(fx.browser.endpoint, [{ goto: `${fx.site.url}/console` }], options(30)),
+  );
   expect(error.code).toBe('TARGET_BLOCKED');
   expect(error.details[0]!.evidence).toBeUndefined();
   expect(error.details[0]!.artifactId).toBeUndefined();
@@ -149,12 +131,15 @@ test('a refused target is counted but nothing of its page is kept', async () => 
 
 test('an aborted run takes no evidence and counts nothing', async () => {
   const policy = new MemoryEvidencePolicy();
-  const driver = new WebdriverioDriver({ artifacts: store, evidencePolicy: policy });
+  const driver = driverWith({ evidencePolicy: policy });
   const controller = new AbortController();
   setTimeout(() => controller.abort('shutdown'), 300);
-  const steps: Step[] = [{ goto: `${site.url}/next` }, { waitFor: { selector: '#never', timeoutMs: 5_000 } }];
+  const steps: Step[] = [
+    { goto: `${fx.site.url}/next` },
+    { waitFor: { selector: '#never', timeoutMs: 5_000 } },
+  ];
   const error = await failure(
-    driver.run(browser.endpoint, steps, options(40, { signal: controller.signal })),
+    driver.run(fx.browser.endpoint, steps, options(40, { signal: controller.signal })),
   );
   expect(error.code).toBe('ABORTED');
   expect(error.details[0]!.evidence).toBeUndefined();
