@@ -99,8 +99,9 @@ async function capture(ctx: EvidenceContext, until: number): Promise<Evidence> {
   let open = true;
   const put = (bytes: Uint8Array, name: string, type: string) =>
     ctx.store.put(bytes, { itemId: ctx.itemId, name, type });
+  // The caller's signal (lease lost, shutdown) stops capturing between parts too.
   const step = async (part: () => Promise<void>) => {
-    if (open) await part().catch(() => undefined);
+    if (open && !ctx.signal.aborted) await part().catch(() => undefined);
   };
   await within(until - Date.now(), async () => {
     await step(async () => {
