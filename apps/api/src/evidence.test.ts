@@ -146,6 +146,44 @@ describe('evidence', () => {
     expect(json(theirs)).toMatchObject({ error: { code: 'ARTIFACT_NOT_FOUND' } });
   });
 
+  it('DELETE /v1/batches/:id: a finished batch and its artifacts go at once; an unfinished one is refused', async () => {
+    const id = await submit(1);
+    const other = await submit(1);
+    const put = (itemId: string) =>
+      t.artifacts.put(Buffer.from('x'), { itemId, name: 'failure', type: 'image/png' });
+    const mine = [await put(`${id}.0`), await put(`${id}.files`)];
+    const kept = await put(`${other}.0`);
+    const del = () => t.app.inject({ method: 'DELETE', url: `/v1/batches/${id}`, headers: auth(ACME_KEY) });
+
+    const early = await del();
+    expect(early.statusCode).toBe(409);
+    expect(json(early)).toMatchObject({ error: { code: 'BATCH_NOT_FINISHED' } });
+    await new RedisResultStore(t.redis, t.prefix).record({ batchId: id, index: 0 }, 0, {
+      ...base,
+      state: 'completed',
+      artifacts: {},
+    });
+    const theirs = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/batches/${id}`,
+      headers: auth(OTHER_KEY),
+    });
+    expect(theirs.statusCode).toBe(404);
+
+    const done = await del();
+    expect(done.statusCode).toBe(200);
+    expect(json(done)).toEqual({ id, deleted: true, artifactsRemoved: 2 });
+    for (const artifact of mine) expect(await t.artifacts.get(artifact)).toBeNull();
+    expect(await t.artifacts.get(kept)).not.toBeNull();
+    expect((await t.app.inject({ url: `/v1/batches/${id}`, headers: auth(ACME_KEY) })).statusCode).toBe(404);
+    const listed = json<{ batches: BatchView[] }>(
+      await t.app.inject({ url: '/v1/batches?limit=1000', headers: auth(ACME_KEY) }),
+    );
+    expect(listed.batches.map((b) => b.id)).not.toContain(id);
+    expect(await t.redis.keys(`${t.prefix}:{batch:${id}}*`)).toEqual([]);
+    expect((await del()).statusCode).toBe(404);
+  });
+
   it('GET /v1/batches/:id/errors: kinds of failure with counts, evidence kept and sample items', async () => {
     const id = await submit(50);
     const policy = new RedisEvidencePolicy(t.redis, t.prefix, { perError: 3, retentionSec: 600 });

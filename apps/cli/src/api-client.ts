@@ -47,6 +47,11 @@ export class ApiClient {
     return this.request('POST', `/v1/batches/${encodeURIComponent(id)}/cancel`);
   }
 
+  /** Deletes a finished or cancelled batch and its artifacts. */
+  deleteBatch(id: string): Promise<{ id: string; deleted: true; artifactsRemoved: number }> {
+    return this.request('DELETE', `/v1/batches/${encodeURIComponent(id)}`);
+  }
+
   /** The batch's failures by kind, with counts (`GET /v1/batches/:id/errors`). */
   batchErrors(id: string): Promise<BatchErrors> {
     return this.request('GET', `/v1/batches/${encodeURIComponent(id)}/errors`);
@@ -121,7 +126,7 @@ export class ApiClient {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {},
   ): Promise<T> {

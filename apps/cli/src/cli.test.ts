@@ -195,6 +195,14 @@ describe('fleet batches', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^BATCH_FINISHED: batch "\S+" already finished/);
   });
+
+  it('delete removes a finished (here: cancelled) batch; a second delete is the API refusal', async () => {
+    const result = await fleet.cli(['batches', 'delete', id]);
+    expect(result).toMatchObject({ code: 0, stdout: `batch ${id} deleted with 0 artifacts\n` });
+    const again = await fleet.cli(['batches', 'delete', id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`BATCH_NOT_FOUND: batch "${id}" was not found\n`);
+  });
 });
 
 describe('fleet profiles', () => {

@@ -218,6 +218,12 @@ export const ERRORS = {
     hint: 'nothing to cancel',
     where: { api: 'cancelling a batch that already finished' },
   },
+  BATCH_NOT_FINISHED: {
+    status: 409,
+    message: 'the batch has not finished',
+    hint: 'cancel it first (POST /v1/batches/:id/cancel), then delete it',
+    where: { api: 'deleting a batch that is still queued or running' },
+  },
   PROFILE_EXISTS: {
     status: 409,
     message: 'the profile is already registered',

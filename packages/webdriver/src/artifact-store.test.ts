@@ -120,6 +120,24 @@ test('sweep removes the artifacts of batches that are gone, old enough, and left
   expect(readdirSync(dir).sort()).toEqual(['README', `${live}.json`, `${live}.png`].sort());
 });
 
+test("removeBatch removes one batch's artifacts, whatever their age, and nothing else", async () => {
+  const store = new FileArtifactStore(dir);
+  const gone = [
+    await store.put(PNG, { itemId: 'b1.0', name: 'a', ...png }),
+    await store.put(Buffer.from('t'), { itemId: 'b1.files', name: 'f', type: 'text/plain' }),
+  ];
+  const kept = [
+    await store.put(PNG, { itemId: 'b10.0', name: 'a', ...png }),
+    await store.put(PNG, { itemId: 'b2.1', name: 'a', ...png }),
+  ];
+  writeFileSync(join(dir, 'Xbcdefghijklmnopqrstuv.png.abc.tmp'), PNG); // another put's, in flight
+  expect(await store.removeBatch('b1')).toBe(2);
+  for (const id of gone) expect(await store.get(id)).toBeNull();
+  for (const id of kept) expect(await store.get(id)).not.toBeNull();
+  expect(readdirSync(dir)).toContain('Xbcdefghijklmnopqrstuv.png.abc.tmp');
+  expect(await new FileArtifactStore(join(dir, 'none')).removeBatch('b1')).toBe(0);
+});
+
 test('sweep keeps artifacts younger than minAgeMs, and removes nothing when batchExists throws', async () => {
   const store = new FileArtifactStore(dir);
   const a = await store.put(PNG, { itemId: 'gone.0', name: 'a', ...png });

@@ -169,6 +169,28 @@ export class FileArtifactStore implements ArtifactStore {
     return removed;
   }
 
+  /** Removes every artifact of one batch (its batch was deleted); how many went. One directory pass. */
+  async removeBatch(batchId: string): Promise<number> {
+    let removed = 0;
+    let handle: Awaited<ReturnType<typeof opendir>>;
+    try {
+      handle = await opendir(this.dir);
+    } catch (error) {
+      if (isMissing(error)) return 0;
+      throw error;
+    }
+    for await (const entry of handle) {
+      const id = entry.name.slice(0, 22);
+      if (!entry.isFile() || entry.name !== `${id}.json` || !isArtifactId(id)) continue;
+      const meta = await this.readMeta(id).catch(() => null);
+      if (meta && batchIdOfArtifact(meta.itemId) === batchId) {
+        await this.remove(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   /** A data or temporary file with no meta beside it (a put that died half-way), old enough. */
   private async isLeftover(file: string, id: string, now: number, minAgeMs: number): Promise<boolean> {
     try {

@@ -122,6 +122,13 @@ export const OPERATIONS: OperationSpec[] = [
       "Failures inside steps grouped by signature (code, step path, message with numbers, quoted strings and URLs normalised), most frequent first: the first failure's message, how many failed this way, how many kept full evidence, and the first item ids.",
     ok: { status: 200, description: 'The kinds of failure.', schema: 'BatchErrors' },
   }),
+  op('delete /v1/batches/:id', 'deleteBatch', 'Delete a finished or cancelled batch and its artifacts', {
+    ...onBatch,
+    description:
+      "Removes the batch's record, results and counts from Redis and its artifacts (screenshots, failure evidence, uploaded files) from disk at once; a queued or running batch must be cancelled first.",
+    errors: ['BATCH_NOT_FINISHED'],
+    ok: { status: 200, description: 'Deleted.', schema: 'DeletedBatch' },
+  }),
   op('post /v1/batches/:id/cancel', 'cancelBatch', 'Cancel a batch', {
     ...onBatch,
     description: 'Queued items are removed; running items are aborted in the workers that run them.',

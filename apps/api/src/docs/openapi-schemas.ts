@@ -73,6 +73,12 @@ const answers = {
     keys: z.array(z.strictObject({ name: z.string(), role: z.enum(ROLES), revoked: z.boolean() })),
   }),
   KeyChange: z.strictObject({ name: z.string(), revoked: z.boolean(), changed: z.boolean() }),
+  DeletedBatch: z.strictObject({
+    id: z.string(),
+    deleted: z.literal(true),
+    /** Artifacts removed from disk with it. */
+    artifactsRemoved: z.number().int(),
+  }),
   Health: z.strictObject({ status: z.literal('ok') }),
   Ready: z.strictObject({ status: z.literal('ready') }),
 };

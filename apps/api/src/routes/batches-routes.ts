@@ -206,6 +206,21 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     return { batchId: batch.id, errors: await ctx.errors.summary(batch.id) };
   });
 
+  app.delete('/v1/batches/:id', async (request) => {
+    const { id } = parseOr400(idParams, request.params, 'path');
+    const batch = await visibleBatch(request, id);
+    if (batch.status !== 'completed' && batch.status !== 'cancelled') {
+      throw new ApiError(
+        'BATCH_NOT_FINISHED',
+        `batch "${id}" is ${batch.status}: cancel it first, then delete it`,
+      );
+    }
+    await ctx.batches.remove(id);
+    // Its artifacts (screenshots, evidence, uploaded files) go now; the sweeper is the safety net.
+    const artifactsRemoved = await ctx.artifacts.removeBatch(id);
+    return { id, deleted: true, artifactsRemoved };
+  });
+
   app.post('/v1/batches/:id/cancel', async (request) => {
     const { id } = parseOr400(idParams, request.params, 'path');
     await visibleBatch(request, id);

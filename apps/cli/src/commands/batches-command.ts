@@ -109,6 +109,13 @@ export const batchesErrors = oneBatchCommand(
         ),
 );
 
+export const batchesDelete = oneBatchCommand(
+  'delete',
+  'delete a finished or cancelled batch: its results, counts and artifacts (screenshots, evidence, files)',
+  (api, id) => api.deleteBatch(id),
+  (d) => `batch ${d.id} deleted with ${d.artifactsRemoved} artifact${d.artifactsRemoved === 1 ? '' : 's'}`,
+);
+
 export const batchesCancel = oneBatchCommand(
   'cancel',
   'cancel a batch: waiting items are removed, running ones aborted',

@@ -1,5 +1,6 @@
 import {
   batchesCancel,
+  batchesDelete,
   batchesErrors,
   batchesList,
   batchesResults,
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   batchesCancel,
   batchesResults,
   batchesErrors,
+  batchesDelete,
   profilesList,
   profilesAdd,
   profilesImport,

@@ -16,6 +16,8 @@ export interface ArtifactStore {
   put(bytes: Uint8Array, meta: ArtifactMeta): Promise<string>;
   /** The bytes and their meta, or null for an unknown id. */
   get(id: string): Promise<({ bytes: Uint8Array } & ArtifactMeta) | null>;
+  /** Removes every artifact of a batch (the batch was deleted); how many went. */
+  removeBatch(batchId: string): Promise<number>;
 }
 
 /**
