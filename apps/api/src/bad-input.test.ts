@@ -104,6 +104,71 @@ const CASES: Case[] = [
   { name: 'empty selector', body: withSteps([{ click: '' }]), ...V },
   { name: 'extract name invalid', body: withSteps([{ extract: { name: '1x', selector: 'h1' } }]), ...V },
   { name: 'too many steps', body: withSteps(Array.from({ length: 201 }, () => ({ sleep: 1 }))), ...V },
+  // Nested steps (if, forEach, paginate, frame, tab)
+  {
+    name: 'nested unknown step kind',
+    body: withSteps([{ if: { exists: '#a' }, then: [{ hoover: 1 }] }]),
+    ...V,
+  },
+  {
+    name: 'if with two conditions',
+    body: withSteps([{ if: { exists: '#a', urlContains: 'x' }, then: [{ sleep: 1 }] }]),
+    ...V,
+  },
+  { name: 'if without then', body: withSteps([{ if: { exists: '#a' }, else: [{ sleep: 1 }] }]), ...V },
+  {
+    name: 'if urlMatches not a regex',
+    body: withSteps([{ if: { urlMatches: '(' }, then: [{ sleep: 1 }] }]),
+    ...V,
+  },
+  {
+    name: 'if waitMs too long',
+    body: withSteps([{ if: { exists: '#a', waitMs: 60_001 }, then: [{ sleep: 1 }] }]),
+    ...V,
+  },
+  {
+    name: 'forEach max over 1000',
+    body: withSteps([{ forEach: { selector: 'li', as: 'x', max: 1001 }, do: [{ sleep: 1 }] }]),
+    ...V,
+  },
+  {
+    name: 'forEach without as',
+    body: withSteps([{ forEach: { selector: 'li' }, do: [{ sleep: 1 }] }]),
+    ...V,
+  },
+  {
+    name: 'paginate max over 100',
+    body: withSteps([{ paginate: { next: 'a', max: 101 }, do: [{ sleep: 1 }] }]),
+    ...V,
+  },
+  { name: 'frame with empty do', body: withSteps([{ frame: 'iframe', do: [] }]), ...V },
+  {
+    name: 'tab close not a boolean',
+    body: withSteps([{ tab: { click: 'a', close: 'no' }, do: [{ sleep: 1 }] }]),
+    ...V,
+  },
+  {
+    name: 'nesting 6 levels deep',
+    body: withSteps([
+      [1, 2, 3, 4, 5, 6].reduce<unknown>((inner) => ({ frame: 'iframe', do: [inner] }), { sleep: 1 }),
+    ]),
+    ...V,
+  },
+  {
+    name: 'over 200 steps counting nested ones',
+    body: withSteps([{ frame: 'iframe', do: Array.from({ length: 200 }, () => ({ sleep: 1 })) }]),
+    ...V,
+  },
+  {
+    name: 'nested javascript: URL after interpolation',
+    body: {
+      ...withSteps([{ forEach: { selector: 'li', as: 'x' }, do: [{ goto: '{{u}}' }] }]),
+      items: [{ u: 'javascript:alert(1)' }],
+    },
+    status: 400,
+    code: 'INVALID_ARGUMENT',
+  },
+
   // Limits and options
   {
     name: '10001 items',
@@ -268,6 +333,25 @@ describe(`bad input: ${CASES.length} malformed requests, each a 4xx with a stabl
     expect({ status: res.statusCode, code: body.error?.code }).toEqual({ status: c.status, code: c.code });
     expect(typeof body.error.message).toBe('string');
     expect(Array.isArray(body.error.details)).toBe(true);
+  });
+
+  it('a bad nested step names its path into the nested lists', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: auth(ACME_KEY),
+      payload: {
+        ...ok,
+        steps: [
+          { goto: 'https://a.test/{{path}}' },
+          { forEach: { selector: 'li', as: 'x' }, do: [{ if: { exists: '#a' }, then: [{ click: '' }] }] },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(json(res)).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', details: [{ field: 'steps[1].do[0].then[0].click' }] },
+    });
   });
 
   it('validation errors name the field that is wrong', async () => {

@@ -35,6 +35,40 @@ describe('batches API', () => {
     expect(await t.queue.getJob(`${view.id}.3`)).toBeUndefined();
   });
 
+  it('plans nested steps: every {{var}} in then/else/do filled per item, the structure kept', async () => {
+    const steps = [
+      { goto: 'https://example.test/{{path}}' },
+      {
+        if: { urlContains: '{{path}}', waitMs: 100 },
+        then: [
+          {
+            paginate: { next: 'a.next', max: 3, until: { textContains: { text: 'end of {{path}}' } } },
+            do: [
+              {
+                forEach: { selector: 'li.{{path}}', as: 'rows' },
+                do: [
+                  { extract: { name: 'n', selector: '.name' } },
+                  { type: { selector: 'input', text: '{{path}}!' } },
+                ],
+              },
+            ],
+          },
+        ],
+        else: [
+          {
+            tab: { click: 'a#{{path}}' },
+            do: [{ frame: 'iframe', do: [{ goto: 'https://example.test/x/{{path}}' }] }],
+          },
+        ],
+      },
+    ];
+    const res = await submit(ACME_KEY, batchBody(2, { steps }));
+    expect(res.statusCode).toBe(202);
+    const { id } = json<BatchView>(res);
+    const job = await t.queue.getJob(`${id}.1`);
+    expect(job?.data.steps).toEqual(JSON.parse(JSON.stringify(steps).replaceAll('{{path}}', 'p1')));
+  });
+
   it('keeps a batch proxy out of job data and answers: the job says only "batchProxy"', async () => {
     const proxy = {
       type: 'http',
@@ -117,7 +151,7 @@ describe('batches API', () => {
       ...base,
       state: 'failed',
       profileId: null,
-      error: { code: 'ASSERTION_FAILED', message: 'no', step: 1 },
+      error: { code: 'ASSERTION_FAILED', message: 'no', step: 1, path: 'steps[1].do[0]#2' },
     });
     expect(await results.claim({ batchId: id, index: 4 }, 7, Date.now() + 60_000)).toBe('claimed');
 
@@ -143,7 +177,12 @@ describe('batches API', () => {
       [3, 'failed'],
       [4, 'running'],
     ]);
-    expect(page2.items[0]?.error).toEqual({ code: 'ASSERTION_FAILED', message: 'no', step: 1 });
+    expect(page2.items[0]?.error).toEqual({
+      code: 'ASSERTION_FAILED',
+      message: 'no',
+      step: 1,
+      path: 'steps[1].do[0]#2',
+    });
     expect(page2.nextCursor).toBeNull();
     const failed = json<{ items: ItemView[] }>(
       await t.app.inject({ url: `/v1/batches/${id}/items?state=failed`, headers: auth(ACME_KEY) }),

@@ -10,17 +10,23 @@
  *    Goal >= 0.5x.
  * 2. Browser items/s through the launcher (real Chromium, local fixture pages) with warm profiles
  *    on against off (WARM_IDLE_MS=0), 3 profiles, concurrency 3. Goal: warm >= 5x cold.
+ * 3. The step interpreter (second edition: nested steps, paths, counters, data budget) against the
+ *    first edition's flat runner (a copy below), on the first edition's steps (goto, waitFor,
+ *    extract, screenshot) on a local page in real Chromium, one attached session, the same leaf
+ *    actions: each round alternates BENCH_STEP_RUNS runs of each runner one by one and keeps each
+ *    runner's median run; the round with the median ratio is reported. Goal: <= 1.05x the first edition's time.
  *
  * Figures print as a table and go to bench/results/pipeline.json (repository root). Knobs (env):
- * BENCH_CONCURRENCY, BENCH_ITEMS, BENCH_ROUNDS, BENCH_BROWSER_ITEMS, BENCH_ONLY=noop|browser,
+ * BENCH_CONCURRENCY, BENCH_ITEMS, BENCH_ROUNDS, BENCH_BROWSER_ITEMS, BENCH_STEP_ROUNDS, BENCH_STEP_RUNS,
+ * BENCH_ONLY=noop|browser|steps (a partial run keeps the other sections' figures in the file),
  * BENCH_RUN_TIMEOUT_MS (default 5 min),
  * BENCH_LOG=<pino level> (the worker's logs; silent by default).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FleetEvent, ItemJob, Step } from '@fleet/contracts';
+import { type FleetEvent, type ItemJob, type Step, stepKind } from '@fleet/contracts';
 import { BatchService, type LoggerPort, planBatch } from '@fleet/core';
 import { InstantDriver, MemoryProvider } from '@fleet/core/testing';
 import { type RunningLauncher, startLauncher } from '@fleet/launcher';
@@ -42,11 +48,25 @@ import {
   type FixtureSite,
   figure,
   percentile,
+  REPO_ROOT,
   RedisServer,
   reportBench,
   sleep,
   startFixtureSite,
 } from '@fleet/testing';
+import { FileArtifactStore } from '@fleet/webdriver/artifacts';
+import {
+  attachSession,
+  endSession,
+  type RunContext,
+  RunLimits,
+  runStep,
+  runSteps,
+  type StepContext,
+  stepTimeoutOf,
+  toDomainError,
+} from '@fleet/webdriver/bench-support';
+import { startTestBrowser } from '@fleet/webdriver/test-browser';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type WorkerSettings, workerSettings } from '../src/config.js';
@@ -66,6 +86,8 @@ const NOOP_PROFILES = 64;
 const BROWSER_ITEMS = benchSetting('BENCH_BROWSER_ITEMS', 30);
 const BROWSER_CONCURRENCY = 3;
 const BROWSER_PROFILES = 3;
+const STEP_ROUNDS = benchSetting('BENCH_STEP_ROUNDS', 15);
+const STEP_RUNS = benchSetting('BENCH_STEP_RUNS', 20);
 /** Any one timed run (or warm-up) longer than this fails the benchmark. */
 const RUN_TIMEOUT_MS = benchSetting('BENCH_RUN_TIMEOUT_MS', 5 * 60_000);
 const CLOSE_TIMEOUT_MS = 30_000;
@@ -474,6 +496,123 @@ async function closeAll(): Promise<boolean> {
   return clean;
 }
 
+/**
+ * The first edition's runSteps (before nested steps), kept as the interpreter's baseline: a flat
+ * loop, each step raced against its timeout + 1 s. Only successful runs are timed, so its failure
+ * path keeps the conversion and leaves out the failure screenshot.
+ */
+async function firstEditionRunSteps(steps: Step[], ctx: RunContext): Promise<void> {
+  for (const [index, step] of steps.entries()) {
+    const kind = stepKind(step);
+    const timeoutMs = stepTimeoutOf(step, ctx.stepTimeoutMs);
+    try {
+      await ctx.limits.race(timeoutMs + 1_000, (signal) => {
+        const stepContext: StepContext = { ...ctx, signal, timeoutMs };
+        return runStep(step, stepContext);
+      });
+    } catch (error) {
+      throw toDomainError(error, { index, kind, timeoutMs });
+    }
+  }
+}
+
+interface StepRound {
+  first: number;
+  second: number;
+}
+
+/** Section 3: ms per run (median of a round) of the first edition's steps through each runner, on one session. */
+async function stepsBench(): Promise<StepRound[]> {
+  const site = await startFixtureSite();
+  const browser = await startTestBrowser().catch(async (error: unknown) => {
+    await site.close();
+    throw error;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-steps-'));
+  const limits = new RunLimits(Date.now() + 30 * 60_000, new AbortController().signal);
+  const stepTimeoutMs = 15_000;
+  try {
+    const session = await attachSession(browser.endpoint, {
+      limits,
+      retryForMs: 5_000,
+      stepTimeoutMs,
+      logLevel: 'silent',
+    });
+    try {
+      const store = new FileArtifactStore(dir);
+      const steps: Step[] = [
+        { goto: `${site.url}/` },
+        { waitFor: { selector: '#heading' } },
+        { extract: { name: 'heading', selector: '#heading' } },
+        { extract: { name: 'names', selector: '.product .name', all: true } },
+        { extract: { name: 'skus', selector: '.product', attr: 'data-sku', all: true } },
+        { screenshot: { name: 'page' } },
+      ];
+      const context = (): RunContext => ({
+        session,
+        limits,
+        signal: limits.signal,
+        stepTimeoutMs,
+        itemId: 'bench.0',
+        store,
+        guard: undefined,
+        data: new Map(),
+        artifacts: new Map(),
+        // No step fails here: the evidence settings are never read.
+        evidence: { policy: undefined, lastAttempt: true },
+      });
+      const timeRun = async (runner: typeof runSteps): Promise<number> => {
+        const ctx = context();
+        const started = performance.now();
+        await runner(steps, ctx);
+        const ms = performance.now() - started;
+        if ((ctx.data.get('names') as string[]).length !== 3) throw new Error('steps bench: wrong data');
+        return ms;
+      };
+      for (let i = 0; i < 5; i++) {
+        await timeRun(firstEditionRunSteps);
+        await timeRun(runSteps);
+      }
+      // Runs alternate one by one (which goes first alternates too), so a load change on this
+      // shared machine hits both runners alike; a round keeps each runner's median run.
+      const rounds: StepRound[] = [];
+      for (let r = 0; r < STEP_ROUNDS; r++) {
+        const first: number[] = [];
+        const second: number[] = [];
+        for (let i = 0; i < STEP_RUNS; i++) {
+          if ((r + i) % 2 === 0) {
+            first.push(await timeRun(firstEditionRunSteps));
+            second.push(await timeRun(runSteps));
+          } else {
+            second.push(await timeRun(runSteps));
+            first.push(await timeRun(firstEditionRunSteps));
+          }
+        }
+        rounds.push({ first: percentile(first, 50), second: percentile(second, 50) });
+      }
+      return rounds;
+    } finally {
+      await endSession(session);
+    }
+  } finally {
+    limits.dispose();
+    await browser.close();
+    await site.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A partial run (BENCH_ONLY) keeps the figures of the sections it did not run. */
+function withEarlierFigures(figures: BenchFigure[]): BenchFigure[] {
+  const file = join(REPO_ROOT, 'bench', 'results', 'pipeline.json');
+  if (!existsSync(file)) return figures;
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as BenchFigure[];
+  const fresh = new Map(figures.map((f) => [f.name, f]));
+  const kept = earlier.map((f) => fresh.get(f.name) ?? f);
+  const keptNames = new Set(kept.map((f) => f.name));
+  return [...kept, ...figures.filter((f) => !keptNames.has(f.name))];
+}
+
 async function main(): Promise<void> {
   const server = await RedisServer.start();
   open.server = server;
@@ -481,9 +620,11 @@ async function main(): Promise<void> {
   await waitReady(producer);
 
   const only = process.env.BENCH_ONLY ?? '';
-  if (!['', 'noop', 'browser'].includes(only)) throw new Error('BENCH_ONLY must be noop or browser');
+  if (!['', 'noop', 'browser', 'steps'].includes(only)) {
+    throw new Error('BENCH_ONLY must be noop, browser or steps');
+  }
   const figures: BenchFigure[] = [];
-  if (only !== 'browser') {
+  if (only === '' || only === 'noop') {
     const noop = await noopBench(server.url, producer);
     // The round whose ratio is the median: its two rates were measured back to back.
     const byRatio = [...noop.rounds].sort((a, b) => a.fleet / a.raw - b.fleet / b.raw);
@@ -511,7 +652,7 @@ async function main(): Promise<void> {
     );
   }
 
-  if (only !== 'noop') {
+  if (only === '' || only === 'browser') {
     const { cold, warm } = await browserBench(server.url, producer);
     figures.push(
       figure({
@@ -535,7 +676,31 @@ async function main(): Promise<void> {
       figure({ name: 'browser warm on: attempts', value: warm.attempts, unit: 'attempts' }),
     );
   }
-  reportBench('pipeline', figures);
+  if (only === '' || only === 'steps') {
+    const rounds = await stepsBench();
+    const byRatio = [...rounds].sort((a, b) => a.second / a.first - b.second / b.first);
+    const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+    figures.push(
+      figure({
+        name: `step interpreter, first-edition steps (goto, waitFor, 3 extracts, screenshot; local page, real Chromium): median ms per run, second edition (vs first edition runner), median-ratio round of ${STEP_ROUNDS} x ${STEP_RUNS} alternating runs`,
+        value: median.second,
+        unit: 'ms',
+        baseline: median.first,
+        goal: { atMost: 1.05 },
+      }),
+      figure({
+        name: 'step interpreter: lowest round ratio (second/first edition)',
+        value: byRatio[0]!.second / byRatio[0]!.first,
+        unit: 'x',
+      }),
+      figure({
+        name: 'step interpreter: highest round ratio (second/first edition)',
+        value: byRatio.at(-1)!.second / byRatio.at(-1)!.first,
+        unit: 'x',
+      }),
+    );
+  }
+  reportBench('pipeline', only === '' ? figures : withEarlierFigures(figures));
   const missed = figures.filter((f) => f.met === false);
   if (missed.length > 0) console.log(`goal not met: ${missed.map((f) => f.name).join('; ')}`);
 }

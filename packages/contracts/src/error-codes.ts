@@ -355,6 +355,20 @@ export const ERRORS = {
     hint: FIX_STEPS,
     where: { item: 'a step failed otherwise, or did not finish within its timeout (`step` says which)' },
   },
+  STEP_LIMIT_EXCEEDED: {
+    status: 400,
+    message: 'too many step executions in one attempt',
+    hint: "lower the loops' `max` (forEach, paginate) or the steps inside them: at most MAX_EXECUTED_STEPS (5000) per attempt",
+    where: {
+      item: 'the steps ran more than 5000 step executions in one attempt, loops included (a runaway loop)',
+    },
+  },
+  TAB_NOT_OPENED: {
+    status: 400,
+    message: 'no new tab opened',
+    hint: "check the `tab` step's `click` selector (it must open a new tab or window) or raise its `timeoutMs`",
+    where: { item: "a `tab` step's click opened no new tab or window within its timeout" },
+  },
   STEP_INPUT_INVALID: {
     status: 400,
     message: "a step's input is not valid",
@@ -388,7 +402,7 @@ export const ERRORS = {
   RESULT_TOO_LARGE: {
     status: 400,
     message: 'a result is too large',
-    hint: 'return less: pick fields in the expression, or extract fewer values',
+    hint: "return less: pick fields in the expression, extract fewer or shorter values, or lower a loop's `max`",
     where: {
       item: "an `evaluate` result over 64 KiB of JSON, or an item's whole data over 1 MiB of JSON",
     },

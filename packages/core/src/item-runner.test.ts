@@ -109,6 +109,8 @@ describe('ItemRunner: one attempt', () => {
     'EXTRACT_INVALID',
     'EVALUATE_FAILED',
     'RESULT_TOO_LARGE',
+    'STEP_LIMIT_EXCEEDED',
+    'TAB_NOT_OPENED',
   ])(
     'fails the item at once on %s (a step any profile would fail), the profile released neutral',
     async (code) => {

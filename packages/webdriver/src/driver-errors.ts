@@ -19,12 +19,18 @@ export type DriverErrorCode =
   | 'ASSERTION_FAILED'
   | 'STEP_FAILED'
   | 'DEADLINE_EXCEEDED'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'STEP_LIMIT_EXCEEDED'
+  | 'RESULT_TOO_LARGE'
+  | 'TAB_NOT_OPENED';
 
 /** Where a failure happened: a step (index and kind), or outside any (attach, final read). */
 export interface StepRef {
+  /** The top-level step's index (the one holding the failed step when it is nested). */
   index: number | null;
   kind: StepKind | null;
+  /** The failed step's path into nested steps: `steps[3]`, `steps[1].then[0]`, `steps[2].do[0]#7`. */
+  path?: string;
   /** The step's own timeout, for messages. */
   timeoutMs?: number;
 }
@@ -44,17 +50,20 @@ export function errorText(error: unknown): string {
 }
 
 function where(ref: StepRef): string {
-  return ref.index === null ? '' : ` (step ${ref.index}, ${ref.kind})`;
+  if (ref.index === null) return '';
+  return ` (at ${ref.path ?? `steps[${ref.index}]`}, ${ref.kind})`;
 }
 
 type Kind = FleetError['kind'];
 
 /**
- * The error's message names the step; its one detail carries step, kind and the bare message,
- * the shape the item result's `error.step` is read from.
+ * The error's message names the step by its path; its one detail carries step (the top-level
+ * index), kind, path and the bare message, the shape the item result's `error` is read from.
  */
 function build(kind: Kind, code: string, message: string, ref: StepRef, cause?: unknown): FleetError {
-  const options = { cause, details: [{ step: ref.index, kind: ref.kind, message }] as ErrorDetail[] };
+  const detail: ErrorDetail = { step: ref.index, kind: ref.kind, message };
+  if (ref.index !== null) detail.path = ref.path ?? `steps[${ref.index}]`;
+  const options = { cause, details: [detail] };
   const full = `${message}${where(ref)}`;
   switch (kind) {
     case 'retryable':
@@ -119,7 +128,7 @@ function fromWebDriver(error: unknown, ref: StepRef): FleetError {
 
 /**
  * Any failure inside a run → a domain error that says what to do next, with
- * `details: [{ step, kind, message }]` (step and kind null outside a step).
+ * `details: [{ step, kind, path, message }]` (step and kind null, no path, outside a step).
  */
 export function toDomainError(error: unknown, ref: StepRef): FleetError {
   if (error instanceof Interrupted) return interrupted(error, ref);

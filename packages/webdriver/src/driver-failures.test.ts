@@ -54,8 +54,8 @@ test('assertText that does not hold → ASSERTION_FAILED quoting both texts, wit
   expect(error.message).toContain('"Nope"');
   expect(error.message).toContain('"Catalogue"');
   const [detail] = error.details;
-  expect(detail).toMatchObject({ step: 1, kind: 'assertText' });
-  expect(error.message).toBe(`${detail!.message} (step 1, assertText)`);
+  expect(detail).toMatchObject({ step: 1, kind: 'assertText', path: 'steps[1]' });
+  expect(error.message).toBe(`${detail!.message} (at steps[1], assertText)`);
   const shot = await store.get(detail!.artifactId as string);
   expect(shot).toMatchObject({ itemId: 'batch-2:7', name: 'failure' });
   expect(pngSize(shot!.bytes).width).toBeGreaterThan(0);

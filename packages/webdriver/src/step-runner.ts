@@ -1,11 +1,13 @@
-import { type Step, stepKind } from '@fleet/contracts';
-import type { ArtifactStore, FleetError } from '@fleet/core';
+import { type BlockStep, MAX_EXECUTED_STEPS, type Step, stepKind } from '@fleet/contracts';
+import { type ArtifactStore, type FleetError, NonRetryableError } from '@fleet/core';
 import type { TargetGuard } from '@fleet/targets';
 import { type StepRef, toDomainError } from './driver-errors.js';
 import { attachEvidence, type EvidenceSettings } from './evidence.js';
 import type { RunLimits } from './run-limits.js';
 import type { Session } from './session.js';
 import { runStep, type StepContext, stepTimeoutOf } from './step-actions.js';
+import { type BlockRunner, type Frame, type Place, runBlock } from './step-blocks.js';
+import { DataBudget, StepData } from './step-data.js';
 
 export interface RunContext {
   session: Session;
@@ -35,18 +37,103 @@ async function stepFailure(error: unknown, ref: StepRef, ctx: RunContext): Promi
   return failure;
 }
 
-/** Runs the steps in order, each bounded by its timeout, the run's deadline and its signal. */
+/** Runs the steps in order (nested ones too), each leaf bounded by its timeout, the run's deadline and its signal. */
 export async function runSteps(steps: Step[], ctx: RunContext): Promise<void> {
-  for (const [index, step] of steps.entries()) {
-    const kind = stepKind(step);
-    const timeoutMs = stepTimeoutOf(step, ctx.stepTimeoutMs);
+  const interpreter = new Interpreter(ctx);
+  await interpreter.run(steps);
+  for (const [key, value] of interpreter.data) ctx.data.set(key, value);
+}
+
+/**
+ * The interpreter of the step language: walks nested step lists (blocks in step-blocks.ts), names
+ * every step by its path (`steps[2].do[0]#7`), counts step executions against MAX_EXECUTED_STEPS
+ * and keeps the item's data under MAX_ITEM_DATA_BYTES. Leaves go to `runStep` one at a time, each
+ * raced against its timeout, the deadline and the signal; a block is not raced as a whole, its
+ * own waits are (`race`).
+ */
+class Interpreter implements BlockRunner {
+  readonly budget: DataBudget;
+  readonly data: StepData;
+  private executed = 0;
+  /** Failures already turned into domain errors (with evidence) where they happened. */
+  private readonly converted = new WeakSet<object>();
+
+  constructor(readonly ctx: RunContext) {
+    this.budget = new DataBudget(() => this.data);
+    this.data = new StepData(this.budget);
+  }
+
+  async run(steps: Step[]): Promise<void> {
+    const top: Frame = { data: this.data };
+    for (const [index, step] of steps.entries()) {
+      await this.runOne(step, { index, structural: `steps[${index}]`, frame: top });
+    }
     try {
-      await ctx.limits.race(timeoutMs + OVERRUN_GRACE_MS, (signal) => {
-        const stepContext: StepContext = { ...ctx, signal, timeoutMs };
-        return runStep(step, stepContext);
-      });
+      this.budget.checkFinal();
     } catch (error) {
-      throw await stepFailure(error, { index, kind, timeoutMs }, ctx);
+      throw toDomainError(error, { index: null, kind: null });
     }
   }
+
+  newData(): StepData {
+    return new StepData(this.budget);
+  }
+
+  async runNested(steps: Step[], at: Place, field: 'then' | 'else' | 'do', frame: Frame): Promise<void> {
+    for (const [i, step] of steps.entries()) {
+      await this.runOne(step, { index: at.index, structural: `${at.structural}.${field}[${i}]`, frame });
+    }
+  }
+
+  race<T>(timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.ctx.limits.race(timeoutMs + OVERRUN_GRACE_MS, work);
+  }
+
+  stepContext(frame: Frame, signal: AbortSignal, timeoutMs: number): StepContext {
+    return { ...this.ctx, signal, timeoutMs, scope: frame.scope, data: frame.data };
+  }
+
+  get stopped(): boolean {
+    return this.ctx.limits.signal.aborted;
+  }
+
+  private async runOne(step: Step, at: Place): Promise<void> {
+    const kind = stepKind(step);
+    const path = at.frame.iteration === undefined ? at.structural : `${at.structural}#${at.frame.iteration}`;
+    const block = isBlock(step);
+    const timeoutMs = block
+      ? blockTimeoutOf(step, this.ctx.stepTimeoutMs)
+      : stepTimeoutOf(step, this.ctx.stepTimeoutMs);
+    try {
+      if (++this.executed > MAX_EXECUTED_STEPS) throw stepLimitExceeded();
+      if (block) {
+        await runBlock(step, at, this);
+      } else {
+        await this.race(timeoutMs, (signal) => runStep(step, this.stepContext(at.frame, signal, timeoutMs)));
+      }
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && this.converted.has(error)) throw error;
+      const failure = await stepFailure(error, { index: at.index, kind, timeoutMs, path }, this.ctx);
+      this.converted.add(failure);
+      throw failure;
+    }
+  }
+}
+
+/** The bound of a block's own waits, for messages (its leaves have their own). */
+function blockTimeoutOf(step: BlockStep, defaultMs: number): number {
+  if ('tab' in step) return step.tab.timeoutMs ?? defaultMs;
+  if ('if' in step) return (step.if.waitMs ?? 0) + defaultMs;
+  return defaultMs;
+}
+
+function isBlock(step: Step): step is BlockStep {
+  return 'then' in step || 'do' in step;
+}
+
+function stepLimitExceeded(): NonRetryableError {
+  return new NonRetryableError(
+    'STEP_LIMIT_EXCEEDED',
+    `more than ${MAX_EXECUTED_STEPS} step executions in one attempt (loops included)`,
+  );
 }

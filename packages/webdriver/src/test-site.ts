@@ -40,6 +40,68 @@ const INDEX = page(
 
 const NEXT = page('Next page', '<h1 id="heading">Next</h1><p class="note">You made it.</p>');
 
+// Records for forEach: products with a name, a price, a link and tags (nested lists).
+const RECORDS = page(
+  'Records',
+  `<ul id="products">
+<li class="product"><span class="name">Lamp</span> <span class="price">€12,50</span> <a href="/p/1">more</a>
+  <button class="rebuild" type="button" onclick="var l = this.closest('ul'); l.innerHTML = l.innerHTML">Rebuild</button>
+  <ul class="tags"><li>home</li><li>light</li></ul></li>
+<li class="product sale"><em class="badge">Sale</em> <span class="name">Chair</span> <span class="price">€40</span> <a href="/p/2">more</a>
+  <ul class="tags"><li>home</li></ul></li>
+<li class="product"><span class="name">Desk</span> <span class="price">€99</span> <a href="/p/3">more</a>
+  <ul class="tags"></ul></li>
+</ul>`,
+);
+
+/** `/rows?n=&w=`: n rows of w characters each (a runaway forEach, a large extract). */
+function rows(n: number, w: number): string {
+  const row = `<li class="row">${'r'.repeat(Math.min(Math.max(w, 1), 10_000))}</li>`;
+  return page('Rows', `<ul>${row.repeat(Math.min(Math.max(n, 0), 5000))}</ul>`);
+}
+
+/**
+ * `/pages?page=n`: three pages of two results each; `a.next` on all but the last. `last=disabled`
+ * or `last=hidden`: the last page has a disabled (or hidden) next button instead.
+ */
+function pages(n: number, last: string | null): string {
+  const results = [1, 2].map((i) => `<li class="result">Result ${(n - 1) * 2 + i}</li>`).join('');
+  const query = last ? `&last=${last}` : '';
+  const lastNext =
+    last === 'disabled'
+      ? '<button class="next" type="button" disabled>Next</button>'
+      : last === 'hidden'
+        ? '<a class="next" href="/pages?page=1" style="display:none">Next</a>'
+        : '';
+  const next = n < 3 ? `<a class="next" href="/pages?page=${n + 1}${query}">Next</a>` : lastNext;
+  return page(`Page ${n}`, `<p id="page">Page ${n} of 3</p><ul>${results}</ul>${next}`);
+}
+
+const FRAMED = page(
+  'Framed',
+  `<p id="outer">Outer page</p><iframe id="inner" src="/inner"></iframe>
+<button id="outer-button" type="button" onclick="this.textContent='Clicked'">Outer button</button>`,
+);
+const INNER = page('Inner', '<p id="inside">Inside the frame</p><span class="rating">4.5</span>');
+
+const OPENER = page(
+  'Opener',
+  `<p id="home">Home window</p><a id="open" href="/next" target="_blank">Open</a>
+<button id="dud" type="button">Opens nothing</button>`,
+);
+
+/** `/banner?banner=1`: a banner appears 300 ms after load; `banner=0`: never. */
+function banner(show: boolean): string {
+  const script = show
+    ? `<script>setTimeout(function () { var b = document.createElement('div'); b.id = 'banner';
+b.textContent = 'We use cookies'; document.body.appendChild(b); }, 300);</script>`
+    : '';
+  return page(
+    'Banner',
+    `<p id="content">Content <span id="hidden" style="display:none">secret</span></p>${script}`,
+  );
+}
+
 function route(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://fixture');
   const send = (status: number, body: string, headers: Record<string, string> = {}) => {
@@ -72,6 +134,33 @@ setTimeout(function () { console.log('later line'); }, 50);</script>`,
       send(200, page('Big page', para.repeat(Math.ceil((kb * 1024) / para.length))));
       break;
     }
+    case '/records':
+      send(200, RECORDS);
+      break;
+    case '/rows':
+      send(200, rows(Number(url.searchParams.get('n') ?? 10), Number(url.searchParams.get('w') ?? 1)));
+      break;
+    case '/pages':
+      send(
+        200,
+        pages(
+          Math.min(Math.max(Number(url.searchParams.get('page') ?? 1), 1), 3),
+          url.searchParams.get('last'),
+        ),
+      );
+      break;
+    case '/framed':
+      send(200, FRAMED);
+      break;
+    case '/inner':
+      send(200, INNER);
+      break;
+    case '/opener':
+      send(200, OPENER);
+      break;
+    case '/banner':
+      send(200, banner(url.searchParams.get('banner') === '1'));
+      break;
     case '/redirect':
       send(302, '', { location: url.searchParams.get('to') ?? '/' });
       break;

@@ -1,7 +1,8 @@
 /**
  * The error policy end to end — a failing step fails the item (after its attempts when
  * retryable), an item past its deadline is aborted and its profile released, and a profile whose
- * proxy is broken is quarantined while the item completes on another profile.
+ * proxy is broken is quarantined while the item completes on another profile; nested steps run per
+ * item and a failure inside them is recorded with its path.
  */
 import { freePort } from '@fleet/testing';
 import { Fleet } from './harness.js';
@@ -50,7 +51,7 @@ it('fails an item at once on a failed assertion, with the code, message and step
   expect(result).toMatchObject({
     state: 'failed',
     attempts: 1,
-    error: { code: 'ASSERTION_FAILED', step: 1, message: expect.stringContaining('Nope') },
+    error: { code: 'ASSERTION_FAILED', step: 1, path: 'steps[1]', message: expect.stringContaining('Nope') },
   });
   expect(result?.artifacts.failure).toEqual(expect.any(String));
   // The batch's own mistake would fail on any profile: it does not count against this one.
@@ -84,4 +85,38 @@ it('aborts an item past its deadline and releases its profile', async () => {
   const counts = await fleet.profiles.counts('default');
   expect(counts.leased).toBe(0);
   expect(counts.quarantined).toBe(1); // only the broken-proxy profile
+});
+
+it('runs nested steps per item ({{var}} filled inside them) and names a nested failure by its path', async () => {
+  const batchId = await fleet.submit(
+    [
+      { goto: `${fleet.site.url}/` },
+      {
+        forEach: { selector: 'li.product', as: 'products' },
+        do: [
+          { extract: { name: 'name', selector: '.name' } },
+          { if: { exists: '.price' }, then: [{ extract: { name: 'price', selector: '.price' } }] },
+        ],
+      },
+      { if: { urlContains: '{{flag}}' }, then: [{ waitFor: { selector: '#never', timeoutMs: 300 } }] },
+    ],
+    [{ flag: 'not-in-the-url' }, { flag: '127.0.0.1' }],
+  );
+  await fleet.waitForBatch(batchId);
+  const [done, failed] = await fleet.resultsOf(batchId, 2);
+  expect(done).toMatchObject({
+    state: 'completed',
+    data: {
+      products: [
+        { name: 'Anvil', price: '12.50' },
+        { name: 'Bucket', price: '3.20' },
+        { name: 'Crate', price: '7.00' },
+      ],
+    },
+  });
+  expect(failed).toMatchObject({
+    state: 'failed',
+    error: { code: 'SELECTOR_NOT_FOUND', step: 2, path: 'steps[2].then[0]' },
+  });
+  expect(failed?.error?.message).toContain('(at steps[2].then[0], waitFor)');
 });

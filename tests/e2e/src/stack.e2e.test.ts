@@ -171,6 +171,46 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
   expect(apiMetrics).toMatch(/^fleet_batches_submitted_total(\{[^}]*\})? 1$/m);
   expect(apiMetrics).toMatch(/^fleet_pool_profiles\{[^}]*pool="default"[^}]*\} \d+/m);
 
+  // The tour's second-edition example (examples/demo-checkout.json): log in past a random cookie
+  // banner, page through search results, pick a size, read the reviews iframe, check out with the
+  // batch's receipt file and read the confirmation tab — through the CLI, the API and both workers.
+  const checkoutFile = join(dir, 'demo-checkout.json');
+  writeFileSync(
+    checkoutFile,
+    readFileSync(join(ROOT, 'examples', 'demo-checkout.json'), 'utf8').replaceAll(
+      ':3005/',
+      `:${ports.demo}/`,
+    ),
+  );
+  const checkout = cli(['submit', checkoutFile, '--watch']);
+  expect({ status: checkout.status, stderr: checkout.stderr }).toEqual({ status: 0, stderr: '' });
+  const checkoutId = /batch (\S+) queued/.exec(checkout.stdout)?.[1];
+  expect(checkout.stdout).toMatch(/3 completed/);
+  const checkoutOut = join(dir, 'checkout.jsonl');
+  expect(cli(['batches', 'results', checkoutId!, '--out', checkoutOut]).status).toBe(0);
+  const checkouts = readFileSync(checkoutOut, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const orderIds = checkouts.map((item) => {
+    expect(item).toMatchObject({
+      state: 'completed',
+      result: {
+        data: { orderId: expect.stringMatching(/^\d+$/), orderFile: expect.stringContaining('receipt.txt') },
+      },
+    });
+    expect(typeof item.result.data.rating).toBe('number');
+    expect(item.result.data.results.length).toBeGreaterThan(0);
+    expect(Object.keys(item.result.artifacts)).toEqual(['confirmation']);
+    return item.result.data.orderId;
+  });
+  const shop = (await (await fetch(`http://127.0.0.1:${ports.demo}/api/orders`)).json()) as {
+    orders: { id: string; file: { name: string } }[];
+  };
+  for (const id of orderIds) {
+    expect(shop.orders.find((o) => o.id === id)?.file.name).toBe('receipt.txt');
+  }
+
   // Ctrl-C: everything stops, exit 0, no browser, no port, no up file.
   up.kill('SIGINT');
   const code = await waitFor('fleet up to exit', () => up.exitCode ?? undefined, upWait(90_000));
@@ -187,4 +227,4 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
     expect([port, await portOpen(port)]).toEqual([port, false]);
   }
   expect(existsSync(upFile)).toBe(false);
-}, 300_000);
+}, 480_000);

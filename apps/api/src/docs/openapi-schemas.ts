@@ -25,9 +25,22 @@ export type JsonSchema = Record<string, unknown>;
  * the `input` side (defaulted fields optional, what a client sends), answers the `output` side.
  */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+  const generated = z.toJSONSchema(schema, { io, unrepresentable: 'any', metadata: shared }) as JsonSchema;
+  const { $schema: _dialect, $defs, ...rest } = generated;
+  const { Step: step, ...defs } = ($defs ?? {}) as Record<string, JsonSchema>;
+  // The step schema is recursive (then/else/do hold steps): it lives once, as components.schemas.Step,
+  // and every nested list (and every body holding steps) refers to it there.
+  const { id: _id, ...root } = schema === stepSchema && step ? step : rest;
+  const out = JSON.parse(
+    JSON.stringify(root).replaceAll('"#/$defs/Step"', '"#/components/schemas/Step"'),
+  ) as JsonSchema;
+  if (Object.keys(defs).length > 0) out.$defs = defs;
+  return out;
 }
+
+/** Schemas generated once under their own name (`$defs` → components.schemas). */
+const shared = z.registry<{ id: string }>();
+shared.add(stepSchema, { id: 'Step' });
 
 /** Answers the API gives that have no contract of their own (they are only documented here). */
 const answers = {
