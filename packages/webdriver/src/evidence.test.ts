@@ -94,6 +94,20 @@ test('past EVIDENCE_PER_ERROR failures of one kind only the URL is kept, marked 
   ]);
 });
 
+test('a failure inside nested steps is counted and kept under its path', async () => {
+  const policy = new MemoryEvidencePolicy();
+  const steps: Step[] = [
+    { goto: `${fx.site.url}/console` },
+    { if: { exists: 'h1' }, then: [{ waitFor: { selector: '#never', timeoutMs: 300 } }] },
+  ];
+  const error = await failure(
+    driverWith({ evidencePolicy: policy }).run(fx.browser.endpoint, steps, options(50)),
+  );
+  expect(error.details[0]).toMatchObject({ step: 1, path: 'steps[1].then[0]' });
+  expect((error.details[0]!.evidence as Evidence).html).toBeDefined();
+  expect(policy.taken.map((t) => [t.code, t.path])).toEqual([['SELECTOR_NOT_FOUND', 'steps[1].then[0]']]);
+});
+
 test('no evidence and no count for a retryable failure that will be retried; on the last attempt both', async () => {
   const policy = new MemoryEvidencePolicy();
   const flaky: TargetGuard = {
