@@ -142,14 +142,7 @@ export class FileArtifactStore implements ArtifactStore {
       return known;
     };
     let removed = 0;
-    let handle: Awaited<ReturnType<typeof opendir>>;
-    try {
-      handle = await opendir(this.dir);
-    } catch (error) {
-      if (isMissing(error)) return 0;
-      throw error;
-    }
-    for await (const entry of handle) {
+    for await (const entry of this.entries()) {
       if (!entry.isFile()) continue;
       const id = entry.name.slice(0, 22);
       if (!isArtifactId(id) || entry.name[22] !== '.') continue;
@@ -172,14 +165,7 @@ export class FileArtifactStore implements ArtifactStore {
   /** Removes every artifact of one batch (its batch was deleted); how many went. One directory pass. */
   async removeBatch(batchId: string): Promise<number> {
     let removed = 0;
-    let handle: Awaited<ReturnType<typeof opendir>>;
-    try {
-      handle = await opendir(this.dir);
-    } catch (error) {
-      if (isMissing(error)) return 0;
-      throw error;
-    }
-    for await (const entry of handle) {
+    for await (const entry of this.entries()) {
       const id = entry.name.slice(0, 22);
       if (!entry.isFile() || entry.name !== `${id}.json` || !isArtifactId(id)) continue;
       const meta = await this.readMeta(id).catch(() => null);
@@ -189,6 +175,18 @@ export class FileArtifactStore implements ArtifactStore {
       }
     }
     return removed;
+  }
+
+  /** The directory's files, one by one (none when the directory does not exist yet). */
+  private async *entries(): AsyncGenerator<{ name: string; isFile(): boolean }> {
+    let handle: Awaited<ReturnType<typeof opendir>>;
+    try {
+      handle = await opendir(this.dir);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    yield* handle;
   }
 
   /** A data or temporary file with no meta beside it (a put that died half-way), old enough. */
