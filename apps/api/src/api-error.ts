@@ -37,10 +37,11 @@ export class ApiError extends Error {
 
 export const unauthorized = (message?: string) => new ApiError('UNAUTHORIZED', message);
 export const forbidden = (message?: string) => new ApiError('FORBIDDEN', message);
-const NOT_FOUND = { batch: 'BATCH_NOT_FOUND', artifact: 'ARTIFACT_NOT_FOUND' } as const satisfies Record<
-  string,
-  ErrorCode
->;
+const NOT_FOUND = {
+  batch: 'BATCH_NOT_FOUND',
+  item: 'ITEM_NOT_FOUND',
+  artifact: 'ARTIFACT_NOT_FOUND',
+} as const satisfies Record<string, ErrorCode>;
 export const notFound = (what: keyof typeof NOT_FOUND, id: string) =>
   new ApiError(NOT_FOUND[what], `${what} "${id}" was not found`);
 export const redisUnavailable = () =>

@@ -50,10 +50,11 @@ describe('batch files (upload steps)', () => {
     expect(jobs[1]?.data.files).toEqual(files);
     for (const job of jobs) expect(JSON.stringify(job?.data)).not.toContain(receipt().contentBase64);
     const stored = await t.artifacts.get(files!.receipt!.artifactId);
-    expect(Buffer.from(stored!.png).toString()).toBe(content);
-    expect(stored).toMatchObject({ itemId: `${id}.files`, name: 'receipt' });
+    expect(Buffer.from(stored!.bytes).toString()).toBe(content);
+    expect(stored).toMatchObject({ itemId: `${id}.files`, name: 'receipt', type: 'text/csv' });
     const bytes = await t.artifacts.get(files!.extra!.artifactId);
-    expect([...bytes!.png]).toEqual([0, 1, 2, 255]);
+    expect([...bytes!.bytes]).toEqual([0, 1, 2, 255]);
+    expect(bytes!.type).toBe('application/octet-stream');
     // Another tenant learns nothing of it.
     const theirs = await t.app.inject({
       url: `/v1/artifacts/${files!.receipt!.artifactId}`,

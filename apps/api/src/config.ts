@@ -42,11 +42,16 @@ export const apiSchema = {
     doc: 'A Redis command the API waits on longer than this fails the request with 503.',
   }),
   artifactsDir: {
-    doc: 'Where screenshots are stored (the same directory the workers write).',
+    doc: 'Where screenshots and failure evidence are stored (the same directory the workers write).',
     format: String,
     default: './data/artifacts',
     env: 'ARTIFACTS_DIR',
   },
+  artifactSweepEveryMs: durationMs({
+    env: 'ARTIFACT_SWEEP_EVERY_MS',
+    default: 15 * 60_000,
+    doc: 'How often the artifacts of batches that are gone (expired after RESULT_RETENTION_SEC) are removed from ARTIFACTS_DIR; 0 = never (another API process sweeps).',
+  }),
   resultRetentionSec: {
     doc: "How long a finished or cancelled batch's results stay in Redis, seconds.",
     format: 'nat',
@@ -85,6 +90,7 @@ export interface ApiSettings extends MultiloginSettings {
   rateLimitPerMinute: number;
   redisTimeoutMs: number;
   artifactsDir: string;
+  artifactSweepEveryMs: number;
   resultRetentionSec: number;
   itemAttempts: number;
   itemBackoffMs: number;

@@ -5,6 +5,7 @@ import type { ItemQueues, ItemsQueue } from '@fleet/queue';
 import type {
   BatchItemsReader,
   RedisBatchStore,
+  RedisEvidencePolicy,
   RedisIdempotencyStore,
   RedisProfileStore,
   RedisProviderHealth,
@@ -51,6 +52,8 @@ export interface ApiContext {
   /** Provider hosts the workers cannot reach (shown to admins by `GET /v1/pools`). */
   providerHealth: RedisProviderHealth;
   artifacts: ArtifactStore;
+  /** The batches' failures counted by kind (`GET /v1/batches/:id/errors`); written by the workers. */
+  errors: Pick<RedisEvidencePolicy, 'summary'>;
   /** This process's Prometheus metrics (served at `/metrics`). */
   metrics: ApiMetrics;
   /** Null when no provider is configured (import answers 409 PROVIDER_NOT_CONFIGURED). */

@@ -3,9 +3,16 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BatchView, type ItemResult, itemId } from '@fleet/contracts';
+import { errorSignature } from '@fleet/core';
 import { type RunningNotifier, startNotifier } from '@fleet/notifier';
 import { testSettings } from '@fleet/notifier/testing';
-import { RedisEventStream, RedisProviderHealth, RedisResultStore, RedisScenarioRegistry } from '@fleet/redis';
+import {
+  RedisEventStream,
+  RedisEvidencePolicy,
+  RedisProviderHealth,
+  RedisResultStore,
+  RedisScenarioRegistry,
+} from '@fleet/redis';
 import { freePort, sleep } from '@fleet/testing';
 import { remote } from 'webdriverio';
 import { dashboardPage } from './dashboard/dashboard-page.js';
@@ -394,6 +401,74 @@ describe('dashboard in headless Chromium', () => {
     );
     expect(await textOf(waiting)).toBe('2 items of scenario lonely@1 wait: no live worker has it');
     await logOut();
+  });
+
+  it("a batch's failures are one click away, with their evidence fetched with the key", async () => {
+    const item = `${otherBatch.id}.1`;
+    const put = (text: string, name: string, type: string) =>
+      t.artifacts.put(Buffer.from(text), { itemId: item, name, type });
+    const consoleLines = 'INFO console-api "hello" 42\n';
+    const evidence = {
+      screenshot: await put('\x89PNG', 'failure', 'image/png'),
+      html: await put('<script>alert(1)</script>', 'failure-html', 'text/html; charset=utf-8'),
+      console: await put(consoleLines, 'failure-console', 'text/plain; charset=utf-8'),
+      url: 'https://shop.example.test/cart',
+    };
+    const message = 'no element matched "#buy" within 5000 ms (step 2, click)';
+    const failed: ItemResult = {
+      state: 'failed',
+      data: {},
+      artifacts: { failure: evidence.screenshot },
+      url: null,
+      title: null,
+      profileId: 'p1',
+      attempts: 1,
+      durationMs: 30,
+      finishedAt: Date.now(),
+      error: { code: 'SELECTOR_NOT_FOUND', message, step: 2, path: 'steps[2].do[0]#1', evidence },
+    };
+    await new RedisResultStore(t.redis, t.prefix).record({ batchId: otherBatch.id, index: 1 }, 0, failed);
+    const path = 'steps[2].do[0]#1';
+    await new RedisEvidencePolicy(t.redis, t.prefix, { perError: 3, retentionSec: 600 }).take(otherBatch.id, {
+      signature: errorSignature('SELECTOR_NOT_FOUND', path, message),
+      code: 'SELECTOR_NOT_FOUND',
+      path,
+      message,
+      itemId: item,
+    });
+
+    await logIn(OTHER_KEY);
+    const row = `tr[data-batch-id="${otherBatch.id}"]`;
+    await waitForValue('the failed count', () => textOf(`${row} .count-failed`), '1');
+    await (await browser.$(row)).click();
+    await waitForValue('the failures card', async () => (await browser.$('#failures')).isDisplayed(), true);
+    expect(await textOf('#failure-kinds li')).toBe(
+      `SELECTOR_NOT_FOUND at ${path}: 1 failed (1 with evidence) — ${message}`,
+    );
+    const cells = await browser.$$('#failed-items tbody tr[data-item="1"] td').map((cell) => cell.getText());
+    expect(cells.slice(0, 4)).toEqual(['1', 'SELECTOR_NOT_FOUND', path, message]);
+    expect(cells[4]).toContain(evidence.url);
+    const buttons = await browser
+      .$$('#failed-items .evidence button')
+      .map(async (b) => [await b.getText(), await b.getAttribute('data-artifact')]);
+    expect(buttons).toEqual([
+      ['screenshot', `/v1/artifacts/${evidence.screenshot}`],
+      ['page HTML', `/v1/artifacts/${evidence.html}`],
+      ['console', `/v1/artifacts/${evidence.console}`],
+    ]);
+    // A click fetches the artifact with the key and saves it (as bytes, never opened as a page).
+    await browser.execute(`window.__saved = [];
+      const create = URL.createObjectURL.bind(URL);
+      URL.createObjectURL = (blob) => { blob.text().then((t) => window.__saved.push([blob.type, t])); return create(blob); };`);
+    await (await browser.$(`#failed-items .evidence button[data-artifact$="${evidence.console}"]`)).click();
+    await waitForValue(
+      'the console lines saved',
+      async () => JSON.stringify(await browser.execute('return window.__saved')),
+      JSON.stringify([['application/octet-stream', consoleLines]]),
+    );
+    expect(await browser.$('#banner').isDisplayed()).toBe(false);
+    await logOut();
+    expect(await browser.$('#failures').isDisplayed()).toBe(false);
   });
 
   it('a bad key shows an error on the form and is not kept', async () => {

@@ -3,8 +3,9 @@ import { loadConfigOrExit, runUntilSignal } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
 import { hasCredentials, ProviderClients } from '@fleet/multilogin';
 import { createItemsQueue } from '@fleet/queue';
-import { checkEvictionPolicy, createRedis, SecretBox } from '@fleet/redis';
+import { checkEvictionPolicy, createRedis, RedisBatchStore, SecretBox } from '@fleet/redis';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
+import { startArtifactSweeper } from './artifact-sweeper.js';
 import { type ApiSettings, apiSchema } from './config.js';
 import { buildServer } from './server.js';
 
@@ -49,19 +50,28 @@ if (!secretBox) logger.warn('FLEET_SECRET_KEY is not set: proxy passwords are st
 
 await runUntilSignal(
   async () => {
+    const artifacts = new FileArtifactStore(s.artifactsDir);
     const app = await buildServer({
       settings: s,
       redis,
       queue,
       keys,
       secretBox,
-      artifacts: new FileArtifactStore(s.artifactsDir),
+      artifacts,
       profileSource: hasCredentials(s) ? new ProviderClients(s, logger) : null,
       logger,
     });
     await app.listen({ port: s.apiPort, host: s.apiHost });
+    // Artifacts of expired batches leave the disk (DESIGN.md section 7).
+    const sweeper = startArtifactSweeper({
+      store: artifacts,
+      batches: new RedisBatchStore(redis, s.prefix),
+      everyMs: s.artifactSweepEveryMs,
+      logger,
+    });
     return {
       close: async () => {
+        await sweeper.stop();
         await app.close();
         await queue.close();
         redis.disconnect();

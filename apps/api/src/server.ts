@@ -8,6 +8,7 @@ import {
   RedisBatchStore,
   RedisCancelBus,
   RedisEventStream,
+  RedisEvidencePolicy,
   RedisIdempotencyStore,
   RedisKeyRevocations,
   RedisProfileStore,
@@ -99,6 +100,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     idempotency: new RedisIdempotencyStore(redis, settings.prefix),
     providerHealth: new RedisProviderHealth(redis, settings.prefix),
     artifacts: deps.artifacts,
+    // Only read here (perError matters to the workers' take, not to the summary).
+    errors: new RedisEvidencePolicy(redis, settings.prefix, {
+      perError: 0,
+      retentionSec: settings.resultRetentionSec,
+    }),
     metrics: new ApiMetrics(),
     profileSource: deps.profileSource ?? null,
     service: new BatchService(batches, new BullItemQueue(queues), {

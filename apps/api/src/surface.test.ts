@@ -28,7 +28,7 @@ describe('API surface', () => {
       }),
     );
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-    const artifactId = await t.artifacts.put(png, { itemId: `${id}.0`, name: 'home' });
+    const artifactId = await t.artifacts.put(png, { itemId: `${id}.0`, name: 'home', type: 'image/png' });
     const mine = await t.app.inject({ url: `/v1/artifacts/${artifactId}`, headers: auth(ACME_KEY) });
     expect(mine.statusCode).toBe(200);
     expect(mine.headers['content-type']).toBe('image/png');

@@ -33,6 +33,7 @@ export function itemView(
   attemptsSoFar: number | undefined,
 ): ItemView {
   const id = itemId(batch.id, stored.index);
+  const self = `/v1/batches/${batch.id}/items/${stored.index}`;
   const r = stored.result;
   if (r) {
     const view: ItemView = {
@@ -43,8 +44,18 @@ export function itemView(
       attempts: r.attempts,
       durationMs: r.durationMs,
       finishedAt: iso(r.finishedAt),
+      links: { self, artifacts: mapValues(r.artifacts, artifactUrl) },
     };
     if (r.error) view.error = r.error;
+    const evidence = r.error?.evidence;
+    if (evidence && view.links) {
+      const links: NonNullable<NonNullable<ItemView['links']>['evidence']> = {};
+      for (const part of ['screenshot', 'html', 'console'] as const) {
+        const artifact = evidence[part];
+        if (artifact !== undefined) links[part] = artifactUrl(artifact);
+      }
+      view.links.evidence = links;
+    }
     if (r.profileId) view.profileId = r.profileId;
     return view;
   }
@@ -54,7 +65,13 @@ export function itemView(
       : stored.claim && stored.claim.expiresAt > now
         ? 'running'
         : 'queued';
-  return { index: stored.index, id, state, attempts: attemptsSoFar ?? 0 };
+  return { index: stored.index, id, state, attempts: attemptsSoFar ?? 0, links: { self, artifacts: {} } };
+}
+
+export const artifactUrl = (id: string) => `/v1/artifacts/${id}`;
+
+function mapValues(record: Record<string, string>, f: (v: string) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
 }
 
 export function profileView(p: Profile): ProfileView {

@@ -1,4 +1,4 @@
-import type { BatchView, ItemView, ProfileView } from '@fleet/contracts';
+import type { BatchErrors, BatchView, ItemView, ProfileView } from '@fleet/contracts';
 import { CliError, EXIT, printableUrl, unreachable } from './cli-error.js';
 import type { Settings } from './settings.js';
 
@@ -45,6 +45,21 @@ export class ApiClient {
 
   cancelBatch(id: string): Promise<BatchView & { removed: number }> {
     return this.request('POST', `/v1/batches/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** Deletes a finished or cancelled batch and its artifacts. */
+  deleteBatch(id: string): Promise<{ id: string; deleted: true; artifactsRemoved: number }> {
+    return this.request('DELETE', `/v1/batches/${encodeURIComponent(id)}`);
+  }
+
+  /** The batch's failures by kind, with counts (`GET /v1/batches/:id/errors`). */
+  batchErrors(id: string): Promise<BatchErrors> {
+    return this.request('GET', `/v1/batches/${encodeURIComponent(id)}/errors`);
+  }
+
+  /** A path the API answered (`/v1/artifacts/…`) as a full URL, to print. */
+  urlOf(path: string): string {
+    return `${this.settings.apiUrl}${path}`;
   }
 
   listItems(id: string, query: { state?: string; cursor?: string; limit?: number }): Promise<ItemPage> {
@@ -111,7 +126,7 @@ export class ApiClient {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {},
   ): Promise<T> {

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedisBatchStore, RedisProviderHealth } from '@fleet/redis';
+import { errorSignature } from '@fleet/core';
+import { RedisBatchStore, RedisEvidencePolicy, RedisProviderHealth } from '@fleet/redis';
 import { KEYS, STACK_LINE, TestFleet } from './test-fleet.js';
 
 const STEPS = [
@@ -153,6 +154,30 @@ describe('fleet batches', () => {
     expect(bad.stderr).toMatch(/^--state must be one of queued, running, completed, failed, cancelled/);
   });
 
+  it('errors prints the kinds of failure with counts; --json the answer', async () => {
+    const policy = new RedisEvidencePolicy(fleet.redis, fleet.prefix, { perError: 3, retentionSec: 60 });
+    for (let i = 0; i < 5; i++) {
+      const message = `no element matched "#row-${i}" within 5000 ms`;
+      await policy.take(id, {
+        signature: errorSignature('SELECTOR_NOT_FOUND', 'steps[1]', message),
+        code: 'SELECTOR_NOT_FOUND',
+        path: 'steps[1]',
+        message,
+        itemId: `${id}.${i}`,
+      });
+    }
+    const result = await fleet.cli(['batches', 'errors', id]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^COUNT\s+EVIDENCE\s+CODE\s+STEP\s+MESSAGE\s+ITEMS$/),
+      expect.stringMatching(
+        /^5\s+3\s+SELECTOR_NOT_FOUND\s+steps\[1\]\s+no element matched "#row-0" within 5000 ms\s+0,1,2$/,
+      ),
+    ]);
+    const json = JSON.parse((await fleet.cli(['batches', 'errors', id, '--json'])).stdout);
+    expect(json).toMatchObject({ batchId: id, errors: [{ count: 5, withEvidence: 3 }] });
+  });
+
   it('cancel cancels once; cancelling a finished batch is the API refusal', async () => {
     const result = await fleet.cli(['batches', 'cancel', id]);
     expect(result.code).toBe(0);
@@ -169,6 +194,14 @@ describe('fleet batches', () => {
     const refused = await fleet.cli(['batches', 'cancel', done]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^BATCH_FINISHED: batch "\S+" already finished/);
+  });
+
+  it('delete removes a finished (here: cancelled) batch; a second delete is the API refusal', async () => {
+    const result = await fleet.cli(['batches', 'delete', id]);
+    expect(result).toMatchObject({ code: 0, stdout: `batch ${id} deleted with 0 artifacts\n` });
+    const again = await fleet.cli(['batches', 'delete', id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`BATCH_NOT_FOUND: batch "${id}" was not found\n`);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startTestApi, type TestApi } from '@fleet/api/testing';
 import { ApiKeyRing } from '@fleet/auth';
-import { type FleetEvent, type ItemResult, itemId } from '@fleet/contracts';
+import { type FleetEvent, type ItemError, type ItemResult, itemId } from '@fleet/contracts';
 import { createLogger } from '@fleet/logger';
 import { type RunningNotifier, startNotifier } from '@fleet/notifier';
 import { testSettings } from '@fleet/notifier/testing';
@@ -161,11 +161,7 @@ export class TestFleet {
    * `item.completed`/`item.failed` with the batch's progress and, for the last item,
    * `batch.completed` — with the worker's dedupe keys.
    */
-  async finishItem(
-    batchId: string,
-    index: number,
-    outcome: { error?: { code: string; message: string; step: number | null } } = {},
-  ): Promise<void> {
+  async finishItem(batchId: string, index: number, outcome: { error?: ItemError } = {}): Promise<void> {
     const failed = outcome.error !== undefined;
     const result: ItemResult = {
       state: failed ? 'failed' : 'completed',
@@ -192,7 +188,15 @@ export class TestFleet {
       data: {
         attempts: 1,
         durationMs: result.durationMs,
-        ...(outcome.error ? { error: { code: outcome.error.code, step: outcome.error.step } } : {}),
+        ...(outcome.error
+          ? {
+              error: {
+                code: outcome.error.code,
+                step: outcome.error.step,
+                ...(outcome.error.path ? { path: outcome.error.path } : {}),
+              },
+            }
+          : {}),
         progress: { total, completed, failed: failedCount },
       },
     };

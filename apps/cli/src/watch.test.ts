@@ -87,6 +87,44 @@ describe('fleet submit --watch (not a terminal: one line per item event)', () =>
     expect(result.stderr).toBe('');
   });
 
+  it("a failure's step path is printed, and where its evidence is", async () => {
+    const { run, id } = await watching();
+    const evidence = {
+      screenshot: 'S'.repeat(22),
+      html: 'H'.repeat(22),
+      console: 'C'.repeat(22),
+      url: 'http://127.0.0.1:3005/products/2',
+    };
+    await fleet.finishItem(id, 0);
+    await fleet.finishItem(id, 1, {
+      error: { code: 'SELECTOR_NOT_FOUND', message: 'no #buy', step: 2, path: 'steps[2].do[0]#1', evidence },
+    });
+    await fleet.finishItem(id, 2, {
+      error: {
+        code: 'SELECTOR_NOT_FOUND',
+        message: 'no #buy',
+        step: 2,
+        path: 'steps[2].do[0]#4',
+        evidence: { url: evidence.url, omitted: true },
+      },
+    });
+    const result = await run.done;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('item 1 failed in 121 ms: SELECTOR_NOT_FOUND at steps[2].do[0]#1');
+    const api = fleet.apiUrl;
+    expect(result.stdout.trimEnd().split('\n').slice(-9)).toEqual([
+      'failures:',
+      '  INDEX  CODE                STEP              MESSAGE',
+      '  1      SELECTOR_NOT_FOUND  steps[2].do[0]#1  no #buy',
+      '  2      SELECTOR_NOT_FOUND  steps[2].do[0]#4  no #buy',
+      'evidence (GET with the API key):',
+      `  item 1 at ${evidence.url}:`,
+      `    screenshot: ${api}/v1/artifacts/${evidence.screenshot}`,
+      `    html: ${api}/v1/artifacts/${evidence.html}`,
+      `    console: ${api}/v1/artifacts/${evidence.console}`,
+    ]);
+  });
+
   it('--json prints one document at the end: the batch and its failures', async () => {
     const submitted = await fleet.cli(['submit', file, '--json']);
     const { id } = JSON.parse(submitted.stdout) as { id: string };

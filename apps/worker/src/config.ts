@@ -54,10 +54,16 @@ export const workerSchema = {
     doc: 'How long an idle started profile is kept for the next item; 0 = off.',
   }),
   artifactsDir: {
-    doc: 'Where screenshots are stored.',
+    doc: 'Where screenshots and failure evidence are stored (the directory the API serves).',
     format: String,
     default: './data/artifacts',
     env: 'ARTIFACTS_DIR',
+  },
+  evidencePerError: {
+    doc: "Failures of one kind (code, step path, message shape) per batch that keep full evidence (screenshot, HTML, console); the rest keep the URL and are counted in the batch's errors.",
+    format: 'nat',
+    default: 3,
+    env: 'EVIDENCE_PER_ERROR',
   },
   leaseTtlMs: durationMs({
     env: 'LEASE_TTL_MS',
@@ -140,6 +146,7 @@ export interface WorkerSettings extends MultiloginSettings, TargetSettings {
   itemMaxStalls: number;
   warmIdleMs: number;
   artifactsDir: string;
+  evidencePerError: number;
   leaseTtlMs: number;
   profileCooldownMs: number;
   profileFailureThreshold: number;

@@ -25,6 +25,7 @@ import {
   RedisCancelBus,
   RedisCheckpointStore,
   RedisEventStream,
+  RedisEvidencePolicy,
   RedisProfileStore,
   RedisProviderHealth,
   RedisResultStore,
@@ -36,6 +37,7 @@ import {
 import { type LoadedScenario, loadScenarios } from '@fleet/scenario';
 import { PrivateTargetGuard, type TargetGuard } from '@fleet/targets';
 import { FileArtifactStore, ScenarioDriver, WebdriverioDriver } from '@fleet/webdriver';
+import type { Redis } from 'ioredis';
 import { scenariosPath, type WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';
@@ -66,11 +68,23 @@ function targetGuard(settings: WorkerSettings, logger: LoggerPort): TargetGuard 
   return undefined;
 }
 
-/** WebdriverIO for steps, and for the loaded code scenarios, with the same store and guard. */
-function browserDrivers(settings: WorkerSettings, logger: LoggerPort, scenarios: LoadedScenario[]) {
+/**
+ * WebdriverIO for steps, and for the loaded code scenarios, with the same store and guard, and
+ * failure evidence counted per batch (EVIDENCE_PER_ERROR).
+ */
+function browserDrivers(
+  settings: WorkerSettings,
+  logger: LoggerPort,
+  redis: Redis,
+  scenarios: LoadedScenario[],
+) {
   const artifacts = new FileArtifactStore(settings.artifactsDir);
+  const evidencePolicy = new RedisEvidencePolicy(redis, settings.prefix, {
+    perError: settings.evidencePerError,
+    retentionSec: settings.resultRetentionSec,
+  });
   const guard = targetGuard(settings, logger);
-  const options = guard ? { artifacts, targetGuard: guard } : { artifacts };
+  const options = guard ? { artifacts, targetGuard: guard, evidencePolicy } : { artifacts, evidencePolicy };
   return {
     steps: new WebdriverioDriver(options),
     scenarios: new ScenarioDriver({ ...options, scenarios, logger }),
@@ -166,7 +180,7 @@ export async function startWorker(
     },
   });
   metrics.watchRedis(redis, 'main');
-  const drivers = browserDrivers(settings, logger, scenarios);
+  const drivers = browserDrivers(settings, logger, redis, scenarios);
   const runner = new ItemRunner({
     sessions,
     results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),

@@ -215,8 +215,48 @@ export const itemViewSchema = z.strictObject({
   attempts: z.number().int(),
   durationMs: z.number().int().optional(),
   finishedAt: z.string().optional(),
+  links: z
+    .strictObject({
+      /** `GET /v1/batches/:id/items/:index` */
+      self: z.string(),
+      /** The result's artifacts by name → `/v1/artifacts/:id`. */
+      artifacts: z.record(z.string(), z.string()),
+      /** A failure's evidence → `/v1/artifacts/:id`. */
+      evidence: z
+        .strictObject({
+          screenshot: z.string().optional(),
+          html: z.string().optional(),
+          console: z.string().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 export type ItemView = z.infer<typeof itemViewSchema>;
+
+/** One kind of failure in a batch (`GET /v1/batches/:id/errors`): same code, step path, message shape. */
+export const batchErrorSchema = z.strictObject({
+  signature: z.string(),
+  /** The error code; `*` for the kinds counted together past the batch's 500 signatures. */
+  code: z.string(),
+  path: z.string().nullable(),
+  /** The first failure's message. */
+  message: z.string(),
+  /** Failed items of this kind (failures inside steps; a retried attempt is not counted). */
+  count: z.number().int(),
+  /** How many of them kept full evidence (at most EVIDENCE_PER_ERROR). */
+  withEvidence: z.number().int(),
+  /** The first items that failed this way (up to 10). */
+  items: z.array(z.string()),
+});
+export type BatchError = z.infer<typeof batchErrorSchema>;
+
+export const batchErrorsSchema = z.strictObject({
+  batchId: z.string(),
+  /** Most frequent first. */
+  errors: z.array(batchErrorSchema),
+});
+export type BatchErrors = z.infer<typeof batchErrorsSchema>;
 
 export const itemPageSchema = z.strictObject({
   items: z.array(itemViewSchema),

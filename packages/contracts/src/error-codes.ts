@@ -170,11 +170,19 @@ export const ERRORS = {
         'no such batch, **or** a batch of another tenant (a user key sees only batches it created; the answer is the same, so existence is not revealed); admin keys see every batch',
     },
   },
+  ITEM_NOT_FOUND: {
+    status: 404,
+    message: 'the batch has no item with that index',
+    hint: 'items are numbered from 0 to total - 1 (GET /v1/batches/:id)',
+    where: { api: "no item has that index (it is not below the batch's total)" },
+  },
   ARTIFACT_NOT_FOUND: {
     status: 404,
     message: 'no such artifact',
     hint: "check the id (only the batch's owner and admins see it)",
-    where: { api: 'no such screenshot, or one of a batch this key may not see' },
+    where: {
+      api: 'no such artifact (screenshot, failure evidence), one of a batch this key may not see, or one whose batch has expired',
+    },
   },
   PROFILE_NOT_FOUND: {
     status: 404,
@@ -225,6 +233,12 @@ export const ERRORS = {
     message: 'the batch already finished',
     hint: 'nothing to cancel',
     where: { api: 'cancelling a batch that already finished' },
+  },
+  BATCH_NOT_FINISHED: {
+    status: 409,
+    message: 'the batch has not finished',
+    hint: 'cancel it first (POST /v1/batches/:id/cancel), then delete it',
+    where: { api: 'deleting a batch that is still queued or running' },
   },
   PROFILE_EXISTS: {
     status: 409,

@@ -1,9 +1,13 @@
 export {
   BATCH_STATUSES,
+  type BatchError,
+  type BatchErrors,
   type BatchFile,
   type BatchOptions,
   type BatchView,
   base64Bytes,
+  batchErrorSchema,
+  batchErrorsSchema,
   batchFileSchema,
   batchOptionsSchema,
   batchPageSchema,
@@ -51,9 +55,12 @@ export {
 } from './error-codes.js';
 export { EVENT_TYPES, type EventType, type FleetEvent, fleetEventSchema } from './events.js';
 export {
+  artifactIdSchema,
   batchIdSchema,
   type Checkpoint,
   checkpointSchema,
+  type Evidence,
+  evidenceSchema,
   ITEM_TIMEOUT_MS_DEFAULT,
   type ItemError,
   type ItemJob,

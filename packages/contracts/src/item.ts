@@ -82,6 +82,27 @@ export function parseItemId(id: string): { batchId: string; index: number } | nu
   return match ? { batchId: match[1]!, index: Number(match[2]) } : null;
 }
 
+/** An artifact's id (`GET /v1/artifacts/:id`): 16 random bytes, base64url. */
+export const artifactIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'an artifact id');
+
+/** What a failed attempt left behind (artifact ids), DESIGN.md section 5. */
+export const evidenceSchema = z.strictObject({
+  /** PNG of the page when the step failed. */
+  screenshot: artifactIdSchema.optional(),
+  /** The page's HTML (at most 512 KiB, cut with a marker comment). */
+  html: artifactIdSchema.optional(),
+  /** The browser console's lines since the run began, as text. */
+  console: artifactIdSchema.optional(),
+  /** The page's URL, null when it could not be read. */
+  url: z.string().max(4096).nullable().optional(),
+  /**
+   * Full evidence was not kept: this batch already kept EVIDENCE_PER_ERROR samples of this error
+   * (same code, step path and message shape); `GET /v1/batches/:id/errors` counts them.
+   */
+  omitted: z.literal(true).optional(),
+});
+export type Evidence = z.infer<typeof evidenceSchema>;
+
 export const itemErrorSchema = z.strictObject({
   code: z.string(),
   message: z.string(),
@@ -89,6 +110,7 @@ export const itemErrorSchema = z.strictObject({
   step: z.number().int().min(0).nullable(),
   /** The failed step's path into nested steps: `steps[3]`, `steps[1].then[0]`, `steps[2].do[0]#7`. */
   path: z.string().max(500).optional(),
+  evidence: evidenceSchema.optional(),
 });
 export type ItemError = z.infer<typeof itemErrorSchema>;
 

@@ -6,6 +6,7 @@ export {
   planBatch,
   type SubmitOptions,
 } from './batch-service.js';
+export { errorSignature, messageShape } from './error-signature.js';
 export {
   BatchCancelledError,
   type ErrorDetail,
@@ -36,7 +37,7 @@ export type {
   ReleaseResult,
 } from './lease.js';
 export { linkSignals } from './linked-signal.js';
-export type { ArtifactStore } from './ports/artifact-store.js';
+export { type ArtifactMeta, type ArtifactStore, batchIdOfArtifact } from './ports/artifact-store.js';
 export type {
   BatchListQuery,
   BatchPage,
@@ -50,6 +51,7 @@ export type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/brows
 export type { CancelBus } from './ports/cancel-bus.js';
 export type { CheckpointSave, CheckpointStore } from './ports/checkpoint-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
+export type { EvidencePolicy, FailureSample } from './ports/evidence-policy.js';
 export type { EnqueueOptions, ItemQueue } from './ports/item-queue.js';
 export type { LoggerPort } from './ports/logger-port.js';
 export type {

@@ -65,16 +65,42 @@ describe('ItemRunner: one attempt', () => {
     expect(s.events.types).toEqual(['item.started', 'item.failed']);
   });
 
-  it("records the failed nested step's path from the driver's details", async () => {
+  it("records the failed step's path and evidence from the error's first detail; a bad evidence shape is dropped", async () => {
     const s = setup();
+    const evidence = { screenshot: 'A'.repeat(22), html: 'B'.repeat(22), url: 'https://x.test/' };
     const error = new NonRetryableError('SELECTOR_NOT_FOUND', 'no element', {
-      details: [{ message: 'no element', step: 1, kind: 'click', path: 'steps[1].do[0]#3' }],
+      details: [
+        { message: 'x', step: 1, path: 'steps[1].do[0]#3', evidence, artifactId: evidence.screenshot },
+      ],
     });
     const outcome = await runAndEnd(s, (d) => d.fail(error));
     expect(outcome).toMatchObject({
       kind: 'recorded',
-      result: { state: 'failed', error: { code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1].do[0]#3' } },
+      result: {
+        artifacts: { failure: evidence.screenshot },
+        error: { code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1].do[0]#3', evidence },
+      },
     });
+    // The item.failed event names the path too (the CLI's watch prints it).
+    expect(s.events.events[1]?.data).toMatchObject({
+      error: { code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1].do[0]#3' },
+    });
+    const t = setup();
+    const odd = new NonRetryableError('STEP_FAILED', 'x', {
+      details: [{ message: 'x', step: 0, evidence: { screenshot: '../x' } }],
+    });
+    const second = await runAndEnd(t, (d) => d.fail(odd));
+    expect(second).toMatchObject({ kind: 'recorded', result: { error: { code: 'STEP_FAILED', step: 0 } } });
+    expect((second as { result: { error: object } }).result.error).not.toHaveProperty('evidence');
+  });
+
+  it('tells the driver whether this is the last attempt (evidence of a failure that will be retried is not taken)', async () => {
+    const first = setup();
+    await runAndEnd(first, (d) => d.fail(new RetryableError('NAVIGATION_FAILED', 'reset')));
+    expect(first.driver.options[0]?.lastAttempt).toBe(false);
+    const last = setup({ attempt: 3 });
+    await runAndEnd(last, (d) => d.fail(new RetryableError('NAVIGATION_FAILED', 'reset')));
+    expect(last.driver.options[0]?.lastAttempt).toBe(true);
   });
 
   it.each([

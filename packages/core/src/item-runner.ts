@@ -1,4 +1,4 @@
-import { type ItemJob, type ItemResult, itemId } from '@fleet/contracts';
+import { evidenceSchema, type ItemError, type ItemJob, type ItemResult, itemId } from '@fleet/contracts';
 import {
   BatchCancelledError,
   type FleetError,
@@ -189,6 +189,7 @@ export class ItemRunner {
         stepTimeoutMs: job.stepTimeoutMs,
         signal,
         itemId: id,
+        lastAttempt: ctx.attempt >= ctx.maxAttempts,
         ...(job.files ? { files: job.files } : {}),
       };
       const outcome = job.scenario
@@ -281,8 +282,6 @@ export class ItemRunner {
     session: ProfileSession | null,
     started: number,
   ): Promise<AttemptOutcome> {
-    const step = error.details[0]?.step;
-    const path = error.details[0]?.path;
     const artifactId = error.details[0]?.artifactId;
     const result: ItemResult = {
       state: 'failed',
@@ -293,12 +292,7 @@ export class ItemRunner {
       profileId: session?.profile.id ?? null,
       attempts: ctx.attempt,
       durationMs: this.now() - started,
-      error: {
-        code: error.code,
-        message: error.message.slice(0, 1000),
-        step: typeof step === 'number' ? step : null,
-        ...(typeof path === 'string' ? { path: path.slice(0, 500) } : {}),
-      },
+      error: itemError(error),
       finishedAt: this.now(),
     };
     // A step the batch got wrong (assertion, missing selector, blocked target, deadline) would fail
@@ -376,7 +370,10 @@ export class ItemRunner {
     if (stored) {
       const type = stored.state === 'completed' ? 'item.completed' : 'item.failed';
       const data: Record<string, unknown> = { attempts: stored.attempts, durationMs: stored.durationMs };
-      if (stored.error) data.error = { code: stored.error.code, step: stored.error.step };
+      if (stored.error) {
+        const { code, step, path } = stored.error;
+        data.error = path === undefined ? { code, step } : { code, step, path };
+      }
       if (progress)
         data.progress = { total: progress.total, completed: progress.completed, failed: progress.failed };
       const event = { type, batchId: ref.batchId, itemId: id, at: this.now(), data } as const;
@@ -423,6 +420,20 @@ function cancelledBy(signal: AbortSignal): boolean {
 
 function isFleetErrorCode(value: unknown, code: string): boolean {
   return typeof value === 'object' && value !== null && (value as { code?: unknown }).code === code;
+}
+
+/** The recorded error: code, message, the failed step (index, path) and its evidence, from `details[0]`. */
+function itemError(error: FleetError): ItemError {
+  const detail = error.details[0];
+  const out: ItemError = {
+    code: error.code,
+    message: error.message.slice(0, 1000),
+    step: typeof detail?.step === 'number' ? detail.step : null,
+  };
+  if (typeof detail?.path === 'string') out.path = detail.path.slice(0, 500);
+  const evidence = evidenceSchema.safeParse(detail?.evidence);
+  if (evidence.success && detail?.evidence !== undefined) out.evidence = evidence.data;
+  return out;
 }
 
 function asFleetError(error: unknown): FleetError {

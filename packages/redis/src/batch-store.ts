@@ -90,6 +90,21 @@ export class RedisBatchStore implements BatchStore {
     return { status: CANCEL[orThrow(code, { batchId })]!, batch: await this.get(batchId) };
   }
 
+  /**
+   * Deletes a batch's keys (record, results, claims, stalls, errors, checkpoints: one slot, one DEL) and its
+   * index entries. The caller checks it has finished; returns false when it was already gone.
+   */
+  async remove(batchId: string): Promise<boolean> {
+    const record = await this.get(batchId);
+    if (!record) return false;
+    const k = this.keys.batch(batchId);
+    const deleted = await this.redis.del(k.meta, k.results, k.claims, k.stalls, k.errors, k.checkpoints);
+    const entry = indexEntry(record.createdAt, batchId);
+    await this.redis.zrem(this.keys.batchIndex, entry);
+    if (record.owner) await this.redis.zrem(this.keys.ownerBatchIndex(record.owner), entry);
+    return deleted > 0;
+  }
+
   /** Newest first. The cursor is the index entry of the last batch of the previous page. */
   async list(query: BatchListQuery): Promise<BatchPage> {
     const index = query.owner ? this.keys.ownerBatchIndex(query.owner) : this.keys.batchIndex;

@@ -78,6 +78,7 @@ describe('scripts and keys', () => {
       'fleetRegister/4',
       'fleetRelease/4',
       'fleetRenew/2',
+      'fleetTallyError/1',
       'fleetUnquarantine/4',
       'fleetUnregister/5',
       'fleetUpdate/2',

@@ -16,6 +16,7 @@ export {
   type EventStreamOptions,
   RedisEventStream,
 } from './events-stream.js';
+export { type EvidencePolicyOptions, RedisEvidencePolicy } from './evidence-policy.js';
 export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './idempotency-store.js';
 export { RedisKeyRevocations } from './key-revocations.js';
 export { type BatchKeys, type EventKeys, Keys, type PoolKeys, type ScenarioKeys } from './keys.js';

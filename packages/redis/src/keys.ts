@@ -25,6 +25,8 @@ export interface BatchKeys {
   claims: string;
   /** Where the item's attempts vanished (see `lua/note-take-1.lua`). */
   stalls: string;
+  /** The batch's failures counted by signature, for evidence dedupe (see `lua/tally-error-1.lua`). */
+  errors: string;
   /** Scenario items' last checkpoints: index -> JSON (see `lua/checkpoint-3.lua`). */
   checkpoints: string;
 }
@@ -66,7 +68,7 @@ export class Keys {
     };
   }
 
-  /** A batch's record, results, claims and stalls share the batch's hash tag. */
+  /** A batch's record, results, claims, stalls and errors share the batch's hash tag. */
   batch(batchId: string): BatchKeys {
     const base = `${this.prefix}:{batch:${batchId}}`;
     return {
@@ -75,6 +77,7 @@ export class Keys {
       claims: `${base}:claims`,
       stalls: `${base}:stalls`,
       checkpoints: `${base}:checkpoints`,
+      errors: `${base}:errors`,
     };
   }
 

@@ -42,6 +42,10 @@ describe('checkpoints', () => {
     expect(await checkpoints.get(ref)).toMatchObject({ name: 'cart', attempt: 2 });
     const ttl = await redis.ttl(new Keys(prefix).batch('c1').checkpoints);
     expect(ttl).toBeGreaterThan(3500);
+    // A deleted batch takes its checkpoints along.
+    await batches.cancel('c1');
+    expect(await batches.remove('c1')).toBe(true);
+    expect(await checkpoints.get(ref)).toBeNull();
   });
 
   it('are refused under an expired claim and for a cancelled batch, and expire with the batch', async () => {

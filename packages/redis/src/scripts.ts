@@ -118,6 +118,7 @@ declare module 'ioredis' {
       ...args: Str[]
     ): Result<[number, number, number, number], Context>;
     fleetNoteTake(stalls: string, ...args: Str[]): Result<string[], Context>;
+    fleetTallyError(errors: string, ...args: Str[]): Result<number, Context>;
     fleetPublish(stream: string, dedupe: string, ...args: Str[]): Result<string | null, Context>;
     fleetCounts(
       members: string,

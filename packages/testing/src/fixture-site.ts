@@ -95,8 +95,8 @@ function cookiePage(req: IncomingMessage, res: ServerResponse): void {
 /**
  * A small web site on a free loopback port for browser tests: `/` (a title, a product list to
  * extract, a button that counts clicks, an input), `/cookie` (a persistent cookie), `/upload` (a
- * file input that shows the picked file's name, size and type), `/visits`
- * (the visit log as JSON) and `/slow?ms=N`. Every request is recorded with time, path and cookie.
+ * file input that shows the picked file's name, size and type), `/talk` (logs to the console),
+ * `/visits` (the visit log as JSON) and `/slow?ms=N`. Every request is recorded with time, path and cookie.
  */
 export async function startFixtureSite(): Promise<FixtureSite> {
   const visits: SiteVisit[] = [];
@@ -116,6 +116,15 @@ export async function startFixtureSite(): Promise<FixtureSite> {
       res.end(indexPage());
     } else if (pathname === '/cookie') {
       cookiePage(req, res);
+    } else if (pathname === '/talk') {
+      // Logs to the console as it loads (failure evidence keeps the page's console lines).
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        html(
+          'Fleet fixture: talk',
+          `<h1 id="heading">Talk</h1><script>console.log('fixture says hello'); console.error('fixture trouble', 7);</script>`,
+        ),
+      );
     } else if (pathname === '/upload') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(uploadPage());

@@ -58,7 +58,7 @@ test('assertText that does not hold → ASSERTION_FAILED quoting both texts, wit
   expect(error.message).toBe(`${detail!.message} (at steps[1], assertText)`);
   const shot = await store.get(detail!.artifactId as string);
   expect(shot).toMatchObject({ itemId: 'batch-2:7', name: 'failure' });
-  expect(pngSize(shot!.png).width).toBeGreaterThan(0);
+  expect(pngSize(shot!.bytes).width).toBeGreaterThan(0);
 });
 
 test('waitFor a selector that never appears → SELECTOR_NOT_FOUND after its own timeoutMs', async () => {

@@ -1,4 +1,4 @@
-export { FileArtifactStore, isArtifactId } from './artifact-store.js';
+export { FileArtifactStore, isArtifactId, type SweepOptions } from './artifact-store.js';
 export type { DriverErrorCode } from './driver-errors.js';
 export { MAX_CHECKPOINT_BYTES } from './scenario-context.js';
 export {

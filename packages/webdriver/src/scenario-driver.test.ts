@@ -119,7 +119,7 @@ test('ctx drives the page; run answers the data; checkpoints and artifacts are k
   expect(result.url).toBe(`${site.url}/`);
 });
 
-test("the scenario's own verdict: SCENARIO_FAILED (ctx.fail) and ASSERTION_FAILED, not retried", async () => {
+test("the scenario's own verdict: SCENARIO_FAILED (ctx.fail, with the page's evidence) and ASSERTION_FAILED, not retried", async () => {
   const failed = await failure(
     runOne(async (ctx) => {
       await ctx.goto(`${site.url}/`);
@@ -129,6 +129,11 @@ test("the scenario's own verdict: SCENARIO_FAILED (ctx.fail) and ASSERTION_FAILE
   expect(failed).toMatchObject({ kind: 'non-retryable', code: 'SCENARIO_FAILED' });
   expect(failed.message).toBe('OUT_OF_STOCK: size m is sold out');
   expect(failed.details[0]).toMatchObject({ step: null, code: 'OUT_OF_STOCK', size: 'm' });
+  // The failed page's evidence is kept, as for a failed step.
+  const evidence = failed.details[0]?.evidence as Record<string, string>;
+  expect(evidence).toMatchObject({ url: `${site.url}/` });
+  expect(await store.get(evidence.screenshot!)).toMatchObject({ itemId: 'b.0', type: 'image/png' });
+  expect(await store.get(evidence.html!)).toMatchObject({ type: expect.stringContaining('text/html') });
 
   const asserted = await failure(
     runOne(async (ctx) => {

@@ -1,6 +1,7 @@
 import { scenarioKey } from '@fleet/contracts';
 import {
   type ArtifactStore,
+  type EvidencePolicy,
   type FleetError,
   type LoggerPort,
   NonRetryableError,
@@ -14,6 +15,7 @@ import {
 import { isScenarioError, type LoadedScenario } from '@fleet/scenario';
 import type { TargetGuard } from '@fleet/targets';
 import { toDomainError, truncate } from './driver-errors.js';
+import { attachEvidence } from './evidence.js';
 import { pageInfo } from './page-queries.js';
 import { Interrupted, type RunLimits } from './run-limits.js';
 import { boundedJson, scenarioContext } from './scenario-context.js';
@@ -26,8 +28,10 @@ const NOT_IN_A_STEP = { index: null, kind: null } as const;
 export interface ScenarioDriverOptions {
   /** The scenarios this worker loaded (SCENARIOS_DIR). */
   scenarios: LoadedScenario[];
-  /** Where `ctx.screenshot` and `ctx.artifact` go. */
+  /** Where `ctx.screenshot`, `ctx.artifact` and failure evidence go. */
   artifacts: ArtifactStore;
+  /** Full failure evidence only for the first few failures of a kind per batch; none: always. */
+  evidencePolicy?: EvidencePolicy;
   /** Checks `ctx.goto` (and where it lands), as for `goto` steps. */
   targetGuard?: TargetGuard;
   logger?: LoggerPort;
@@ -121,7 +125,16 @@ export class ScenarioDriver implements ScenarioRunner {
         loaded.definition.run(ctx as never),
       );
     } catch (error) {
-      throw scenarioFailure(error);
+      // The failed page's evidence (screenshot, HTML, console, URL), as for a failed step.
+      const failure = scenarioFailure(error);
+      await attachEvidence(failure, {
+        session,
+        signal: options.signal,
+        itemId: options.itemId,
+        store: this.options.artifacts,
+        evidence: { policy: this.options.evidencePolicy, lastAttempt: options.lastAttempt ?? true },
+      });
+      throw failure;
     }
     const data = checkedData(returned, loaded.id);
     let page: { url: string | null; title: string | null } = { url: null, title: null };

@@ -23,6 +23,14 @@ export interface AttachOptions {
 // hits this, and then the request gives up instead of holding the worker for WebdriverIO's 120 s.
 const REQUEST_SLACK_MS = 5_000;
 
+/**
+ * chromedriver keeps the page's console lines (and failed loads) for a failure's evidence
+ * (evidence.ts: getLogs('browser'), classic mode). Works through an attach by debuggerAddress:
+ * measured on Chromium through the launcher-style front (evidence.test.ts). Not in WebdriverIO's
+ * capability types, hence spread from here.
+ */
+const CONSOLE_LOG = { 'goog:loggingPrefs': { browser: 'ALL' } };
+
 function openSession(endpoint: WebDriverEndpoint, options: AttachOptions): Promise<Session> {
   return remote({
     protocol: endpoint.protocol,
@@ -41,6 +49,7 @@ function openSession(endpoint: WebDriverEndpoint, options: AttachOptions): Promi
       timeouts: { implicit: 0, pageLoad: options.stepTimeoutMs, script: options.stepTimeoutMs },
       // A page's alert() would otherwise fail every later command with "unexpected alert open".
       unhandledPromptBehavior: 'dismiss',
+      ...CONSOLE_LOG,
     },
   });
 }

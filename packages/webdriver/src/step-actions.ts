@@ -99,7 +99,7 @@ async function goto(raw: string, ctx: StepContext): Promise<void> {
 
 async function screenshot(name: string, ctx: StepContext): Promise<void> {
   const png = Buffer.from(await ctx.session.takeScreenshot(), 'base64');
-  ctx.artifacts.set(name, await ctx.store.put(png, { itemId: ctx.itemId, name }));
+  ctx.artifacts.set(name, await ctx.store.put(png, { itemId: ctx.itemId, name, type: 'image/png' }));
 }
 
 /** Waits (up to the step timeout) for the first match's text to contain `contains`. */

@@ -2,6 +2,7 @@ import { type BlockStep, MAX_EXECUTED_STEPS, type Step, stepKind } from '@fleet/
 import { type ArtifactStore, type FleetError, NonRetryableError } from '@fleet/core';
 import type { TargetGuard } from '@fleet/targets';
 import { type StepRef, toDomainError } from './driver-errors.js';
+import { attachEvidence, type EvidenceSettings } from './evidence.js';
 import type { RunLimits } from './run-limits.js';
 import type { Session } from './session.js';
 import { runStep, type StepContext, stepTimeoutOf } from './step-actions.js';
@@ -11,7 +12,7 @@ import { DataBudget, StepData } from './step-data.js';
 export interface RunContext {
   session: Session;
   limits: RunLimits;
-  /** The caller's signal: a failure screenshot is not taken once it has fired. */
+  /** The caller's signal: no failure evidence is taken once it has fired. */
   signal: AbortSignal;
   stepTimeoutMs: number;
   itemId: string;
@@ -19,6 +20,7 @@ export interface RunContext {
   guard: TargetGuard | undefined;
   data: Map<string, unknown>;
   artifacts: Map<string, string>;
+  evidence: EvidenceSettings;
 }
 
 /**
@@ -27,35 +29,11 @@ export interface RunContext {
  * that never answers.
  */
 const OVERRUN_GRACE_MS = 1_000;
-const FAILURE_SCREENSHOT_WAIT_MS = 3_000;
 
-// No screenshot when the session is gone, the caller wants us off the profile now (lease lost,
-// shutdown), or the page was refused (its content must not be kept).
-const NO_FAILURE_SCREENSHOT = new Set(['BROWSER_UNAVAILABLE', 'ABORTED', 'TARGET_BLOCKED']);
-
-/** The failed page as artifact `failure`; undefined when it cannot be had quickly. Never throws. */
-async function failureScreenshot(ctx: RunContext): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), FAILURE_SCREENSHOT_WAIT_MS);
-  });
-  const taking = (async () => {
-    const png = Buffer.from(await ctx.session.takeScreenshot(), 'base64');
-    return ctx.store.put(png, { itemId: ctx.itemId, name: 'failure' });
-  })().catch(() => undefined);
-  try {
-    return await Promise.race([taking, gaveUp]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
+/** The failure as a domain error, with the failed page's evidence (evidence.ts). */
 async function stepFailure(error: unknown, ref: StepRef, ctx: RunContext): Promise<FleetError> {
   const failure = toDomainError(error, ref);
-  if (NO_FAILURE_SCREENSHOT.has(failure.code) || ctx.signal.aborted) return failure;
-  const artifactId = await failureScreenshot(ctx);
-  const detail = failure.details[0];
-  if (artifactId !== undefined && detail) detail.artifactId = artifactId;
+  await attachEvidence(failure, ctx);
   return failure;
 }
 

@@ -115,6 +115,25 @@ function route(req: IncomingMessage, res: ServerResponse): void {
     case '/next':
       send(200, NEXT);
       break;
+    case '/console':
+      // Logs at load, one line of each level, then a later one (a page that talks before failing).
+      send(
+        200,
+        page(
+          'Console page',
+          `<h1 id="heading">Talkative</h1><script>console.log('hello from the page', 42);
+console.warn('careful: "quoted"'); console.error('broken thing', {a: 1});
+setTimeout(function () { console.log('later line'); }, 50);</script>`,
+        ),
+      );
+      break;
+    case '/big': {
+      // A page of about `kb` KiB of text, with a multi-byte character every so often.
+      const kb = Number(url.searchParams.get('kb'));
+      const para = `<p>${'é lorem ipsum dolor sit amet '.repeat(30)}</p>`;
+      send(200, page('Big page', para.repeat(Math.ceil((kb * 1024) / para.length))));
+      break;
+    }
     case '/records':
       send(200, RECORDS);
       break;

@@ -72,7 +72,7 @@ test('every step kind, with its result in data, artifacts, url and title', async
   expect(Object.keys(outcome.artifacts)).toEqual(['catalogue']);
   const stored = await store.get(outcome.artifacts.catalogue!);
   expect(stored).toMatchObject({ itemId: 'batch-1:0', name: 'catalogue' });
-  const size = pngSize(stored!.png);
+  const size = pngSize(stored!.bytes);
   expect(size.width).toBeGreaterThan(0);
   expect(size.height).toBeGreaterThan(0);
 });

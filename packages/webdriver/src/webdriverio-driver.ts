@@ -2,6 +2,7 @@ import type { Step } from '@fleet/contracts';
 import type {
   ArtifactStore,
   BrowserDriver,
+  EvidencePolicy,
   RunStepsOptions,
   StepsOutcome,
   WebDriverEndpoint,
@@ -15,8 +16,10 @@ import type { StepContext } from './step-actions.js';
 import { type RunContext, runSteps } from './step-runner.js';
 
 export interface WebdriverioDriverOptions {
-  /** Where `screenshot` steps and failure screenshots go. */
+  /** Where `screenshot` steps and failure evidence go. */
   artifacts: ArtifactStore;
+  /** Full failure evidence only for the first few failures of a kind per batch; none: always. */
+  evidencePolicy?: EvidencePolicy;
   /** Asked before every `goto` and for the URL it ended at; none = every http(s) URL is allowed. */
   targetGuard?: TargetGuard;
   /** How long a refused attach is retried (a just-started port may not take a session yet). Default 5000. */
@@ -67,6 +70,7 @@ export class WebdriverioDriver implements BrowserDriver {
       ...(options.files ? { files: options.files } : {}),
       data,
       artifacts,
+      evidence: { policy: this.options.evidencePolicy, lastAttempt: options.lastAttempt ?? true },
     };
     await runSteps(steps, context);
     const page = await this.finalPage(session, limits, options.stepTimeoutMs);

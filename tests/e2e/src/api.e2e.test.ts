@@ -118,6 +118,50 @@ it('runs a batch submitted over HTTP; its items and screenshots are read back by
   expect((await app.inject({ url: `/v1/batches/${id}/items`, headers: auth(OTHER) })).statusCode).toBe(404);
 });
 
+it("a failed item's evidence is served by the API: the first 3 of a kind in full, the rest counted", async () => {
+  const id = await submitBatch({
+    pool: POOL,
+    steps: [
+      { goto: `${fleet.site.url}/talk?n={{n}}` },
+      { waitFor: { selector: '#missing-{{n}}', timeoutMs: 500 } },
+    ],
+    items: [1, 2, 3, 4, 5].map((n) => ({ n })),
+    options: { attempts: 1 },
+  });
+  await finished(id);
+  const items = await Promise.all(
+    [0, 1, 2, 3, 4].map((index) => get<ItemView>(`/v1/batches/${id}/items/${index}`)),
+  );
+  for (const item of items) {
+    expect(item.error).toMatchObject({ code: 'SELECTOR_NOT_FOUND', step: 1, path: 'steps[1]' });
+    expect(item.error?.evidence?.url).toMatch(/\/talk\?n=\d$/);
+  }
+  const full = items.filter((item) => !item.error?.evidence?.omitted);
+  expect(full).toHaveLength(3);
+  for (const item of items.filter((i) => i.error?.evidence?.omitted)) {
+    expect(item.links?.evidence).toEqual({});
+    expect(item.error?.evidence?.screenshot).toBeUndefined();
+  }
+  const links = full[0]!.links!.evidence!;
+  const shot = await app.inject({ url: links.screenshot!, headers: auth(ACME) });
+  expect(shot.headers['content-type']).toBe('image/png');
+  const page = await app.inject({ url: links.html!, headers: auth(ACME) });
+  expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+  expect(page.headers['content-disposition']).toMatch(/^attachment/);
+  expect(page.body).toContain('<h1 id="heading">Talk</h1>');
+  const lines = await app.inject({ url: links.console!, headers: auth(ACME) });
+  expect(lines.headers['content-type']).toBe('text/plain; charset=utf-8');
+  expect(lines.body).toContain('"fixture says hello"');
+  expect(lines.body).toMatch(/SEVERE console-api .*"fixture trouble" 7/);
+  expect((await app.inject({ url: links.console!, headers: auth(OTHER) })).statusCode).toBe(404);
+  const errors = await get<{ errors: { code: string; path: string; count: number; withEvidence: number }[] }>(
+    `/v1/batches/${id}/errors`,
+  );
+  expect(errors.errors).toEqual([
+    expect.objectContaining({ code: 'SELECTOR_NOT_FOUND', path: 'steps[1]', count: 5, withEvidence: 3 }),
+  ]);
+});
+
 it('uploads a batch file on a worker: the page sees its name and size; the bytes stay out of jobs, results and events', async () => {
   const content = Buffer.from('order,total\n1001,123.40\n');
   const file = { name: 'receipt', filename: 'receipt.csv', type: 'text/csv' };

@@ -95,6 +95,7 @@ beforeAll(async () => {
   const artifactId = await api.artifacts.put(Buffer.from('89504e470d0a1a0a', 'hex'), {
     itemId: `${batchId}.0`,
     name: 'home',
+    type: 'image/png',
   });
   corpus = buildCorpus(
     { routes: api.routes, batchId, cancelBatchId, artifactId, queueName: api.queue.name, port: api.port },

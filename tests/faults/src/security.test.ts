@@ -214,7 +214,11 @@ describe('tenant isolation', () => {
     const answer = await call('POST', '/v1/batches', B, { body: batchBody(1, { name: "B's batch" }) });
     expect(answer.status).toBe(202);
     bBatch = json<BatchView>(answer).id;
-    artifactId = await api.artifacts.put(PNG, { itemId: `${aBatches[0]}.0`, name: 'home' });
+    artifactId = await api.artifacts.put(PNG, {
+      itemId: `${aBatches[0]}.0`,
+      name: 'home',
+      type: 'image/png',
+    });
   });
 
   const batchRoutes = () =>
@@ -232,7 +236,7 @@ describe('tenant isolation', () => {
     const seen: string[] = [];
     for (const id of [...aBatches, 'no-such-batch-1']) {
       for (const route of routes) {
-        const answer = await call(route.method, fillPath(route.path, { id }), B);
+        const answer = await call(route.method, fillPath(route.path, { id, index: '0' }), B);
         const problem = errorShapeProblem(answer.body);
         seen.push(`${routeKey(route)} ${answer.status} ${code(answer)}${problem ? ` ${problem}` : ''}`);
       }

@@ -30,7 +30,14 @@
     poolsBody: el('pools').tBodies[0],
     poolsEmpty: el('pools-empty'),
     hostsDown: el('hosts-down'),
+    failures: el('failures'),
+    failuresBatch: el('failures-batch'),
+    failuresClose: el('failures-close'),
+    failureKinds: el('failure-kinds'),
+    failedBody: el('failed-items').tBodies[0],
+    failuresNote: el('failures-note'),
   };
+  const FAILURES_SHOWN = 50;
 
   /** Everything that belongs to one login; replaced whole at login and logout. */
   let session = null;
@@ -162,6 +169,8 @@
     cells.created.title = v.createdAt || '';
     cells.row.dataset.status = v.status;
     cells.row.dataset.percent = String(percent);
+    cells.row.toggleAttribute('data-has-failed', v.failed > 0);
+    cells.row.title = v.failed > 0 ? 'show the failures' : '';
   }
 
   /** Counters only grow and a finished batch stays finished, whichever source spoke last. */
@@ -225,6 +234,105 @@
     renderBatch(entry);
     if (FINISHED.has(v.status)) syncSubscriptions(s);
   }
+
+  // ---- failures and their evidence -------------------------------------------------------------
+
+  /**
+   * An artifact, fetched with the key (it never goes in a URL) and saved as a file. The blob is
+   * typed application/octet-stream and only downloaded, never opened: a stored page (HTML) must
+   * not run in this page's origin.
+   */
+  async function download(key, path, filename) {
+    const response = await fetch(path, {
+      headers: { authorization: `Bearer ${key}` },
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    if (!response.ok) throw new ApiFailure(response.status, `HTTP_${response.status}`, 'not available');
+    const blob = new Blob([await response.arrayBuffer()], { type: 'application/octet-stream' });
+    const url = URL.createObjectURL(blob);
+    const link = make('a');
+    link.href = url;
+    link.download = filename;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  function evidenceCell(s, item) {
+    const cell = make('td', 'evidence');
+    const links = item.links?.evidence ?? {};
+    for (const [part, label, ext] of [
+      ['screenshot', 'screenshot', 'png'],
+      ['html', 'page HTML', 'html'],
+      ['console', 'console', 'txt'],
+    ]) {
+      const path = links[part];
+      if (!path) continue;
+      const button = make('button', 'secondary', label);
+      button.type = 'button';
+      button.dataset.artifact = path;
+      button.addEventListener('click', () => {
+        download(s.key, path, `${item.id}-${part}.${ext}`).catch((error) =>
+          showBanner(`Could not fetch the ${label}: ${error.message}`),
+        );
+      });
+      cell.append(button);
+    }
+    const evidence = item.error?.evidence;
+    if (evidence?.omitted) cell.append(make('span', 'muted', 'evidence not kept (seen before)'));
+    if (evidence?.url) cell.append(make('div', 'url', evidence.url));
+    return cell;
+  }
+
+  async function showFailures(s, batchId) {
+    const [errors, page] = await Promise.all([
+      api(s.key, `/v1/batches/${encodeURIComponent(batchId)}/errors`),
+      api(s.key, `/v1/batches/${encodeURIComponent(batchId)}/items?state=failed&limit=${FAILURES_SHOWN}`),
+    ]);
+    if (s !== session) return;
+    text(ui.failuresBatch, batchId);
+    ui.failureKinds.replaceChildren(
+      ...errors.errors.map((e) => {
+        const kind = make(
+          'li',
+          '',
+          `${e.code} at ${e.path ?? '-'}: ${e.count} failed (${e.withEvidence} with evidence) — ${e.message}`,
+        );
+        kind.dataset.signature = e.signature;
+        return kind;
+      }),
+    );
+    ui.failedBody.replaceChildren(
+      ...page.items.map((item) => {
+        const row = make('tr');
+        row.dataset.item = String(item.index);
+        row.append(
+          make('td', 'num', String(item.index)),
+          make('td', 'name', item.error?.code ?? '-'),
+          make('td', 'path', item.error?.path ?? (item.error?.step ?? '-').toString()),
+          make('td', '', item.error?.message ?? ''),
+          evidenceCell(s, item),
+        );
+        return row;
+      }),
+    );
+    text(ui.failuresNote, page.nextCursor ? `the first ${FAILURES_SHOWN} failed items` : '');
+    ui.failures.hidden = false;
+  }
+
+  ui.batchesBody.addEventListener('click', (event) => {
+    const row = event.target.closest?.('tr[data-has-failed]');
+    const s = session;
+    if (!row || !s) return;
+    showFailures(s, row.dataset.batchId).catch((error) =>
+      showBanner(`Could not load the failures: ${error.code}: ${error.message}`),
+    );
+  });
+  ui.failuresClose.addEventListener('click', () => {
+    ui.failures.hidden = true;
+  });
 
   // ---- pools ------------------------------------------------------------------------------------
 
@@ -448,6 +556,7 @@
     };
     ui.batchesBody.replaceChildren();
     ui.poolsBody.replaceChildren();
+    ui.failures.hidden = true;
     text(ui.who, '');
     ui.login.hidden = true;
     ui.app.hidden = false;
@@ -466,6 +575,8 @@
     }
     ui.batchesBody.replaceChildren();
     ui.poolsBody.replaceChildren();
+    ui.failures.hidden = true;
+    ui.failedBody.replaceChildren();
     showBanner('');
     setLive('off', 'offline');
     ui.app.hidden = true;

@@ -75,6 +75,13 @@ tbody tr:last-child td{border-bottom:0}
 .state-cooling{color:var(--amber);font-weight:600}
 .state-leased{color:var(--blue);font-weight:600}
 .state-quarantined{color:var(--red);font-weight:600}
+#batches tbody tr[data-has-failed]{cursor:pointer}
+#batches tbody tr[data-has-failed]:hover{background:#f9fafb}
+.kinds{margin:0 0 .75rem;padding-left:1.2rem}
+.path{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
+.evidence{display:flex;flex-wrap:wrap;gap:.35rem;align-items:center}
+.evidence button{padding:.15rem .5rem;font-size:.78rem;font-weight:600}
+.url{font-size:.78rem;color:var(--muted);word-break:break-all}
 `;
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
@@ -172,6 +179,16 @@ export function dashboardPage(options: PageOptions): string {
       <tbody></tbody>
     </table>
     <p class="empty" id="batches-empty" hidden>No batches yet.</p>
+    <p class="muted">Click a batch with failures to see them, with their evidence.</p>
+  </section>
+  <section class="card" id="failures" hidden>
+    <div class="card-head"><h2>Failures of <span class="id" id="failures-batch"></span></h2><button type="button" class="secondary" id="failures-close">Close</button></div>
+    <ul class="kinds" id="failure-kinds"></ul>
+    <table id="failed-items">
+      <thead><tr><th class="num">Item</th><th>Code</th><th>Step</th><th>Message</th><th>Evidence</th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <p class="muted" id="failures-note"></p>
   </section>
   <section class="card">
     <div class="card-head"><h2>Profile pools</h2><span class="muted">profiles by state</span></div>

@@ -14,6 +14,14 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Redis unreachable (see Retry-After)',
 };
 
+/** An artifact's bytes, with the type it was stored with: the ones Fleet stores, and any upload. */
+const ARTIFACT_CONTENT = Object.fromEntries(
+  ['image/png', 'text/html', 'text/plain', 'application/octet-stream'].map((type) => [
+    type,
+    { schema: { type: 'string', contentMediaType: type } },
+  ]),
+);
+
 /** `/v1/batches/:id` → `/v1/batches/{id}`. */
 export function openApiPath(fastifyPath: string): string {
   return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -22,6 +30,7 @@ export function openApiPath(fastifyPath: string): string {
 /** What a route answers when the resource its path names is not there (or not this key's to see). */
 const NOT_FOUND: Record<keyof typeof PATH_PARAMS, ErrorCode> = {
   batchId: 'BATCH_NOT_FOUND',
+  itemIndex: 'ITEM_NOT_FOUND',
   artifactId: 'ARTIFACT_NOT_FOUND',
   profileId: 'PROFILE_NOT_FOUND',
   keyName: 'KEY_NOT_FOUND',
@@ -59,9 +68,7 @@ function operation(op: OperationSpec): JsonSchema {
     [op.ok.status]: {
       description: op.ok.description,
       ...(op.ok.schema ? { content: { 'application/json': { schema: ref(op.ok.schema) } } } : {}),
-      ...(op.ok.png
-        ? { content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } }
-        : {}),
+      ...(op.ok.artifact ? { content: ARTIFACT_CONTENT } : {}),
       ...(op.ok.text ? { content: { 'text/plain': { schema: { type: 'string' } } } } : {}),
     },
   };

@@ -17,7 +17,7 @@ export interface OperationSpec {
   query?: z.ZodType;
   body?: { schema: RequestBodyName; required: boolean };
   headers?: JsonSchema[];
-  ok: { status: number; description: string; schema?: AnswerName; png?: true; text?: true };
+  ok: { status: number; description: string; schema?: AnswerName; artifact?: true; text?: true };
   /**
    * Error codes this operation answers besides the common ones (added from access, body, query and
    * path parameters, a path parameter's not-found code among them); their statuses come from the
@@ -111,6 +111,26 @@ export const OPERATIONS: OperationSpec[] = [
     query: itemsQuerySchema,
     ok: { status: 200, description: 'A page of items.', schema: 'ItemPage' },
   }),
+  op('get /v1/batches/:id/items/:index', 'getBatchItem', 'One item: its result, or its error with evidence', {
+    ...onBatch,
+    params: { id: 'batchId', index: 'itemIndex' },
+    description:
+      "A failed item's `error` names the failed step (`step`, and `path` into nested steps) and its `evidence`: artifact ids of a screenshot, the page's HTML (at most 512 KiB) and the browser console lines, and the URL; `omitted: true` when the batch already kept EVIDENCE_PER_ERROR samples of that error. `links` has their URLs.",
+    ok: { status: 200, description: 'The item.', schema: 'ItemView' },
+  }),
+  op('get /v1/batches/:id/errors', 'getBatchErrors', "A batch's failures by kind, with counts", {
+    ...onBatch,
+    description:
+      "Failures inside steps grouped by signature (code, step path, message with numbers, quoted strings and URLs normalised), most frequent first: the first failure's message, how many failed this way, how many kept full evidence, and the first item ids.",
+    ok: { status: 200, description: 'The kinds of failure.', schema: 'BatchErrors' },
+  }),
+  op('delete /v1/batches/:id', 'deleteBatch', 'Delete a finished or cancelled batch and its artifacts', {
+    ...onBatch,
+    description:
+      "Removes the batch's record, results and counts from Redis and its artifacts (screenshots, failure evidence, uploaded files) from disk at once; a queued or running batch must be cancelled first.",
+    errors: ['BATCH_NOT_FINISHED'],
+    ok: { status: 200, description: 'Deleted.', schema: 'DeletedBatch' },
+  }),
   op('post /v1/batches/:id/cancel', 'cancelBatch', 'Cancel a batch', {
     ...onBatch,
     description: 'Queued items are removed; running items are aborted in the workers that run them.',
@@ -128,12 +148,19 @@ export const OPERATIONS: OperationSpec[] = [
       schema: 'ScenarioList',
     },
   }),
-  op('get /v1/artifacts/:id', 'getArtifact', 'A screenshot (owner of its batch only)', {
-    tag: 'artifacts',
-    access: 'key',
-    params: { id: 'artifactId' },
-    ok: { status: 200, description: 'The PNG.', png: true },
-  }),
+  op(
+    'get /v1/artifacts/:id',
+    'getArtifact',
+    'An artifact: screenshot, failure evidence (owner of its batch only)',
+    {
+      tag: 'artifacts',
+      access: 'key',
+      params: { id: 'artifactId' },
+      description:
+        "Served with the type it was stored with. Images (PNG, JPEG, GIF, WebP) and plain text are inline; anything else — a stored page (`text/html`) among them — is an attachment, and every answer has `X-Content-Type-Options: nosniff` and a CSP `sandbox`, so a stored page never runs in the API's origin. Artifacts of a batch go when its record expires.",
+      ok: { status: 200, description: 'The bytes, with their stored type.', artifact: true },
+    },
+  ),
   op('post /v1/profiles', 'createProfile', 'Register a profile in a pool', {
     tag: 'profiles',
     access: 'admin',

@@ -1,5 +1,6 @@
 import { ROLES } from '@fleet/auth';
 import {
+  batchErrorsSchema,
   batchIdSchema,
   batchPageSchema,
   batchViewSchema,
@@ -90,6 +91,12 @@ const answers = {
     keys: z.array(z.strictObject({ name: z.string(), role: z.enum(ROLES), revoked: z.boolean() })),
   }),
   KeyChange: z.strictObject({ name: z.string(), revoked: z.boolean(), changed: z.boolean() }),
+  DeletedBatch: z.strictObject({
+    id: z.string(),
+    deleted: z.literal(true),
+    /** Artifacts removed from disk with it. */
+    artifactsRemoved: z.number().int(),
+  }),
   Health: z.strictObject({ status: z.literal('ok') }),
   Ready: z.strictObject({ status: z.literal('ready') }),
 };
@@ -110,6 +117,7 @@ export const ANSWERS = {
   BatchPage: batchPageSchema,
   ItemView: itemViewSchema,
   ItemPage: itemPageSchema,
+  BatchErrors: batchErrorsSchema,
   ProfileView: profileViewSchema,
   ScenarioList: scenarioListSchema,
   ...answers,
@@ -144,9 +152,13 @@ export const PATH_PARAMS = {
     schema: jsonSchemaOf(batchIdSchema, 'input'),
     description: 'The batch id (from POST /v1/batches).',
   },
+  itemIndex: {
+    schema: { type: 'string', pattern: '^\\d{1,9}$' },
+    description: "The item's index in its batch, from 0.",
+  },
   artifactId: {
     schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
-    description: "An artifact id, from an item's `result.artifacts`.",
+    description: "An artifact id, from an item's `result.artifacts` or `error.evidence`.",
   },
   profileId: {
     schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' },

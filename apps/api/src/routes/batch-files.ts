@@ -65,7 +65,11 @@ export async function storeBatchFiles(
 ): Promise<NonNullable<ItemJob['files']>> {
   const stored: Array<[string, { artifactId: string; filename: string; type: string }]> = [];
   for (const file of files) {
-    const artifactId = await store.put(file.bytes, { itemId: batchFilesOwner(batchId), name: file.name });
+    const artifactId = await store.put(file.bytes, {
+      itemId: batchFilesOwner(batchId),
+      name: file.name,
+      type: file.type,
+    });
     stored.push([file.name, { artifactId, filename: file.filename, type: file.type }]);
   }
   // fromEntries defines own properties: a file named "__proto__" stays a plain entry.

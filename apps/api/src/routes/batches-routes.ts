@@ -22,6 +22,13 @@ import { batchView, canonicalJson, itemView } from '../views.js';
 import { decodeBatchFiles, storeBatchFiles } from './batch-files.js';
 
 const idParams = z.strictObject({ id: batchIdSchema });
+const itemParams = z.strictObject({
+  id: batchIdSchema,
+  index: z
+    .string()
+    .regex(/^\d{1,9}$/, 'an item index: 0, 1, 2…')
+    .transform(Number),
+});
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** An unfinished batch whose submit was cut short is resumed by a replay after this long. */
 const RESUME_AFTER_MS = 30_000;
@@ -193,6 +200,36 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       }
     }
     return { items, nextCursor: next < batch.total ? String(next) : null };
+  });
+
+  app.get('/v1/batches/:id/items/:index', async (request) => {
+    const { id, index } = parseOr400(itemParams, request.params, 'path');
+    const batch = await visibleBatch(request, id);
+    if (index >= batch.total) throw notFound('item', `${id}.${index}`);
+    const [stored] = await ctx.items.range(batch.id, index, 1);
+    const job = stored?.result ? undefined : await ctx.queue.getJob(itemId(batch.id, index));
+    return itemView(batch, stored!, Date.now(), job?.attemptsMade);
+  });
+
+  app.get('/v1/batches/:id/errors', async (request) => {
+    const { id } = parseOr400(idParams, request.params, 'path');
+    const batch = await visibleBatch(request, id);
+    return { batchId: batch.id, errors: await ctx.errors.summary(batch.id) };
+  });
+
+  app.delete('/v1/batches/:id', async (request) => {
+    const { id } = parseOr400(idParams, request.params, 'path');
+    const batch = await visibleBatch(request, id);
+    if (batch.status !== 'completed' && batch.status !== 'cancelled') {
+      throw new ApiError(
+        'BATCH_NOT_FINISHED',
+        `batch "${id}" is ${batch.status}: cancel it first, then delete it`,
+      );
+    }
+    await ctx.batches.remove(id);
+    // Its artifacts (screenshots, evidence, uploaded files) go now; the sweeper is the safety net.
+    const artifactsRemoved = await ctx.artifacts.removeBatch(id);
+    return { id, deleted: true, artifactsRemoved };
   });
 
   app.post('/v1/batches/:id/cancel', async (request) => {

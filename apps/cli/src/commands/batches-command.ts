@@ -86,6 +86,36 @@ export const batchesShow = oneBatchCommand(
     ]),
 );
 
+export const batchesErrors = oneBatchCommand(
+  'errors',
+  "a batch's failures by kind (code, step path, message shape), with counts and sample items",
+  (api, id) => api.batchErrors(id),
+  (answer) =>
+    answer.errors.length === 0
+      ? `no failures counted in batch ${answer.batchId}`
+      : table(
+          ['COUNT', 'EVIDENCE', 'CODE', 'STEP', 'MESSAGE', 'ITEMS'],
+          answer.errors.map((e) => [
+            e.count,
+            e.withEvidence,
+            e.code,
+            e.path ?? '-',
+            e.message.replace(/\s+/g, ' ').trim(),
+            e.items
+              .slice(0, 3)
+              .map((id) => id.slice(id.lastIndexOf('.') + 1))
+              .join(','),
+          ]),
+        ),
+);
+
+export const batchesDelete = oneBatchCommand(
+  'delete',
+  'delete a finished or cancelled batch: its results, counts and artifacts (screenshots, evidence, files)',
+  (api, id) => api.deleteBatch(id),
+  (d) => `batch ${d.id} deleted with ${d.artifactsRemoved} artifact${d.artifactsRemoved === 1 ? '' : 's'}`,
+);
+
 export const batchesCancel = oneBatchCommand(
   'cancel',
   'cancel a batch: waiting items are removed, running ones aborted',

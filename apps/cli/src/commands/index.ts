@@ -1,4 +1,12 @@
-import { batchesCancel, batchesList, batchesResults, batchesShow, batchesWatch } from './batches-command.js';
+import {
+  batchesCancel,
+  batchesDelete,
+  batchesErrors,
+  batchesList,
+  batchesResults,
+  batchesShow,
+  batchesWatch,
+} from './batches-command.js';
 import type { Command } from './command.js';
 import {
   profilesAdd,
@@ -17,6 +25,8 @@ export const COMMANDS: readonly Command[] = [
   batchesWatch,
   batchesCancel,
   batchesResults,
+  batchesErrors,
+  batchesDelete,
   profilesList,
   profilesAdd,
   profilesImport,

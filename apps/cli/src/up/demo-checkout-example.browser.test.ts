@@ -44,6 +44,7 @@ it.each(example.items.map((item, i) => [i, item] as const))(
     const artifactId = await store.put(Buffer.from(file!.contentBase64, 'base64'), {
       itemId: 'demo.files',
       name: file!.name,
+      type: (file!.type ?? 'application/octet-stream').toLowerCase(),
     });
     // The example targets `fleet up`'s shop on :3005; this one listens elsewhere.
     const steps = JSON.parse(

@@ -30,7 +30,11 @@ afterAll(async () => {
 it('places an order with a select, a checkbox and an uploaded batch file', async () => {
   const store = new FileArtifactStore(dir);
   const receipt = Buffer.from('%PDF-1.4 receipt of item 0\n');
-  const artifactId = await store.put(receipt, { itemId: 'demo.files', name: 'receipt' });
+  const artifactId = await store.put(receipt, {
+    itemId: 'demo.files',
+    name: 'receipt',
+    type: 'application/pdf',
+  });
   const steps: Step[] = [
     { goto: `${site.url}/login?banner=0` },
     { type: { selector: '#username', text: 'ana', delayMs: 30 } },

@@ -32,7 +32,10 @@ const itemIndex = (event: FleetEvent) =>
   event.itemId ? (parseItemId(event.itemId)?.index ?? event.itemId) : '?';
 
 function itemLine(event: FleetEvent): string {
-  const data = event.data as { durationMs?: unknown; error?: { code?: unknown; step?: unknown } };
+  const data = event.data as {
+    durationMs?: unknown;
+    error?: { code?: unknown; step?: unknown; path?: unknown };
+  };
   const took = typeof data.durationMs === 'number' ? ` in ${duration(data.durationMs)}` : '';
   switch (event.type) {
     case 'item.started':
@@ -41,7 +44,12 @@ function itemLine(event: FleetEvent): string {
       return `item ${itemIndex(event)} completed${took}`;
     default: {
       const code = typeof data.error?.code === 'string' ? data.error.code : 'FAILED';
-      const step = typeof data.error?.step === 'number' ? ` at step ${data.error.step}` : '';
+      const step =
+        typeof data.error?.path === 'string'
+          ? ` at ${data.error.path}`
+          : typeof data.error?.step === 'number'
+            ? ` at step ${data.error.step}`
+            : '';
       return `item ${itemIndex(event)} failed${took}: ${code}${step}`;
     }
   }

@@ -7,6 +7,26 @@ import { duration, table } from '../table.js';
 /** Failures listed in the summary; the rest are one `batches results --state failed` away. */
 const MAX_FAILURES_SHOWN = 50;
 
+/**
+ * Where each shown failure's evidence is (GET with the API key): screenshot, page HTML, console
+ * lines, and the URL the page was at. Items whose evidence was not kept (seen before) are skipped.
+ */
+export function printEvidence(out: Output, api: ApiClient, items: ItemView[]): void {
+  const lines: string[] = [];
+  for (const item of items) {
+    const links = item.links?.evidence ?? {};
+    const parts = (['screenshot', 'html', 'console'] as const)
+      .filter((part) => links[part] !== undefined)
+      .map((part) => `  ${part}: ${api.urlOf(links[part]!)}`);
+    if (parts.length === 0) continue;
+    lines.push(`  item ${item.index}${item.error?.evidence?.url ? ` at ${item.error.evidence.url}` : ''}:`);
+    lines.push(...parts.map((part) => `  ${part}`));
+  }
+  if (lines.length === 0) return;
+  out.print('evidence (GET with the API key):');
+  for (const line of lines) out.print(line);
+}
+
 /** How long the batch ran, from the API's times when it has them. */
 function ranFor(batch: BatchView, watchStartedAt: number): number {
   const created = Date.parse(batch.createdAt);
@@ -48,7 +68,7 @@ export async function printSummary(
         shown.map((item) => [
           item.index,
           item.error?.code ?? '-',
-          item.error?.step ?? '-',
+          item.error?.path ?? item.error?.step ?? '-',
           oneLine(item.error?.message ?? ''),
         ]),
       )
@@ -56,6 +76,7 @@ export async function printSummary(
         .map((line) => `  ${line}`)
         .join('\n'),
     );
+    printEvidence(out, api, shown);
     if (failures.length > shown.length) {
       out.print(
         `  ... and ${failures.length - shown.length} more: pnpm fleet batches results ${batch.id} --state failed`,

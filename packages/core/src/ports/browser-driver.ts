@@ -10,6 +10,11 @@ export interface RunStepsOptions {
   signal: AbortSignal;
   /** For artifact names and logs. */
   itemId: string;
+  /**
+   * False when a retryable failure of this run will be retried (attempts left): no failure
+   * evidence is taken for it, nobody would see it. Default true.
+   */
+  lastAttempt?: boolean;
   /** The batch's files for `upload` steps: artifact ids in the artifact store, never the bytes. */
   files?: ItemJob['files'];
 }
@@ -27,7 +32,9 @@ export interface StepsOutcome {
  * Drives a started profile's browser through WebDriver. `run` opens a new session on the
  * endpoint, runs the steps, and always ends the session (the browser keeps running: stopping it is
  * the provider's job). Failures are domain errors carrying the failed step's index in
- * `details[0].step`:
+ * `details[0].step`, its path in `details[0].path` and what the page looked like in
+ * `details[0].evidence` (contracts' Evidence: artifact ids, or `omitted`; `artifactId` = its
+ * screenshot):
  * - NonRetryableError `STEP_FAILED` / `ASSERTION_FAILED` / `SELECTOR_NOT_FOUND` / `TARGET_BLOCKED`,
  *   and the step failures `STEP_INPUT_INVALID` / `OPTION_NOT_FOUND` / `EXTRACT_INVALID` /
  *   `EVALUATE_FAILED` / `RESULT_TOO_LARGE` (non-retryable: any profile would fail them, so the

@@ -11,6 +11,8 @@ import type { WebDriverEndpoint } from '../ports/profile-provider.js';
 export class GatedDriver implements BrowserDriver {
   started = 0;
   ignoreAbort = false;
+  /** The options of every run, in order. */
+  readonly options: RunStepsOptions[] = [];
   private settle: { resolve: () => void; reject: (error: unknown) => void } | null = null;
   private readonly waiters: { runs: number; resolve: () => void }[] = [];
 
@@ -34,6 +36,7 @@ export class GatedDriver implements BrowserDriver {
 
   run(_endpoint: WebDriverEndpoint, _steps: Step[], options: RunStepsOptions): Promise<StepsOutcome> {
     this.started++;
+    this.options.push(options);
     for (const w of this.waiters.filter((w) => w.runs <= this.started)) {
       this.waiters.splice(this.waiters.indexOf(w), 1);
       w.resolve();

@@ -7,6 +7,7 @@ export { MemoryBatchStore } from './memory-batch-store.js';
 export { MemoryCancelBus } from './memory-cancel-bus.js';
 export { MemoryCheckpointStore } from './memory-checkpoint-store.js';
 export { MemoryEventPublisher } from './memory-event-publisher.js';
+export { MemoryEvidencePolicy } from './memory-evidence-policy.js';
 export { MemoryItemQueue } from './memory-item-queue.js';
 export { type MemoryItemRunnerOptions, memoryItemRunner, memoryJob } from './memory-item-runner.js';
 export { MemoryProfileStore, type ReleaseRecord } from './memory-profile-store.js';

@@ -112,7 +112,11 @@ describe('upload', () => {
   const text = 'name,size\nlamp,3\n';
 
   test('sets a batch file on the input from the artifact store; the page sees name, size, type and bytes', async () => {
-    const artifactId = await fx.store.put(Buffer.from(text), { itemId: 'batch-a.files', name: 'receipt' });
+    const artifactId = await fx.store.put(Buffer.from(text), {
+      itemId: 'batch-a.files',
+      name: 'receipt',
+      type: 'text/csv',
+    });
     const files = { receipt: { artifactId, filename: 'receipt.csv', type: 'text/csv' } };
     const out = await fx.run(
       [
@@ -145,7 +149,11 @@ describe('upload', () => {
       'STEP_INPUT_INVALID',
       expect.stringContaining('no longer stored'),
     ]);
-    const artifactId = await fx.store.put(Buffer.from(text), { itemId: 'batch-a.files', name: 'receipt' });
+    const artifactId = await fx.store.put(Buffer.from(text), {
+      itemId: 'batch-a.files',
+      name: 'receipt',
+      type: 'text/csv',
+    });
     const wrong = await fx.fail([form(), { upload: { selector: '#text', file: 'receipt' } }], {
       files: { receipt: { artifactId, filename: 'r.csv', type: 'text/csv' } },
     });

@@ -38,7 +38,7 @@ async function batchFile(
       `the batch's file "${name}" is no longer stored (expired or removed): submit the batch again`,
     );
   }
-  return { bytes: stored.png, filename: ref.filename, type: ref.type };
+  return { bytes: stored.bytes, filename: ref.filename, type: ref.type };
 }
 
 /** `upload`: sets a batch file on an `<input type="file">`, firing input and change as a pick does. */
