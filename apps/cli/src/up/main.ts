@@ -95,7 +95,8 @@ Fleet is up.
   API key     ${i.apiKey}   (admin; the CLI reads it from .fleet/up.json)
 
 Try:   pnpm fleet submit examples/demo.json --watch
-       pnpm fleet submit examples/demo-shop-checkout.scenario.json --watch   (a code scenario: scenarios/)
+       pnpm fleet submit examples/demo-checkout.json --watch                 (log in, search, buy: steps)
+       pnpm fleet submit examples/demo-shop-checkout.scenario.json --watch   (the same as a code scenario: scenarios/)
 Logs:  ${join(settings.dataDir, 'logs')}/*.log      Ctrl-C stops everything.`);
 
   let stopping = false;
