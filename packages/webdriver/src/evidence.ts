@@ -1,4 +1,4 @@
-import type { Evidence } from '@fleet/contracts';
+import { type Evidence, parseItemId } from '@fleet/contracts';
 import { type ArtifactStore, type EvidencePolicy, errorSignature, type FleetError } from '@fleet/core';
 import type { Session } from './session.js';
 
@@ -127,7 +127,7 @@ async function capture(ctx: EvidenceContext, until: number): Promise<Evidence> {
 /** Asks the policy, within the budget; no answer (Redis trouble) keeps the evidence. */
 async function keepFull(failure: FleetError, path: string | null, ctx: EvidenceContext, until: number) {
   const policy = ctx.evidence.policy;
-  const batchId = ctx.itemId.split('.')[0] ?? ctx.itemId;
+  const batchId = parseItemId(ctx.itemId)?.batchId ?? ctx.itemId;
   if (!policy) return true;
   let keep = true;
   await within(until - Date.now(), async () => {
