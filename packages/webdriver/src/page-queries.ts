@@ -1,7 +1,7 @@
 import type { Session } from './session.js';
 
 // The W3C web element identifier key in WebDriver answers.
-const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
+export const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
 
 /** The selector that means the scope element itself (inside `forEach`). */
 export const SCOPE_SELECTOR = ':scope';

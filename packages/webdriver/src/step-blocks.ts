@@ -12,7 +12,7 @@ import {
 import { NonRetryableError } from '@fleet/core';
 import { conditionHolds, waitForCondition } from './conditions.js';
 import { errorText, truncate } from './driver-errors.js';
-import { elementRef, findAll, firstElement } from './page-queries.js';
+import { ELEMENT_KEY, elementRef, findAll, firstElement } from './page-queries.js';
 import { runStep, type StepContext } from './step-actions.js';
 import { accumulatingNames, mergePage, type StepData } from './step-data.js';
 import type { RunContext } from './step-runner.js';
@@ -130,8 +130,6 @@ var shown = typeof el.checkVisibility === 'function'
   : el.getClientRects().length > 0;
 if (!shown || el.disabled === true || el.getAttribute('aria-disabled') === 'true') return null;
 return el;`;
-
-const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
 
 async function usableNext(r: BlockRunner, selector: string, scope: string | undefined) {
   const root = scope === undefined ? null : elementRef(scope);
