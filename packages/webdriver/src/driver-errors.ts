@@ -127,6 +127,20 @@ function fromWebDriver(error: unknown, ref: StepRef): FleetError {
 }
 
 /**
+ * A step overran its timeout while a WebDriver command got no answer, and the driver's own
+ * `/status` does not answer either: the browser's host or driver is unreachable (a cut network, a
+ * wedged driver), not the item's fault. Retryable, like a lost session.
+ */
+export function driverUnreachable(ref: StepRef): FleetError {
+  return build(
+    'retryable',
+    'BROWSER_UNAVAILABLE',
+    `the browser did not answer: the step got no reply within ${ref.timeoutMs} ms and the WebDriver endpoint does not answer`,
+    ref,
+  );
+}
+
+/**
  * Any failure inside a run → a domain error that says what to do next, with
  * `details: [{ step, kind, path, message }]` (step and kind null, no path, outside a step).
  */

@@ -200,3 +200,72 @@ test('an endpoint that starts listening a moment later is attached by the retrie
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+/**
+ * A relay to the test browser that goes silent once a request `cutAt` picks passes through:
+ * that request and everything after it (new connections too) get no answer, as when the browser's
+ * host drops off the network mid-step.
+ */
+async function cuttingRelay(
+  cutAt: (request: string) => boolean,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => undefined);
+    if (cut) return; // accepted, never answered
+    const upstream = connect(browser.endpoint.port, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('data', (chunk: Buffer) => {
+      if (!cut && cutAt(chunk.toString('latin1'))) cut = true;
+      if (!cut) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!cut) client.write(chunk);
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+test('the browser’s host going silent mid-step → retryable BROWSER_UNAVAILABLE naming the step, not STEP_FAILED', async () => {
+  // Silent from the extract's script: the second one after the navigation (the goto reads where it
+  // landed by script first).
+  let navigated = false;
+  let scripts = 0;
+  const relay = await cuttingRelay((request) => {
+    if (/^POST \/session\/[^/]+\/url /.test(request)) navigated = true;
+    if (navigated && /^POST \/session\/[^/]+\/execute/.test(request)) scripts += 1;
+    return scripts === 2;
+  });
+  const opened = nextSession();
+  try {
+    const error = await failure(
+      driver.run(
+        { ...browser.endpoint, port: relay.port },
+        [{ goto: `${site.url}/next` }, { extract: { name: 'title', selector: 'h1' } }],
+        options({ stepTimeoutMs: 1_500 }),
+      ),
+    );
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.code).toBe('BROWSER_UNAVAILABLE');
+    expect(error.message).toContain('does not answer');
+    expect(error.details[0]).toMatchObject({ step: 1, kind: 'extract', path: 'steps[1]' });
+    // No evidence is attempted from a browser that does not answer.
+    expect(error.details[0]!.artifactId).toBeUndefined();
+  } finally {
+    await relay.close();
+    // Its DELETE went into the silence: end the session on the browser directly.
+    const id = await opened;
+    if (browser.openSessions().includes(id)) await browser.deleteSession(id);
+  }
+});

@@ -69,6 +69,25 @@ export async function endSession(session: Session, waitMs = 2_000): Promise<void
   }
 }
 
+/** How long a reachable driver takes to answer `/status` at most (it answers in ~1 ms here). */
+const STATUS_PROBE_MS = 2_000;
+
+/**
+ * Whether the session's WebDriver endpoint answers `GET /status` (any HTTP answer counts): served
+ * apart from the session's own command queue, so it answers while a command is still running.
+ */
+export async function driverAnswers(session: Session, waitMs = STATUS_PROBE_MS): Promise<boolean> {
+  const { protocol = 'http', hostname, port, path = '/' } = session.options;
+  const base = `${protocol}://${hostname}:${port}${path.endsWith('/') ? path : `${path}/`}`;
+  try {
+    const answer = await fetch(`${base}status`, { signal: AbortSignal.timeout(waitMs) });
+    await answer.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function describe(endpoint: WebDriverEndpoint): string {
   return `${endpoint.protocol}://${endpoint.hostname}:${endpoint.port}${endpoint.path}`;
 }

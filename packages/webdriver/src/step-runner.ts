@@ -1,10 +1,10 @@
 import { type BlockStep, MAX_EXECUTED_STEPS, type Step, stepKind } from '@fleet/contracts';
 import { type ArtifactStore, type FleetError, NonRetryableError } from '@fleet/core';
 import type { TargetGuard } from '@fleet/targets';
-import { type StepRef, toDomainError } from './driver-errors.js';
+import { driverUnreachable, type StepRef, toDomainError } from './driver-errors.js';
 import { attachEvidence, type EvidenceSettings } from './evidence.js';
-import type { RunLimits } from './run-limits.js';
-import type { Session } from './session.js';
+import { Interrupted, type RunLimits } from './run-limits.js';
+import { driverAnswers, type Session } from './session.js';
 import { runStep, type StepContext, stepTimeoutOf } from './step-actions.js';
 import { type BlockRunner, type Frame, type Place, runBlock } from './step-blocks.js';
 import { DataBudget, StepData } from './step-data.js';
@@ -30,9 +30,15 @@ export interface RunContext {
  */
 const OVERRUN_GRACE_MS = 1_000;
 
-/** The failure as a domain error, with the failed page's evidence (evidence.ts). */
+/**
+ * The failure as a domain error, with the failed page's evidence (evidence.ts). A step that overran
+ * (a command never answered, or the step's own loop ran long) is the step's failure only while the
+ * driver still answers: otherwise the browser's host is unreachable, which a retry may get past.
+ */
 async function stepFailure(error: unknown, ref: StepRef, ctx: RunContext): Promise<FleetError> {
-  const failure = toDomainError(error, ref);
+  const unreachable =
+    error instanceof Interrupted && error.reason === 'timeout' && !(await driverAnswers(ctx.session));
+  const failure = unreachable ? driverUnreachable(ref) : toDomainError(error, ref);
   await attachEvidence(failure, ctx);
   return failure;
 }
