@@ -6,8 +6,7 @@
  */
 import { ProfileAllocationService } from '@fleet/core';
 import { figure, percentile, RedisServer, reportBench } from '@fleet/testing';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../src/connection.js';
+import { createRedis, type FleetRedis } from '../src/connection.js';
 import { RedisProfileStore } from '../src/profile-store.js';
 
 const CONCURRENCY = 16;
@@ -54,7 +53,7 @@ async function acquireLatency(service: ProfileAllocationService, pool: string) {
 
 async function main(): Promise<void> {
   const server = await RedisServer.start();
-  const redis: Redis = createRedis(server.url, { role: 'worker' });
+  const redis: FleetRedis = createRedis(server.url, { role: 'worker' });
   try {
     const store = new RedisProfileStore(redis, 'bench');
     const service = new ProfileAllocationService(store, { leaseTtlMs: 60_000, release: policy });

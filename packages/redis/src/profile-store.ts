@@ -19,7 +19,7 @@ import {
   type ReleasePolicy,
   type ReleaseResult,
 } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys, type PoolKeys } from './keys.js';
 import { decodeProfile } from './profile-codec.js';
 import { orThrow } from './script-errors.js';
@@ -39,7 +39,7 @@ export class RedisProfileStore implements ProfileStore {
   readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     /** Seals proxy passwords at rest (FLEET_SECRET_KEY); without it they are stored as given. */
     private readonly box: SecretBox | null = null,
@@ -134,6 +134,7 @@ export class RedisProfileStore implements ProfileStore {
       ids = await this.redis.zrange(set, String(offset), String(offset + limit - 1));
       next = ids.length === limit ? String(offset + limit) : null;
     }
+    // One pipeline is fine on a Cluster: every profile hash of a pool is in the pool's slot.
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(k.profile(id));
     const replies = (await pipeline.exec()) ?? [];
