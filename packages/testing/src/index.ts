@@ -35,7 +35,18 @@ export {
 export { bearer, TEST_KEYS, type TestKey } from './fleet/test-keys.js';
 export { freePort } from './free-port.js';
 export { listenOn, listenOnLoopback } from './loopback-server.js';
-export { deletePrefix, testPrefix, testRedisClient, testRedisUrl } from './prefix.js';
+export {
+  deletePrefix,
+  type TestRedisMode,
+  type TestRedisTarget,
+  testPrefix,
+  testRedisClient,
+  testRedisEnv,
+  testRedisMode,
+  testRedisSettings,
+  testRedisTarget,
+  testRedisUrl,
+} from './prefix.js';
 export {
   type GatewaySite,
   type PrivateTarget,
@@ -44,6 +55,12 @@ export {
 } from './private-target.js';
 export { Prng } from './prng.js';
 export { browsersLeft, chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
+export {
+  type ClusterNodeAddress,
+  RedisCluster,
+  type RedisClusterOptions,
+  type RedisClusterTarget,
+} from './redis-cluster.js';
 export {
   RedisServer,
   RedisServerMissingError,

@@ -135,7 +135,8 @@ export class RedisServer {
       socket.on('connect', () => socket.write('PING\r\n'));
       socket.on('data', (chunk: Buffer) => {
         reply += chunk.toString();
-        if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+        // -NOAUTH: it answers, but wants a password (`--requirepass`): up all the same.
+        if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
       });
     });
   }
