@@ -2,14 +2,14 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis, RedisBatchStore, RedisResultStore, waitReady } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget, waitFor } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import { startArtifactSweeper } from './artifact-sweeper.js';
 
 // Retention on a real Redis and a real directory: a batch whose keys expired (or that was
 // cancelled and expired, or never existed) loses its artifacts; a live one keeps them.
 const prefix = testPrefix('sweep');
-const redis = createRedis(testRedisUrl(), { role: 'producer' });
+const redis = createRedis(testRedisTarget(), { role: 'producer' });
 let dir: string;
 let store: FileArtifactStore;
 

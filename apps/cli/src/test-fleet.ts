@@ -16,7 +16,7 @@ import {
   RedisProfileStore,
   RedisResultStore,
 } from '@fleet/redis';
-import { deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, TEST_KEYS, testPrefix, testRedisTarget } from '@fleet/testing';
 
 /**
  * A real API (buildServer, listening on a free port) and a real notifier over one fresh prefix of
@@ -108,7 +108,7 @@ export class TestFleet {
 
   static async start(): Promise<TestFleet> {
     const prefix = testPrefix('cli');
-    const redis = createRedis(testRedisUrl(), { role: 'worker' });
+    const redis = createRedis(testRedisTarget(), { role: 'worker' });
     redis.on('error', () => {});
     const dir = mkdtempSync(join(tmpdir(), 'fleet-cli-test-'));
     const api = await startTestApi(

@@ -15,14 +15,14 @@ import {
   RedisProfileStore,
   RedisResultStore,
 } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { recordIfAbandoned } from './item-processor.js';
 import { driver, provider } from './test-support.js';
 
 it('records the failure of a job the queue gave up on, once, and completes the batch', async () => {
   const prefix = testPrefix('abandon');
-  const redis = createRedis(testRedisUrl(), { role: 'worker' });
+  const redis = createRedis(testRedisTarget(), { role: 'worker' });
   const queue = createItemsQueue(redis, prefix);
   const logger = createLogger({ name: 'abandoned-test', level: 'silent', pretty: false });
   const results = new RedisResultStore(redis, prefix);

@@ -20,7 +20,7 @@ import {
   RedisProviderHealth,
   RedisResultStore,
 } from '@fleet/redis';
-import { deletePrefix, freePort, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { deletePrefix, freePort, testPrefix, testRedisTarget, testRedisUrl, waitFor } from '@fleet/testing';
 import { driver, settings } from './test-support.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
@@ -31,7 +31,7 @@ const PASSWORD = 'launcher-down-password';
 
 it('waits out a home launcher outage: no attempt spent, profile rested not blamed, host shown down, then runs', async () => {
   const prefix = testPrefix('launcher-down');
-  const redis = createRedis(testRedisUrl(), { role: 'worker' });
+  const redis = createRedis(testRedisTarget(), { role: 'worker' });
   const dir = mkdtempSync(join(tmpdir(), 'fleet-down-'));
   const port = await freePort();
   const home = `http://127.0.0.1:${port}`;

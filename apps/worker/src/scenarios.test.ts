@@ -24,6 +24,7 @@ import {
   REPO_ROOT,
   sleep,
   testPrefix,
+  testRedisTarget,
   testRedisUrl,
   waitFor,
 } from '@fleet/testing';
@@ -53,7 +54,7 @@ it('exits 2 naming the module when a scenario does not load', async () => {
 
 describe('routing scenario items', () => {
   const prefix = testPrefix('wscen');
-  const redis = createRedis(testRedisUrl(), { role: 'worker' });
+  const redis = createRedis(testRedisTarget(), { role: 'worker' });
   const queue = createItemsQueue(redis, prefix);
   const queues = new ItemQueues(queue);
   const results = new RedisResultStore(redis, prefix);

@@ -24,14 +24,14 @@ import {
   RedisResultStore,
   RedisStallLedger,
 } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget, waitFor } from '@fleet/testing';
 import { createItemProcessor, recordIfAbandoned } from './item-processor.js';
 import { stalledSafetyNet } from './worker.js';
 
 const MAX_HOSTS = 3;
 const logger = createLogger({ name: 'stalls-test', level: 'silent', pretty: false });
 const prefix = testPrefix('stalls');
-const redis = createRedis(testRedisUrl(), { role: 'worker', name: 'stalls-test' });
+const redis = createRedis(testRedisTarget(), { role: 'worker', name: 'stalls-test' });
 const queue = createItemsQueue(redis, prefix, { attempts: 3, backoffMs: 100 });
 const results = new RedisResultStore(redis, prefix);
 const events = new RedisEventStream(redis, prefix);
@@ -58,7 +58,7 @@ afterAll(async () => {
 
 /** A worker on `host` as worker.ts wires one, on its own connection, with short job locks. */
 function startWorker(name: string, host: string, driver: BrowserDriver) {
-  const connection = createRedis(testRedisUrl(), { role: 'worker', name });
+  const connection = createRedis(testRedisTarget(), { role: 'worker', name });
   connection.on('error', () => {});
   connections.push(connection);
   const allocation = new ProfileAllocationService(new RedisProfileStore(connection, prefix), {

@@ -38,3 +38,17 @@ it('gives the env that loadConfig reads back as the same settings', () => {
 it('skips values the schema has no env name for', () => {
   expect(settingsEnv(schema, { appPort: 1, notASetting: 'x' } as never)).toEqual({ APP_PORT: '1' });
 });
+
+it('leaves out a default REDIS_URL beside Cluster nodes, so the child sees one Redis mode', () => {
+  const values = {
+    ...loadConfig(schema, { env: {} }).getProperties(),
+    redisClusterNodes: ['127.0.0.1:7001', '127.0.0.1:7002'],
+    redisPassword: 'pw',
+  };
+  const env = settingsEnv(schema, values);
+  expect(env.REDIS_URL).toBeUndefined();
+  expect(env.REDIS_CLUSTER_NODES).toBe('127.0.0.1:7001,127.0.0.1:7002');
+  const back = loadConfig(schema, { env }).getProperties();
+  expect(back.redisClusterNodes).toEqual(values.redisClusterNodes);
+  expect(back.redisPassword).toBe('pw');
+});

@@ -1,6 +1,7 @@
 import type convict from 'convict';
 import { type CommonConfig, commonSchema } from './common-schema.js';
 import { FORMAT } from './formats.js';
+import { DEFAULT_REDIS_URL } from './redis-settings.js';
 
 /**
  * The environment that makes `loadConfig(parts)` read back `values`: each setting's env name with
@@ -14,7 +15,11 @@ export function settingsEnv<T extends object>(
 ): Record<string, string> {
   const schema = { ...commonSchema, ...parts } as Record<string, { env?: string; format?: unknown }>;
   const env: Record<string, string> = {};
+  // REDIS_URL left at its default beside Sentinel or Cluster nodes is "not set": written out, the
+  // child's loadConfig would see two Redis modes and refuse to start.
+  const otherMode = (values.redisSentinels?.length ?? 0) > 0 || (values.redisClusterNodes?.length ?? 0) > 0;
   for (const [key, value] of Object.entries(values)) {
+    if (key === 'redisUrl' && otherMode && value === DEFAULT_REDIS_URL) continue;
     const field = schema[key];
     if (!field?.env || value === undefined || value === null) continue;
     env[field.env] =

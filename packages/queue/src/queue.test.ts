@@ -1,6 +1,6 @@
 import type { ItemJob } from '@fleet/contracts';
 import { createRedis } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { createItemsQueue, createItemsWorker, enqueueItems, ITEMS_QUEUE } from './index.js';
 
 const job = (batchId: string, index: number): ItemJob => ({
@@ -14,8 +14,8 @@ const job = (batchId: string, index: number): ItemJob => ({
 
 describe('items queue', () => {
   const prefix = testPrefix('q');
-  const producer = createRedis(testRedisUrl(), { role: 'producer' });
-  const consumer = createRedis(testRedisUrl(), { role: 'worker' });
+  const producer = createRedis(testRedisTarget(), { role: 'producer' });
+  const consumer = createRedis(testRedisTarget(), { role: 'worker' });
   const queue = createItemsQueue(producer, prefix, { attempts: 4 });
   afterAll(async () => {
     await queue.close();

@@ -1,6 +1,6 @@
 import type { ItemJob } from '@fleet/contracts';
 import { createRedis } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget, waitFor } from '@fleet/testing';
 import {
   createItemsQueue,
   createItemsWorker,
@@ -21,8 +21,8 @@ const job = (batchId: string, index: number): ItemJob => ({
 
 describe('SharedSlots', () => {
   const prefix = testPrefix('slots');
-  const producer = createRedis(testRedisUrl(), { role: 'producer' });
-  const consumer = createRedis(testRedisUrl(), { role: 'worker' });
+  const producer = createRedis(testRedisTarget(), { role: 'producer' });
+  const consumer = createRedis(testRedisTarget(), { role: 'worker' });
   afterAll(async () => {
     await deletePrefix(producer, prefix);
     producer.disconnect();

@@ -1,6 +1,6 @@
 import type { ItemResult } from '@fleet/contracts';
 import { NO_FENCE } from '@fleet/core';
-import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget, waitFor } from '@fleet/testing';
 import { RedisBatchStore } from './batch-store.js';
 import { RedisCancelBus } from './cancel-bus.js';
 import { createRedis } from './connection.js';
@@ -9,7 +9,7 @@ import { RedisResultStore } from './result-store.js';
 
 const prefix = testPrefix('cancel');
 const keys = new Keys(prefix);
-const redis = createRedis(testRedisUrl(), { role: 'worker' });
+const redis = createRedis(testRedisTarget(), { role: 'worker' });
 const batches = new RedisBatchStore(redis, prefix, { retentionSec: 3600 });
 const results = new RedisResultStore(redis, prefix, { retentionSec: 3600 });
 afterAll(async () => {
@@ -123,7 +123,7 @@ describe('RedisCancelBus', () => {
 
   it('resubscribes after its connections are killed', async () => {
     // Listeners named after this file's prefix, so the kill spares other test files' subscribers.
-    const named = createRedis(testRedisUrl(), { role: 'worker', name: `${prefix}-bus` });
+    const named = createRedis(testRedisTarget(), { role: 'worker', name: `${prefix}-bus` });
     const bus = new RedisCancelBus(named, prefix);
     const a: string[] = [];
     const b: string[] = [];
@@ -149,7 +149,7 @@ describe('RedisCancelBus', () => {
   });
 
   it('listens from a fail-fast producer connection too', async () => {
-    const producer = createRedis(testRedisUrl(), { role: 'producer' });
+    const producer = createRedis(testRedisTarget(), { role: 'producer' });
     try {
       const bus = new RedisCancelBus(producer, prefix);
       const heard: string[] = [];

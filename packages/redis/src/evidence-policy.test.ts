@@ -1,11 +1,11 @@
 import { errorSignature } from '@fleet/core';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { createRedis } from './connection.js';
 import { RedisEvidencePolicy } from './evidence-policy.js';
 import { Keys } from './keys.js';
 
 const prefix = testPrefix('evidence');
-const redis = createRedis(testRedisUrl(), { role: 'worker' });
+const redis = createRedis(testRedisTarget(), { role: 'worker' });
 afterAll(async () => {
   await deletePrefix(redis, prefix);
   redis.disconnect();

@@ -1,6 +1,6 @@
 import type { ItemResult } from '@fleet/contracts';
 import { ABANDONED_FENCE, NO_FENCE } from '@fleet/core';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { RedisBatchStore } from './batch-store.js';
 import { createRedis } from './connection.js';
 import { RedisEventStream } from './events-stream.js';
@@ -9,7 +9,7 @@ import { RedisResultStore } from './result-store.js';
 import { sleep } from './test-helpers.js';
 
 const prefix = testPrefix('items');
-const redis = createRedis(testRedisUrl(), { role: 'worker' });
+const redis = createRedis(testRedisTarget(), { role: 'worker' });
 const batches = new RedisBatchStore(redis, prefix);
 const results = new RedisResultStore(redis, prefix, { retentionSec: 3600 });
 const events = new RedisEventStream(redis, prefix, { maxLen: 1000, dedupeTtlSec: 60 });

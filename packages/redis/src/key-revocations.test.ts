@@ -1,11 +1,11 @@
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { createRedis } from './connection.js';
 import { RedisKeyRevocations } from './key-revocations.js';
 import { Keys } from './keys.js';
 
 const prefix = testPrefix('revocations');
-const redis = createRedis(testRedisUrl(), { role: 'worker' });
-const subscriber = createRedis(testRedisUrl(), { role: 'worker' });
+const redis = createRedis(testRedisTarget(), { role: 'worker' });
+const subscriber = createRedis(testRedisTarget(), { role: 'worker' });
 const revocations = new RedisKeyRevocations(redis, prefix);
 afterAll(async () => {
   await deletePrefix(redis, prefix);

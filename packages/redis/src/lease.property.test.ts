@@ -8,7 +8,7 @@
  * - available + cooling down + leased + quarantined = registered at every sample.
  */
 import { type Lease, LeaseLostError, ProfileAllocationService } from '@fleet/core';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { createRedis } from './connection.js';
 import { RedisProfileStore } from './profile-store.js';
 import { sleep } from './test-helpers.js';
@@ -43,7 +43,7 @@ function rng(seed: number) {
 describe('lease protocol under concurrency (property)', () => {
   const prefix = testPrefix('prop');
   const seed = Number(process.env.FLEET_PROP_SEED ?? Date.now() % 1_000_000);
-  const admin = createRedis(testRedisUrl(), { role: 'worker' });
+  const admin = createRedis(testRedisTarget(), { role: 'worker' });
   afterAll(async () => {
     await deletePrefix(admin, prefix);
     admin.disconnect();
@@ -84,7 +84,7 @@ describe('lease protocol under concurrency (property)', () => {
 
     const client = async (n: number) => {
       const random = rng(seed * 31 + n);
-      const redis = createRedis(testRedisUrl(), { role: 'worker' });
+      const redis = createRedis(testRedisTarget(), { role: 'worker' });
       const service = new ProfileAllocationService(new RedisProfileStore(redis, prefix), {
         leaseTtlMs: 1000,
         release: policy,

@@ -1,9 +1,9 @@
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { createRedis } from './connection.js';
 import { RedisProviderHealth } from './provider-health.js';
 
 const prefix = testPrefix('provider-health');
-const redis = createRedis(testRedisUrl(), { role: 'worker' });
+const redis = createRedis(testRedisTarget(), { role: 'worker' });
 const health = new RedisProviderHealth(redis, prefix);
 afterAll(async () => {
   await deletePrefix(redis, prefix);

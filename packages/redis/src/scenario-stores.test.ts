@@ -3,7 +3,7 @@
  * refused, a cancelled batch's too) and kept no longer than the batch; the scenario registry's
  * advertisements, heartbeats and TTL (a worker that stopped beating stops counting).
  */
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { RedisBatchStore } from './batch-store.js';
 import { RedisCheckpointStore } from './checkpoint-store.js';
 import { createRedis } from './connection.js';
@@ -13,7 +13,7 @@ import { RedisScenarioRegistry } from './scenario-registry.js';
 import { sleep } from './test-helpers.js';
 
 const prefix = testPrefix('scen');
-const redis = createRedis(testRedisUrl(), { role: 'worker' });
+const redis = createRedis(testRedisTarget(), { role: 'worker' });
 const batches = new RedisBatchStore(redis, prefix, { retentionSec: 60 });
 const results = new RedisResultStore(redis, prefix, { retentionSec: 60 });
 const checkpoints = new RedisCheckpointStore(redis, prefix, 3600);

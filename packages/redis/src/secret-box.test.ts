@@ -1,5 +1,5 @@
 import { FatalError } from '@fleet/core';
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { RedisBatchStore } from './batch-store.js';
 import { createRedis } from './connection.js';
 import { RedisProfileStore } from './profile-store.js';
@@ -52,7 +52,7 @@ describe('SecretBox', () => {
 
 describe('proxy passwords at rest', () => {
   const prefix = testPrefix('secrets');
-  const redis = createRedis(testRedisUrl(), { role: 'worker' });
+  const redis = createRedis(testRedisTarget(), { role: 'worker' });
   const box = SecretBox.fromSetting(KEY)!;
   afterAll(async () => {
     await deletePrefix(redis, prefix);

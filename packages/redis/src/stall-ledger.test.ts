@@ -1,10 +1,10 @@
-import { deletePrefix, testPrefix, testRedisUrl } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { createRedis } from './connection.js';
 import { Keys } from './keys.js';
 import { RedisStallLedger } from './stall-ledger.js';
 
 const prefix = testPrefix('stalls');
-const redis = createRedis(testRedisUrl(), { role: 'worker' });
+const redis = createRedis(testRedisTarget(), { role: 'worker' });
 const ledger = new RedisStallLedger(redis, prefix, 60);
 afterAll(async () => {
   await deletePrefix(redis, prefix);

@@ -53,7 +53,11 @@ export function testRedisTarget(): TestRedisTarget {
 }
 
 /** The Redis settings of an app (WorkerSettings, ApiSettings…) that point it at the run's Redis. */
-export function testRedisSettings(): { redisUrl: string; redisClusterNodes?: string[]; redisPassword?: string } {
+export function testRedisSettings(): {
+  redisUrl: string;
+  redisClusterNodes?: string[];
+  redisPassword?: string;
+} {
   const target = testRedisTarget();
   if (target.kind === 'single') return { redisUrl: target.url };
   return {

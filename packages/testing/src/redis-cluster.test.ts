@@ -29,10 +29,16 @@ describe('RedisCluster (6 real redis-server nodes)', () => {
     expect(cluster.nodes().every((n) => n.host === '127.0.0.1' && n.port !== 6379)).toBe(true);
     expect(await cluster.masters()).toHaveLength(3);
     const [first] = cluster.servers;
-    await expect(cluster.command(first!, ['CLUSTER', 'INFO'])).resolves.toContain('cluster_slots_assigned:16384');
+    await expect(cluster.command(first!, ['CLUSTER', 'INFO'])).resolves.toContain(
+      'cluster_slots_assigned:16384',
+    );
 
     // Without the password a node refuses commands.
-    const anonymous = new Redis({ ...cluster.nodes()[0]!, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const anonymous = new Redis({
+      ...cluster.nodes()[0]!,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     anonymous.on('error', () => {});
     await expect(anonymous.set('k', 'v')).rejects.toThrow(/NOAUTH/);
     anonymous.disconnect();

@@ -48,7 +48,8 @@ function parseNodes(text: string): NodeLine[] {
     .trim()
     .split('\n')
     .map((line) => {
-      const [id = '', address = '', flags = '', masterId = '', , , , linkState = '', ...slots] = line.split(' ');
+      const [id = '', address = '', flags = '', masterId = '', , , , linkState = '', ...slots] =
+        line.split(' ');
       const port = Number(address.split('@')[0]?.split(':').pop());
       const first = slots.find((s) => /^\d/.test(s));
       return {
@@ -77,7 +78,9 @@ export class RedisCluster {
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
     const masters = options.masters ?? 3;
-    const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
+    const auth = options.password
+      ? ['--requirepass', options.password, '--masterauth', options.password]
+      : [];
     const args = [
       '--cluster-enabled',
       'yes',
@@ -113,7 +116,9 @@ export class RedisCluster {
       );
     } catch (error) {
       const out = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`redis-cli --cluster create failed: ${out.message}\n${out.stdout ?? ''}${out.stderr ?? ''}`);
+      throw new Error(
+        `redis-cli --cluster create failed: ${out.message}\n${out.stdout ?? ''}${out.stderr ?? ''}`,
+      );
     }
     await this.waitHealthy();
   }
@@ -130,7 +135,9 @@ export class RedisCluster {
 
   /** The servers that are masters now (by first slot served: 0-5460 first). */
   async masters(): Promise<RedisServer[]> {
-    const lines = (await this.topology()).filter((n) => isMaster(n) && n.firstSlot !== Number.POSITIVE_INFINITY);
+    const lines = (await this.topology()).filter(
+      (n) => isMaster(n) && n.firstSlot !== Number.POSITIVE_INFINITY,
+    );
     lines.sort((a, b) => a.firstSlot - b.firstSlot);
     return lines.map((line) => this.serverOn(line.port));
   }
@@ -153,7 +160,9 @@ export class RedisCluster {
         const dead = now.find((n) => n.id === victimId);
         if (!dead?.flags.includes('fail')) return undefined;
         // The old replica is a master serving the victim's first slot now.
-        const heir = now.find((n) => isMaster(n) && n.firstSlot === topology.find((t) => t.id === victimId)?.firstSlot);
+        const heir = now.find(
+          (n) => isMaster(n) && n.firstSlot === topology.find((t) => t.id === victimId)?.firstSlot,
+        );
         return heir && heir.port !== victim.port ? this.serverOn(heir.port) : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 100 },
@@ -180,7 +189,8 @@ export class RedisCluster {
           const info = await this.command(server, ['CLUSTER', 'INFO']).catch(() => '');
           if (!String(info).includes('cluster_state:ok')) return false;
           const replication = String(await this.command(server, ['INFO', 'replication']).catch(() => ''));
-          if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return false;
+          if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
+            return false;
         }
         return true;
       },

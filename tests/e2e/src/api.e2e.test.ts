@@ -7,7 +7,7 @@ import { buildServer } from '@fleet/api';
 import { ApiKeyRing } from '@fleet/auth';
 import type { BatchView, FleetEvent, ItemView } from '@fleet/contracts';
 import { createRedis, type FleetRedis, SecretBox, waitReady } from '@fleet/redis';
-import { freePort, startTestProxy, testRedisUrl } from '@fleet/testing';
+import { freePort, startTestProxy, testRedisTarget } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import { E2E_WAIT, Fleet, POOL, waitFor } from './harness.js';
 
@@ -25,7 +25,7 @@ beforeAll(async () => {
   // Proxy passwords sealed at rest: the API and the workers share FLEET_SECRET_KEY.
   await fleet.startWorker({ workerConcurrency: 2, secretKey: SECRET_KEY });
   await fleet.startWorker({ workerConcurrency: 2, secretKey: SECRET_KEY });
-  producer = createRedis(testRedisUrl(), { role: 'producer' });
+  producer = createRedis(testRedisTarget(), { role: 'producer' });
   await waitReady(producer);
   app = await buildServer({
     settings: {

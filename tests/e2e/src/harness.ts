@@ -22,7 +22,8 @@ import {
   type FixtureSite,
   startFixtureSite,
   testPrefix,
-  testRedisUrl,
+  testRedisSettings,
+  testRedisTarget,
   type WaitForOptions,
   waitFor,
 } from '@fleet/testing';
@@ -52,7 +53,7 @@ export interface FleetOptions {
  */
 export class Fleet {
   readonly prefix = testPrefix('e2e');
-  readonly redis: FleetRedis = createRedis(testRedisUrl(), { role: 'worker' });
+  readonly redis: FleetRedis = createRedis(testRedisTarget(), { role: 'worker' });
   readonly profiles = new RedisProfileStore(this.redis, this.prefix);
   readonly batches = new RedisBatchStore(this.redis, this.prefix);
   readonly results = new RedisResultStore(this.redis, this.prefix);
@@ -99,7 +100,7 @@ export class Fleet {
 
   settings(overrides: Partial<WorkerSettings> = {}): WorkerSettings {
     return workerSettings({
-      redisUrl: testRedisUrl(),
+      ...testRedisSettings(),
       prefix: this.prefix,
       workerPort: 0,
       workerConcurrency: 3,

@@ -10,7 +10,7 @@ import { ApiKeyRing } from '@fleet/auth';
 import { type DemoSite, product, startDemoSite } from '@fleet/cli';
 import type { BatchView, ItemView } from '@fleet/contracts';
 import { createRedis, type FleetRedis, waitReady } from '@fleet/redis';
-import { testRedisUrl } from '@fleet/testing';
+import { testRedisTarget } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import { E2E_WAIT, Fleet, waitFor } from './harness.js';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
       scenariosDir: 'scenarios',
     });
   }
-  producer = createRedis(testRedisUrl(), { role: 'producer' });
+  producer = createRedis(testRedisTarget(), { role: 'producer' });
   await waitReady(producer);
   app = await buildServer({
     settings: {

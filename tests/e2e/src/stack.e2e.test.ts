@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { product } from '@fleet/cli';
 import { createRedis, RedisEventStream, RedisProfileStore } from '@fleet/redis';
-import { chromiumsUnder, freePort, portOpen, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import {
+  chromiumsUnder,
+  freePort,
+  portOpen,
+  testPrefix,
+  testRedisTarget,
+  testRedisUrl,
+  waitFor,
+} from '@fleet/testing';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'fleet-stack-'));
@@ -139,7 +147,7 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
   }
 
   // Events: one item.completed per item and one batch.completed.
-  const redis = createRedis(testRedisUrl(), { role: 'producer' });
+  const redis = createRedis(testRedisTarget(), { role: 'producer' });
   try {
     await new Promise((r) => redis.once('ready', r));
     const events = (await new RedisEventStream(redis, prefix).readAfter('-', 100_000)).filter(

@@ -24,6 +24,7 @@ import {
   startTestProxy,
   type TestProxy,
   testPrefix,
+  testRedisTarget,
   testRedisUrl,
   waitFor,
 } from '@fleet/testing';
@@ -64,7 +65,7 @@ beforeAll(async () => {
   profileProxy = await startTestProxy({ username: 'profile-user', password: C.profileProxy.value });
   batchProxy = await startTestProxy({ username: 'batch-user', password: C.batchProxy.value });
   wire = await RedisWire.start(testRedisUrl());
-  redis = createRedis(testRedisUrl(), { role: 'producer' });
+  redis = createRedis(testRedisTarget(), { role: 'producer' });
   await waitReady(redis);
   stack = new SecretStack({
     redisUrl: testRedisUrl(),

@@ -33,6 +33,7 @@ import {
   startGatewaySite,
   startPrivateTarget,
   testPrefix,
+  testRedisTarget,
   testRedisUrl,
   waitFor,
 } from '@fleet/testing';
@@ -103,7 +104,7 @@ beforeAll(async () => {
     blockPrivateTargets: true,
     allowedTargets: allowed,
   });
-  redis = createRedis(testRedisUrl(), { role: 'worker' });
+  redis = createRedis(testRedisTarget(), { role: 'worker' });
   queue = createItemsQueue(redis, prefix, { attempts: 2, backoffMs: 200 });
   const client = new MultiloginClient({
     apiUrl: launcher.url,

@@ -21,7 +21,8 @@ export default async function globalSetup(): Promise<void> {
     state.__fleetCluster = cluster;
     return;
   }
-  if (mode !== 'single') throw new Error(`FLEET_TEST_REDIS="${mode}": use "single" (the default) or "cluster"`);
+  if (mode !== 'single')
+    throw new Error(`FLEET_TEST_REDIS="${mode}": use "single" (the default) or "cluster"`);
   const server = await RedisServer.start();
   process.env.FLEET_TEST_REDIS_URL = server.url;
   state.__fleetRedis = server;

@@ -9,7 +9,7 @@
 import type { FleetEvent } from '@fleet/contracts';
 import type { RunningNotifier } from '@fleet/notifier';
 import { createRedis, type FleetRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
-import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisTarget, waitFor } from '@fleet/testing';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type WebSocket from 'ws';
 import { KEYS } from './api.js';
@@ -84,7 +84,7 @@ export function hostileNotifier(group: Group): HostileNotifier {
   };
 
   beforeAll(async () => {
-    redis = createRedis(testRedisUrl(), { role: 'producer' });
+    redis = createRedis(testRedisTarget(), { role: 'producer' });
     redis.on('error', () => {});
     await waitReady(redis);
     notifier = await startTestNotifier(prefix);
