@@ -1,6 +1,6 @@
 import type { ItemResult } from '@fleet/contracts';
 import { NO_FENCE } from '@fleet/core';
-import { deletePrefix, testPrefix, testRedisTarget, waitFor } from '@fleet/testing';
+import { deletePrefix, testPrefix, testRedisServers, testRedisTarget, waitFor } from '@fleet/testing';
 import { RedisBatchStore } from './batch-store.js';
 import { RedisCancelBus } from './cancel-bus.js';
 import { createRedis } from './connection.js';
@@ -93,11 +93,21 @@ describe('a cancelled batch', () => {
   });
 });
 
+/** The servers a subscriber may sit on: the one, or every node of a Cluster (replicas too). */
+const servers = testRedisServers();
+afterAll(() => {
+  for (const server of servers) server.disconnect();
+});
+
 describe('RedisCancelBus', () => {
   const channel = keys.cancelChannel;
   const subscribers = async () => {
-    const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
-    return Number(count);
+    let total = 0;
+    for (const node of servers) {
+      const [, count] = (await node.pubsub('NUMSUB', channel)) as [string, number];
+      total += Number(count);
+    }
+    return total;
   };
 
   it('delivers each announcement to every listener, and stops after unsubscribe', async () => {
@@ -129,14 +139,17 @@ describe('RedisCancelBus', () => {
     const b: string[] = [];
     const stops = [await bus.listen((id) => a.push(id)), await bus.listen((id) => b.push(id))];
     try {
-      const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
-      const ids = list
-        .split('\n')
-        .filter((line) => line.includes(` name=${prefix}-bus:cancel `))
-        .map((line) => /^id=(\d+)/.exec(line)?.[1]);
-      expect(ids).toHaveLength(2);
+      const found = [];
+      for (const node of servers) {
+        const list = (await node.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+        for (const line of list.split('\n')) {
+          // A Cluster's subscriber is named `ioredis-cluster(subscriber):<name>`.
+          if (line.includes(`${prefix}-bus:cancel `)) found.push({ node, id: /^id=(\d+)/.exec(line)?.[1] });
+        }
+      }
+      expect(found).toHaveLength(2);
       // The kill is done when it answers.
-      for (const id of ids) await redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub', 'ID', id!);
+      for (const { node, id } of found) await node.call('CLIENT', 'KILL', 'TYPE', 'pubsub', 'ID', id!);
       expect(await subscribers()).toBe(0);
       await waitFor('both listeners to resubscribe', async () => (await subscribers()) === 2);
       await bus.announce('after-kill');

@@ -43,6 +43,7 @@ export {
   testRedisClient,
   testRedisEnv,
   testRedisMode,
+  testRedisServers,
   testRedisSettings,
   testRedisTarget,
   testRedisUrl,

@@ -119,3 +119,22 @@ export function testRedisClient(): Redis | Cluster {
     redisOptions: { maxRetriesPerRequest: 1, ...(target.password ? { password: target.password } : {}) },
   });
 }
+
+/**
+ * One plain connection to each server of the run's Redis: the one server, or every node of the
+ * cluster, replicas too (a Cluster client's `nodes('all')` lists masters only unless it reads from
+ * replicas, and a subscriber may sit on any node). For per-server commands: PUBSUB NUMSUB,
+ * CLIENT LIST/KILL. The caller disconnects them.
+ */
+export function testRedisServers(): Redis[] {
+  const target = testRedisTarget();
+  if (target.kind === 'single') return [new Redis(target.url, { maxRetriesPerRequest: 1 })];
+  return target.nodes.map(
+    (node) =>
+      new Redis({
+        ...node,
+        maxRetriesPerRequest: 1,
+        ...(target.password ? { password: target.password } : {}),
+      }),
+  );
+}
