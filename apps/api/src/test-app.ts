@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ApiKeyRing } from '@fleet/auth';
 import { createItemsQueue, type ItemsQueue } from '@fleet/queue';
 import { createRedis, type FleetRedis, RedisProfileStore, waitReady } from '@fleet/redis';
-import { bearer, deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
+import { bearer, deletePrefix, TEST_KEYS, testPrefix, testRedisTarget } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type ApiDeps, buildServer } from './server.js';
@@ -57,7 +57,7 @@ export async function startTestApi(
   place: TestApiPlace = {},
 ): Promise<TestApi> {
   const prefix = place.prefix ?? testPrefix('api');
-  const redis = createRedis(place.redisUrl ?? testRedisUrl(), {
+  const redis = createRedis(place.redisUrl ?? testRedisTarget(), {
     role: 'producer',
     overrides: { commandTimeout: place.commandTimeoutMs ?? 1000 },
   });

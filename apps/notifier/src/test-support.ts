@@ -1,7 +1,7 @@
 import type { FleetEvent } from '@fleet/contracts';
 import { createLogger } from '@fleet/logger';
-import { createRedis, type FleetRedis, RedisBatchStore, RedisEventStream } from '@fleet/redis';
-import { deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
+import { createRedis, type FleetRedis, RedisBatchStore, RedisEventStream, redisTargetOf } from '@fleet/redis';
+import { deletePrefix, TEST_KEYS, testPrefix, testRedisSettings } from '@fleet/testing';
 import { type Socket as ClientSocket, io as connectSocket } from 'socket.io-client';
 import type { NotifierSettings } from './config.js';
 import { type RunningNotifier, startNotifier } from './notifier.js';
@@ -15,7 +15,7 @@ export const silentLogger = () =>
 
 export function testSettings(overrides: Partial<NotifierSettings> = {}): NotifierSettings {
   return {
-    redisUrl: testRedisUrl(),
+    ...testRedisSettings(),
     prefix: testPrefix('notifier'),
     notifierPort: 0,
     apiKeys: Object.values(KEYS),
@@ -35,7 +35,7 @@ export class Harness {
   private batchCount = 0;
 
   constructor(readonly settings: NotifierSettings = testSettings()) {
-    this.redis = createRedis(settings.redisUrl, { role: 'worker' });
+    this.redis = createRedis(redisTargetOf(settings), { role: 'worker' });
     this.redis.on('error', () => {});
     this.batches = new RedisBatchStore(this.redis, settings.prefix);
     this.events = new RedisEventStream(this.redis, settings.prefix);

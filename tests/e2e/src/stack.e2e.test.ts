@@ -15,8 +15,8 @@ import {
   freePort,
   portOpen,
   testPrefix,
+  testRedisEnv,
   testRedisTarget,
-  testRedisUrl,
   waitFor,
 } from '@fleet/testing';
 
@@ -79,7 +79,7 @@ beforeAll(async () => {
       cwd: ROOT,
       env: {
         ...process.env,
-        REDIS_URL: testRedisUrl(),
+        ...testRedisEnv(),
         FLEET_PREFIX: prefix,
         API_PORT: String(ports.api),
         NOTIFIER_PORT: String(ports.notifier),
