@@ -21,6 +21,14 @@ describe('describeConfig', () => {
     const described = describeConfig(loadConfig(schema, { env }));
     expect(described).toEqual({
       redisUrl: 'redis://[redacted]@r:6379',
+      redisSentinels: [],
+      redisSentinelName: '',
+      redisSentinelPassword: '[Sensitive]',
+      redisClusterNodes: [],
+      redisUsername: '',
+      redisPassword: '[Sensitive]',
+      redisTls: false,
+      redisTlsCa: '',
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',

@@ -31,6 +31,7 @@ export {
   DEFAULT_REDIS_URL,
   parseRedisNode,
   type RedisNode,
+  type RedisSettingProblem,
   type RedisSettings,
   redisModeProblems,
   safeUrl,

@@ -45,6 +45,14 @@ describe('loadConfigOrExit', () => {
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       redisUrl: 'redis://127.0.0.1:6379',
+      redisSentinels: [],
+      redisSentinelName: '',
+      redisSentinelPassword: '[Sensitive]',
+      redisClusterNodes: [],
+      redisUsername: '',
+      redisPassword: '[Sensitive]',
+      redisTls: false,
+      redisTlsCa: '',
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',

@@ -44,6 +44,14 @@ describe('loadConfig', () => {
     const cfg = loadConfig(appSchema, { env: {} });
     expect(cfg.getProperties()).toEqual({
       redisUrl: 'redis://127.0.0.1:6379',
+      redisSentinels: [],
+      redisSentinelName: '',
+      redisSentinelPassword: '',
+      redisClusterNodes: [],
+      redisUsername: '',
+      redisPassword: '',
+      redisTls: false,
+      redisTlsCa: '',
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',
