@@ -1,5 +1,11 @@
 import { loadConfig } from '@fleet/config';
-import { describeRedisTarget, type RedisTarget, redisTargetEnv, redisTargetOf } from './redis-target.js';
+import {
+  describeRedisTarget,
+  type RedisTarget,
+  redisSettingsOf,
+  redisTargetEnv,
+  redisTargetOf,
+} from './redis-target.js';
 
 const PASSWORD = 'data-pass-Zq81';
 const SENTINEL_PASSWORD = 'sentinel-pass-Kp27';
@@ -47,6 +53,16 @@ describe('redisTargetEnv', () => {
     const config = loadConfig({}, { env: { ...inherited, ...redisTargetEnv(cluster) } });
     expect(redisTargetOf(config.getProperties())).toEqual(cluster);
   });
+});
+
+describe('redisSettingsOf', () => {
+  it.each(targets.map((t) => [t.kind, t] as const))(
+    'is undone by redisTargetOf for a %s target',
+    (_kind, target) => {
+      const hand = { redisUrl: 'redis://127.0.0.1:50000', workerId: 'w1' };
+      expect(redisTargetOf({ ...hand, ...redisSettingsOf(target) })).toEqual(target);
+    },
+  );
 });
 
 describe('redisTargetOf', () => {

@@ -94,6 +94,40 @@ function withCredentials(text: string, username = '', password = ''): string {
 const nodeList = (nodes: readonly RedisNode[]) =>
   nodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',');
 
+/**
+ * The settings that `redisTargetOf` turns back into `target`: what a test spreads over an app's
+ * hand-built settings (`{ ...settings(url, prefix), ...redisSettingsOf(target) }`) to run it on a
+ * Sentinel group or a Cluster. Every Redis setting is given, unused ones empty.
+ */
+export function redisSettingsOf(target: RedisTarget): Required<RedisSettings> {
+  const none: Required<RedisSettings> = {
+    redisUrl: DEFAULT_REDIS_URL,
+    redisSentinels: [],
+    redisSentinelName: '',
+    redisSentinelPassword: '',
+    redisClusterNodes: [],
+    redisUsername: '',
+    redisPassword: '',
+    redisTls: false,
+    redisTlsCa: target.tlsCa ?? '',
+  };
+  if (target.kind === 'single') return { ...none, redisUrl: target.url };
+  const auth = {
+    redisUsername: target.username ?? '',
+    redisPassword: target.password ?? '',
+    redisTls: target.tls === true,
+  };
+  if (target.kind === 'cluster')
+    return { ...none, ...auth, redisClusterNodes: nodeList(target.nodes).split(',') };
+  return {
+    ...none,
+    ...auth,
+    redisSentinels: nodeList(target.sentinels).split(','),
+    redisSentinelName: target.name,
+    redisSentinelPassword: target.sentinelPassword ?? '',
+  };
+}
+
 /** Every env var of the Redis settings (`@fleet/config`'s common schema). */
 const REDIS_ENV = [
   'REDIS_URL',
