@@ -31,8 +31,10 @@ export {
   DEFAULT_REDIS_URL,
   parseRedisNode,
   type RedisNode,
+  type RedisSettingProblem,
   type RedisSettings,
   redisModeProblems,
+  redisSettingDefaults,
   safeUrl,
 } from './redis-settings.js';
 export {
