@@ -78,9 +78,8 @@ export class RedisCluster {
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
     const masters = options.masters ?? 3;
-    const auth = options.password
-      ? ['--requirepass', options.password, '--masterauth', options.password]
-      : [];
+    // requirepass comes with RedisServer's `password`; replicas need it to sync from their master.
+    const auth = options.password ? ['--masterauth', options.password] : [];
     const args = [
       '--cluster-enabled',
       'yes',
@@ -95,7 +94,11 @@ export class RedisCluster {
     ];
     const servers: RedisServer[] = [];
     try {
-      for (let i = 0; i < masters * 2; i++) servers.push(await RedisServer.start({ args }));
+      for (let i = 0; i < masters * 2; i++) {
+        servers.push(
+          await RedisServer.start({ args, ...(options.password ? { password: options.password } : {}) }),
+        );
+      }
       const cluster = new RedisCluster(servers, options.password);
       await cluster.create();
       return cluster;
