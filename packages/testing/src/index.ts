@@ -50,6 +50,12 @@ export {
   type RedisServerOptions,
   redisServerInstalled,
 } from './redis-server.js';
+export {
+  type RedisAddress,
+  RedisSentinelGroup,
+  type RedisSentinelGroupOptions,
+  type SentinelTarget,
+} from './redis-sentinel.js';
 export { REPO_ROOT } from './repo-root.js';
 export { type ProxiedRequest, startTestProxy, type TestProxy, type TestProxyOptions } from './test-proxy.js';
 export { sleep, type WaitForOptions, waitFor } from './wait.js';

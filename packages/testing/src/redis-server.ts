@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,11 @@ export interface RedisServerOptions {
   args?: string[];
   /** A command it is run under, e.g. `['ip', 'netns', 'exec', 'h1']` (a host in a network namespace). */
   prefix?: string[];
+  /**
+   * A config file's text, written into the server's directory and passed first (a Sentinel needs a
+   * file it can rewrite: `config` with `args: ['--sentinel']`).
+   */
+  config?: string;
 }
 
 /**
@@ -39,14 +44,22 @@ export interface RedisServerOptions {
 export class RedisServer {
   private child: ChildProcess | undefined;
   private readonly dir: string;
+  private readonly hasConfig: boolean;
 
   private constructor(
     readonly port: number,
     readonly host: string,
     private readonly args: string[],
     private readonly prefix: string[],
+    config: string | undefined,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'fleet-redis-'));
+    if (config !== undefined) writeFileSync(this.configFile, config);
+    this.hasConfig = config !== undefined;
+  }
+
+  private get configFile(): string {
+    return join(this.dir, 'redis.conf');
   }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -54,7 +67,7 @@ export class RedisServer {
     const host = options.host ?? '127.0.0.1';
     // A port free here is as good a guess as any inside a namespace (where this process cannot look).
     const port = options.port ?? (await freePort(options.prefix ? '127.0.0.1' : host));
-    const server = new RedisServer(port, host, options.args ?? [], options.prefix ?? []);
+    const server = new RedisServer(port, host, options.args ?? [], options.prefix ?? [], options.config);
     await server.launch();
     return server;
   }
@@ -90,6 +103,7 @@ export class RedisServer {
       command,
       [
         ...prefixArgs,
+        ...(this.hasConfig ? [this.configFile] : []),
         '--port',
         String(this.port),
         '--bind',
@@ -121,7 +135,10 @@ export class RedisServer {
     throw new Error(`redis-server on port ${this.port} did not answer PING within 10 s:\n${this.log()}`);
   }
 
-  /** A raw RESP PING over a socket (no client library, so no reconnect timers linger). */
+  /**
+   * A raw RESP PING over a socket (no client library, so no reconnect timers linger). A server with
+   * a password answers NOAUTH: it is up all the same.
+   */
   private ping(): Promise<boolean> {
     return new Promise((resolve) => {
       const socket = connect({ host: this.host, port: this.port });
@@ -135,7 +152,7 @@ export class RedisServer {
       socket.on('connect', () => socket.write('PING\r\n'));
       socket.on('data', (chunk: Buffer) => {
         reply += chunk.toString();
-        if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+        if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
       });
     });
   }
