@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { FORMAT } from './formats.js';
+import { durationMs, FORMAT } from './formats.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -13,6 +13,8 @@ export interface CommonConfig {
   prefix: string;
   logLevel: LogLevel;
   nodeEnv: NodeEnv;
+  redisWaitReplicas: number;
+  redisWaitTimeoutMs: number;
 }
 
 export const commonSchema: convict.Schema<CommonConfig> = {
@@ -40,6 +42,17 @@ export const commonSchema: convict.Schema<CommonConfig> = {
     default: 'development',
     env: 'NODE_ENV',
   },
+  redisWaitReplicas: {
+    doc: 'With REDIS_SENTINELS: replicas that must confirm (WAIT) each lease acquire and renewal before a worker relies on it, so a failover cannot hand a held profile to a second worker (DESIGN.md "Redis failover"). 0 turns it off; ignored without Sentinel.',
+    format: 'nat',
+    default: 1,
+    env: 'REDIS_WAIT_REPLICAS',
+  },
+  redisWaitTimeoutMs: durationMs({
+    env: 'REDIS_WAIT_TIMEOUT_MS',
+    default: 500,
+    doc: 'How long a lease write waits for REDIS_WAIT_REPLICAS; an acquire not confirmed by then is given back (no profile this time), a renewal counts as not made.',
+  }),
 };
 
 /** Apps that keep proxy passwords (API, worker) share this key; see SecretBox in @fleet/redis. */

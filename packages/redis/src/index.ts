@@ -20,8 +20,9 @@ export { type EvidencePolicyOptions, RedisEvidencePolicy } from './evidence-poli
 export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './idempotency-store.js';
 export { RedisKeyRevocations } from './key-revocations.js';
 export { type BatchKeys, type EventKeys, Keys, type PoolKeys, type ScenarioKeys } from './keys.js';
-export { RedisProfileStore } from './profile-store.js';
+export { type ProfileStoreOptions, RedisProfileStore } from './profile-store.js';
 export { type ProviderDown, RedisProviderHealth } from './provider-health.js';
+export { ReplicaWait, type ReplicaWaitOptions } from './replica-wait.js';
 export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
 export {
   RedisScenarioRegistry,

@@ -45,17 +45,17 @@ export {
 export { Prng } from './prng.js';
 export { browsersLeft, chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
 export {
-  RedisServer,
-  RedisServerMissingError,
-  type RedisServerOptions,
-  redisServerInstalled,
-} from './redis-server.js';
-export {
   type RedisAddress,
   RedisSentinelGroup,
   type RedisSentinelGroupOptions,
   type SentinelTarget,
 } from './redis-sentinel.js';
+export {
+  RedisServer,
+  RedisServerMissingError,
+  type RedisServerOptions,
+  redisServerInstalled,
+} from './redis-server.js';
 export { REPO_ROOT } from './repo-root.js';
 export { type ProxiedRequest, startTestProxy, type TestProxy, type TestProxyOptions } from './test-proxy.js';
 export { sleep, type WaitForOptions, waitFor } from './wait.js';

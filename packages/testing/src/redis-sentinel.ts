@@ -100,6 +100,9 @@ export class RedisSentinelGroup {
   private dataArgs(): string[] {
     const password = this.options.password;
     return [
+      // A replica's first sync starts at once (Redis 7 waits 5 s for more replicas by default).
+      '--repl-diskless-sync-delay',
+      '0',
       ...(password ? ['--requirepass', password, '--masterauth', password] : []),
       ...(this.options.args ?? []),
     ];
@@ -123,8 +126,12 @@ export class RedisSentinelGroup {
       ].join('\n');
       this.sentinels.push(await RedisServer.start({ config, args: ['--sentinel'] }));
     }
-    // Ready once every Sentinel knows every replica and the other Sentinels (hello messages).
-    await this.until('Sentinels to discover the replicas and each other', async () => {
+    // Ready once every replica is in sync and every Sentinel knows every replica and the other
+    // Sentinels (hello messages).
+    await this.until('replicas in sync and Sentinels to discover them and each other', async () => {
+      const replication = await ask(master, o.password, 'INFO', 'replication');
+      const online = typeof replication === 'string' ? replication.match(/state=online/g)?.length : 0;
+      if (online !== this.nodes.length - 1) return false;
       for (const s of this.sentinels) {
         const info = await ask(s, o.sentinelPassword, 'INFO', 'sentinel');
         const line = infoField(info, 'master0') ?? '';
