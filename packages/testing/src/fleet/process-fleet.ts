@@ -24,6 +24,11 @@ export interface ProcessFleetOptions {
   /** Logs go to `<dir>/logs`, the launcher's profiles to `<dir>/launcher`, artifacts to `<dir>/artifacts`. */
   dir: string;
   redisUrl: string;
+  /**
+   * The Redis settings of every app in place of `REDIS_URL=<redisUrl>` (e.g. a
+   * `RedisSentinelGroup`'s `env()`: REDIS_SENTINELS, REDIS_SENTINEL_NAME, …).
+   */
+  redisEnv?: Record<string, string>;
   prefix: string;
   /** The launcher's sign-in, which the API and the workers use as their provider account. */
   credentials: { email: string; password: string };
@@ -119,7 +124,7 @@ export class ProcessFleet {
   envFor(app: FleetApp, port: number): Record<string, string> {
     const o = this.options;
     const common: Record<string, string> = {
-      REDIS_URL: o.redisUrl,
+      ...(o.redisEnv ?? { REDIS_URL: o.redisUrl }),
       FLEET_PREFIX: o.prefix,
       LOG_LEVEL: o.logLevel ?? 'info',
       [PORT_ENV[app]]: String(port),
