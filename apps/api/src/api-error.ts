@@ -2,8 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ERRORS, type ErrorCode, errorBody, isErrorCode, zodDetails } from '@fleet/contracts';
 import { type FleetError, isFleetError } from '@fleet/core';
+import type { FleetRedis } from '@fleet/redis';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 
 export type Detail = Record<string, unknown>;
@@ -102,7 +102,7 @@ function fastifyAnswer(error: FastifyError): ApiError | null {
 const REDIS_DOWN =
   /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|MaxRetriesPerRequest|Redis was not ready|EPIPE/;
 
-function isRedisOutage(error: unknown, redis: Redis): boolean {
+function isRedisOutage(error: unknown, redis: FleetRedis): boolean {
   if (!(error instanceof Error)) return false;
   return REDIS_DOWN.test(`${error.name}: ${error.message}`) || redis.status !== 'ready';
 }
@@ -164,7 +164,7 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
 }
 
 /** Every error answer has the one shape `{error: {code, message, details}}`; no stack, no secret. */
-export function installErrorHandling(app: FastifyInstance, redis: Redis): void {
+export function installErrorHandling(app: FastifyInstance, redis: FleetRedis): void {
   app.setErrorHandler((error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) return sendError(reply, error);
     if (isFleetError(error)) {

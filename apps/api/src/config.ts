@@ -1,5 +1,5 @@
 import { checkApiKeyEntry } from '@fleet/auth';
-import { durationMs, httpUrl, jsonList, port, secretKeySchema } from '@fleet/config';
+import { durationMs, httpUrl, jsonList, port, type RedisSettings, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 
 /** The API's own settings (REDIS_URL, FLEET_PREFIX, LOG_LEVEL come with @fleet/config). */
@@ -78,9 +78,8 @@ export const apiSchema = {
   ...secretKeySchema,
 };
 
-export interface ApiSettings extends MultiloginSettings {
+export interface ApiSettings extends RedisSettings, MultiloginSettings {
   secretKey: string;
-  redisUrl: string;
   prefix: string;
   apiPort: number;
   apiHost: string;

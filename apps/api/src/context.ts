@@ -4,6 +4,7 @@ import type { ApiMetrics } from '@fleet/metrics';
 import type { ItemQueues, ItemsQueue } from '@fleet/queue';
 import type {
   BatchItemsReader,
+  FleetRedis,
   RedisBatchStore,
   RedisEvidencePolicy,
   RedisIdempotencyStore,
@@ -11,7 +12,6 @@ import type {
   RedisProviderHealth,
   RedisScenarioRegistry,
 } from '@fleet/redis';
-import type { Redis } from 'ioredis';
 import type { ApiSettings } from './config.js';
 import type { ScenarioInputs } from './scenario-inputs.js';
 
@@ -35,7 +35,7 @@ export type ApiContextSettings = Pick<
 /** What the routes use; built once by `buildServer`. */
 export interface ApiContext {
   settings: ApiContextSettings;
-  redis: Redis;
+  redis: FleetRedis;
   keys: ApiKeyRing;
   queue: ItemsQueue;
   /** The items queue and the scenario queues (a scenario batch's items wait in its own). */

@@ -3,7 +3,14 @@ import { loadConfigOrExit, runUntilSignal } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
 import { hasCredentials, ProviderClients } from '@fleet/multilogin';
 import { createItemsQueue } from '@fleet/queue';
-import { checkEvictionPolicy, createRedis, RedisBatchStore, SecretBox } from '@fleet/redis';
+import {
+  checkEvictionPolicy,
+  createRedis,
+  describeRedisTarget,
+  RedisBatchStore,
+  redisTargetOf,
+  SecretBox,
+} from '@fleet/redis';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import { startArtifactSweeper } from './artifact-sweeper.js';
 import { type ApiSettings, apiSchema } from './config.js';
@@ -36,7 +43,9 @@ if (keys.size === 0) {
 
 // Request paths fail fast: no offline queue, and a command that hangs (Redis paused) fails after
 // API_REDIS_TIMEOUT_MS, so clients get 503 at once instead of a hung request.
-const redis = createRedis(s.redisUrl, {
+const target = redisTargetOf(s);
+logger.info({ redis: describeRedisTarget(target) }, 'connecting to Redis');
+const redis = createRedis(target, {
   role: 'producer',
   name: `fleet-api:${process.pid}`,
   overrides: { commandTimeout: s.redisTimeoutMs },

@@ -1,5 +1,4 @@
-import type { RedisKeyRevocations } from '@fleet/redis';
-import type { Redis } from 'ioredis';
+import type { FleetRedis, RedisKeyRevocations } from '@fleet/redis';
 
 /**
  * The revoked key names, held in memory so authentication costs no Redis call. A key revoked
@@ -16,7 +15,7 @@ export class RevocationCache {
   constructor(
     private readonly revocations: RedisKeyRevocations,
     private readonly refreshMs = 2000,
-    private readonly subscriber: Redis | null = null,
+    private readonly subscriber: FleetRedis | null = null,
   ) {}
 
   async start(): Promise<void> {

@@ -5,6 +5,7 @@ import { ApiMetrics } from '@fleet/metrics';
 import { BullItemQueue, ItemQueues, type ItemsQueue } from '@fleet/queue';
 import {
   BatchItemsReader,
+  type FleetRedis,
   RedisBatchStore,
   RedisCancelBus,
   RedisEventStream,
@@ -15,9 +16,9 @@ import {
   RedisProviderHealth,
   RedisScenarioRegistry,
   type SecretBox,
+  subscriberOf,
 } from '@fleet/redis';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Redis } from 'ioredis';
 import { registerBullBoard } from './admin/bull-board-plugin.js';
 import {
   ApiError,
@@ -46,7 +47,7 @@ import { ScenarioInputs } from './scenario-inputs.js';
 export interface ApiDeps {
   settings: ApiContextSettings & { resultRetentionSec: number };
   /** A producer connection (fail fast: no offline queue, short command timeout). */
-  redis: Redis;
+  redis: FleetRedis;
   /** Another connection for pub/sub (cancel announcements); a subscriber cannot run commands. */
   queue: ItemsQueue;
   keys: ApiKeyRing;
@@ -115,11 +116,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   installErrorHandling(app, redis);
   // Its own connection for pub/sub (a subscribed connection takes no other commands).
-  const subscriber = redis.duplicate({
-    commandTimeout: undefined,
-    enableOfflineQueue: true,
-    maxRetriesPerRequest: null,
-  });
+  const subscriber = subscriberOf(redis);
   subscriber.on('error', () => {}); // the main connection reports Redis trouble
   const revocations = new RevocationCache(
     new RedisKeyRevocations(redis, settings.prefix),

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiKeyRing } from '@fleet/auth';
 import { createItemsQueue, type ItemsQueue } from '@fleet/queue';
-import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
+import { createRedis, type FleetRedis, RedisProfileStore, waitReady } from '@fleet/redis';
 import { bearer, deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { Redis } from 'ioredis';
 import { type ApiDeps, buildServer } from './server.js';
 
 /** The API's test keys (the shared set): ops (admin), acme and other (tenants). */
@@ -29,7 +28,7 @@ export const TEST_SETTINGS: ApiDeps['settings'] = {
 
 export interface TestApi {
   app: FastifyInstance;
-  redis: Redis;
+  redis: FleetRedis;
   queue: ItemsQueue;
   prefix: string;
   artifacts: FileArtifactStore;

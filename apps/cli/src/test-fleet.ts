@@ -9,9 +9,14 @@ import { type FleetEvent, type ItemError, type ItemResult, itemId } from '@fleet
 import { createLogger } from '@fleet/logger';
 import { type RunningNotifier, startNotifier } from '@fleet/notifier';
 import { testSettings } from '@fleet/notifier/testing';
-import { createRedis, RedisEventStream, RedisProfileStore, RedisResultStore } from '@fleet/redis';
+import {
+  createRedis,
+  type FleetRedis,
+  RedisEventStream,
+  RedisProfileStore,
+  RedisResultStore,
+} from '@fleet/redis';
 import { deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 
 /**
  * A real API (buildServer, listening on a free port) and a real notifier over one fresh prefix of
@@ -89,7 +94,7 @@ export class TestFleet {
 
   private constructor(
     readonly prefix: string,
-    readonly redis: Redis,
+    readonly redis: FleetRedis,
     private readonly api: TestApi,
     readonly apiUrl: string,
     public notifier: RunningNotifier,

@@ -24,9 +24,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
+import { createRedis, type FleetRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
 import { benchSetting, figure, freePort, percentile, RedisServer, reportBench, sleep } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 
 const EVENTS = benchSetting('BENCH_EVENTS', 4000);
@@ -55,7 +54,7 @@ class Arrivals {
 }
 
 /** A plain XREAD BLOCK loop, the shape of the notifier's own reader, minus everything else. */
-function rawReader(redis: Redis, streamKey: string, arrivals: Arrivals): { stop(): void } {
+function rawReader(redis: FleetRedis, streamKey: string, arrivals: Arrivals): { stop(): void } {
   let stopped = false;
   void (async () => {
     const last = await redis.xrevrange(streamKey, '+', '-', 'COUNT', 1);

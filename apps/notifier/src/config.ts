@@ -1,5 +1,5 @@
 import { type ApiKeyEntry, checkApiKeyEntry } from '@fleet/auth';
-import { csvList, durationMs, jsonList, port } from '@fleet/config';
+import { csvList, durationMs, jsonList, port, type RedisSettings } from '@fleet/config';
 
 /** The notifier's own settings (REDIS_URL, FLEET_PREFIX, LOG_LEVEL come with @fleet/config). */
 export const notifierSchema = {
@@ -27,8 +27,7 @@ export const notifierSchema = {
   }),
 };
 
-export interface NotifierSettings {
-  redisUrl: string;
+export interface NotifierSettings extends RedisSettings {
   prefix: string;
   notifierPort: number;
   apiKeys: ApiKeyEntry[];

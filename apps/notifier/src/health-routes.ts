@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody } from '@fleet/contracts';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '@fleet/redis';
 
 /**
  * Plain HTTP beside Socket.IO on the same port (Engine.IO takes `/socket.io/` first):
  * `/health` (alive, with a few counters) and `/ready` (Redis answers within a second).
  */
-export function healthRoutes(redis: Redis, stats: () => Record<string, unknown>) {
+export function healthRoutes(redis: FleetRedis, stats: () => Record<string, unknown>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });

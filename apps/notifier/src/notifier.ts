@@ -7,8 +7,16 @@ import {
 import { hostname } from 'node:os';
 import { ApiKeyRing } from '@fleet/auth';
 import type { LoggerPort } from '@fleet/core';
-import { createRedis, Keys, RedisBatchStore, RedisKeyRevocations, waitReady } from '@fleet/redis';
-import type { Redis } from 'ioredis';
+import {
+  createRedis,
+  describeRedisTarget,
+  type FleetRedis,
+  Keys,
+  RedisBatchStore,
+  RedisKeyRevocations,
+  redisTargetOf,
+  waitReady,
+} from '@fleet/redis';
 import { Server } from 'socket.io';
 import { authMiddleware, principalOf } from './auth-middleware.js';
 import type { NotifierSettings } from './config.js';
@@ -26,11 +34,11 @@ export interface NotifierDeps {
   keys: ApiKeyRing;
   prefix: string;
   /** Request paths (batch lookups, replays, revocation checks, /ready): a producer-role connection. */
-  redis: Redis;
+  redis: FleetRedis;
   /** The relay's blocking reads: a worker-role connection of its own. */
-  reader: Redis;
+  reader: FleetRedis;
   /** Pub/sub for revocations: a worker-role connection of its own. */
-  subscriber: Redis;
+  subscriber: FleetRedis;
   corsOrigins: readonly string[];
   revocationCheckMs: number;
   logger: LoggerPort;
@@ -153,8 +161,10 @@ export async function startNotifier(
 ): Promise<RunningNotifier> {
   const keys = ApiKeyRing.fromEntries(settings.apiKeys);
   const name = `fleet-notifier:${hostname()}-${process.pid}`;
+  const target = redisTargetOf(settings);
+  logger.info({ redis: describeRedisTarget(target) }, 'connecting to Redis');
   const connect = (role: 'worker' | 'producer', part: string) => {
-    const redis = createRedis(settings.redisUrl, { role, name: `${name}:${part}` });
+    const redis = createRedis(target, { role, name: `${name}:${part}` });
     redis.on('error', (err) => logger.warn({ err, connection: part }, 'redis connection error'));
     return redis;
   };

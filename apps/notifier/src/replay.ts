@@ -1,6 +1,6 @@
 import type { FleetEvent } from '@fleet/contracts';
 import type { LoggerPort } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '@fleet/redis';
 import { compareStreamIds } from './protocol.js';
 import { entryToEvent, fieldValue } from './stream-relay.js';
 
@@ -38,7 +38,7 @@ type Entries = [string, string[]][];
  * `truncated` is called once. A missing stream with a cursor past `0-0` counts as truncated too
  * (the stream was lost), with oldestId null.
  */
-export async function replayBatch(redis: Redis, options: ReplayOptions): Promise<ReplayResult> {
+export async function replayBatch(redis: FleetRedis, options: ReplayOptions): Promise<ReplayResult> {
   const { streamKey, batchId, chunk = 1000, logger } = options;
   let cursor = options.afterId;
   let lastSentId: string | null = null;

@@ -1,6 +1,5 @@
 import type { LoggerPort } from '@fleet/core';
-import type { RedisKeyRevocations } from '@fleet/redis';
-import type { Redis } from 'ioredis';
+import type { FleetRedis, RedisKeyRevocations } from '@fleet/redis';
 import type { Server } from 'socket.io';
 import { NOTICES, ROOMS, refusal } from './protocol.js';
 
@@ -8,7 +7,7 @@ export interface RevocationWatcherOptions {
   io: Server;
   revocations: RedisKeyRevocations;
   /** A connection for pub/sub only (it is put in subscriber mode). */
-  subscriber: Redis;
+  subscriber: FleetRedis;
   /** Re-read the revoked set this often (0 = only on announcements and reconnects). */
   checkEveryMs: number;
   logger: LoggerPort;

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FleetEvent, fleetEventSchema } from '@fleet/contracts';
 import type { LoggerPort } from '@fleet/core';
-import { decodeEvent } from '@fleet/redis';
-import type { Redis } from 'ioredis';
+import { decodeEvent, type FleetRedis } from '@fleet/redis';
 
 export interface StreamRelayOptions {
   /** The event stream's key. */
@@ -59,7 +58,7 @@ export class StreamRelay {
   private failures = 0;
 
   constructor(
-    private readonly reader: Redis,
+    private readonly reader: FleetRedis,
     private readonly options: StreamRelayOptions,
   ) {}
 

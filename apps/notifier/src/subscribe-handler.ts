@@ -1,8 +1,7 @@
 import { canSee } from '@fleet/auth';
 import type { ErrorCode } from '@fleet/contracts';
 import type { LoggerPort } from '@fleet/core';
-import type { RedisBatchStore } from '@fleet/redis';
-import type { Redis } from 'ioredis';
+import type { FleetRedis, RedisBatchStore } from '@fleet/redis';
 import type { Socket } from 'socket.io';
 import { principalOf } from './auth-middleware.js';
 import type { Fanout, ReplayWatch } from './fanout.js';
@@ -23,7 +22,7 @@ export interface SubscribeDeps {
   batches: RedisBatchStore;
   fanout: Fanout;
   /** The connection replays read the stream on (fails fast while Redis is down). */
-  redis: Redis;
+  redis: FleetRedis;
   streamKey: string;
   logger: LoggerPort;
 }

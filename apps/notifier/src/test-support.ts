@@ -1,8 +1,7 @@
 import type { FleetEvent } from '@fleet/contracts';
 import { createLogger } from '@fleet/logger';
-import { createRedis, RedisBatchStore, RedisEventStream } from '@fleet/redis';
+import { createRedis, type FleetRedis, RedisBatchStore, RedisEventStream } from '@fleet/redis';
 import { deletePrefix, TEST_KEYS, testPrefix, testRedisUrl } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import { type Socket as ClientSocket, io as connectSocket } from 'socket.io-client';
 import type { NotifierSettings } from './config.js';
 import { type RunningNotifier, startNotifier } from './notifier.js';
@@ -28,7 +27,7 @@ export function testSettings(overrides: Partial<NotifierSettings> = {}): Notifie
 
 /** What a test needs: notifiers on one prefix, a Redis client, the batch store and the event stream. */
 export class Harness {
-  readonly redis: Redis;
+  readonly redis: FleetRedis;
   readonly batches: RedisBatchStore;
   readonly events: RedisEventStream;
   private readonly notifiers: RunningNotifier[] = [];

@@ -35,6 +35,7 @@ import { MultiloginClient } from '@fleet/multilogin';
 import { BullItemQueue, createItemsQueue, enqueueItems, ITEMS_QUEUE, type ItemsQueue } from '@fleet/queue';
 import {
   createRedis,
+  type FleetRedis,
   RedisBatchStore,
   RedisEventStream,
   RedisProfileStore,
@@ -68,7 +69,6 @@ import {
 } from '@fleet/webdriver/bench-support';
 import { startTestBrowser } from '@fleet/webdriver/test-browser';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type WorkerSettings, workerSettings } from '../src/config.js';
 import { type RunningWorker, startWorker } from '../src/worker.js';
 
@@ -127,7 +127,7 @@ class Side {
   private seq = 0;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: FleetRedis,
     readonly prefix: string,
   ) {
     this.batches = new RedisBatchStore(redis, prefix);
@@ -217,7 +217,7 @@ function settings(redisUrl: string, prefix: string, overrides: Partial<WorkerSet
 /** Everything started, so `finally` can close it whatever failed. */
 const open = {
   server: undefined as RedisServer | undefined,
-  connections: [] as Redis[],
+  connections: [] as FleetRedis[],
   queues: [] as ItemsQueue[],
   workers: [] as RunningWorker[],
   rawWorkers: [] as Worker[],
@@ -226,13 +226,13 @@ const open = {
   dataDir: undefined as string | undefined,
 };
 
-function connection(url: string): Redis {
+function connection(url: string): FleetRedis {
   const redis = createRedis(url, { role: 'worker' });
   open.connections.push(redis);
   return redis;
 }
 
-function side(redis: Redis, prefix: string): Side {
+function side(redis: FleetRedis, prefix: string): Side {
   const s = new Side(redis, prefix);
   open.queues.push(s.queue);
   return s;
@@ -264,7 +264,7 @@ interface NoopResult {
   stats: { starts: number; warmReuses: number };
 }
 
-async function noopBench(url: string, producer: Redis): Promise<NoopResult> {
+async function noopBench(url: string, producer: FleetRedis): Promise<NoopResult> {
   // Fleet side: its own prefix, NOOP_PROFILES profiles, a worker with the no-op parts.
   const fleet = side(producer, freshPrefix('noop-fleet'));
   await fleet.registerProfiles(NOOP_PROFILES);
@@ -362,7 +362,10 @@ interface BrowserRun {
   attempts: number;
 }
 
-async function browserBench(url: string, producer: Redis): Promise<{ cold: BrowserRun; warm: BrowserRun }> {
+async function browserBench(
+  url: string,
+  producer: FleetRedis,
+): Promise<{ cold: BrowserRun; warm: BrowserRun }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fleet-bench-pipeline-'));
   open.dataDir = dataDir;
   const site = await startFixtureSite();

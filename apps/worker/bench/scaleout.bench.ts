@@ -38,9 +38,8 @@ import { fileURLToPath } from 'node:url';
 import type { ItemJob, Step } from '@fleet/contracts';
 import { BatchService, planBatch } from '@fleet/core';
 import { BullItemQueue, createItemsQueue, enqueueItems } from '@fleet/queue';
-import { createRedis, RedisBatchStore, RedisProfileStore, waitReady } from '@fleet/redis';
+import { createRedis, type FleetRedis, RedisBatchStore, RedisProfileStore, waitReady } from '@fleet/redis';
 import { type BenchFigure, benchSetting, figure, RedisServer, reportBench, sleep } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import type { HostCount, HostMode, HostReply, HostRequest } from './scaleout-host.js';
 
 /** Browser slots per host: 10 is a realistic host; 4 x 10 / 250 ms = 160 items/s at 4 hosts. */
@@ -65,7 +64,7 @@ const CLK_TCK = 100; // Linux USER_HZ: /proc times are in 1/100 s
 // Measuring: Redis commandstats and CPU, the machine's CPU
 
 /** `usec` of every command in `INFO commandstats`, and redis-server's CPU seconds (`INFO cpu`). */
-async function redisStats(redis: Redis): Promise<{ usec: Map<string, number>; cpu: number }> {
+async function redisStats(redis: FleetRedis): Promise<{ usec: Map<string, number>; cpu: number }> {
   const info = String(await redis.call('INFO', 'cpu', 'commandstats'));
   const usec = new Map<string, number>();
   for (const match of info.matchAll(/^cmdstat_([^:]+):.*?usec=(\d+)/gm))
@@ -185,7 +184,7 @@ interface Run {
   topCommands: string;
 }
 
-async function snapshot(redis: Redis, hosts: HostProcess[]): Promise<Snapshot> {
+async function snapshot(redis: FleetRedis, hosts: HostProcess[]): Promise<Snapshot> {
   const at = Date.now();
   const [counts, stats] = await Promise.all([Promise.all(hosts.map((h) => h.count())), redisStats(redis)]);
   const bench = process.cpuUsage();
@@ -204,7 +203,7 @@ async function snapshot(redis: Redis, hosts: HostProcess[]): Promise<Snapshot> {
 
 let runSeq = 0;
 
-async function submit(mode: HostMode, producer: Redis, prefix: string, jobs: number): Promise<void> {
+async function submit(mode: HostMode, producer: FleetRedis, prefix: string, jobs: number): Promise<void> {
   const batchId = `s${++runSeq}x${Date.now()}`;
   const items = Array.from({ length: jobs }, (_, i) => ({ i }));
   const queue = createItemsQueue(producer, prefix);
@@ -227,7 +226,7 @@ async function submit(mode: HostMode, producer: Redis, prefix: string, jobs: num
 async function run(
   mode: HostMode,
   hosts: HostProcess[],
-  producer: Redis,
+  producer: FleetRedis,
   windowMs = WINDOW_MS,
 ): Promise<Run> {
   const prefix = `bench-scale-${mode}-${randomBytes(4).toString('hex')}`;

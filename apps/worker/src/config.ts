@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { durationMs, loadConfig, port, secretKeySchema } from '@fleet/config';
+import { durationMs, loadConfig, port, type RedisSettings, secretKeySchema } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 import { type TargetSettings, targetSchema } from '@fleet/targets';
 
@@ -135,9 +135,8 @@ export const workerSchema = {
   ...secretKeySchema,
 };
 
-export interface WorkerSettings extends MultiloginSettings, TargetSettings {
+export interface WorkerSettings extends RedisSettings, MultiloginSettings, TargetSettings {
   secretKey: string;
-  redisUrl: string;
   prefix: string;
   workerPort: number;
   workerConcurrency: number;

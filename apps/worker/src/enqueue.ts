@@ -12,7 +12,7 @@ import { loadConfigOrExit } from '@fleet/config';
 import { stepsSchema, zodDetails } from '@fleet/contracts';
 import { BatchService, isFleetError } from '@fleet/core';
 import { BullItemQueue, createItemsQueue } from '@fleet/queue';
-import { createRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
+import { createRedis, RedisBatchStore, RedisEventStream, redisTargetOf, waitReady } from '@fleet/redis';
 
 function fail(lines: string[]): never {
   for (const line of lines) console.error(line);
@@ -32,7 +32,7 @@ try {
 const steps = stepsSchema.safeParse(body.steps);
 if (!steps.success) fail(zodDetails(steps.error).map((d) => `steps ${d.field}: ${d.message}`));
 
-const redis = createRedis(config.get('redisUrl'), { role: 'producer' });
+const redis = createRedis(redisTargetOf(config.getProperties()), { role: 'producer' });
 await waitReady(redis);
 const prefix = config.get('prefix');
 const queue = createItemsQueue(redis, prefix);

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '@fleet/redis';
 
 /** What `/metrics` serves (a `WorkerMetrics` from @fleet/metrics). */
 export interface MetricsSource {
@@ -13,7 +13,7 @@ export interface MetricsSource {
  */
 export async function startHealthServer(
   port: number,
-  redis: Redis,
+  redis: FleetRedis,
   extra: () => Record<string, unknown> = () => ({}),
   metrics?: MetricsSource,
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {

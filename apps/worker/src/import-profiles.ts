@@ -8,7 +8,7 @@
  */
 import { loadConfigOrExit } from '@fleet/config';
 import { importProfiles, isFleetError } from '@fleet/core';
-import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
+import { createRedis, RedisProfileStore, redisTargetOf, waitReady } from '@fleet/redis';
 import { type WorkerSettings, workerSchema } from './config.js';
 import { providerClient } from './provider.js';
 
@@ -26,7 +26,7 @@ if (!Number.isInteger(create) || create < 0) {
 
 const s: WorkerSettings = loadConfigOrExit(workerSchema).getProperties();
 const client = providerClient(s);
-const redis = createRedis(s.redisUrl, { role: 'producer' });
+const redis = createRedis(redisTargetOf(s), { role: 'producer' });
 try {
   await waitReady(redis);
   const store = new RedisProfileStore(redis, s.prefix);

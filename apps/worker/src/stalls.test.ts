@@ -17,6 +17,7 @@ import { createLogger } from '@fleet/logger';
 import { BullItemQueue, createItemsQueue, createItemsWorker } from '@fleet/queue';
 import {
   createRedis,
+  type FleetRedis,
   RedisBatchStore,
   RedisEventStream,
   RedisProfileStore,
@@ -24,7 +25,6 @@ import {
   RedisStallLedger,
 } from '@fleet/redis';
 import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import { createItemProcessor, recordIfAbandoned } from './item-processor.js';
 import { stalledSafetyNet } from './worker.js';
 
@@ -35,7 +35,7 @@ const redis = createRedis(testRedisUrl(), { role: 'worker', name: 'stalls-test' 
 const queue = createItemsQueue(redis, prefix, { attempts: 3, backoffMs: 100 });
 const results = new RedisResultStore(redis, prefix);
 const events = new RedisEventStream(redis, prefix);
-const connections: Redis[] = [];
+const connections: FleetRedis[] = [];
 const stops: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {

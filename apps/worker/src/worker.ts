@@ -21,6 +21,8 @@ import {
 import {
   checkEvictionPolicy,
   createRedis,
+  describeRedisTarget,
+  type FleetRedis,
   RedisBatchStore,
   RedisCancelBus,
   RedisCheckpointStore,
@@ -31,13 +33,13 @@ import {
   RedisResultStore,
   RedisScenarioRegistry,
   RedisStallLedger,
+  redisTargetOf,
   SecretBox,
   waitReady,
 } from '@fleet/redis';
 import { type LoadedScenario, loadScenarios } from '@fleet/scenario';
 import { PrivateTargetGuard, type TargetGuard } from '@fleet/targets';
 import { FileArtifactStore, ScenarioDriver, WebdriverioDriver } from '@fleet/webdriver';
-import type { Redis } from 'ioredis';
 import { scenariosPath, type WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';
@@ -75,7 +77,7 @@ function targetGuard(settings: WorkerSettings, logger: LoggerPort): TargetGuard 
 function browserDrivers(
   settings: WorkerSettings,
   logger: LoggerPort,
-  redis: Redis,
+  redis: FleetRedis,
   scenarios: LoadedScenario[],
 ) {
   const artifacts = new FileArtifactStore(settings.artifactsDir);
@@ -110,13 +112,26 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const scenariosDir = scenariosPath(settings.scenariosDir);
   const scenarios = overrides.scenarios ?? (scenariosDir ? await loadScenarios(scenariosDir) : []);
-  const redis = createRedis(settings.redisUrl, { role: 'worker', name: `fleet-worker:${settings.workerId}` });
+  const target = redisTargetOf(settings);
+  logger.info({ redis: describeRedisTarget(target) }, 'connecting to Redis');
+  const redis = createRedis(target, { role: 'worker', name: `fleet-worker:${settings.workerId}` });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   await waitReady(redis, 30_000);
   await checkEvictionPolicy(redis, logger);
 
   const secretBox = SecretBox.fromSetting(settings.secretKey);
-  const profiles = new RedisProfileStore(redis, settings.prefix, secretBox);
+  // Behind Sentinel, a lease a worker acts on must be on a replica first (DESIGN.md "Redis failover").
+  const waitReplicas = settings.redisWaitReplicas ?? 1;
+  const replicaWait =
+    target.kind === 'sentinel' && waitReplicas > 0
+      ? { replicas: waitReplicas, timeoutMs: settings.redisWaitTimeoutMs ?? 500 }
+      : undefined;
+  const profiles = new RedisProfileStore(
+    redis,
+    settings.prefix,
+    secretBox,
+    replicaWait ? { replicaWait } : {},
+  );
   // Each profile is started on its home launcher (DESIGN.md section 7); the API's pool view shows
   // the hosts this worker cannot reach.
   const providerHealth = new RedisProviderHealth(redis, settings.prefix);

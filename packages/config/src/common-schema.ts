@@ -1,5 +1,6 @@
 import type convict from 'convict';
-import { durationMs, FORMAT } from './formats.js';
+import { csvList, durationMs, FORMAT, flag } from './formats.js';
+import { DEFAULT_REDIS_URL, parseRedisNode } from './redis-settings.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -10,6 +11,14 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 /** Settings every app has. App schemas are merged beside these (see `loadConfig`). */
 export interface CommonConfig {
   redisUrl: string;
+  redisSentinels: string[];
+  redisSentinelName: string;
+  redisSentinelPassword: string;
+  redisClusterNodes: string[];
+  redisUsername: string;
+  redisPassword: string;
+  redisTls: boolean;
+  redisTlsCa: string;
   prefix: string;
   logLevel: LogLevel;
   nodeEnv: NodeEnv;
@@ -17,12 +26,67 @@ export interface CommonConfig {
   redisWaitTimeoutMs: number;
 }
 
+function hostPort(item: unknown, index: number): string | undefined {
+  return typeof item === 'string' && parseRedisNode(item)
+    ? undefined
+    : `entry ${index + 1} must be host:port (e.g. 10.0.0.5:26379)`;
+}
+
 export const commonSchema: convict.Schema<CommonConfig> = {
   redisUrl: {
-    doc: 'The one Redis every Fleet process shares. Credentials in it are masked in logs.',
+    doc: 'The one Redis every Fleet process shares, as one node (rediss:// for TLS). Credentials in it are masked in logs. Exactly one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES.',
     format: FORMAT.redisUrl,
-    default: 'redis://127.0.0.1:6379',
+    default: DEFAULT_REDIS_URL,
     env: 'REDIS_URL',
+  },
+  redisSentinels: csvList({
+    doc: 'Redis behind Sentinel: the sentinels as host:port,host:port; Fleet connects to the master of REDIS_SENTINEL_NAME and follows failovers.',
+    default: [],
+    env: 'REDIS_SENTINELS',
+    items: hostPort,
+  }),
+  redisSentinelName: {
+    doc: 'The Sentinel master group name (`sentinel monitor <name> ...`); required with REDIS_SENTINELS.',
+    format: String,
+    default: '',
+    env: 'REDIS_SENTINEL_NAME',
+  },
+  redisSentinelPassword: {
+    doc: "The sentinels' own password (their requirepass), when they have one.",
+    format: String,
+    default: '',
+    env: 'REDIS_SENTINEL_PASSWORD',
+    sensitive: true,
+  },
+  redisClusterNodes: csvList({
+    doc: 'Redis Cluster: some of its nodes as host:port,host:port (the rest are discovered).',
+    default: [],
+    env: 'REDIS_CLUSTER_NODES',
+    items: hostPort,
+  }),
+  redisUsername: {
+    doc: 'ACL user on the Redis data nodes (Sentinel master/replicas, Cluster nodes); for one node it may also be in REDIS_URL.',
+    format: String,
+    default: '',
+    env: 'REDIS_USERNAME',
+  },
+  redisPassword: {
+    doc: 'Password of the Redis data nodes (Sentinel master/replicas, Cluster nodes); for one node it may also be in REDIS_URL.',
+    format: String,
+    default: '',
+    env: 'REDIS_PASSWORD',
+    sensitive: true,
+  },
+  redisTls: flag({
+    doc: 'TLS to the Sentinel or Cluster nodes (and the sentinels). For one node use a rediss:// REDIS_URL.',
+    default: false,
+    env: 'REDIS_TLS',
+  }),
+  redisTlsCa: {
+    doc: 'Path of a PEM CA file to verify the Redis servers with (self-signed certificates), in all three modes.',
+    format: String,
+    default: '',
+    env: 'REDIS_TLS_CA',
   },
   prefix: {
     doc: 'First segment of every Redis key and queue name.',

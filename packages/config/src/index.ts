@@ -28,6 +28,14 @@ export {
   loadConfigOrExit,
 } from './load-config.js';
 export {
+  DEFAULT_REDIS_URL,
+  parseRedisNode,
+  type RedisNode,
+  type RedisSettings,
+  redisModeProblems,
+  safeUrl,
+} from './redis-settings.js';
+export {
   type Closable,
   type RunUntilSignalOptions,
   runUntilSignal,

@@ -4,6 +4,7 @@ import convict from 'convict';
 import { type CommonConfig, commonSchema } from './common-schema.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { type FieldInfo, fieldsOf, hardenConfig, maskUrlCredentials } from './describe-config.js';
+import { type RedisSettings, redisModeProblems } from './redis-settings.js';
 import './formats.js'; // registers the named formats the schemas use
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -68,6 +69,7 @@ export function loadConfig<T extends object>(
     const message = error instanceof Error ? error.message : String(error);
     problems.push(...problemsFrom(message, fields, vars, loaded, cfg as LooseConfig));
   }
+  problems.push(...redisProblems(cfg.getProperties(), vars, loaded));
   if (problems.length > 0) throw new ConfigError(scrub(problems, secretsOf(cfg, fields, vars)));
   return hardenConfig(cfg);
 }
@@ -87,6 +89,12 @@ export function loadConfigOrExit<T extends object>(
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
+}
+
+/** The Redis settings choose exactly one connection mode (DESIGN.md section 7). */
+function redisProblems(values: RedisSettings, vars: Env, loaded: Loaded): ConfigProblem[] {
+  const urlExplicit = vars.REDIS_URL !== undefined || loaded.values?.redisUrl !== undefined;
+  return redisModeProblems(values, urlExplicit).map((message) => ({ key: '', env: undefined, message }));
 }
 
 function assertOneSettingPerEnv(fields: Map<string, FieldInfo>): void {

@@ -1,7 +1,7 @@
 import { type ItemJob, itemId } from '@fleet/contracts';
 import type { EnqueueOptions, ItemQueue } from '@fleet/core';
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { type ItemJobDefaults, itemJobOptions } from './job-options.js';
 import { ITEM_JOB, ITEMS_QUEUE, scenarioQueueName } from './names.js';
 
@@ -13,7 +13,7 @@ export const ADD_CHUNK = 500;
  * (`scenarioQueueName`), same job options.
  */
 export function createItemsQueue(
-  connection: Redis,
+  connection: Redis | Cluster,
   prefix: string,
   defaults: Partial<ItemJobDefaults> = {},
   name: string = ITEMS_QUEUE,
@@ -42,7 +42,7 @@ export class ItemQueues {
     let queue = this.scenarios.get(scenarioId);
     if (!queue) {
       queue = new Queue<ItemJob, unknown, typeof ITEM_JOB>(scenarioQueueName(scenarioId), {
-        connection: this.items.opts.connection as Redis,
+        connection: this.items.opts.connection as Redis | Cluster,
         prefix: this.items.opts.prefix,
         defaultJobOptions: this.items.defaultJobOptions,
       });

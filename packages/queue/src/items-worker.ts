@@ -1,11 +1,14 @@
 import type { ItemJob } from '@fleet/contracts';
 import { type Job, type Processor, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ITEM_JOB, ITEMS_QUEUE } from './names.js';
 
 export interface ItemsWorkerOptions {
-  /** A worker-role connection (`maxRetriesPerRequest: null`); BullMQ duplicates it for blocking calls. */
-  connection: Redis;
+  /**
+   * A worker-role connection (`maxRetriesPerRequest: null`, on a Cluster in its node options, where
+   * BullMQ checks it); BullMQ duplicates it for blocking calls. A `FleetRedis` of `@fleet/redis`.
+   */
+  connection: Redis | Cluster;
   prefix: string;
   concurrency: number;
   /** How long a job's lock lives without renewal; a crashed worker's job is retried after it. */

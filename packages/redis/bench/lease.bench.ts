@@ -9,8 +9,7 @@
  */
 import { ProfileAllocationService } from '@fleet/core';
 import { figure, percentile, RedisServer, reportBench } from '@fleet/testing';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../src/connection.js';
+import { createRedis, type FleetRedis } from '../src/connection.js';
 import { RedisProfileStore } from '../src/profile-store.js';
 
 const CONCURRENCY = 16;
@@ -59,7 +58,7 @@ async function acquireLatency(service: ProfileAllocationService, pool: string) {
 async function replicaWaitCost() {
   const master = await RedisServer.start({ args: ['--repl-diskless-sync-delay', '0'] });
   const replica = await RedisServer.start({ args: ['--replicaof', master.host, String(master.port)] });
-  const redis: Redis = createRedis(master.url, { role: 'worker' });
+  const redis: FleetRedis = createRedis(master.url, { role: 'worker' });
   try {
     while (!(await redis.info('replication')).includes('state=online'))
       await new Promise((r) => setTimeout(r, 50));
@@ -98,7 +97,7 @@ async function replicaWaitCost() {
 
 async function main(): Promise<void> {
   const server = await RedisServer.start();
-  const redis: Redis = createRedis(server.url, { role: 'worker' });
+  const redis: FleetRedis = createRedis(server.url, { role: 'worker' });
   try {
     const store = new RedisProfileStore(redis, 'bench');
     const service = new ProfileAllocationService(store, { leaseTtlMs: 60_000, release: policy });

@@ -1,5 +1,5 @@
 import { type ItemResult, itemResultSchema } from '@fleet/contracts';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 
 export interface StoredItem {
@@ -15,7 +15,7 @@ export class BatchItemsReader {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);

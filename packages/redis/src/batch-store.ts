@@ -9,7 +9,7 @@ import type {
   ProxyConfig,
 } from '@fleet/core';
 import { InvalidArgumentError } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 import { orThrow } from './script-errors.js';
 import { openProxy, type SecretBox, sealProxy } from './secret-box.js';
@@ -31,7 +31,7 @@ export class RedisBatchStore implements BatchStore {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     private readonly options: BatchStoreOptions = { retentionSec: 7 * 24 * 3600 },
     /** Seals the batch proxy's password at rest (FLEET_SECRET_KEY); without it, stored as given. */
@@ -117,12 +117,14 @@ export class RedisBatchStore implements BatchStore {
       const entries = await this.redis.zrevrangebylex(index, max, '-', 'LIMIT', 0, limit - batches.length);
       if (entries.length < limit - batches.length) exhausted = true;
       if (entries.length === 0) break;
-      const pipeline = this.redis.pipeline();
-      for (const entry of entries) pipeline.hgetall(this.keys.batch(entryId(entry)).meta);
-      const rows = (await pipeline.exec()) ?? [];
+      // Not one pipeline: each batch has its own slot, and a Cluster refuses a pipeline across
+      // slots. Sent together, ioredis pipelines them per connection anyway.
+      const rows = await Promise.all(
+        entries.map((entry) => this.redis.hgetall(this.keys.batch(entryId(entry)).meta)),
+      );
       const gone: string[] = [];
       entries.forEach((entry, i) => {
-        const record = toRecord((rows[i]?.[1] ?? {}) as Record<string, string>);
+        const record = toRecord(rows[i] ?? {});
         if (record) {
           batches.push(record);
           last = entry;

@@ -1,5 +1,5 @@
 import type { CancelBus, LoggerPort } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import { type FleetRedis, nodeOptionsOf, subscriberOf } from './connection.js';
 import { Keys } from './keys.js';
 
 export interface CancelBusOptions {
@@ -19,7 +19,7 @@ export class RedisCancelBus implements CancelBus {
   private readonly channel: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     private readonly options: CancelBusOptions = {},
   ) {
@@ -31,16 +31,11 @@ export class RedisCancelBus implements CancelBus {
   }
 
   async listen(listener: (batchId: string) => void): Promise<() => Promise<void>> {
-    const name = this.redis.options.connectionName;
+    const name = nodeOptionsOf(this.redis).connectionName;
     // A subscriber waits through outages whatever the source connection's role (a producer's
     // connection fails fast): queue the SUBSCRIBE until connected, reconnect forever.
-    const sub = this.redis.duplicate({
-      maxRetriesPerRequest: null,
-      enableOfflineQueue: true,
-      autoResubscribe: true,
-      ...(name ? { connectionName: `${name}:cancel` } : {}),
-    });
-    sub.on('error', (err) => this.options.logger?.warn({ err }, 'cancel bus connection error'));
+    const sub = subscriberOf(this.redis, name ? `${name}:cancel` : undefined);
+    sub.on('error', (err: Error) => this.options.logger?.warn({ err }, 'cancel bus connection error'));
     sub.on('message', (channel: string, batchId: string) => {
       if (channel !== this.channel) return;
       // A throwing listener must not break the connection's reply parsing.

@@ -1,6 +1,6 @@
 import { type Checkpoint, checkpointSchema } from '@fleet/contracts';
 import type { CheckpointSave, CheckpointStore, ItemRef } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 import { orThrow } from './script-errors.js';
 
@@ -11,7 +11,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     /** How long checkpoints stay after their last write (the result retention), seconds. */
     private readonly retentionSec = 7 * 24 * 3600,

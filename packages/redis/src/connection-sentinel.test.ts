@@ -52,12 +52,14 @@ describe('createRedis with a Sentinel target', () => {
     const { password: _p, ...noDataPassword } = group.target();
     const { sentinelPassword: _s, ...noSentinelPassword } = group.target();
     for (const target of [noDataPassword, noSentinelPassword] as RedisTarget[]) {
-      const redis = createRedis(target, { role: 'api', name: 'sentinel-refused' });
+      const redis = createRedis(target, { role: 'producer', name: 'sentinel-refused' });
       const errors: Error[] = [];
       redis.on('error', (e: Error) => errors.push(e));
       open.push(redis);
       while (errors.length === 0) await sleep(50);
-      expect(errors.map((e) => e.message).join('\n')).toMatch(/NOAUTH|auth|password|All sentinels are unreachable/i);
+      expect(errors.map((e) => e.message).join('\n')).toMatch(
+        /NOAUTH|auth|password|All sentinels are unreachable/i,
+      );
       // Nothing it can do: it never reached a master.
       expect(redis.status).not.toBe('ready');
       redis.disconnect();

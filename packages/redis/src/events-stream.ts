@@ -1,6 +1,6 @@
 import type { FleetEvent } from '@fleet/contracts';
 import type { EventPublisher } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 
 export interface EventStreamOptions {
@@ -17,7 +17,7 @@ export class RedisEventStream implements EventPublisher {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     private readonly options: EventStreamOptions = EVENT_STREAM_DEFAULTS,
   ) {

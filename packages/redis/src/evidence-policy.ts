@@ -1,6 +1,6 @@
 import type { BatchError } from '@fleet/contracts';
 import type { EvidencePolicy, FailureSample } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 
 export interface EvidencePolicyOptions {
@@ -30,7 +30,7 @@ export class RedisEvidencePolicy implements EvidencePolicy {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     private readonly options: EvidencePolicyOptions,
   ) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 
 export type Reservation =
@@ -20,7 +20,7 @@ export class RedisIdempotencyStore {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     private readonly ttlSec = IDEMPOTENCY_TTL_SEC,
   ) {

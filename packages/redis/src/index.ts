@@ -7,7 +7,12 @@ export {
   type ConnectionRole,
   checkEvictionPolicy,
   createRedis,
+  type FleetRedis,
+  mastersOf,
+  nodeOptionsOf,
   roleOptions,
+  scanKeys,
+  subscriberOf,
   waitReady,
 } from './connection.js';
 export {
@@ -22,6 +27,7 @@ export { RedisKeyRevocations } from './key-revocations.js';
 export { type BatchKeys, type EventKeys, Keys, type PoolKeys, type ScenarioKeys } from './keys.js';
 export { type ProfileStoreOptions, RedisProfileStore } from './profile-store.js';
 export { type ProviderDown, RedisProviderHealth } from './provider-health.js';
+export { describeRedisTarget, type RedisTarget, redisTargetEnv, redisTargetOf } from './redis-target.js';
 export { ReplicaWait, type ReplicaWaitOptions } from './replica-wait.js';
 export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
 export {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 
 /**
@@ -11,7 +11,7 @@ export class RedisKeyRevocations {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);

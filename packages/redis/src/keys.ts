@@ -88,16 +88,17 @@ export class Keys {
   }
 
   /**
-   * Code scenarios workers advertise (`name@version`, scored by the last advertisement, epoch ms):
-   * global keys, never touched inside a script.
+   * Code scenarios workers advertise (`name@version`, scored by the last advertisement, epoch ms).
+   * Every scenario key shares one slot (`{scenarios}`): the registry reads and writes them in one
+   * pipeline or MGET, which a Cluster refuses across slots. Little data, written per heartbeat.
    */
   get scenarios(): string {
-    return `${this.prefix}:scenarios`;
+    return `${this.prefix}:{scenarios}`;
   }
 
   /** One advertised scenario's definition and live workers, by `name@version`. */
   scenario(id: string): ScenarioKeys {
-    const base = `${this.prefix}:scenario:${id}`;
+    const base = `${this.prefix}:{scenarios}:${id}`;
     return { definition: `${base}:definition`, workers: `${base}:workers` };
   }
 

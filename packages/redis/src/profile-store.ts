@@ -20,7 +20,7 @@ import {
   type ReleaseResult,
   RetryableError,
 } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys, type PoolKeys } from './keys.js';
 import { decodeProfile } from './profile-codec.js';
 import { ReplicaWait, type ReplicaWaitOptions } from './replica-wait.js';
@@ -57,7 +57,7 @@ export class RedisProfileStore implements ProfileStore {
   unconfirmedAcquires = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     /** Seals proxy passwords at rest (FLEET_SECRET_KEY); without it they are stored as given. */
     private readonly box: SecretBox | null = null,
@@ -154,6 +154,7 @@ export class RedisProfileStore implements ProfileStore {
       ids = await this.redis.zrange(set, String(offset), String(offset + limit - 1));
       next = ids.length === limit ? String(offset + limit) : null;
     }
+    // One pipeline is fine on a Cluster: every profile hash of a pool is in the pool's slot.
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(k.profile(id));
     const replies = (await pipeline.exec()) ?? [];

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 
 /** A provider host (a launcher, a Multilogin agent) that workers could not reach. */
@@ -24,7 +24,7 @@ export class RedisProviderHealth {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
   ) {
     this.key = new Keys(prefix).providersDown;

@@ -1,13 +1,12 @@
 import { RetryableError } from '@fleet/core';
 import { RedisServer, sleep } from '@fleet/testing';
-import type { Redis } from 'ioredis';
-import { createRedis } from './connection.js';
+import { createRedis, type FleetRedis } from './connection.js';
 import { RedisProfileStore } from './profile-store.js';
 
 // A master and a real replica of their own: WAIT counts the replicas that acknowledged.
 let master: RedisServer;
 let replica: RedisServer;
-let redis: Redis;
+let redis: FleetRedis;
 
 beforeAll(async () => {
   master = await RedisServer.start({ args: ['--repl-diskless-sync-delay', '0'] });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 
 /** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: how many replicas must have a lease write, how long to wait. */
 export interface ReplicaWaitOptions {
@@ -16,7 +16,7 @@ export interface ReplicaWaitOptions {
  */
 export class ReplicaWait {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     readonly options: ReplicaWaitOptions,
   ) {}
 

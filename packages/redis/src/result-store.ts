@@ -7,7 +7,7 @@ import type {
   RecordOutcome,
   ResultStore,
 } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 import { orThrow, ScriptCode, scriptError } from './script-errors.js';
 
@@ -30,7 +30,7 @@ export class RedisResultStore implements ResultStore {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     private readonly options: ResultStoreOptions = { retentionSec: 7 * 24 * 3600 },
   ) {

@@ -1,5 +1,5 @@
 import { compareVersions, type ScenarioView } from '@fleet/contracts';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 
 /** What a worker advertises for one scenario it loaded. */
@@ -32,7 +32,7 @@ export class RedisScenarioRegistry {
   private readonly keepSec: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     private readonly options: ScenarioRegistryOptions = { ttlMs: 15_000 },
   ) {
@@ -44,6 +44,7 @@ export class RedisScenarioRegistry {
   async advertise(workerId: string, scenarios: ScenarioAd[]): Promise<void> {
     if (scenarios.length === 0) return;
     const now = Date.now();
+    // One pipeline (and one MGET in `list`): every scenario key is in the `{scenarios}` slot.
     const pipeline = this.redis.pipeline();
     for (const ad of scenarios) {
       const id = `${ad.name}@${ad.version}`;

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 
 const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 const INCLUDE_RE = /^--- @include "([a-z0-9-]+)"$/gm;
@@ -38,7 +39,7 @@ export function loadScripts(): { command: string; numberOfKeys: number; lua: str
 }
 
 /** Register every script on a connection with `defineCommand` (EVALSHA, falling back to EVAL). */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: FleetRedis): void {
   for (const { command, numberOfKeys, lua } of loadScripts()) {
     if (!(command in redis)) redis.defineCommand(command, { numberOfKeys, lua });
   }

@@ -1,5 +1,5 @@
 import type { ItemRef } from '@fleet/core';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
 
 /** One take of an item's job by a worker, as BullMQ counted it when it handed the job over. */
@@ -23,7 +23,7 @@ export class RedisStallLedger {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     /** How long an item's notes stay after their last write (the results' retention). */
     private readonly retentionSec = 7 * 24 * 3600,

@@ -6,11 +6,9 @@
 import { buildServer } from '@fleet/api';
 import { ApiKeyRing } from '@fleet/auth';
 import type { BatchView, FleetEvent, ItemView } from '@fleet/contracts';
-import { createRedis, SecretBox, waitReady } from '@fleet/redis';
+import { createRedis, type FleetRedis, SecretBox, waitReady } from '@fleet/redis';
 import { freePort, startTestProxy, testRedisUrl } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
-
-import type { Redis } from 'ioredis';
 import { E2E_WAIT, Fleet, POOL, waitFor } from './harness.js';
 
 const ACME = 'acme-user-key-0123456789';
@@ -20,7 +18,7 @@ const SECRET_KEY = SecretBox.generateKey();
 
 let fleet: Fleet;
 let app: Awaited<ReturnType<typeof buildServer>>;
-let producer: Redis;
+let producer: FleetRedis;
 
 beforeAll(async () => {
   fleet = await Fleet.start({ profiles: 3 });

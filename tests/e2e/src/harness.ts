@@ -10,6 +10,7 @@ import { MultiloginClient } from '@fleet/multilogin';
 import { BullItemQueue, createItemsQueue, type ItemsQueue } from '@fleet/queue';
 import {
   createRedis,
+  type FleetRedis,
   RedisBatchStore,
   RedisEventStream,
   RedisProfileStore,
@@ -33,7 +34,6 @@ import {
   workerSchema,
   workerSettings,
 } from '@fleet/worker';
-import type { Redis } from 'ioredis';
 
 export const EMAIL = 'e2e@fleet.local';
 export const PASSWORD = 'e2e-password';
@@ -52,7 +52,7 @@ export interface FleetOptions {
  */
 export class Fleet {
   readonly prefix = testPrefix('e2e');
-  readonly redis: Redis = createRedis(testRedisUrl(), { role: 'worker' });
+  readonly redis: FleetRedis = createRedis(testRedisUrl(), { role: 'worker' });
   readonly profiles = new RedisProfileStore(this.redis, this.prefix);
   readonly batches = new RedisBatchStore(this.redis, this.prefix);
   readonly results = new RedisResultStore(this.redis, this.prefix);

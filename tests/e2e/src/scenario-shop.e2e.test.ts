@@ -9,10 +9,9 @@ import { buildServer } from '@fleet/api';
 import { ApiKeyRing } from '@fleet/auth';
 import { type DemoSite, product, startDemoSite } from '@fleet/cli';
 import type { BatchView, ItemView } from '@fleet/contracts';
-import { createRedis, waitReady } from '@fleet/redis';
+import { createRedis, type FleetRedis, waitReady } from '@fleet/redis';
 import { testRedisUrl } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
-import type { Redis } from 'ioredis';
 import { E2E_WAIT, Fleet, waitFor } from './harness.js';
 
 const KEY = 'acme-user-key-0123456789';
@@ -21,7 +20,7 @@ const auth = { authorization: `Bearer ${KEY}` };
 let fleet: Fleet;
 let shop: DemoSite;
 let app: Awaited<ReturnType<typeof buildServer>>;
-let producer: Redis;
+let producer: FleetRedis;
 
 beforeAll(async () => {
   fleet = await Fleet.start({ profiles: 2 });

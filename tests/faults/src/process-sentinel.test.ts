@@ -127,7 +127,8 @@ it(`Sentinel failover under load (${REPETITIONS} × master SIGKILL): nothing los
       crossed += audit.crossed;
       for (const [code, n] of Object.entries(audit.failures)) failures[code] = (failures[code] ?? 0) + n;
       details.push(...audit.details.filter((d) => !d.startsWith('visit log')));
-      if (eventsMissing) details.push(`repetition ${rep + 1}: ${eventsMissing} finished items without their event`);
+      if (eventsMissing)
+        details.push(`repetition ${rep + 1}: ${eventsMissing} finished items without their event`);
     } finally {
       client.socket.close();
     }

@@ -15,7 +15,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchView, ItemView } from '@fleet/contracts';
 import { MultiloginClient } from '@fleet/multilogin';
-import { createRedis, RedisProfileStore, SecretBox, waitReady } from '@fleet/redis';
+import { createRedis, type FleetRedis, RedisProfileStore, SecretBox, waitReady } from '@fleet/redis';
 import {
   type FixtureSite,
   freePort,
@@ -27,7 +27,6 @@ import {
   testRedisUrl,
   waitFor,
 } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import { type Canary, knownCanary, Scanner } from './support/secrets-canaries.js';
 import { ApiClient, finishesPerItem, subscribe, type Watcher, watch } from './support/secrets-client.js';
 import { RedisWire, scanRedis } from './support/secrets-redis.js';
@@ -54,7 +53,7 @@ let site: FixtureSite;
 let profileProxy: TestProxy;
 let batchProxy: TestProxy;
 let wire: RedisWire;
-let redis: Redis;
+let redis: FleetRedis;
 let api: ApiClient;
 const watchers: Watcher[] = [];
 const batches: { id: string; items: number }[] = [];

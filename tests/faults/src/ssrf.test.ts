@@ -17,6 +17,7 @@ import { MultiloginClient } from '@fleet/multilogin';
 import { BullItemQueue, createItemsQueue, type ItemsQueue } from '@fleet/queue';
 import {
   createRedis,
+  type FleetRedis,
   RedisBatchStore,
   RedisEventStream,
   RedisProfileStore,
@@ -41,7 +42,6 @@ import {
   type WorkerSettings,
   workerSettings as withDefaults,
 } from '@fleet/worker';
-import type { Redis } from 'ioredis';
 import { recordRow } from './support/table.js';
 
 const EMAIL = 'ssrf@fleet.local';
@@ -50,7 +50,7 @@ const POOL = 'default';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-ssrf-'));
 const prefix = testPrefix('ssrf');
-let redis: Redis;
+let redis: FleetRedis;
 let queue: ItemsQueue;
 let site: FixtureSite;
 let gateway: GatewaySite;

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Keys } from '@fleet/redis';
-import type { Redis } from 'ioredis';
+import { type FleetRedis, Keys } from '@fleet/redis';
 
 /** A session id: 32 random bytes, base64url (43 characters). */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -15,7 +14,7 @@ export class AdminSessionStore {
   private readonly keys: Keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: FleetRedis,
     prefix: string,
     readonly ttlSec = ADMIN_SESSION_TTL_SEC,
   ) {

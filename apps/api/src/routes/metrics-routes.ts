@@ -1,3 +1,4 @@
+import { nodeOptionsOf } from '@fleet/redis';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 
@@ -33,7 +34,7 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
       const pools = await ctx.profiles.pools();
       return Promise.all(pools.map((pool) => ctx.profiles.counts(pool)));
     },
-    timeoutMs: redis.options.commandTimeout ?? 1000,
+    timeoutMs: nodeOptionsOf(redis).commandTimeout ?? 1000,
   });
   const unwatch = metrics.watchRedis(redis, 'main');
   app.addHook('onClose', async () => unwatch());

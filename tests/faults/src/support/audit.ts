@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { FleetEvent } from '@fleet/contracts';
 import type { ItemsQueue } from '@fleet/queue';
-import { Keys, type RedisEventStream, type RedisResultStore } from '@fleet/redis';
+import { type FleetRedis, Keys, type RedisEventStream, type RedisResultStore } from '@fleet/redis';
 import { browsersLeft, chromiumsUnder, sleep } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import type { HoldSite } from './hold-site.js';
 import type { Losses } from './table.js';
 
@@ -28,7 +27,7 @@ export interface Audit {
  * leases and the launchers' data dirs (Chromium processes under them are leftovers).
  */
 export interface AuditSource {
-  redis: Redis;
+  redis: FleetRedis;
   prefix: string;
   queue: ItemsQueue;
   results: RedisResultStore;

@@ -7,6 +7,7 @@ import { MultiloginClient } from '@fleet/multilogin';
 import { BullItemQueue, createItemsQueue, type ItemsQueue } from '@fleet/queue';
 import {
   createRedis,
+  type FleetRedis,
   RedisBatchStore,
   RedisEventStream,
   RedisProfileStore,
@@ -20,7 +21,6 @@ import {
   sleep,
   TEST_KEYS,
 } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import { type Audit, auditBatch, eventsOf } from './audit.js';
 import { type HoldSite, startHoldSite } from './hold-site.js';
 
@@ -67,7 +67,7 @@ export class FaultFleet {
   site!: HoldSite;
   /** The processes themselves (launcher, API, workers), spawned with the fleet's wiring. */
   processes!: ProcessFleet;
-  redis!: Redis;
+  redis!: FleetRedis;
   queue!: ItemsQueue;
   profiles!: RedisProfileStore;
   results!: RedisResultStore;

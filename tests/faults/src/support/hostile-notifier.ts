@@ -8,9 +8,8 @@
  */
 import type { FleetEvent } from '@fleet/contracts';
 import type { RunningNotifier } from '@fleet/notifier';
-import { createRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
+import { createRedis, type FleetRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
 import { deletePrefix, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type WebSocket from 'ws';
 import { KEYS } from './api.js';
@@ -62,7 +61,7 @@ export function hostileNotifier(group: Group): HostileNotifier {
   const published: string[] = [];
   const opened: (ClientSocket | WebSocket)[] = [];
   const tally = { interactions: 0, fiveXx: 0, crashes: 0 };
-  let redis: Redis;
+  let redis: FleetRedis;
   let notifier: RunningNotifier;
   let watcher: Client;
   let watcherDisconnects = 0;

@@ -5,7 +5,13 @@ import type { Step } from '@fleet/contracts';
 import { type Audit, auditBatch, type HoldSite, startHoldSite } from '@fleet/faults/support';
 import { MultiloginClient } from '@fleet/multilogin';
 import { createItemsQueue, type ItemsQueue } from '@fleet/queue';
-import { createRedis, RedisEventStream, RedisProfileStore, RedisResultStore } from '@fleet/redis';
+import {
+  createRedis,
+  type FleetRedis,
+  RedisEventStream,
+  RedisProfileStore,
+  RedisResultStore,
+} from '@fleet/redis';
 import {
   AppProcess,
   type FaultProxy,
@@ -16,7 +22,6 @@ import {
   startFaultProxy,
   TEST_KEYS,
 } from '@fleet/testing';
-import type { Redis } from 'ioredis';
 import { type BedHost, HostBed } from './host-bed.js';
 
 /** HOSTS_PROFILE=long: the long faults (a 60 s partition) and bigger batches. */
@@ -84,7 +89,7 @@ export class HostFleet {
   bed!: HostBed;
   server!: RedisServer;
   site!: HoldSite;
-  redis!: Redis;
+  redis!: FleetRedis;
   /** The API and the notifier. */
   services!: ProcessFleet;
   apiUrl = '';
