@@ -21,7 +21,9 @@ afterAll(async () => {
   await master.close();
 });
 
-const WAIT = { replicas: 1, timeoutMs: 300 };
+// Generous where the replica is up (a loaded machine must not fail the test), short where it is dead.
+const WAIT = { replicas: 1, timeoutMs: 5000 };
+const WAIT_DEAD = { replicas: 1, timeoutMs: 300 };
 
 describe('RedisProfileStore with replicaWait (failover safety)', () => {
   it('hands out a lease a replica confirmed, and the replica has it', async () => {
@@ -43,16 +45,17 @@ describe('RedisProfileStore with replicaWait (failover safety)', () => {
 
   it('gives back an acquire no replica confirmed, and refuses to count an unconfirmed renewal', async () => {
     const store = new RedisProfileStore(redis, 'rw2', null, { replicaWait: WAIT });
+    const storeDead = new RedisProfileStore(redis, 'rw2', null, { replicaWait: WAIT_DEAD });
     const unchecked = new RedisProfileStore(redis, 'rw2');
     await store.register({ id: 'p1', pool: 'default' });
     const held = await store.acquire({ pool: 'default' }, 'w1', 'tok-1', 30_000);
     expect(held).not.toBeNull();
     await replica.stop('SIGKILL');
     try {
-      await expect(store.renew(held!, 60_000)).rejects.toThrow(RetryableError);
-      await store.release(held!, 'neutral', { cooldownMs: 0, failureThreshold: 3, quarantineMs: 1000 });
-      expect(await store.acquire({ pool: 'default' }, 'w2', 'tok-2', 30_000)).toBeNull();
-      expect(store.unconfirmedAcquires).toBe(1);
+      await expect(storeDead.renew(held!, 60_000)).rejects.toThrow(RetryableError);
+      await storeDead.release(held!, 'neutral', { cooldownMs: 0, failureThreshold: 3, quarantineMs: 1000 });
+      expect(await storeDead.acquire({ pool: 'default' }, 'w2', 'tok-2', 30_000)).toBeNull();
+      expect(storeDead.unconfirmedAcquires).toBe(1);
       // Given back at once, stats untouched: free for the next try, and its fence moved on.
       const profile = await store.get('p1');
       expect(profile).toMatchObject({ state: 'available', lease: null, fence: 2 });

@@ -30,7 +30,13 @@ export interface RedisSentinelGroupOptions {
   replicas?: number;
   /** Sentinels (default 3; quorum 2). */
   sentinels?: number;
-  /** down-after-milliseconds: how long a silent master takes to count as down (default 1000). */
+  /**
+   * down-after-milliseconds: how long a silent master takes to count as down (default 1500). At
+   * 1000 (the Sentinels' ping period) they took a just-promoted master for down again and failed
+   * over a second time in 4 of 16 failovers here (its fresh link had not answered its first PING
+   * yet); the node demoted that way stays a master for ~10 s until `+convert-to-slave`, while the
+   * new master has no replica to confirm a WAIT. At 1500: 0 of 12.
+   */
   downAfterMs?: number;
   /** Extra arguments of every data node (e.g. `['--maxmemory-policy', 'noeviction']`). */
   args?: string[];
@@ -117,7 +123,7 @@ export class RedisSentinelGroup {
     for (let i = 0; i < (o.sentinels ?? 3); i++) {
       const config = [
         `sentinel monitor ${name} ${master.host} ${master.port} 2`,
-        `sentinel down-after-milliseconds ${name} ${o.downAfterMs ?? 1000}`,
+        `sentinel down-after-milliseconds ${name} ${o.downAfterMs ?? 1500}`,
         `sentinel failover-timeout ${name} 5000`,
         `sentinel parallel-syncs ${name} 1`,
         ...(o.password ? [`sentinel auth-pass ${name} ${o.password}`] : []),
