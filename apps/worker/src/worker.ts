@@ -34,6 +34,7 @@ import {
   RedisScenarioRegistry,
   RedisStallLedger,
   redisTargetOf,
+  replicaWaitOf,
   SecretBox,
   waitReady,
 } from '@fleet/redis';
@@ -121,11 +122,7 @@ export async function startWorker(
 
   const secretBox = SecretBox.fromSetting(settings.secretKey);
   // Behind Sentinel, a lease a worker acts on must be on a replica first (DESIGN.md "Redis failover").
-  const waitReplicas = settings.redisWaitReplicas ?? 1;
-  const replicaWait =
-    target.kind === 'sentinel' && waitReplicas > 0
-      ? { replicas: waitReplicas, timeoutMs: settings.redisWaitTimeoutMs ?? 500 }
-      : undefined;
+  const replicaWait = replicaWaitOf(target, settings);
   const profiles = new RedisProfileStore(
     redis,
     settings.prefix,

@@ -28,7 +28,7 @@ export { type BatchKeys, type EventKeys, Keys, type PoolKeys, type ScenarioKeys 
 export { type ProfileStoreOptions, RedisProfileStore } from './profile-store.js';
 export { type ProviderDown, RedisProviderHealth } from './provider-health.js';
 export { describeRedisTarget, type RedisTarget, redisTargetEnv, redisTargetOf } from './redis-target.js';
-export { ReplicaWait, type ReplicaWaitOptions } from './replica-wait.js';
+export { ReplicaWait, type ReplicaWaitOptions, replicaWaitOf } from './replica-wait.js';
 export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
 export {
   RedisScenarioRegistry,

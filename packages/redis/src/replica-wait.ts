@@ -1,4 +1,5 @@
 import type { FleetRedis } from './connection.js';
+import type { RedisTarget } from './redis-target.js';
 
 /** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: how many replicas must have a lease write, how long to wait. */
 export interface ReplicaWaitOptions {
@@ -30,4 +31,17 @@ export class ReplicaWait {
     const reached = await this.redis.wait(this.options.replicas, this.options.timeoutMs);
     return reached >= this.options.replicas;
   }
+}
+
+/**
+ * The WAIT a process applies to its lease and submit writes: REDIS_WAIT_REPLICAS (default 1) and
+ * REDIS_WAIT_TIMEOUT_MS (default 500) behind Sentinel; none for a single node or a Cluster.
+ */
+export function replicaWaitOf(
+  target: RedisTarget,
+  settings: { redisWaitReplicas?: number; redisWaitTimeoutMs?: number },
+): ReplicaWaitOptions | undefined {
+  const replicas = settings.redisWaitReplicas ?? 1;
+  if (target.kind !== 'sentinel' || replicas <= 0) return undefined;
+  return { replicas, timeoutMs: settings.redisWaitTimeoutMs ?? 500 };
 }

@@ -178,18 +178,23 @@ export class RedisSentinelGroup {
     };
   }
 
+  /** The master one Sentinel names, or null when it does not answer. */
+  private async masterNamedBy(sentinel: RedisAddress): Promise<RedisAddress | null> {
+    const a = await ask(
+      sentinel,
+      this.options.sentinelPassword,
+      'SENTINEL',
+      'get-master-addr-by-name',
+      this.name,
+    );
+    return Array.isArray(a) && a.length === 2 ? { host: String(a[0]), port: Number(a[1]) } : null;
+  }
+
   /** The master as the Sentinels name it now (the first live Sentinel that answers). */
   async master(): Promise<RedisAddress> {
     for (const s of this.sentinels.filter((x) => x.running)) {
-      const answer = await ask(
-        s,
-        this.options.sentinelPassword,
-        'SENTINEL',
-        'get-master-addr-by-name',
-        this.name,
-      );
-      if (Array.isArray(answer) && answer.length === 2)
-        return { host: String(answer[0]), port: Number(answer[1]) };
+      const named = await this.masterNamedBy(s);
+      if (named) return named;
     }
     throw new Error(`no Sentinel of group ${this.name} answered get-master-addr-by-name`);
   }
@@ -219,23 +224,16 @@ export class RedisSentinelGroup {
       `a new master in place of ${old.host}:${old.port}`,
       async () => {
         const named = new Set<string>();
+        let candidate: RedisAddress | null = null;
         for (const s of this.sentinels.filter((x) => x.running)) {
-          const a = await ask(
-            s,
-            this.options.sentinelPassword,
-            'SENTINEL',
-            'get-master-addr-by-name',
-            this.name,
-          );
-          if (!Array.isArray(a) || a.length !== 2) return false;
-          named.add(`${a[0]}:${a[1]}`);
+          candidate = await this.masterNamedBy(s);
+          if (!candidate) return false;
+          named.add(`${candidate.host}:${candidate.port}`);
         }
-        const [only] = [...named];
-        if (named.size !== 1 || !only || only === `${old.host}:${old.port}`) return false;
-        const [host = '', port = ''] = only.split(':');
-        const info = await ask({ host, port: Number(port) }, this.options.password, 'INFO', 'replication');
+        if (!candidate || named.size !== 1 || named.has(`${old.host}:${old.port}`)) return false;
+        const info = await ask(candidate, this.options.password, 'INFO', 'replication');
         if (infoField(info, 'role') !== 'master') return false;
-        found = { host, port: Number(port) };
+        found = candidate;
         return true;
       },
       timeoutMs,
