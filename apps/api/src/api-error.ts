@@ -99,8 +99,14 @@ function fastifyAnswer(error: FastifyError): ApiError | null {
   return null;
 }
 
-const REDIS_DOWN =
-  /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|MaxRetriesPerRequest|Redis was not ready|EPIPE/;
+// The last line: a Cluster or Sentinel failing over (no master for a slot yet, an old master now a
+// replica, slots being refreshed) is an outage too.
+const REDIS_DOWN = new RegExp(
+  [
+    "Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|MaxRetriesPerRequest|Redis was not ready|EPIPE",
+    'CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|LOADING|Failed to refresh slots cache|Too many Cluster redirections',
+  ].join('|'),
+);
 
 function isRedisOutage(error: unknown, redis: FleetRedis): boolean {
   if (!(error instanceof Error)) return false;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, testPrefix, testRedisUrl } from '@fleet/testing';
+import { freePort, RedisServer, testPrefix, testRedisUrl } from '@fleet/testing';
 import { io as connectSocket } from 'socket.io-client';
 import { KEYS, waitFor } from './test-support.js';
 
@@ -71,4 +71,48 @@ it('refuses to start without FLEET_API_KEYS, saying so, with exit code 2', async
   const { output, exit } = run({ REDIS_URL: testRedisUrl(), NOTIFIER_PORT: '0', FLEET_API_KEYS: '' });
   expect(await exit).toBe(2);
   expect(output.join('')).toMatch(/FLEET_API_KEYS.*required/);
+});
+
+it('connects with REDIS_PASSWORD and logs where Redis is without the password', async () => {
+  const password = 'notifier-redis-pass-31';
+  const server = await RedisServer.start({ password });
+  try {
+    const port = await freePort();
+    const { child, output, exit } = run({
+      REDIS_URL: `redis://127.0.0.1:${server.port}`,
+      REDIS_PASSWORD: password,
+      FLEET_PREFIX: testPrefix('main'),
+      NOTIFIER_PORT: String(port),
+      FLEET_API_KEYS: JSON.stringify([KEYS.ops]),
+    });
+    await waitFor(
+      'the notifier to be ready',
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/ready`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 20_000 },
+    );
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    const log = output.join('');
+    expect(log).toContain(`single node redis://127.0.0.1:${server.port} (password set)`);
+    expect(log).not.toContain(password);
+  } finally {
+    await server.close();
+  }
+});
+
+it('refuses two Redis modes at once with exit code 2, naming both', async () => {
+  const { output, exit } = run({
+    REDIS_URL: testRedisUrl(),
+    REDIS_CLUSTER_NODES: '127.0.0.1:7001',
+    NOTIFIER_PORT: '0',
+    FLEET_API_KEYS: JSON.stringify([KEYS.ops]),
+  });
+  expect(await exit).toBe(2);
+  expect(output.join('')).toMatch(/REDIS_CLUSTER_NODES \(redisClusterNodes\): is set with REDIS_URL/);
 });

@@ -1,6 +1,7 @@
 import convict from 'convict';
 import { describeConfig, maskUrlCredentials } from './describe-config.js';
 import { loadConfig } from './load-config.js';
+import { REDIS_DEFAULTS_DESCRIBED } from './test-fixtures/redis-defaults.js';
 
 describe('describeConfig', () => {
   it("masks what convict's own toString() masks, and URL credentials too", () => {
@@ -21,6 +22,7 @@ describe('describeConfig', () => {
     const described = describeConfig(loadConfig(schema, { env }));
     expect(described).toEqual({
       redisUrl: 'redis://[redacted]@r:6379',
+      ...REDIS_DEFAULTS_DESCRIBED,
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',

@@ -31,7 +31,9 @@ export {
   DEFAULT_REDIS_URL,
   parseRedisNode,
   type RedisNode,
+  type RedisSettingProblem,
   type RedisSettings,
+  type ReplicaWaitSettings,
   redisModeProblems,
   safeUrl,
 } from './redis-settings.js';

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { REDIS_DEFAULTS_DESCRIBED } from './test-fixtures/redis-defaults.js';
 
 const packageDir = join(__dirname, '..');
 const SECRET = 'p4ss:w0rd-never-printed';
@@ -45,6 +46,7 @@ describe('loadConfigOrExit', () => {
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       redisUrl: 'redis://127.0.0.1:6379',
+      ...REDIS_DEFAULTS_DESCRIBED,
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',

@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import { ConfigError } from './config-error.js';
 import { csvList, httpUrl, jsonList, port } from './formats.js';
 import { loadConfig } from './load-config.js';
+import { REDIS_DEFAULTS } from './test-fixtures/redis-defaults.js';
 
 const SECRET = 'hunter2-very-secret';
 
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
     const cfg = loadConfig(appSchema, { env: {} });
     expect(cfg.getProperties()).toEqual({
       redisUrl: 'redis://127.0.0.1:6379',
+      ...REDIS_DEFAULTS,
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',

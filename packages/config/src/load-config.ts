@@ -94,7 +94,7 @@ export function loadConfigOrExit<T extends object>(
 /** The Redis settings choose exactly one connection mode (DESIGN.md section 7). */
 function redisProblems(values: RedisSettings, vars: Env, loaded: Loaded): ConfigProblem[] {
   const urlExplicit = vars.REDIS_URL !== undefined || loaded.values?.redisUrl !== undefined;
-  return redisModeProblems(values, urlExplicit).map((message) => ({ key: '', env: undefined, message }));
+  return redisModeProblems(values, urlExplicit);
 }
 
 function assertOneSettingPerEnv(fields: Map<string, FieldInfo>): void {

@@ -19,9 +19,13 @@ export interface RedisSettings {
   redisPassword?: string;
   redisTls?: boolean;
   redisTlsCa?: string;
-  /** With Sentinel: replicas that must confirm a lease write (WAIT); 0 = off. Default 1. */
+}
+
+/** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS (common settings; absent: 1 and 500). */
+export interface ReplicaWaitSettings {
+  /** Behind Sentinel: replicas that must confirm a lease write or a submit (WAIT); 0 = off. */
   redisWaitReplicas?: number;
-  /** How long that WAIT may take, ms. Default 500. */
+  /** How long that WAIT may take, ms. */
   redisWaitTimeoutMs?: number;
 }
 
@@ -39,53 +43,79 @@ export function parseRedisNode(text: string): RedisNode | undefined {
   return { host: (match[1] ?? match[2])!, port };
 }
 
+/** One problem of the Redis settings: the setting to fix and what to do (never a secret's value). */
+export interface RedisSettingProblem {
+  key: keyof RedisSettings;
+  env: string;
+  message: string;
+}
+
+const ENV: Record<keyof RedisSettings, string> = {
+  redisUrl: 'REDIS_URL',
+  redisSentinels: 'REDIS_SENTINELS',
+  redisSentinelName: 'REDIS_SENTINEL_NAME',
+  redisSentinelPassword: 'REDIS_SENTINEL_PASSWORD',
+  redisClusterNodes: 'REDIS_CLUSTER_NODES',
+  redisUsername: 'REDIS_USERNAME',
+  redisPassword: 'REDIS_PASSWORD',
+  redisTls: 'REDIS_TLS',
+  redisTlsCa: 'REDIS_TLS_CA',
+};
+
 /**
- * Which connection mode the settings ask for, or the problems that make them unusable (each says
- * what to do; never a secret's value). `urlExplicit`: REDIS_URL was set (env or file), not left at
- * its default. Shared by `@fleet/config`'s load check and `redisTargetOf`.
+ * What makes the Redis settings unusable: more than one connection mode, or a setting the chosen
+ * mode does not use. `urlExplicit`: REDIS_URL was set (env or file), not left at its default.
+ * Shared by `loadConfig` (which knows what was set) and `redisTargetOf` in @fleet/redis.
  */
-export function redisModeProblems(s: RedisSettings, urlExplicit: boolean): string[] {
+export function redisModeProblems(s: RedisSettings, urlExplicit: boolean): RedisSettingProblem[] {
   const sentinel = (s.redisSentinels?.length ?? 0) > 0;
   const cluster = (s.redisClusterNodes?.length ?? 0) > 0;
-  const chosen = [
-    urlExplicit ? 'REDIS_URL' : '',
-    sentinel ? 'REDIS_SENTINELS' : '',
-    cluster ? 'REDIS_CLUSTER_NODES' : '',
-  ].filter(Boolean);
-  const problems: string[] = [];
+  const problems: RedisSettingProblem[] = [];
+  const problem = (key: keyof RedisSettings, message: string) =>
+    problems.push({ key, env: ENV[key], message });
+  const chosen = (['redisUrl', 'redisSentinels', 'redisClusterNodes'] as const).filter((key) =>
+    key === 'redisUrl' ? urlExplicit : key === 'redisSentinels' ? sentinel : cluster,
+  );
   if (chosen.length > 1) {
-    problems.push(
-      `${chosen.join(' and ')} are ${chosen.length === 2 ? 'both' : 'all'} set, but Fleet connects in exactly one mode: set REDIS_URL for one ` +
-        'node, REDIS_SENTINELS (with REDIS_SENTINEL_NAME) for Sentinel, or REDIS_CLUSTER_NODES for a ' +
-        'Cluster, and unset the others',
+    const names = chosen.map((key) => ENV[key]);
+    problem(
+      chosen[1]!,
+      `is set with ${names.filter((_, i) => i !== 1).join(' and ')}, but Fleet connects in exactly one mode: ` +
+        'REDIS_URL for one node, REDIS_SENTINELS (with REDIS_SENTINEL_NAME) for Sentinel, or ' +
+        'REDIS_CLUSTER_NODES for a Cluster. Keep one and unset the others',
     );
     return problems;
   }
   if (sentinel && !s.redisSentinelName) {
-    problems.push('REDIS_SENTINELS is set: REDIS_SENTINEL_NAME (the master group name) is required with it');
+    problem(
+      'redisSentinelName',
+      'is required with REDIS_SENTINELS: the master group name the sentinels monitor',
+    );
   }
-  if (!sentinel && s.redisSentinelName) {
-    problems.push('REDIS_SENTINEL_NAME is set without REDIS_SENTINELS: set both, or unset it');
-  }
+  if (!sentinel && s.redisSentinelName)
+    problem('redisSentinelName', 'is set without REDIS_SENTINELS: set both, or unset it');
   if (!sentinel && s.redisSentinelPassword) {
-    problems.push('REDIS_SENTINEL_PASSWORD is set without REDIS_SENTINELS: set both, or unset it');
+    problem('redisSentinelPassword', 'is set without REDIS_SENTINELS: set both, or unset it');
   }
   if (!sentinel && !cluster) {
-    if (s.redisTls && !s.redisUrl.startsWith('rediss://')) {
-      problems.push('REDIS_TLS is for Sentinel and Cluster nodes: for one node use a rediss:// REDIS_URL');
+    const tlsUrl = s.redisUrl.startsWith('rediss://');
+    if (s.redisTls && !tlsUrl) {
+      problem(
+        'redisTls',
+        'is for Sentinel and Cluster nodes: for one node use a rediss:// REDIS_URL instead',
+      );
     }
-    if (s.redisTlsCa && !s.redisUrl.startsWith('rediss://')) {
-      problems.push('REDIS_TLS_CA is set but REDIS_URL is not rediss://: use a rediss:// URL, or unset it');
-    }
+    if (s.redisTlsCa && !tlsUrl)
+      problem('redisTlsCa', 'is set but REDIS_URL is not rediss://: use a rediss:// URL, or unset it');
     const url = safeUrl(s.redisUrl);
-    if (url && s.redisPassword && url.password) {
-      problems.push('REDIS_PASSWORD is set and REDIS_URL holds a password too: keep only one of them');
+    if (url?.password && s.redisPassword) {
+      problem('redisPassword', 'is set and REDIS_URL holds a password too: keep only one of them');
     }
-    if (url && s.redisUsername && url.username) {
-      problems.push('REDIS_USERNAME is set and REDIS_URL holds a user name too: keep only one of them');
+    if (url?.username && s.redisUsername) {
+      problem('redisUsername', 'is set and REDIS_URL holds a user name too: keep only one of them');
     }
   } else if (s.redisTlsCa && !s.redisTls) {
-    problems.push('REDIS_TLS_CA is set but REDIS_TLS is false: set REDIS_TLS=true to use TLS, or unset it');
+    problem('redisTlsCa', 'is set but REDIS_TLS is false: set REDIS_TLS=true to use TLS, or unset it');
   }
   return problems;
 }

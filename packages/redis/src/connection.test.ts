@@ -1,5 +1,13 @@
 import { RedisServer, sleep } from '@fleet/testing';
-import { checkEvictionPolicy, createRedis, waitReady } from './connection.js';
+import {
+  checkEvictionPolicy,
+  createRedis,
+  mastersOf,
+  nodeOptionsOf,
+  scanKeys,
+  subscriberOf,
+  waitReady,
+} from './connection.js';
 import { Keys } from './keys.js';
 import { loadScripts } from './scripts.js';
 
@@ -57,6 +65,46 @@ describe('connections', () => {
     expect(await checkEvictionPolicy(redis, log)).toBe('noeviction');
     expect(log.warnings).toHaveLength(1);
     redis.disconnect();
+  });
+});
+
+describe('helpers that work on a Redis and a Cluster alike (single node here)', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterAll(() => server.close());
+
+  it('scanKeys visits every key of the pattern in batches, mastersOf is the one node', async () => {
+    const redis = createRedis(server.url, { role: 'worker' });
+    await waitReady(redis);
+    expect(await mastersOf(redis)).toEqual([redis]);
+    for (let i = 0; i < 250; i++) await redis.set(`scan:{s${i}}:k`, '1');
+    await redis.set('other', '1');
+    const seen = new Set<string>();
+    let batches = 0;
+    for await (const keys of scanKeys(redis, 'scan:*', 100)) {
+      batches++;
+      for (const key of keys) seen.add(key);
+    }
+    expect(seen.size).toBe(250);
+    expect(batches).toBeGreaterThan(1);
+    redis.disconnect();
+  });
+
+  it('subscriberOf makes a connection that waits (even for a producer) and hears PUBLISH', async () => {
+    const producer = createRedis(server.url, { role: 'producer', name: 'p' });
+    await waitReady(producer);
+    const sub = subscriberOf(producer, 'p:sub');
+    const heard = new Promise<string>((resolve) =>
+      sub.on('message', (_channel: string, text: string) => resolve(text)),
+    );
+    await sub.subscribe('ch');
+    expect(nodeOptionsOf(sub).maxRetriesPerRequest).toBeNull();
+    await producer.publish('ch', 'hello');
+    expect(await heard).toBe('hello');
+    sub.disconnect();
+    producer.disconnect();
   });
 });
 

@@ -27,7 +27,13 @@ export { RedisKeyRevocations } from './key-revocations.js';
 export { type BatchKeys, type EventKeys, Keys, type PoolKeys, type ScenarioKeys } from './keys.js';
 export { type ProfileStoreOptions, RedisProfileStore } from './profile-store.js';
 export { type ProviderDown, RedisProviderHealth } from './provider-health.js';
-export { describeRedisTarget, type RedisTarget, redisTargetEnv, redisTargetOf } from './redis-target.js';
+export {
+  describeRedisTarget,
+  type RedisTarget,
+  redisSettingsOf,
+  redisTargetEnv,
+  redisTargetOf,
+} from './redis-target.js';
 export { ReplicaWait, type ReplicaWaitOptions, replicaWaitOf } from './replica-wait.js';
 export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
 export {

@@ -51,7 +51,9 @@ const optional = <K extends string>(key: K, value: string | undefined) =>
  */
 export function redisTargetOf(s: RedisSettings): RedisTarget {
   const problems = redisModeProblems(s, s.redisUrl !== DEFAULT_REDIS_URL);
-  if (problems.length > 0) throw new Error(`Redis settings: ${problems.join('; ')}`);
+  if (problems.length > 0) {
+    throw new Error(`Redis settings: ${problems.map((p) => `${p.env} ${p.message}`).join('; ')}`);
+  }
   const tlsCa = optional('tlsCa', s.redisTlsCa);
   const auth = { ...optional('username', s.redisUsername), ...optional('password', s.redisPassword) };
   const tls = s.redisTls ? { tls: true } : {};
@@ -93,27 +95,70 @@ const nodeList = (nodes: readonly RedisNode[]) =>
   nodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',');
 
 /**
- * The environment (env names of the common settings) that makes a child process's `loadConfig`
- * connect to the same target. Holds passwords: pass it to a child's env, never to a log.
+ * The settings that `redisTargetOf` turns back into `target`: what a test spreads over an app's
+ * hand-built settings (`{ ...settings(url, prefix), ...redisSettingsOf(target) }`) to run it on a
+ * Sentinel group or a Cluster. Every Redis setting is given, unused ones empty.
+ */
+export function redisSettingsOf(target: RedisTarget): Required<RedisSettings> {
+  const none: Required<RedisSettings> = {
+    redisUrl: DEFAULT_REDIS_URL,
+    redisSentinels: [],
+    redisSentinelName: '',
+    redisSentinelPassword: '',
+    redisClusterNodes: [],
+    redisUsername: '',
+    redisPassword: '',
+    redisTls: false,
+    redisTlsCa: target.tlsCa ?? '',
+  };
+  if (target.kind === 'single') return { ...none, redisUrl: target.url };
+  const auth = {
+    redisUsername: target.username ?? '',
+    redisPassword: target.password ?? '',
+    redisTls: target.tls === true,
+  };
+  if (target.kind === 'cluster')
+    return { ...none, ...auth, redisClusterNodes: nodeList(target.nodes).split(',') };
+  return {
+    ...none,
+    ...auth,
+    redisSentinels: nodeList(target.sentinels).split(','),
+    redisSentinelName: target.name,
+    redisSentinelPassword: target.sentinelPassword ?? '',
+  };
+}
+
+/** Every env var of the Redis settings (`@fleet/config`'s common schema). */
+const REDIS_ENV = [
+  'REDIS_URL',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_NAME',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_USERNAME',
+  'REDIS_PASSWORD',
+  'REDIS_TLS',
+  'REDIS_TLS_CA',
+] as const;
+
+/**
+ * The environment that makes a child process's `loadConfig` connect to the same target: every
+ * Redis setting's env var, those the target does not use set to '' (unset for `loadConfig`), so
+ * a variable the child would inherit from its parent cannot add a second mode. Holds passwords:
+ * pass it to a child's env, never to a log.
  */
 export function redisTargetEnv(target: RedisTarget): Record<string, string> {
-  const ca: Record<string, string> = target.tlsCa ? { REDIS_TLS_CA: target.tlsCa } : {};
-  if (target.kind === 'single') return { REDIS_URL: target.url, ...ca };
-  const common = {
-    ...(target.username ? { REDIS_USERNAME: target.username } : {}),
-    ...(target.password ? { REDIS_PASSWORD: target.password } : {}),
-    ...(target.tls ? { REDIS_TLS: 'true' } : {}),
-    ...ca,
-  };
-  if (target.kind === 'sentinel') {
-    return {
-      REDIS_SENTINELS: nodeList(target.sentinels),
-      REDIS_SENTINEL_NAME: target.name,
-      ...(target.sentinelPassword ? { REDIS_SENTINEL_PASSWORD: target.sentinelPassword } : {}),
-      ...common,
-    };
-  }
-  return { REDIS_CLUSTER_NODES: nodeList(target.nodes), ...common };
+  const env: Record<string, string> = Object.fromEntries(REDIS_ENV.map((name) => [name, '']));
+  if (target.tlsCa) env.REDIS_TLS_CA = target.tlsCa;
+  if (target.kind === 'single') return { ...env, REDIS_URL: target.url };
+  if (target.username) env.REDIS_USERNAME = target.username;
+  if (target.password) env.REDIS_PASSWORD = target.password;
+  if (target.tls) env.REDIS_TLS = 'true';
+  if (target.kind === 'cluster') return { ...env, REDIS_CLUSTER_NODES: nodeList(target.nodes) };
+  env.REDIS_SENTINELS = nodeList(target.sentinels);
+  env.REDIS_SENTINEL_NAME = target.name;
+  if (target.sentinelPassword) env.REDIS_SENTINEL_PASSWORD = target.sentinelPassword;
+  return env;
 }
 
 /** For logs: the mode, the addresses, whether TLS and a password are used; never a password. */

@@ -1,3 +1,4 @@
+import type { ReplicaWaitSettings } from '@fleet/config';
 import type { FleetRedis } from './connection.js';
 import type { RedisTarget } from './redis-target.js';
 
@@ -39,7 +40,7 @@ export class ReplicaWait {
  */
 export function replicaWaitOf(
   target: RedisTarget,
-  settings: { redisWaitReplicas?: number; redisWaitTimeoutMs?: number },
+  settings: ReplicaWaitSettings,
 ): ReplicaWaitOptions | undefined {
   const replicas = settings.redisWaitReplicas ?? 1;
   if (target.kind !== 'sentinel' || replicas <= 0) return undefined;

@@ -58,4 +58,5 @@ export {
 } from './redis-server.js';
 export { REPO_ROOT } from './repo-root.js';
 export { type ProxiedRequest, startTestProxy, type TestProxy, type TestProxyOptions } from './test-proxy.js';
+export { selfSignedTls, type TlsFiles } from './tls-files.js';
 export { sleep, type WaitForOptions, waitFor } from './wait.js';

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 // .ts, not .js: Jest's globalSetup loads this file without the preset's module mapper.
 import { freePort } from './free-port.ts';
 
@@ -30,6 +31,10 @@ export interface RedisServerOptions {
   args?: string[];
   /** A command it is run under, e.g. `['ip', 'netns', 'exec', 'h1']` (a host in a network namespace). */
   prefix?: string[];
+  /** `requirepass`: clients must AUTH (the URL carries it). */
+  password?: string;
+  /** TLS only (no plain port): the server's certificate, key and CA files (see `selfSignedTls`). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
   /**
    * A config file's text, written into the server's directory and passed first (a Sentinel needs a
    * file it can rewrite: `config` with `args: ['--sentinel']`).
@@ -51,7 +56,9 @@ export class RedisServer {
     readonly host: string,
     private readonly args: string[],
     private readonly prefix: string[],
-    config: string | undefined,
+    private readonly password?: string,
+    private readonly tls?: RedisServerOptions['tls'],
+    config?: string,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'fleet-redis-'));
     if (config !== undefined) writeFileSync(this.configFile, config);
@@ -67,13 +74,23 @@ export class RedisServer {
     const host = options.host ?? '127.0.0.1';
     // A port free here is as good a guess as any inside a namespace (where this process cannot look).
     const port = options.port ?? (await freePort(options.prefix ? '127.0.0.1' : host));
-    const server = new RedisServer(port, host, options.args ?? [], options.prefix ?? [], options.config);
+    const server = new RedisServer(
+      port,
+      host,
+      options.args ?? [],
+      options.prefix ?? [],
+      options.password,
+      options.tls,
+      options.config,
+    );
     await server.launch();
     return server;
   }
 
+  /** `redis://` (`rediss://` with TLS), with the password when it has one. */
   get url(): string {
-    return `redis://${this.host}:${this.port}`;
+    const auth = this.password ? `:${encodeURIComponent(this.password)}@` : '';
+    return `${this.tls ? 'rediss' : 'redis'}://${auth}${this.host}:${this.port}`;
   }
 
   private get logFile(): string {
@@ -104,8 +121,7 @@ export class RedisServer {
       [
         ...prefixArgs,
         ...(this.hasConfig ? [this.configFile] : []),
-        '--port',
-        String(this.port),
+        ...this.listenArgs(),
         '--bind',
         this.host,
         '--save',
@@ -135,13 +151,44 @@ export class RedisServer {
     throw new Error(`redis-server on port ${this.port} did not answer PING within 10 s:\n${this.log()}`);
   }
 
+  private listenArgs(): string[] {
+    const auth = this.password ? ['--requirepass', this.password] : [];
+    if (!this.tls) return ['--port', String(this.port), ...auth];
+    const t = this.tls;
+    return [
+      '--port',
+      '0',
+      '--tls-port',
+      String(this.port),
+      '--tls-cert-file',
+      t.certFile,
+      '--tls-key-file',
+      t.keyFile,
+      '--tls-ca-cert-file',
+      t.caFile,
+      '--tls-auth-clients',
+      'no',
+      ...auth,
+    ];
+  }
+
   /**
-   * A raw RESP PING over a socket (no client library, so no reconnect timers linger). A server with
-   * a password answers NOAUTH: it is up all the same.
+   * A raw RESP PING over a socket (no client library, so no reconnect timers linger). A server
+   * whose password this object does not know (a Sentinel's `requirepass` in its config) answers
+   * NOAUTH: it is up all the same.
    */
   private ping(): Promise<boolean> {
     return new Promise((resolve) => {
-      const socket = connect({ host: this.host, port: this.port });
+      const socket: Socket = this.tls
+        ? tlsConnect({
+            host: this.host,
+            port: this.port,
+            ca: readFileSync(this.tls.caFile),
+            servername: 'localhost',
+          })
+        : connect({ host: this.host, port: this.port });
+      const ready = this.tls ? 'secureConnect' : 'connect';
+      const auth = this.password ? `AUTH ${this.password}\r\n` : '';
       let reply = '';
       const done = (ok: boolean) => {
         socket.destroy();
@@ -149,10 +196,14 @@ export class RedisServer {
       };
       socket.setTimeout(1000, () => done(false));
       socket.on('error', () => done(false));
-      socket.on('connect', () => socket.write('PING\r\n'));
+      socket.on(ready, () => socket.write(`${auth}PING\r\n`));
       socket.on('data', (chunk: Buffer) => {
         reply += chunk.toString();
-        if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
+        // After an AUTH the first line is its +OK; PING's reply follows.
+        const lines = reply.split('\r\n');
+        const wanted = auth ? 2 : 1;
+        if (lines[0]?.startsWith('-NOAUTH')) done(true);
+        else if (lines.length > wanted) done(lines[wanted - 1] === '+PONG');
       });
     });
   }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { maskUrlCredentials } from '@fleet/config';
 import { importProfiles } from '@fleet/core';
 import { MultiloginClient } from '@fleet/multilogin';
 import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
@@ -138,13 +139,13 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
       redisUrl = `redis://127.0.0.1:${port}`;
       fleet.options.redisUrl = redisUrl;
       o.say(
-        `${o.redisUrl} did not answer: started a throwaway redis-server on ${redisUrl} (gone when you stop)`,
+        `${maskUrlCredentials(o.redisUrl)} did not answer: started a throwaway redis-server on ${redisUrl} (gone when you stop)`,
       );
       if (!(await redisAnswersWithin(redisUrl, 10_000))) {
         throw new UpError(`the redis-server we started did not answer:\n${redis.log(15)}`);
       }
     } else {
-      o.say(`using Redis at ${redisUrl} (key prefix "${o.prefix}")`);
+      o.say(`using Redis at ${maskUrlCredentials(redisUrl)} (key prefix "${o.prefix}")`);
     }
 
     demo = await startDemoSite(o.ports.demo);

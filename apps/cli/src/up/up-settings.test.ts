@@ -25,6 +25,22 @@ describe('fleet up settings', () => {
     });
   });
 
+  it('refuses Sentinel and Cluster settings: the local fleet runs on one Redis', () => {
+    for (const env of [
+      { REDIS_CLUSTER_NODES: '127.0.0.1:7001' },
+      { REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm' },
+    ]) {
+      let error: unknown;
+      try {
+        upSettings(env, '/repo');
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toMatch(/fleet up runs on one Redis: unset it/);
+    }
+  });
+
   it('reads the same env names as the apps, and lists every bad one', () => {
     expect(upSettings({ API_PORT: '4000', FLEET_DATA_DIR: '/d' }, '/repo')).toMatchObject({
       ports: { api: 4000 },

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { apiSchema } from '@fleet/api/config';
-import { type Env, loadConfig, port, secretKeySchema } from '@fleet/config';
+import { ConfigError, type Env, loadConfig, port, secretKeySchema } from '@fleet/config';
 import { DEV_EMAIL, DEV_PASSWORD, launcherSchema } from '@fleet/launcher/config';
 import { notifierSchema } from '@fleet/notifier/config';
 import { workerSchema } from '@fleet/worker/config';
@@ -59,6 +59,24 @@ export interface UpSettings {
 /** Reads fleet up's settings from `env`; throws `ConfigError` listing every bad one. */
 export function upSettings(env: Env, repoRoot: string): UpSettings {
   const c = loadConfig(upSchema, { env }).getProperties();
+  // The local fleet runs on one Redis (yours, or a throwaway one); Sentinel and Cluster are for
+  // deployments, where each app reads its settings itself.
+  const mode =
+    c.redisSentinels.length > 0
+      ? 'REDIS_SENTINELS'
+      : c.redisClusterNodes.length > 0
+        ? 'REDIS_CLUSTER_NODES'
+        : '';
+  if (mode) {
+    throw new ConfigError([
+      {
+        key: '',
+        env: mode,
+        message:
+          'fleet up runs on one Redis: unset it (and set REDIS_URL, or leave it for a throwaway redis-server)',
+      },
+    ]);
+  }
   return {
     redisUrl: c.redisUrl,
     prefix: c.prefix,

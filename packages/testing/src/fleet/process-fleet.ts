@@ -25,8 +25,8 @@ export interface ProcessFleetOptions {
   dir: string;
   redisUrl: string;
   /**
-   * The Redis settings of every app in place of `REDIS_URL=<redisUrl>` (e.g. a
-   * `RedisSentinelGroup`'s `env()`: REDIS_SENTINELS, REDIS_SENTINEL_NAME, …).
+   * The Redis settings of every app when Redis is not one node at `redisUrl`: `redisTargetEnv()`
+   * of @fleet/redis (or `testRedisEnv()`), which also blanks the variables it does not use.
    */
   redisEnv?: Record<string, string>;
   prefix: string;
