@@ -8,6 +8,8 @@ export const REDIS_DEFAULTS = {
   redisPassword: '',
   redisTls: false,
   redisTlsCa: '',
+  redisWaitReplicas: 1,
+  redisWaitTimeoutMs: 500,
 };
 
 /** The same as `describeConfig` shows them: the passwords masked even when empty. */

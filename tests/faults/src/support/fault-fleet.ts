@@ -12,6 +12,7 @@ import {
   RedisEventStream,
   RedisProfileStore,
   RedisResultStore,
+  redisTargetEnv,
 } from '@fleet/redis';
 import {
   type AppProcess,
@@ -101,7 +102,7 @@ export class FaultFleet {
     this.processes = new ProcessFleet({
       dir: this.dir,
       redisUrl: this.sentinel ? '' : this.server.url,
-      ...(this.sentinel ? { redisEnv: this.sentinel.env() } : {}),
+      ...(this.sentinel ? { redisEnv: redisTargetEnv(this.sentinel.target()) } : {}),
       prefix: this.prefix,
       credentials: { email: EMAIL, password: PASSWORD },
       apiKeys: [TEST_KEYS.ops],
