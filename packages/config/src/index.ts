@@ -35,6 +35,7 @@ export {
   type RedisSettings,
   type ReplicaWaitSettings,
   redisModeProblems,
+  redisSettingDefaults,
   safeUrl,
 } from './redis-settings.js';
 export {

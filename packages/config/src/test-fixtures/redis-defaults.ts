@@ -1,16 +1,9 @@
+import { redisSettingDefaults } from '../redis-settings.js';
+
 /** The Redis settings other than `redisUrl` at their defaults, as `getProperties()` gives them. */
-export const REDIS_DEFAULTS = {
-  redisSentinels: [],
-  redisSentinelName: '',
-  redisSentinelPassword: '',
-  redisClusterNodes: [],
-  redisUsername: '',
-  redisPassword: '',
-  redisTls: false,
-  redisTlsCa: '',
-  redisWaitReplicas: 1,
-  redisWaitTimeoutMs: 500,
-};
+const { redisUrl: _default, ...others } = redisSettingDefaults();
+// The replica WAIT settings are common settings too (ReplicaWaitSettings, not a target's).
+export const REDIS_DEFAULTS = { ...others, redisWaitReplicas: 1, redisWaitTimeoutMs: 500 };
 
 /** The same as `describeConfig` shows them: the passwords masked even when empty. */
 export const REDIS_DEFAULTS_DESCRIBED = {
