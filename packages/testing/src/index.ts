@@ -63,6 +63,12 @@ export {
   type RedisClusterTarget,
 } from './redis-cluster.js';
 export {
+  type RedisAddress,
+  RedisSentinelGroup,
+  type RedisSentinelGroupOptions,
+  type SentinelTarget,
+} from './redis-sentinel.js';
+export {
   RedisServer,
   RedisServerMissingError,
   type RedisServerOptions,
