@@ -57,7 +57,6 @@ export {
 export { Prng } from './prng.js';
 export { browsersLeft, chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
 export {
-  type ClusterNodeAddress,
   RedisCluster,
   type RedisClusterOptions,
   type RedisClusterTarget,

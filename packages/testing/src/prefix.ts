@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import type { ClusterNodeAddress, RedisClusterTarget } from './redis-cluster.js';
+import type { RedisClusterTarget } from './redis-cluster.js';
+import type { RedisAddress } from './redis-sentinel.js';
 
 /** Which Redis the run's tests use: `FLEET_TEST_REDIS=single` (default) or `cluster`. */
 export type TestRedisMode = 'single' | 'cluster';
@@ -16,7 +17,7 @@ export function testRedisMode(): TestRedisMode {
 /** Structurally @fleet/redis' `RedisTarget` for the two kinds a test run uses. */
 export type TestRedisTarget = { kind: 'single'; url: string } | RedisClusterTarget;
 
-function clusterNodes(): ClusterNodeAddress[] | undefined {
+function clusterNodes(): RedisAddress[] | undefined {
   const list = process.env.FLEET_TEST_REDIS_CLUSTER_NODES;
   if (!list) return undefined;
   return list.split(',').map((text) => {

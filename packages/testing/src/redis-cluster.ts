@@ -1,22 +1,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import type { RedisAddress } from './redis-sentinel.ts';
 // .ts, not .js: Jest's globalSetup loads this file without the preset's module mapper.
 import { RedisServer } from './redis-server.ts';
 import { waitFor } from './wait.ts';
 
 const run = promisify(execFile);
 
-/** A node's address (the shape of @fleet/redis' `RedisNode`; this package cannot import it). */
-export interface ClusterNodeAddress {
-  host: string;
-  port: number;
-}
-
 /** Structurally @fleet/redis' cluster `RedisTarget` (packages/testing must not depend on @fleet/redis). */
 export interface RedisClusterTarget {
   kind: 'cluster';
-  nodes: ClusterNodeAddress[];
+  nodes: RedisAddress[];
   password?: string;
 }
 
@@ -41,6 +36,8 @@ interface NodeLine {
   linkState: string;
   /** First slot it serves (masters), for a stable order. */
   firstSlot: number;
+  /** Slot ranges it serves, [first, last] inclusive. */
+  ranges: [number, number][];
 }
 
 function parseNodes(text: string): NodeLine[] {
@@ -51,14 +48,21 @@ function parseNodes(text: string): NodeLine[] {
       const [id = '', address = '', flags = '', masterId = '', , , , linkState = '', ...slots] =
         line.split(' ');
       const port = Number(address.split('@')[0]?.split(':').pop());
-      const first = slots.find((s) => /^\d/.test(s));
+      const ranges = slots
+        .filter((s) => /^\d/.test(s))
+        .map((s) => {
+          const [a = '', b = a] = s.split('-');
+          return [Number(a), Number(b)] as [number, number];
+        });
+      const first = ranges[0]?.[0];
       return {
         id,
         port,
         flags: flags.split(','),
         masterId,
         linkState,
-        firstSlot: first ? Number(first.split('-')[0]) : Number.POSITIVE_INFINITY,
+        firstSlot: first ?? Number.POSITIVE_INFINITY,
+        ranges,
       };
     });
 }
@@ -127,7 +131,7 @@ export class RedisCluster {
   }
 
   /** Every node's address (the seed list a client is given). */
-  nodes(): ClusterNodeAddress[] {
+  nodes(): RedisAddress[] {
     return this.servers.map((s) => ({ host: s.host, port: s.port }));
   }
 
@@ -143,6 +147,20 @@ export class RedisCluster {
     );
     lines.sort((a, b) => a.firstSlot - b.firstSlot);
     return lines.map((line) => this.serverOn(line.port));
+  }
+
+  /** The index (in `masters()`) of the master serving `key`'s slot (CLUSTER KEYSLOT). */
+  async masterIndexOf(key: string): Promise<number> {
+    const running = this.servers.find((s) => s.running);
+    if (!running) throw new Error('no node of the cluster is running');
+    const slot = Number(await this.command(running, ['CLUSTER', 'KEYSLOT', key]));
+    const masters = await this.masters();
+    const owner = (await this.topology()).find(
+      (n) => isMaster(n) && n.ranges.some(([a, b]) => slot >= a && slot <= b),
+    );
+    const index = masters.findIndex((m) => m.port === owner?.port);
+    if (index < 0) throw new Error(`no master serves slot ${slot} (${key})`);
+    return index;
   }
 
   /**

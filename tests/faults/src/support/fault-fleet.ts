@@ -17,6 +17,7 @@ import {
 import {
   type AppProcess,
   ProcessFleet,
+  RedisCluster,
   RedisSentinelGroup,
   RedisServer,
   sleep,
@@ -39,7 +40,8 @@ export interface FaultFleetOptions {
    * `sentinel`: a master, 2 replicas and 3 Sentinels (`RedisSentinelGroup`, passwords on data
    * nodes and Sentinels) instead of one redis-server; every process connects through the Sentinels.
    */
-  redis?: 'single' | 'sentinel';
+  /** `cluster`: 3 masters and 3 replicas (`RedisCluster`, a password on every node). */
+  redis?: 'single' | 'sentinel' | 'cluster';
 }
 
 /** Data nodes keep what Fleet needs of a production Redis. */
@@ -65,6 +67,8 @@ export class FaultFleet {
   server!: RedisServer;
   /** The Sentinel group (`sentinel` mode only). */
   sentinel: RedisSentinelGroup | undefined;
+  /** The Cluster (`cluster` mode only). */
+  cluster: RedisCluster | undefined;
   site!: HoldSite;
   /** The processes themselves (launcher, API, workers), spawned with the fleet's wiring. */
   processes!: ProcessFleet;
@@ -93,22 +97,25 @@ export class FaultFleet {
         sentinelPassword: 'faults-sentinel-secret',
         args: DATA_ARGS,
       });
+    } else if (this.options.redis === 'cluster') {
+      this.cluster = await RedisCluster.start({ password: 'faults-cluster-secret' });
     } else {
       this.server = await RedisServer.start({
         args: ['--appendonly', 'yes', '--appendfsync', 'always', ...DATA_ARGS],
       });
     }
+    const target = this.sentinel?.target() ?? this.cluster?.target();
     this.site = await startHoldSite(this.options.profiles, this.options.holdMs ?? 150);
     this.processes = new ProcessFleet({
       dir: this.dir,
-      redisUrl: this.sentinel ? '' : this.server.url,
-      ...(this.sentinel ? { redisEnv: redisTargetEnv(this.sentinel.target()) } : {}),
+      redisUrl: target === undefined ? this.server.url : '',
+      ...(target === undefined ? {} : { redisEnv: redisTargetEnv(target) }),
       prefix: this.prefix,
       credentials: { email: EMAIL, password: PASSWORD },
       apiKeys: [TEST_KEYS.ops],
       allowedTargets: this.site.hostPort,
     });
-    this.redis = createRedis(this.sentinel ? this.sentinel.target() : this.server.url, {
+    this.redis = createRedis(target ?? this.server.url, {
       role: 'worker',
       name: 'faults-test',
     });
@@ -297,6 +304,7 @@ export class FaultFleet {
     await this.site?.close();
     await this.server?.close();
     await this.sentinel?.stop();
+    await this.cluster?.stop();
     if (!process.env.FAULTS_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }
