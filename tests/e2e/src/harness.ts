@@ -150,7 +150,7 @@ export class Fleet {
   async submit(
     steps: Step[],
     items: Record<string, string | number>[],
-    extra: { itemTimeoutMs?: number; stepTimeoutMs?: number } = {},
+    extra: { itemTimeoutMs?: number; stepTimeoutMs?: number; pool?: string } = {},
   ) {
     const service = new BatchService(this.batches, new BullItemQueue(this.queue));
     const batch = await service.submit({
