@@ -9,7 +9,7 @@
 
 import { sleep } from '@fleet/testing';
 import { FaultFleet } from './support/fault-fleet.js';
-import { report, size } from './support/scenario.js';
+import { AuditTally, report, size } from './support/scenario.js';
 
 const REPETITIONS = size(1, 3);
 const ITEMS = size(40, 60);
@@ -20,15 +20,10 @@ it(`Cluster failover under load (${REPETITIONS} × SIGKILL of the {items} master
   const cluster = fleet.cluster!;
   const api = await fleet.startApi();
   const workers = [fleet.spawnWorker(), fleet.spawnWorker(), fleet.spawnWorker()];
-  const losses = { lost: 0, duplicated: 0, doubleHeld: 0, leakedLeases: 0, leftoverBrowsers: 0 };
-  const failures: Record<string, number> = {};
-  const details: string[] = [];
+  const tally = new AuditTally();
   /** What the loss figures do not count: a batch that never finished, an API that did not answer. */
   const stuck: string[] = [];
   const notes: string[] = [];
-  let completed = 0;
-  let failed = 0;
-  let crossed = 0;
   for (let rep = 0; rep < REPETITIONS; rep++) {
     const batchId = await fleet.submit(ITEMS);
     // A third done: work is in flight on every worker when the master dies.
@@ -47,14 +42,7 @@ it(`Cluster failover under load (${REPETITIONS} × SIGKILL of the {items} master
     if (apiStatus !== 200) stuck.push(`the API answered ${apiStatus} after the failover`);
     const audit = await fleet.audit(batchId, ITEMS);
     const doubleHeld = fleet.site.doubleHeld().count - heldBefore;
-    for (const key of ['lost', 'duplicated', 'leakedLeases', 'leftoverBrowsers'] as const)
-      losses[key] += audit.losses[key];
-    losses.doubleHeld += doubleHeld;
-    completed += audit.completed;
-    failed += audit.failed;
-    crossed += audit.crossed;
-    for (const [code, n] of Object.entries(audit.failures)) failures[code] = (failures[code] ?? 0) + n;
-    details.push(...audit.details.filter((d) => !d.startsWith('visit log')));
+    tally.add(audit, doubleHeld);
     notes.push(
       `#${rep + 1}: killed :${killed.port} (master of {items}), :${promoted.port} promoted after ${failoverMs} ms; lost ${audit.losses.lost}, duplicated ${audit.losses.duplicated}, double-held ${doubleHeld}`,
     );
@@ -64,16 +52,7 @@ it(`Cluster failover under load (${REPETITIONS} × SIGKILL of the {items} master
     fleet,
     'Redis Cluster failover (SIGKILL of the {items} master, back as replica)',
     REPETITIONS,
-    {
-      losses,
-      total: REPETITIONS * ITEMS,
-      completed,
-      failed,
-      failures,
-      crossed,
-      details,
-      visitLogComplete: true,
-    },
+    tally.audit,
     { note: `${notes.join(' | ')}; workers exited ${exits.join(',')}` },
   );
   expect(stuck).toEqual([]);

@@ -86,3 +86,37 @@ export function report(
     );
   }
 }
+
+/**
+ * The audits of several repetitions summed into one (for `report`): double-held counted by the
+ * caller (the hold site's count since the repetition began), the visit log's notes left out.
+ */
+export class AuditTally {
+  private readonly sum: Audit = {
+    losses: { lost: 0, duplicated: 0, doubleHeld: 0, leakedLeases: 0, leftoverBrowsers: 0 },
+    total: 0,
+    completed: 0,
+    failed: 0,
+    failures: {},
+    crossed: 0,
+    details: [],
+    visitLogComplete: true,
+  };
+
+  add(audit: Audit, doubleHeld: number): void {
+    const s = this.sum;
+    for (const key of ['lost', 'duplicated', 'leakedLeases', 'leftoverBrowsers'] as const)
+      s.losses[key] += audit.losses[key];
+    s.losses.doubleHeld += doubleHeld;
+    s.total += audit.total;
+    s.completed += audit.completed;
+    s.failed += audit.failed;
+    s.crossed += audit.crossed;
+    for (const [code, n] of Object.entries(audit.failures)) s.failures[code] = (s.failures[code] ?? 0) + n;
+    s.details.push(...audit.details.filter((d) => !d.startsWith('visit log')));
+  }
+
+  get audit(): Audit {
+    return this.sum;
+  }
+}
