@@ -3,7 +3,7 @@
  * a Redis Cluster (FLEET_TEST_REDIS=cluster) the pools live in different slots, checked here with
  * CLUSTER KEYSLOT, and every lease, claim and record runs its Lua script on its own slot. A batch per
  * pool runs at once on shared workers: each item is leased from its own pool, recorded once, with
- * its events; every lease comes back.
+ * its events; every lease comes back when the workers stop.
  */
 import type { Step } from '@fleet/contracts';
 import { Keys } from '@fleet/redis';
@@ -42,8 +42,10 @@ it('runs a batch per pool at once, each pool in its own slot on a Cluster', asyn
       new Set([slots[0]]),
     );
   }
-  await fleet.startWorker({ workerConcurrency: 3 });
-  await fleet.startWorker({ workerConcurrency: 3 });
+  const workers = [
+    await fleet.startWorker({ workerConcurrency: 3 }),
+    await fleet.startWorker({ workerConcurrency: 3 }),
+  ];
   const site = fleet.site.url;
   const steps: Step[] = [
     { goto: `${site}/?item={{n}}` },
@@ -61,6 +63,8 @@ it('runs a batch per pool at once, each pool in its own slot on a Cluster', asyn
     }
     expect(await fleet.batches.get(batchId)).toMatchObject({ status: 'completed', completed: ITEMS });
   }
+  // Warm browsers keep their leases while the workers run; a worker that stops gives them back.
+  for (const worker of workers) await worker.close(5000);
   for (const pool of POOLS) {
     expect(await fleet.profiles.counts(pool)).toMatchObject({ registered: PER_POOL, leased: 0 });
   }
