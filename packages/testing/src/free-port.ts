@@ -34,12 +34,22 @@ function canListen(port: number, host: string): Promise<boolean> {
  * taken by something else in the moment between this answer and the bind — the cause of
  * "port in use" failures when a fleet started while Chromium opened connections.
  */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return freePortWith(0, host);
+}
+
+/**
+ * A free port whose `port + offset` is free too, both outside the ephemeral range: a Redis Cluster
+ * node listens on its port and on port + 10000 (its cluster bus).
+ */
+export async function freePortWith(offset: number, host = '127.0.0.1'): Promise<number> {
   const [low, high] = ephemeralRange();
-  const [from, to] = low - FIRST_PORT >= 1000 ? [FIRST_PORT, low - 1] : [high + 1, 65_535];
+  const [from, last] = low - FIRST_PORT >= 1000 + offset ? [FIRST_PORT, low - 1] : [high + 1, 65_535];
+  const to = last - offset;
   for (let i = 0; i < 200 && to > from; i++) {
     const port = from + Math.floor(Math.random() * (to - from + 1));
-    if (await canListen(port, host)) return port;
+    if ((await canListen(port, host)) && (offset === 0 || (await canListen(port + offset, host))))
+      return port;
   }
   throw new Error(`no free port on ${host} between ${from} and ${to} after 200 tries`);
 }

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import type { RedisAddress } from './redis-sentinel.ts';
 // .ts, not .js: Jest's globalSetup loads this file without the preset's module mapper.
+import { freePortWith } from './free-port.ts';
+import type { RedisAddress } from './redis-sentinel.ts';
 import { RedisServer } from './redis-server.ts';
 import { waitFor } from './wait.ts';
 
@@ -99,9 +100,10 @@ export class RedisCluster {
     const servers: RedisServer[] = [];
     try {
       for (let i = 0; i < masters * 2; i++) {
-        servers.push(
-          await RedisServer.start({ args, ...(options.password ? { password: options.password } : {}) }),
-        );
+        // Each node also listens on port + 10000, its cluster bus: both must be free.
+        const port = await freePortWith(10_000);
+        const credentials = options.password ? { password: options.password } : {};
+        servers.push(await RedisServer.start({ port, args, ...credentials }));
       }
       const cluster = new RedisCluster(servers, options.password);
       await cluster.create();
