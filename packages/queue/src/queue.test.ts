@@ -1,5 +1,5 @@
 import type { ItemJob } from '@fleet/contracts';
-import { createRedis } from '@fleet/redis';
+import { createRedis, scanKeys } from '@fleet/redis';
 import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { createItemsQueue, createItemsWorker, enqueueItems, ITEMS_QUEUE } from './index.js';
 
@@ -36,7 +36,9 @@ describe('items queue', () => {
   });
 
   it('keeps every key of the queue in one hash slot under the prefix', async () => {
-    const keys = await producer.keys(`${prefix}:*`);
+    // scanKeys: on a Cluster every master is scanned (KEYS would ask one node).
+    const keys: string[] = [];
+    for await (const batch of scanKeys(producer, `${prefix}:*`)) keys.push(...batch);
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) expect(key.startsWith(`${prefix}:${ITEMS_QUEUE}:`)).toBe(true);
   });
