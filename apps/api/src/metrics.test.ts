@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseSamples, sampleSum } from '@fleet/metrics';
 import { createRedis } from '@fleet/redis';
-import { RedisServer, testRedisUrl } from '@fleet/testing';
+import { RedisServer, testRedisTarget } from '@fleet/testing';
 import { Worker } from 'bullmq';
 import { ACME_KEY, auth, batchBody, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
 
@@ -168,7 +168,7 @@ describe('GET /metrics/queue (what an autoscaler reads)', () => {
     expect((await submit(batchBody(2))).statusCode).toBe(202);
     expect((await submit(batchBody(1, { options: { priority: 5 } }))).statusCode).toBe(202);
     // One item handed back for later (as a worker does when no profile is free): delayed, not waiting.
-    const connection = createRedis(testRedisUrl(), { role: 'worker' });
+    const connection = createRedis(testRedisTarget(), { role: 'worker' });
     const worker = new Worker(t.queue.name, null, {
       connection,
       prefix: t.queue.opts.prefix,
