@@ -26,6 +26,17 @@ check_node() {
 check_system_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # Sentinel (the fault suite's failover row, RedisSentinelGroup) is `redis-server <conf> --sentinel`:
+  # the same binary, so Debian's redis-sentinel package is not needed. ACL users and passwords on
+  # Sentinels need Redis 6.2 or newer.
+  if command -v redis-server >/dev/null 2>&1; then
+    local version
+    version=$(redis-server --version | sed -n 's/.*v=\([0-9]*\.[0-9]*\).*/\1/p')
+    if [ -n "$version" ] && ! printf '6.2\n%s\n' "$version" | sort -V -C; then
+      say "redis-server $version is too old for Fleet's Sentinel tests (6.2 or newer); upgrade redis-server"
+      exit 1
+    fi
+  fi
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
   # The hosts suite's network namespaces (`ip netns`); it only runs as root, and skips without them.

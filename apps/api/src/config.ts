@@ -1,5 +1,13 @@
 import { checkApiKeyEntry } from '@fleet/auth';
-import { durationMs, httpUrl, jsonList, port, type RedisSettings, secretKeySchema } from '@fleet/config';
+import {
+  durationMs,
+  httpUrl,
+  jsonList,
+  port,
+  type RedisSettings,
+  type ReplicaWaitSettings,
+  secretKeySchema,
+} from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 
 /** The API's own settings (REDIS_URL, FLEET_PREFIX, LOG_LEVEL come with @fleet/config). */
@@ -78,7 +86,7 @@ export const apiSchema = {
   ...secretKeySchema,
 };
 
-export interface ApiSettings extends RedisSettings, MultiloginSettings {
+export interface ApiSettings extends RedisSettings, ReplicaWaitSettings, MultiloginSettings {
   secretKey: string;
   prefix: string;
   apiPort: number;

@@ -11,6 +11,7 @@ import type {
   RedisProfileStore,
   RedisProviderHealth,
   RedisScenarioRegistry,
+  ReplicaWait,
 } from '@fleet/redis';
 import type { ApiSettings } from './config.js';
 import type { ScenarioInputs } from './scenario-inputs.js';
@@ -58,4 +59,6 @@ export interface ApiContext {
   metrics: ApiMetrics;
   /** Null when no provider is configured (import answers 409 PROVIDER_NOT_CONFIGURED). */
   profileSource: ProfileSource | null;
+  /** WAIT for replicas after a submit (Sentinel); null: answer at once. */
+  replicaWait: ReplicaWait | null;
 }

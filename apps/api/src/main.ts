@@ -9,6 +9,7 @@ import {
   describeRedisTarget,
   RedisBatchStore,
   redisTargetOf,
+  replicaWaitOf,
   SecretBox,
 } from '@fleet/redis';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
@@ -52,6 +53,8 @@ const redis = createRedis(target, {
 });
 redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'Redis connection error'));
 redis.once('ready', () => void checkEvictionPolicy(redis, logger).catch(() => {}));
+// Behind Sentinel a batch is answered 202 once a replica has it (DESIGN.md "Redis failover").
+const replicaWait = replicaWaitOf(target, s);
 const queue = createItemsQueue(redis, s.prefix, { attempts: s.itemAttempts, backoffMs: s.itemBackoffMs });
 queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
 
@@ -62,6 +65,7 @@ await runUntilSignal(
     const artifacts = new FileArtifactStore(s.artifactsDir);
     const app = await buildServer({
       settings: s,
+      ...(replicaWait ? { replicaWait } : {}),
       redis,
       queue,
       keys,

@@ -15,6 +15,8 @@ import {
   RedisProfileStore,
   RedisProviderHealth,
   RedisScenarioRegistry,
+  ReplicaWait,
+  type ReplicaWaitOptions,
   type SecretBox,
   subscriberOf,
 } from '@fleet/redis';
@@ -61,6 +63,8 @@ export interface ApiDeps {
   revocationRefreshMs?: number;
   /** How often the dashboard page re-reads batches and pools besides live events (ms; default 5000). */
   dashboardRefreshMs?: number;
+  /** Behind Sentinel: replicas that must have a new batch before it is answered 202 (DESIGN.md "Redis failover"). */
+  replicaWait?: ReplicaWaitOptions;
 }
 
 /** The API without listening: tests inject requests, `main.ts` listens. */
@@ -108,6 +112,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     }),
     metrics: new ApiMetrics(),
     profileSource: deps.profileSource ?? null,
+    replicaWait: deps.replicaWait ? new ReplicaWait(redis, deps.replicaWait) : null,
     service: new BatchService(batches, new BullItemQueue(queues), {
       bus: new RedisCancelBus(redis, settings.prefix),
       events,

@@ -1,7 +1,14 @@
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { durationMs, loadConfig, port, type RedisSettings, secretKeySchema } from '@fleet/config';
+import {
+  durationMs,
+  loadConfig,
+  port,
+  type RedisSettings,
+  type ReplicaWaitSettings,
+  secretKeySchema,
+} from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
 import { type TargetSettings, targetSchema } from '@fleet/targets';
 
@@ -135,7 +142,11 @@ export const workerSchema = {
   ...secretKeySchema,
 };
 
-export interface WorkerSettings extends RedisSettings, MultiloginSettings, TargetSettings {
+export interface WorkerSettings
+  extends RedisSettings,
+    ReplicaWaitSettings,
+    MultiloginSettings,
+    TargetSettings {
   secretKey: string;
   prefix: string;
   workerPort: number;

@@ -34,6 +34,7 @@ import {
   RedisScenarioRegistry,
   RedisStallLedger,
   redisTargetOf,
+  replicaWaitOf,
   SecretBox,
   waitReady,
 } from '@fleet/redis';
@@ -120,7 +121,14 @@ export async function startWorker(
   await checkEvictionPolicy(redis, logger);
 
   const secretBox = SecretBox.fromSetting(settings.secretKey);
-  const profiles = new RedisProfileStore(redis, settings.prefix, secretBox);
+  // Behind Sentinel, a lease a worker acts on must be on a replica first (DESIGN.md "Redis failover").
+  const replicaWait = replicaWaitOf(target, settings);
+  const profiles = new RedisProfileStore(
+    redis,
+    settings.prefix,
+    secretBox,
+    replicaWait ? { replicaWait } : {},
+  );
   // Each profile is started on its home launcher (DESIGN.md section 7); the API's pool view shows
   // the hosts this worker cannot reach.
   const providerHealth = new RedisProviderHealth(redis, settings.prefix);

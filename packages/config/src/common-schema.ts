@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { csvList, FORMAT, flag } from './formats.js';
+import { csvList, durationMs, FORMAT, flag } from './formats.js';
 import { DEFAULT_REDIS_URL, parseRedisNode } from './redis-settings.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -22,6 +22,8 @@ export interface CommonConfig {
   prefix: string;
   logLevel: LogLevel;
   nodeEnv: NodeEnv;
+  redisWaitReplicas: number;
+  redisWaitTimeoutMs: number;
 }
 
 function hostPort(item: unknown, index: number): string | undefined {
@@ -104,6 +106,17 @@ export const commonSchema: convict.Schema<CommonConfig> = {
     default: 'development',
     env: 'NODE_ENV',
   },
+  redisWaitReplicas: {
+    doc: 'With REDIS_SENTINELS: replicas that must confirm (WAIT) each lease acquire and renewal before a worker relies on it, so a failover cannot hand a held profile to a second worker (DESIGN.md "Redis failover"). 0 turns it off; ignored without Sentinel.',
+    format: 'nat',
+    default: 1,
+    env: 'REDIS_WAIT_REPLICAS',
+  },
+  redisWaitTimeoutMs: durationMs({
+    env: 'REDIS_WAIT_TIMEOUT_MS',
+    default: 500,
+    doc: 'How long a lease write waits for REDIS_WAIT_REPLICAS; an acquire not confirmed by then is given back (no profile this time), a renewal counts as not made.',
+  }),
 };
 
 /** Apps that keep proxy passwords (API, worker) share this key; see SecretBox in @fleet/redis. */

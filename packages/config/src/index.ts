@@ -33,6 +33,7 @@ export {
   type RedisNode,
   type RedisSettingProblem,
   type RedisSettings,
+  type ReplicaWaitSettings,
   redisModeProblems,
   redisSettingDefaults,
   safeUrl,

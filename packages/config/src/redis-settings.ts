@@ -21,6 +21,14 @@ export interface RedisSettings {
   redisTlsCa?: string;
 }
 
+/** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS (common settings; absent: 1 and 500). */
+export interface ReplicaWaitSettings {
+  /** Behind Sentinel: replicas that must confirm a lease write or a submit (WAIT); 0 = off. */
+  redisWaitReplicas?: number;
+  /** How long that WAIT may take, ms. */
+  redisWaitTimeoutMs?: number;
+}
+
 /** `REDIS_URL`'s default: a URL equal to it is taken as "not set" when another mode is chosen. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 

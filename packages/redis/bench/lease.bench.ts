@@ -1,11 +1,14 @@
 /**
  * Lease benchmarks, on a throwaway redis-server:
  * - acquire+release pairs/s against a baseline of two trivial EVALSHA round trips (goal >= 0.5x);
- * - acquire latency at 100, 10k and 100k profiles (goal: 100k within 1.5x of 100).
+ * - acquire latency at 100, 10k and 100k profiles (goal: 100k within 1.5x of 100);
+ * - the failover safety's cost (DESIGN.md "Redis failover"): acquire+release pairs/s and acquire
+ *   latency with `WAIT 1` after each acquire against the same without, on a master with one real
+ *   replica (two redis-servers), in the same run.
  * Numbers and ratios print as a table and go to bench/results/lease.json.
  */
 import { ProfileAllocationService } from '@fleet/core';
-import { figure, percentile, RedisServer, reportBench } from '@fleet/testing';
+import { figure, percentile, RedisServer, reportBench, startReplicatedPair } from '@fleet/testing';
 import { createRedis, type FleetRedis } from '../src/connection.js';
 import { RedisProfileStore } from '../src/profile-store.js';
 
@@ -51,6 +54,43 @@ async function acquireLatency(service: ProfileAllocationService, pool: string) {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
+/** Pairs/s and acquire latency on a master with a replica, with and without WAIT 1 after acquire. */
+async function replicaWaitCost() {
+  const pair = await startReplicatedPair();
+  const redis: FleetRedis = createRedis(pair.master.url, { role: 'worker' });
+  try {
+    const out: Record<'plain' | 'wait', { pairs: number; p50: number; p99: number }> = {
+      plain: { pairs: 0, p50: 0, p99: 0 },
+      wait: { pairs: 0, p50: 0, p99: 0 },
+    };
+    // Interleaved rounds, so neither variant gets the machine's quieter moments.
+    for (let round = 0; round < 2; round++) {
+      for (const variant of ['plain', 'wait'] as const) {
+        const store = new RedisProfileStore(redis, `bench-${variant}`, null, {
+          ...(variant === 'wait' ? { replicaWait: { replicas: 1, timeoutMs: 1000 } } : {}),
+        });
+        if (round === 0) await registerPool(store, 'p100', 100);
+        const service = new ProfileAllocationService(store, { leaseTtlMs: 60_000, release: policy });
+        const pairs = await timed(PAIRS / 2, CONCURRENCY, async () => {
+          const lease = await service.acquire({ pool: 'p100' }, 'bench');
+          if (lease) await service.release(lease, 'success');
+        });
+        const latency = await acquireLatency(service, 'p100');
+        if (store.unconfirmedAcquires > 0)
+          throw new Error(`${store.unconfirmedAcquires} acquires unconfirmed`);
+        const o = out[variant];
+        o.pairs += pairs / 2;
+        o.p50 += latency.p50 / 2;
+        o.p99 += latency.p99 / 2;
+      }
+    }
+    return out;
+  } finally {
+    redis.disconnect();
+    await pair.close();
+  }
+}
+
 async function main(): Promise<void> {
   const server = await RedisServer.start();
   const redis: FleetRedis = createRedis(server.url, { role: 'worker' });
@@ -91,6 +131,7 @@ async function main(): Promise<void> {
       latency[pool] = await acquireLatency(service, pool);
     }
     const l100 = latency.p100!;
+    const replicated = await replicaWaitCost();
     reportBench('lease', [
       figure({
         name: 'acquire+release pairs/s (vs 2 no-op EVALSHA)',
@@ -119,6 +160,24 @@ async function main(): Promise<void> {
         value: latency.p100k!.p99,
         unit: 'ms',
         baseline: l100.p99,
+      }),
+      figure({
+        name: 'acquire+release pairs/s with WAIT 1 after acquire (vs without; master + 1 replica)',
+        value: replicated.wait.pairs,
+        unit: 'pairs/s',
+        baseline: replicated.plain.pairs,
+      }),
+      figure({
+        name: 'acquire p50 with WAIT 1 (vs without; master + 1 replica)',
+        value: replicated.wait.p50,
+        unit: 'ms',
+        baseline: replicated.plain.p50,
+      }),
+      figure({
+        name: 'acquire p99 with WAIT 1 (vs without; master + 1 replica)',
+        value: replicated.wait.p99,
+        unit: 'ms',
+        baseline: replicated.plain.p99,
       }),
     ]);
   } finally {

@@ -25,7 +25,7 @@ export { type EvidencePolicyOptions, RedisEvidencePolicy } from './evidence-poli
 export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './idempotency-store.js';
 export { RedisKeyRevocations } from './key-revocations.js';
 export { type BatchKeys, type EventKeys, Keys, type PoolKeys, type ScenarioKeys } from './keys.js';
-export { RedisProfileStore } from './profile-store.js';
+export { type ProfileStoreOptions, RedisProfileStore } from './profile-store.js';
 export { type ProviderDown, RedisProviderHealth } from './provider-health.js';
 export {
   describeRedisTarget,
@@ -34,6 +34,7 @@ export {
   redisTargetEnv,
   redisTargetOf,
 } from './redis-target.js';
+export { ReplicaWait, type ReplicaWaitOptions, replicaWaitOf } from './replica-wait.js';
 export { RedisResultStore, type ResultStoreOptions } from './result-store.js';
 export {
   RedisScenarioRegistry,

@@ -18,14 +18,29 @@ import {
   type ReclaimedLease,
   type ReleasePolicy,
   type ReleaseResult,
+  RetryableError,
 } from '@fleet/core';
 import type { FleetRedis } from './connection.js';
 import { Keys, type PoolKeys } from './keys.js';
 import { decodeProfile } from './profile-codec.js';
+import { ReplicaWait, type ReplicaWaitOptions } from './replica-wait.js';
 import { orThrow } from './script-errors.js';
 import { type SecretBox, sealProxy } from './secret-box.js';
 
 const LIST_MAX = 500;
+
+export interface ProfileStoreOptions {
+  /**
+   * WAIT for replicas after each acquire and renewal (Sentinel; DESIGN.md "Redis failover"): an
+   * acquire no replica confirmed is released and counts as no profile free; a renewal no replica
+   * confirmed counts as not made (retryable), so the holder never relies on an expiry a failover
+   * can take back. Off (0 replicas) by default.
+   */
+  replicaWait?: ReplicaWaitOptions;
+}
+
+/** What the release of an unconfirmed acquire applies: no rest, stats untouched (`neutral`). */
+const UNCONFIRMED_RELEASE: ReleasePolicy = { cooldownMs: 0, failureThreshold: 1, quarantineMs: 1 };
 
 /**
  * The profile pool in Redis. Each operation is one Lua script (src/lua), so it is atomic and
@@ -37,14 +52,19 @@ const LIST_MAX = 500;
  */
 export class RedisProfileStore implements ProfileStore {
   readonly keys: Keys;
+  private readonly replicas: ReplicaWait;
+  /** Acquires released because no replica confirmed them (the worker's metrics and the bench read it). */
+  unconfirmedAcquires = 0;
 
   constructor(
     private readonly redis: FleetRedis,
     prefix: string,
     /** Seals proxy passwords at rest (FLEET_SECRET_KEY); without it they are stored as given. */
     private readonly box: SecretBox | null = null,
+    options: ProfileStoreOptions = {},
   ) {
     this.keys = new Keys(prefix);
+    this.replicas = new ReplicaWait(redis, options.replicaWait ?? { replicas: 0, timeoutMs: 0 });
   }
 
   async register(input: NewProfile): Promise<Profile> {
@@ -168,7 +188,12 @@ export class RedisProfileStore implements ProfileStore {
     );
     if (reply === 0) return null;
     const [profileId, fence, grantedAt, expiresAt] = reply as [string, number, number, number];
-    return { profileId, pool: selector.pool, owner, token, fence, grantedAt, expiresAt };
+    const lease: Lease = { profileId, pool: selector.pool, owner, token, fence, grantedAt, expiresAt };
+    if (await this.replicas.confirmed()) return lease;
+    // A failover now could hand this profile (and this fence) to another holder: give it back.
+    this.unconfirmedAcquires++;
+    await this.release(lease, 'neutral', UNCONFIRMED_RELEASE).catch(() => undefined);
+    return null;
   }
 
   async renew(lease: Lease, ttlMs: number): Promise<Lease> {
@@ -181,6 +206,13 @@ export class RedisProfileStore implements ProfileStore {
       ttlMs,
     );
     const [expiresAt] = orThrow(reply, { profileId: lease.profileId }) as [number, number];
+    if (!(await this.replicas.confirmed())) {
+      // The longer lease may not survive a failover: keep counting on the old expiry.
+      throw new RetryableError(
+        'REDIS_UNAVAILABLE',
+        `the renewal of profile ${lease.profileId}'s lease reached no replica within ${this.replicas.options.timeoutMs} ms`,
+      );
+    }
     return { ...lease, expiresAt };
   }
 

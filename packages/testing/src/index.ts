@@ -45,6 +45,14 @@ export {
 export { Prng } from './prng.js';
 export { browsersLeft, chromiumsUnder, chromiumsUsing, portOpen, processesMatching } from './processes.js';
 export {
+  type RedisAddress,
+  RedisSentinelGroup,
+  type RedisSentinelGroupOptions,
+  type ReplicatedPair,
+  type SentinelTarget,
+  startReplicatedPair,
+} from './redis-sentinel.js';
+export {
   RedisServer,
   RedisServerMissingError,
   type RedisServerOptions,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,11 @@ export interface RedisServerOptions {
   password?: string;
   /** TLS only (no plain port): the server's certificate, key and CA files (see `selfSignedTls`). */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /**
+   * A config file's text, written into the server's directory and passed first (a Sentinel needs a
+   * file it can rewrite: `config` with `args: ['--sentinel']`).
+   */
+  config?: string;
 }
 
 /**
@@ -44,6 +49,7 @@ export interface RedisServerOptions {
 export class RedisServer {
   private child: ChildProcess | undefined;
   private readonly dir: string;
+  private readonly hasConfig: boolean;
 
   private constructor(
     readonly port: number,
@@ -52,8 +58,15 @@ export class RedisServer {
     private readonly prefix: string[],
     private readonly password?: string,
     private readonly tls?: RedisServerOptions['tls'],
+    config?: string,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'fleet-redis-'));
+    if (config !== undefined) writeFileSync(this.configFile, config);
+    this.hasConfig = config !== undefined;
+  }
+
+  private get configFile(): string {
+    return join(this.dir, 'redis.conf');
   }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -68,6 +81,7 @@ export class RedisServer {
       options.prefix ?? [],
       options.password,
       options.tls,
+      options.config,
     );
     await server.launch();
     return server;
@@ -106,6 +120,7 @@ export class RedisServer {
       command,
       [
         ...prefixArgs,
+        ...(this.hasConfig ? [this.configFile] : []),
         ...this.listenArgs(),
         '--bind',
         this.host,
@@ -157,7 +172,11 @@ export class RedisServer {
     ];
   }
 
-  /** A raw RESP PING over a socket (no client library, so no reconnect timers linger). */
+  /**
+   * A raw RESP PING over a socket (no client library, so no reconnect timers linger). A server
+   * whose password this object does not know (a Sentinel's `requirepass` in its config) answers
+   * NOAUTH: it is up all the same.
+   */
   private ping(): Promise<boolean> {
     return new Promise((resolve) => {
       const socket: Socket = this.tls
@@ -183,7 +202,8 @@ export class RedisServer {
         // After an AUTH the first line is its +OK; PING's reply follows.
         const lines = reply.split('\r\n');
         const wanted = auth ? 2 : 1;
-        if (lines.length > wanted) done(lines[wanted - 1] === '+PONG');
+        if (lines[0]?.startsWith('-NOAUTH')) done(true);
+        else if (lines.length > wanted) done(lines[wanted - 1] === '+PONG');
       });
     });
   }

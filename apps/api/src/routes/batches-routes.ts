@@ -106,6 +106,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (key === undefined) {
       const record = await ctx.service.submit(await withFiles(planned), enqueue);
       ctx.metrics.batchesSubmitted.inc();
+      await confirmReplicated(ctx, record.id);
       return reply.status(202).send(await withWaiting(ctx, batchView(record), record));
     }
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
@@ -124,14 +125,17 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       );
     }
     if (reservation.outcome === 'new') {
+      let record: BatchRecord;
       try {
-        const record = await ctx.service.submit(await withFiles(planned), enqueue);
+        record = await ctx.service.submit(await withFiles(planned), enqueue);
         ctx.metrics.batchesSubmitted.inc();
-        return reply.status(202).send(await withWaiting(ctx, batchView(record), record));
       } catch (error) {
         await ctx.idempotency.release(principal.name, key, planned.input.batchId).catch(() => {});
         throw error;
       }
+      // Not confirmed: the key stays reserved, so a retry with it answers this batch if it survived.
+      await confirmReplicated(ctx, record.id);
+      return reply.status(202).send(await withWaiting(ctx, batchView(record), record));
     }
     // A replay: the first request may still be creating the batch; wait for its record.
     const record = await waitForRecord(ctx, reservation.batchId);
@@ -151,6 +155,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
         ...enqueue,
         resume: true,
       });
+      await confirmReplicated(ctx, record.id);
     }
     return reply
       .status(202)
@@ -272,6 +277,21 @@ async function checkScenario(ctx: ApiContext, body: CreateBatchBody): Promise<Sc
 }
 
 /** An unfinished scenario batch whose scenario no live worker has says so (`waitingFor`). */
+/**
+ * Behind Sentinel, a batch is answered 202 only once a replica has it (its record and jobs went
+ * over this connection): else 503, since a failover now would lose a batch the client was told
+ * exists (DESIGN.md "Redis failover").
+ */
+async function confirmReplicated(ctx: ApiContext, batchId: string): Promise<void> {
+  if (!ctx.replicaWait || (await ctx.replicaWait.confirmed())) return;
+  throw new ApiError(
+    'REDIS_UNAVAILABLE',
+    `batch ${batchId} is written, but no Redis replica confirmed it within ${ctx.replicaWait.options.timeoutMs} ms, so a failover could lose it: ask for it before sending it again, or send it again with the same Idempotency-Key`,
+    [{ batchId }],
+    { headers: { 'retry-after': '1' } },
+  );
+}
+
 async function withWaiting(ctx: ApiContext, view: BatchView, batch: BatchRecord): Promise<BatchView> {
   if (!batch.scenario) return view;
   if (batch.status === 'completed' || batch.status === 'cancelled') return view;

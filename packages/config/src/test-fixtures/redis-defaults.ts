@@ -2,7 +2,8 @@ import { redisSettingDefaults } from '../redis-settings.js';
 
 /** The Redis settings other than `redisUrl` at their defaults, as `getProperties()` gives them. */
 const { redisUrl: _default, ...others } = redisSettingDefaults();
-export const REDIS_DEFAULTS = others;
+// The replica WAIT settings are common settings too (ReplicaWaitSettings, not a target's).
+export const REDIS_DEFAULTS = { ...others, redisWaitReplicas: 1, redisWaitTimeoutMs: 500 };
 
 /** The same as `describeConfig` shows them: the passwords masked even when empty. */
 export const REDIS_DEFAULTS_DESCRIBED = {

@@ -12,8 +12,16 @@ import {
   RedisEventStream,
   RedisProfileStore,
   RedisResultStore,
+  redisTargetEnv,
 } from '@fleet/redis';
-import { type AppProcess, ProcessFleet, RedisServer, sleep, TEST_KEYS } from '@fleet/testing';
+import {
+  type AppProcess,
+  ProcessFleet,
+  RedisSentinelGroup,
+  RedisServer,
+  sleep,
+  TEST_KEYS,
+} from '@fleet/testing';
 import { type Audit, auditBatch, eventsOf } from './audit.js';
 import { type HoldSite, startHoldSite } from './hold-site.js';
 
@@ -27,7 +35,15 @@ export interface FaultFleetOptions {
   holdMs?: number;
   /** Worker settings (env names) for every worker of this fleet. */
   workerEnv?: Record<string, string>;
+  /**
+   * `sentinel`: a master, 2 replicas and 3 Sentinels (`RedisSentinelGroup`, passwords on data
+   * nodes and Sentinels) instead of one redis-server; every process connects through the Sentinels.
+   */
+  redis?: 'single' | 'sentinel';
 }
+
+/** Data nodes keep what Fleet needs of a production Redis. */
+const DATA_ARGS = ['--maxmemory-policy', 'noeviction'];
 
 /**
  * A whole fleet of real processes on loopback for one fault scenario: its own redis-server (AOF,
@@ -45,7 +61,10 @@ export class FaultFleet {
   profileIds: string[] = [];
   launcher!: AppProcess;
   launcherUrl = '';
+  /** The one redis-server (absent in `sentinel` mode). */
   server!: RedisServer;
+  /** The Sentinel group (`sentinel` mode only). */
+  sentinel: RedisSentinelGroup | undefined;
   site!: HoldSite;
   /** The processes themselves (launcher, API, workers), spawned with the fleet's wiring. */
   processes!: ProcessFleet;
@@ -68,19 +87,31 @@ export class FaultFleet {
   }
 
   private async start(): Promise<void> {
-    this.server = await RedisServer.start({
-      args: ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'],
-    });
+    if (this.options.redis === 'sentinel') {
+      this.sentinel = await RedisSentinelGroup.start({
+        password: 'faults-data-secret',
+        sentinelPassword: 'faults-sentinel-secret',
+        args: DATA_ARGS,
+      });
+    } else {
+      this.server = await RedisServer.start({
+        args: ['--appendonly', 'yes', '--appendfsync', 'always', ...DATA_ARGS],
+      });
+    }
     this.site = await startHoldSite(this.options.profiles, this.options.holdMs ?? 150);
     this.processes = new ProcessFleet({
       dir: this.dir,
-      redisUrl: this.server.url,
+      redisUrl: this.sentinel ? '' : this.server.url,
+      ...(this.sentinel ? { redisEnv: redisTargetEnv(this.sentinel.target()) } : {}),
       prefix: this.prefix,
       credentials: { email: EMAIL, password: PASSWORD },
       apiKeys: [TEST_KEYS.ops],
       allowedTargets: this.site.hostPort,
     });
-    this.redis = createRedis(this.server.url, { role: 'worker', name: 'faults-test' });
+    this.redis = createRedis(this.sentinel ? this.sentinel.target() : this.server.url, {
+      role: 'worker',
+      name: 'faults-test',
+    });
     this.redis.on('error', () => {}); // outages are the point; commands wait for the reconnect
     this.queue = createItemsQueue(this.redis, this.prefix, { attempts: 3, backoffMs: 200 });
     this.queue.on('error', () => {}); // likewise
@@ -144,6 +175,13 @@ export class FaultFleet {
       ...this.options.workerEnv,
       ...extra,
     };
+  }
+
+  /** The notifier as a process on a free port (the API's keys). */
+  async startNotifier(): Promise<{ proc: AppProcess; port: number }> {
+    const proc = await this.processes.start('notifier');
+    this.apps.push(proc);
+    return { proc, port: Number(new URL(this.processes.url('notifier')).port) };
   }
 
   /** The API as a process on a free port, with the admin test key. */
@@ -258,6 +296,7 @@ export class FaultFleet {
     this.redis?.disconnect();
     await this.site?.close();
     await this.server?.close();
+    await this.sentinel?.stop();
     if (!process.env.FAULTS_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }
