@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { at } from './support.js';
 
 // Reading deploy/k8s the way kustomize and the API server would, far enough for k8s.test.ts
@@ -62,12 +62,109 @@ export function parseDocuments(text: string, where: string): K8sObject[] {
   });
 }
 
-/** `kubectl kustomize <dir>` (kustomize built into kubectl): the objects an apply would send. */
-export function render(dir: string): K8sObject[] {
+/** `kubectl kustomize <dir>` (kustomize built into kubectl), or undefined when kubectl is not installed. */
+export function renderWithKubectl(dir: string): K8sObject[] | undefined {
   const run = spawnSync('kubectl', ['kustomize', join(K8S_DIR, dir)], { encoding: 'utf8' });
-  if (run.error) throw new Error(`kubectl is needed to render deploy/k8s (${run.error.message})`);
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+  if (run.error) throw run.error;
   if (run.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${run.stderr}`);
   return parseDocuments(run.stdout, dir);
+}
+
+interface Kustomization {
+  resources?: string[];
+  labels?: Array<{ pairs: Record<string, string> }>;
+  patches?: Array<{ path?: string; patch?: string; target?: { kind: string; name: string } }>;
+  images?: Array<{ name: string; newName?: string; newTag?: string }>;
+}
+
+/** List fields strategic merge patching merges by a key (the rest are replaced), as Kubernetes' types say. */
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name',
+  volumes: 'name',
+  env: 'name',
+  ports: 'containerPort',
+  volumeMounts: 'mountPath',
+};
+
+function strategicMerge(base: unknown, patch: unknown, field = ''): unknown {
+  if (Array.isArray(patch)) {
+    const key = MERGE_KEYS[field];
+    if (!key || !Array.isArray(base)) return patch;
+    // The patch's items first, in its order (merged with the base's of the same key), then the
+    // base's other items: the order kustomize gives.
+    const merged = patch.map((item) => {
+      const same = base.find((b) => b[key] === item[key]);
+      return same === undefined ? item : strategicMerge(same, item);
+    });
+    return [...merged, ...base.filter((b) => !patch.some((item) => item[key] === b[key]))];
+  }
+  if (patch === null || typeof patch !== 'object' || base === null || typeof base !== 'object') return patch;
+  const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(patch)) merged[k] = strategicMerge(merged[k], v, k);
+  return merged;
+}
+
+/** JSON patch (RFC 6902) `add` and `replace`, the operations deploy/k8s uses. */
+function jsonPatch(object: K8sObject, operations: Array<{ op: string; path: string; value: unknown }>): void {
+  for (const { op, path, value } of operations) {
+    if (op !== 'add' && op !== 'replace') throw new Error(`JSON patch op ${op} is not supported here`);
+    const keys = path.split('/').slice(1);
+    // biome-ignore lint/suspicious/noExplicitAny: walking a manifest by path
+    let node: any = object;
+    for (const key of keys.slice(0, -1)) node = node[key];
+    node[keys.at(-1) as string] = value;
+  }
+}
+
+/**
+ * The same rendering without kubectl, for machines that lack it: resources (files and directories),
+ * `labels` (metadata only), `patches` (strategic merge files; inline JSON patches with a target)
+ * and `images`. Where kubectl is installed, k8s.test.ts checks both give the same objects.
+ */
+export function renderWithResolver(dir: string): K8sObject[] {
+  const root = join(K8S_DIR, dir);
+  const kustomization = parse(readFileSync(join(root, 'kustomization.yaml'), 'utf8')) as Kustomization;
+  let objects: K8sObject[] = [];
+  for (const resource of kustomization.resources ?? []) {
+    const path = join(root, resource);
+    objects.push(
+      ...(existsSync(join(path, 'kustomization.yaml'))
+        ? renderWithResolver(relative(K8S_DIR, path))
+        : parseDocuments(readFileSync(path, 'utf8'), path)),
+    );
+  }
+  for (const { pairs } of kustomization.labels ?? [])
+    for (const object of objects) object.metadata.labels = { ...object.metadata.labels, ...pairs };
+  for (const patch of kustomization.patches ?? []) {
+    if (patch.path) {
+      for (const doc of parseDocuments(readFileSync(join(root, patch.path), 'utf8'), patch.path)) {
+        const at = objects.findIndex((o) => o.kind === doc.kind && o.metadata.name === doc.metadata.name);
+        if (at < 0) throw new Error(`${dir}: patch ${patch.path} matches no ${doc.kind} ${doc.metadata.name}`);
+        objects[at] = strategicMerge(objects[at], doc) as K8sObject;
+      }
+    } else if (patch.patch && patch.target) {
+      const { kind, name } = patch.target;
+      const target = objects.find((o) => o.kind === kind && o.metadata.name === name);
+      if (!target) throw new Error(`${dir}: inline patch matches no ${kind} ${name}`);
+      jsonPatch(target, parse(patch.patch));
+    }
+  }
+  for (const image of kustomization.images ?? []) {
+    objects = objects.map((object) => {
+      for (const c of object.spec?.template?.spec?.containers ?? []) {
+        const [name, tag] = (c.image as string).split(':');
+        if (name === image.name) c.image = `${image.newName ?? name}:${image.newTag ?? tag ?? 'latest'}`;
+      }
+      return object;
+    });
+  }
+  return objects;
+}
+
+/** kubectl's rendering when kubectl is installed, the resolver's otherwise. */
+export function render(dir: string): K8sObject[] {
+  return renderWithKubectl(dir) ?? renderWithResolver(dir);
 }
 
 export const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);

@@ -14,6 +14,8 @@ import {
   parseDocuments,
   portNumber,
   render,
+  renderWithKubectl,
+  renderWithResolver,
   validateObject,
   workloads,
 } from './k8s-support.js';
@@ -71,6 +73,19 @@ describe('manifests', () => {
       'fleet-worker',
     ]);
     for (const object of objects) expect(() => validateObject(object)).not.toThrow();
+  });
+
+  it.each(OVERLAYS)('overlay %s: the resolver renders what kubectl renders (where kubectl is installed)', (overlay) => {
+    const byId = (objects: K8sObject[]) =>
+      Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+    const resolved = byId(renderWithResolver(`overlays/${overlay}`));
+    const kubectl = renderWithKubectl(`overlays/${overlay}`);
+    if (kubectl === undefined) {
+      // No kubectl: the checks below ran on the resolver's rendering; say so in the output.
+      console.warn(`kubectl is not installed: deploy/k8s/overlays/${overlay} rendered by the test's resolver only`);
+      return;
+    }
+    expect(resolved).toEqual(byId(kubectl));
   });
 
   it('the schema check can fail: a string port and a ScaledObject without a target are refused', () => {
