@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseSamples, sampleSum } from '@fleet/metrics';
 import { RedisServer } from '@fleet/testing';
+import { Worker } from 'bullmq';
 import { ACME_KEY, auth, batchBody, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
 
 async function scrape(t: TestApi): Promise<string> {
@@ -167,4 +168,54 @@ describe('GET /metrics while Redis is down', () => {
       await server.close();
     }
   }, 20_000);
+});
+
+describe('GET /metrics/queue (what an autoscaler reads)', () => {
+  let t: TestApi;
+  beforeAll(async () => {
+    t = await startTestApi();
+    for (const id of ['q1', 'q2', 'q3', 'q4', 'q5']) await t.profiles.register({ id, pool: 'default' });
+  });
+  afterAll(() => t.close());
+
+  const read = async () => {
+    const res = await t.app.inject({ url: '/metrics/queue' }); // public: no key
+    expect(res.statusCode).toBe(200);
+    return json<Record<string, number>>(res);
+  };
+
+  it('counts waiting, prioritized, delayed and active items, capped by the profiles that can run them', async () => {
+    expect(await read()).toEqual({
+      waiting: 0,
+      prioritized: 0,
+      delayed: 0,
+      active: 0,
+      profiles: 5,
+      demand: 0,
+    });
+    const submit = (body: object) =>
+      t.app.inject({ url: '/v1/batches', method: 'POST', headers: auth(ACME_KEY), payload: body });
+    expect((await submit(batchBody(2))).statusCode).toBe(202);
+    expect((await submit(batchBody(1, { options: { priority: 5 } }))).statusCode).toBe(202);
+    // One item handed back for later (as a worker does when no profile is free): delayed, not waiting.
+    const worker = new Worker(t.queue.name, null, {
+      connection: t.redis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: t.queue.opts.prefix,
+    });
+    try {
+      const token = 'metrics-queue-test';
+      const taken = await worker.getNextJob(token);
+      expect(taken).toBeDefined();
+      let reading = await read();
+      expect(reading).toEqual({ waiting: 1, prioritized: 1, delayed: 0, active: 1, profiles: 5, demand: 3 });
+      await taken!.moveToDelayed(Date.now() + 60_000, token);
+      reading = await read();
+      expect(reading).toEqual({ waiting: 1, prioritized: 1, delayed: 1, active: 0, profiles: 5, demand: 3 });
+    } finally {
+      await worker.close();
+    }
+    // Quarantined profiles cannot run items: demand never exceeds the profiles that can.
+    for (const id of ['q1', 'q2', 'q3']) await t.profiles.quarantine(id, 'test', 60_000);
+    expect(await read()).toMatchObject({ profiles: 2, demand: 2 });
+  });
 });

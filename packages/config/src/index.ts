@@ -34,6 +34,7 @@ export {
   type RedisSettingProblem,
   type RedisSettings,
   redisModeProblems,
+  redisSettingDefaults,
   safeUrl,
 } from './redis-settings.js';
 export {

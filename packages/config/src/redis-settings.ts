@@ -24,6 +24,21 @@ export interface RedisSettings {
 /** `REDIS_URL`'s default: a URL equal to it is taken as "not set" when another mode is chosen. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/** Every Redis setting at its default (a new object each call): one node at `DEFAULT_REDIS_URL`. */
+export function redisSettingDefaults(): Required<RedisSettings> {
+  return {
+    redisUrl: DEFAULT_REDIS_URL,
+    redisSentinels: [],
+    redisSentinelName: '',
+    redisSentinelPassword: '',
+    redisClusterNodes: [],
+    redisUsername: '',
+    redisPassword: '',
+    redisTls: false,
+    redisTlsCa: '',
+  };
+}
+
 const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]/@]+)):(\d{1,5})$/;
 
 /** `host:port` (or `[v6]:port`) → a node; undefined when it is not one. */

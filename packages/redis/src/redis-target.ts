@@ -4,6 +4,7 @@ import {
   type RedisNode,
   type RedisSettings,
   redisModeProblems,
+  redisSettingDefaults,
   safeUrl,
 } from '@fleet/config';
 
@@ -100,17 +101,7 @@ const nodeList = (nodes: readonly RedisNode[]) =>
  * Sentinel group or a Cluster. Every Redis setting is given, unused ones empty.
  */
 export function redisSettingsOf(target: RedisTarget): Required<RedisSettings> {
-  const none: Required<RedisSettings> = {
-    redisUrl: DEFAULT_REDIS_URL,
-    redisSentinels: [],
-    redisSentinelName: '',
-    redisSentinelPassword: '',
-    redisClusterNodes: [],
-    redisUsername: '',
-    redisPassword: '',
-    redisTls: false,
-    redisTlsCa: target.tlsCa ?? '',
-  };
+  const none = { ...redisSettingDefaults(), redisTlsCa: target.tlsCa ?? '' };
   if (target.kind === 'single') return { ...none, redisUrl: target.url };
   const auth = {
     redisUsername: target.username ?? '',

@@ -70,6 +70,14 @@ export const OPERATIONS: OperationSpec[] = [
       ok: { status: 200, description: 'Prometheus text exposition format 0.0.4.', text: true },
     },
   ),
+  op('get /metrics/queue', 'queueDemand', 'What an autoscaler scales workers on', {
+    description:
+      "Public like /metrics (counts only). Desired workers = ceil(`demand` ÷ WORKER_CONCURRENCY): deploy/k8s's KEDA ScaledObject reads `demand` with the metrics-api trigger. Counts every items queue (steps and code scenarios); prioritized and delayed items are outside BullMQ's wait list, so a list-length scaler would miss them.",
+    tag: 'health',
+    access: 'public',
+    errors: ['REDIS_UNAVAILABLE'],
+    ok: { status: 200, description: 'The counts and the demand.', schema: 'QueueDemand' },
+  }),
   op('post /v1/batches', 'createBatch', 'Submit a batch', {
     tag: 'batches',
     access: 'key',

@@ -99,6 +99,23 @@ const answers = {
   }),
   Health: z.strictObject({ status: z.literal('ok') }),
   Ready: z.strictObject({ status: z.literal('ready') }),
+  QueueDemand: z.strictObject({
+    waiting: z.number().int().describe("Items ready to run (BullMQ's wait list)."),
+    prioritized: z.number().int().describe('Items ready to run of batches with a priority.'),
+    delayed: z
+      .number()
+      .int()
+      .describe('Items due later: retry backoff, or handed back for want of a free profile.'),
+    active: z.number().int().describe('Items running now.'),
+    profiles: z
+      .number()
+      .int()
+      .describe("Profiles that can run an item (every pool's, less the quarantined)."),
+    demand: z
+      .number()
+      .int()
+      .describe('waiting + prioritized + delayed + active, at most `profiles`: the worker slots wanted.'),
+  }),
 };
 
 /** Request bodies: the schemas the routes parse their bodies with. */

@@ -48,4 +48,49 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const text = await metrics.text();
     return reply.type(metrics.contentType).send(text);
   });
+
+  // What an autoscaler scales workers on (deploy/k8s: KEDA's metrics-api trigger, `demand`).
+  // Public like /metrics (counts only, no tenant's data); a Redis outage answers 503 REDIS_UNAVAILABLE.
+  app.get('/metrics/queue', { config: { public: true } }, async () => {
+    const queues = [ctx.queue, ...(await ctx.scenarios.list()).map((s) => ctx.queues.of(s.id))];
+    const [counts, pools] = await Promise.all([
+      Promise.all(queues.map((q) => q.getJobCounts('wait', 'prioritized', 'delayed', 'active'))),
+      ctx.profiles.pools().then((names) => Promise.all(names.map((pool) => ctx.profiles.counts(pool)))),
+    ]);
+    return queueDemand(counts, pools);
+  });
+}
+
+export interface QueueDemand {
+  /** Items ready to run (BullMQ's `wait` list). */
+  waiting: number;
+  /** Items ready to run, kept in BullMQ's prioritized set (batches with a priority). */
+  prioritized: number;
+  /** Items due later: retry backoff, or handed back for want of a free profile or slot. */
+  delayed: number;
+  /** Items running now. */
+  active: number;
+  /** Profiles that can run an item (every pool's profiles less the quarantined ones). */
+  profiles: number;
+  /**
+   * Worker slots that would be busy: every queued and running item, but never more than the
+   * profiles that can run them (workers beyond that would only hand items back). Desired workers
+   * = ceil(demand ÷ WORKER_CONCURRENCY): KEDA's `targetValue` is WORKER_CONCURRENCY.
+   */
+  demand: number;
+}
+
+/** The counts of every items queue and every pool, added up into one reading. */
+export function queueDemand(
+  queues: Array<Record<string, number>>,
+  pools: Array<{ registered: number; quarantined: number }>,
+): QueueDemand {
+  const sum = (state: string) => queues.reduce((n, counts) => n + (counts[state] ?? 0), 0);
+  const waiting = sum('wait');
+  const prioritized = sum('prioritized');
+  const delayed = sum('delayed');
+  const active = sum('active');
+  const profiles = pools.reduce((n, p) => n + Math.max(0, p.registered - p.quarantined), 0);
+  const demand = Math.min(waiting + prioritized + delayed + active, profiles);
+  return { waiting, prioritized, delayed, active, profiles, demand };
 }
