@@ -112,37 +112,6 @@ describe('GET /metrics', () => {
   });
 });
 
-describe('GET /metrics: states BullMQ keeps outside the wait list', () => {
-  let t: TestApi;
-  beforeAll(async () => {
-    t = await startTestApi();
-    await t.profiles.register({ id: 'p1', pool: 'default' });
-  });
-  afterAll(() => t.close());
-
-  it('counts prioritized and delayed jobs, which BullMQ keeps outside the wait list (the KEDA trigger sums them)', async () => {
-    const before = parseSamples(await scrape(t)).filter((s) => s.name === 'fleet_queue_jobs');
-    const count = (samples: typeof before, state: string) =>
-      samples.find((s) => s.labels.state === state)?.value ?? Number.NaN;
-    const submit = await t.app.inject({
-      url: '/v1/batches',
-      method: 'POST',
-      headers: auth(ACME_KEY),
-      payload: batchBody(2, { options: { priority: 5 } }),
-    });
-    expect({ status: submit.statusCode, body: submit.statusCode === 202 ? '' : submit.body }).toEqual({
-      status: 202,
-      body: '',
-    });
-    // A job waiting for its retry backoff is delayed (a job put back by a worker is too).
-    await t.queue.add('delayed-item', { kind: 'test' } as never, { delay: 3_600_000 });
-    const after = parseSamples(await scrape(t)).filter((s) => s.name === 'fleet_queue_jobs');
-    expect(count(after, 'prioritized') - count(before, 'prioritized')).toBe(2);
-    expect(count(after, 'delayed') - count(before, 'delayed')).toBe(1);
-    expect(count(after, 'waiting')).toBe(count(before, 'waiting'));
-  });
-});
-
 describe('GET /metrics while Redis is down', () => {
   // The jest timeout is the bound: a scrape must not wait on Redis for longer than the
   // connection's command timeout (1 s here); the point is "no hang", not a measured time.

@@ -18,7 +18,12 @@ export const OVERLAYS = ['local-launcher', 'multilogin-agent'] as const;
 export interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   // biome-ignore lint/suspicious/noExplicitAny: manifests are checked by the models, read loosely here
   spec?: any;
   data?: Record<string, string>;
@@ -72,6 +77,7 @@ export function renderWithKubectl(dir: string): K8sObject[] | undefined {
 }
 
 interface Kustomization {
+  namespace?: string;
   resources?: string[];
   labels?: Array<{ pairs: Record<string, string> }>;
   patches?: Array<{ path?: string; patch?: string; target?: { kind: string; name: string } }>;
@@ -119,7 +125,7 @@ function jsonPatch(object: K8sObject, operations: Array<{ op: string; path: stri
 
 /**
  * The same rendering without kubectl, for machines that lack it: resources (files and directories),
- * `labels` (metadata only), `patches` (strategic merge files; inline JSON patches with a target)
+ * `namespace`, `labels` (metadata only), `patches` (strategic merge files; inline JSON patches with a target)
  * and `images`. Where kubectl is installed, k8s.test.ts checks both give the same objects.
  */
 export function renderWithResolver(dir: string): K8sObject[] {
@@ -134,13 +140,16 @@ export function renderWithResolver(dir: string): K8sObject[] {
         : parseDocuments(readFileSync(path, 'utf8'), path)),
     );
   }
+  if (kustomization.namespace)
+    for (const object of objects) object.metadata.namespace = kustomization.namespace;
   for (const { pairs } of kustomization.labels ?? [])
     for (const object of objects) object.metadata.labels = { ...object.metadata.labels, ...pairs };
   for (const patch of kustomization.patches ?? []) {
     if (patch.path) {
       for (const doc of parseDocuments(readFileSync(join(root, patch.path), 'utf8'), patch.path)) {
         const at = objects.findIndex((o) => o.kind === doc.kind && o.metadata.name === doc.metadata.name);
-        if (at < 0) throw new Error(`${dir}: patch ${patch.path} matches no ${doc.kind} ${doc.metadata.name}`);
+        if (at < 0)
+          throw new Error(`${dir}: patch ${patch.path} matches no ${doc.kind} ${doc.metadata.name}`);
         objects[at] = strategicMerge(objects[at], doc) as K8sObject;
       }
     } else if (patch.patch && patch.target) {

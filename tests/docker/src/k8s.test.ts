@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { queueDemand } from '@fleet/api';
 import { ITEM_TIMEOUT_MS_DEFAULT } from '@fleet/contracts';
-import { QUEUE_STATES } from '@fleet/metrics';
 import {
   type Container,
   containerEnv,
@@ -27,10 +27,9 @@ import { APPS, appConfig, appEnvNames, appSensitiveEnvNames, read } from './supp
 // secrets come only from the Secret, the worker's grace period outlasts its drain, and the KEDA
 // trigger counts what really waits. No cluster is involved.
 
-const rendered = Object.fromEntries(OVERLAYS.map((overlay) => [overlay, render(`overlays/${overlay}`)])) as Record<
-  (typeof OVERLAYS)[number],
-  K8sObject[]
->;
+const rendered = Object.fromEntries(
+  OVERLAYS.map((overlay) => [overlay, render(`overlays/${overlay}`)]),
+) as Record<(typeof OVERLAYS)[number], K8sObject[]>;
 const cases = OVERLAYS.map((overlay) => [overlay, rendered[overlay]] as const);
 
 /** Containers running a Fleet app (the image's entry.sh takes the app name as the first argument). */
@@ -67,26 +66,31 @@ describe('manifests', () => {
   });
 
   it.each(cases)('overlay %s renders, and every rendered object validates', (_overlay, objects) => {
-    expect(ofKind(objects, 'Deployment').map((d) => d.metadata.name).sort()).toEqual([
-      'fleet-api',
-      'fleet-notifier',
-      'fleet-worker',
-    ]);
+    expect(
+      ofKind(objects, 'Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['fleet-api', 'fleet-notifier', 'fleet-worker']);
     for (const object of objects) expect(() => validateObject(object)).not.toThrow();
   });
 
-  it.each(OVERLAYS)('overlay %s: the resolver renders what kubectl renders (where kubectl is installed)', (overlay) => {
-    const byId = (objects: K8sObject[]) =>
-      Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
-    const resolved = byId(renderWithResolver(`overlays/${overlay}`));
-    const kubectl = renderWithKubectl(`overlays/${overlay}`);
-    if (kubectl === undefined) {
-      // No kubectl: the checks below ran on the resolver's rendering; say so in the output.
-      console.warn(`kubectl is not installed: deploy/k8s/overlays/${overlay} rendered by the test's resolver only`);
-      return;
-    }
-    expect(resolved).toEqual(byId(kubectl));
-  });
+  it.each(OVERLAYS)(
+    'overlay %s: the resolver renders what kubectl renders (where kubectl is installed)',
+    (overlay) => {
+      const byId = (objects: K8sObject[]) =>
+        Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+      const resolved = byId(renderWithResolver(`overlays/${overlay}`));
+      const kubectl = renderWithKubectl(`overlays/${overlay}`);
+      if (kubectl === undefined) {
+        // No kubectl: the checks below ran on the resolver's rendering; say so in the output.
+        console.warn(
+          `kubectl is not installed: deploy/k8s/overlays/${overlay} rendered by the test's resolver only`,
+        );
+        return;
+      }
+      expect(resolved).toEqual(byId(kubectl));
+    },
+  );
 
   it('the schema check can fail: a string port and a ScaledObject without a target are refused', () => {
     const deployment = structuredClone(named(rendered['local-launcher'], 'Deployment', 'fleet-api'));
@@ -99,49 +103,62 @@ describe('manifests', () => {
 
   it.each(cases)('%s: images are the kustomize placeholders (no registry host)', (_overlay, objects) => {
     for (const w of workloads(objects))
-      for (const c of w.containers) expect({ container: c.name, image: c.image }).toEqual({
-        container: c.name,
-        image: expect.stringMatching(/^fleet\/[a-z-]+:[\w.-]+$/),
-      });
+      for (const c of w.containers)
+        expect({ container: c.name, image: c.image }).toEqual({
+          container: c.name,
+          image: expect.stringMatching(/^fleet\/[a-z-]+:[\w.-]+$/),
+        });
   });
 });
 
 describe('apps: settings, ports, probes', () => {
-  it.each(cases)("%s: every variable is a setting of that app's schema, and its config loads", (_o, objects) => {
-    const apps = fleetContainers(objects);
-    expect(apps.map((a) => a.app).sort()).toEqual(
-      _o === 'local-launcher' ? ['api', 'launcher', 'notifier', 'worker'] : ['api', 'notifier', 'worker'],
-    );
-    for (const { where, app, container } of apps) {
-      const env = containerEnv(objects, container);
-      const known = appEnvNames(app);
-      expect({ where, unknown: Object.keys(env).filter((k) => !known.has(k)) }).toEqual({ where, unknown: [] });
-      let problem = '';
-      try {
-        appConfig(app, env);
-      } catch (error) {
-        problem = (error as Error).message;
+  it.each(cases)(
+    "%s: every variable is a setting of that app's schema, and its config loads",
+    (_o, objects) => {
+      const apps = fleetContainers(objects);
+      expect(apps.map((a) => a.app).sort()).toEqual(
+        _o === 'local-launcher' ? ['api', 'launcher', 'notifier', 'worker'] : ['api', 'notifier', 'worker'],
+      );
+      for (const { where, app, container } of apps) {
+        const env = containerEnv(objects, container);
+        const known = appEnvNames(app);
+        expect({ where, unknown: Object.keys(env).filter((k) => !known.has(k)) }).toEqual({
+          where,
+          unknown: [],
+        });
+        let problem = '';
+        try {
+          appConfig(app, env);
+        } catch (error) {
+          problem = (error as Error).message;
+        }
+        expect({ where, problem }).toEqual({ where, problem: '' });
       }
-      expect({ where, problem }).toEqual({ where, problem: '' });
-    }
-  });
+    },
+  );
 
   it.each(cases)("%s: container ports and probes are the app's port, /health and /ready", (_o, objects) => {
     for (const { where, app, container } of fleetContainers(objects)) {
       const info = APPS[app];
       const config = appConfig(app, containerEnv(objects, container));
       const port = config.get(info?.portKey as string);
-      expect({ where, ports: container.ports?.map((p) => p.containerPort) }).toEqual({ where, ports: [port] });
+      expect({ where, ports: container.ports?.map((p) => p.containerPort) }).toEqual({
+        where,
+        ports: [port],
+      });
       const probe = (p: Container['livenessProbe']) => ({
         path: p?.httpGet?.path,
         port: portNumber(container, p?.httpGet?.port),
       });
-      expect({ where, live: probe(container.livenessProbe), ready: probe(container.readinessProbe) }).toEqual({
-        where,
-        live: { path: info?.healthPath, port },
-        ready: { path: info?.readyPath, port },
-      });
-      if (info?.hostKey) expect({ where, host: config.get(info.hostKey) }).toEqual({ where, host: '0.0.0.0' });
+      expect({ where, live: probe(container.livenessProbe), ready: probe(container.readinessProbe) }).toEqual(
+        {
+          where,
+          live: { path: info?.healthPath, port },
+          ready: { path: info?.readyPath, port },
+        },
+      );
+      if (info?.hostKey)
+        expect({ where, host: config.get(info.hostKey) }).toEqual({ where, host: '0.0.0.0' });
     }
   });
 
@@ -172,15 +189,18 @@ describe('apps: settings, ports, probes', () => {
           expect(service.spec.ports.map((p: { name: string }) => p.name)).toContain(backend.port.name);
         }
     for (const budget of ofKind(objects, 'PodDisruptionBudget'))
-      expect({ budget: budget.metadata.name, pods: selects(budget.spec.selector.matchLabels).length }).toEqual({
+      expect({
+        budget: budget.metadata.name,
+        pods: selects(budget.spec.selector.matchLabels).length,
+      }).toEqual({
         budget: budget.metadata.name,
         pods: 1,
       });
-    expect(ofKind(objects, 'PodDisruptionBudget').map((b) => b.metadata.name).sort()).toEqual([
-      'fleet-api',
-      'fleet-notifier',
-      'fleet-worker',
-    ]);
+    expect(
+      ofKind(objects, 'PodDisruptionBudget')
+        .map((b) => b.metadata.name)
+        .sort(),
+    ).toEqual(['fleet-api', 'fleet-notifier', 'fleet-worker']);
   });
 
   it("the notifier's Ingress pins Socket.IO sessions (long-polling) to a pod by cookie", () => {
@@ -223,8 +243,10 @@ describe('secrets', () => {
       const sensitive = new Set([...appSensitiveEnvNames(app), 'FLEET_API_KEYS', 'LAUNCHER_PASSWORD']);
       for (const v of container.env ?? []) {
         if (v.valueFrom?.secretKeyRef) {
-          if (v.valueFrom.secretKeyRef.name !== 'fleet-secrets') problems.push(`${where} ${v.name}: other Secret`);
-          if (!documented.has(v.valueFrom.secretKeyRef.key)) problems.push(`${where} ${v.name}: key not in README`);
+          if (v.valueFrom.secretKeyRef.name !== 'fleet-secrets')
+            problems.push(`${where} ${v.name}: other Secret`);
+          if (!documented.has(v.valueFrom.secretKeyRef.key))
+            problems.push(`${where} ${v.name}: key not in README`);
         } else if (sensitive.has(v.name) || /PASSWORD|TOKEN|SECRET/.test(v.name)) {
           problems.push(`${where} ${v.name}: inline value`);
         }
@@ -232,9 +254,11 @@ describe('secrets', () => {
     }
     for (const map of ofKind(objects, 'ConfigMap'))
       for (const key of Object.keys(map.data ?? {}))
-        if (/PASSWORD|TOKEN|SECRET|API_KEYS/.test(key)) problems.push(`ConfigMap ${map.metadata.name}: ${key}`);
+        if (/PASSWORD|TOKEN|SECRET|API_KEYS/.test(key))
+          problems.push(`ConfigMap ${map.metadata.name}: ${key}`);
     for (const value of ofKind(objects, 'ConfigMap').flatMap((m) => Object.values(m.data ?? {})))
-      if (/^rediss?:\/\/[^/]*@/.test(value)) problems.push(`a Redis URL with credentials: ${value.split('@')[1]}`);
+      if (/^rediss?:\/\/[^/]*@/.test(value))
+        problems.push(`a Redis URL with credentials: ${value.split('@')[1]}`);
     expect(ofKind(objects, 'Secret')).toEqual([]);
     expect(problems).toEqual([]);
   });
@@ -254,42 +278,60 @@ describe('secrets', () => {
 describe('worker: graceful stop and autoscaling', () => {
   // apps/worker/src/main.ts: the process gives itself SHUTDOWN_GRACE_MS + this margin to exit.
   const margin = (() => {
-    const match = read('apps/worker/src/main.ts').match(/graceMs: config\.get\('shutdownGraceMs'\) \+ ([\d_]+)/);
-    if (!match?.[1]) throw new Error("apps/worker/src/main.ts: no `graceMs: config.get('shutdownGraceMs') + N`");
+    const match = read('apps/worker/src/main.ts').match(
+      /graceMs: config\.get\('shutdownGraceMs'\) \+ ([\d_]+)/,
+    );
+    if (!match?.[1])
+      throw new Error("apps/worker/src/main.ts: no `graceMs: config.get('shutdownGraceMs') + N`");
     return Number(match[1].replaceAll('_', ''));
   })();
 
-  it.each(cases)('%s: Kubernetes waits longer than the worker drains; the drain covers the default item timeout', (_o, objects) => {
-    const worker = workloads(objects).find((w) => w.object.metadata.name === 'fleet-worker');
-    const container = worker?.containers.find((c) => c.args?.[0] === 'worker') as Container;
-    const graceMs = Number(appConfig('worker', containerEnv(objects, container)).get('shutdownGraceMs'));
-    expect(graceMs).toBeGreaterThanOrEqual(ITEM_TIMEOUT_MS_DEFAULT);
-    expect((worker?.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThan(graceMs + margin);
-  });
+  it.each(cases)(
+    '%s: Kubernetes waits longer than the worker drains; the drain covers the default item timeout',
+    (_o, objects) => {
+      const worker = workloads(objects).find((w) => w.object.metadata.name === 'fleet-worker');
+      const container = worker?.containers.find((c) => c.args?.[0] === 'worker') as Container;
+      const graceMs = Number(appConfig('worker', containerEnv(objects, container)).get('shutdownGraceMs'));
+      expect(graceMs).toBeGreaterThanOrEqual(ITEM_TIMEOUT_MS_DEFAULT);
+      expect((worker?.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThan(graceMs + margin);
+    },
+  );
 
-  it.each(cases)('%s: KEDA scales the worker Deployment on waiting+prioritized+delayed+active ÷ WORKER_CONCURRENCY', (overlay, objects) => {
-    const scaler = named(objects, 'ScaledObject', 'fleet-worker');
-    expect(scaler.spec.scaleTargetRef.name).toBe('fleet-worker');
-    named(objects, 'Deployment', scaler.spec.scaleTargetRef.name);
-    const [trigger, ...more] = scaler.spec.triggers;
-    expect(more).toEqual([]);
-    expect(trigger.type).toBe('prometheus');
-    expect(trigger.metricType ?? 'AverageValue').toBe('AverageValue');
-    const query: string = trigger.metadata.query;
-    const states = query.match(/fleet_queue_jobs\{state=~"([^"]+)"\}/)?.[1]?.split('|');
-    expect(states?.sort()).toEqual(['active', 'delayed', 'prioritized', 'waiting']);
-    for (const state of states ?? []) expect(QUEUE_STATES).toContain(state);
-    // One API pod's numbers, not the sum over the pods (each reads the same queues).
-    expect(query).toMatch(/^max\(sum by \(pod\) \(/);
-    const worker = named(objects, 'Deployment', 'fleet-worker').spec.template.spec.containers[0] as Container;
-    const concurrency = appConfig('worker', containerEnv(objects, worker)).get('workerConcurrency');
-    expect(Number(trigger.metadata.threshold)).toBe(concurrency);
-    expect(scaler.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
-    if (overlay === 'local-launcher') {
-      const launcher = workloads(objects).find((w) => w.object.metadata.name === 'fleet-launcher');
-      const env = containerEnv(objects, launcher?.containers[0] as Container);
-      const browsers = Number(appConfig('launcher', env).get('maxBrowsers'));
-      expect(scaler.spec.maxReplicaCount * Number(concurrency)).toBeLessThanOrEqual(browsers);
-    }
-  });
+  it.each(cases)(
+    '%s: KEDA scales the worker Deployment on GET /metrics/queue demand ÷ WORKER_CONCURRENCY',
+    (overlay, objects) => {
+      const scaler = named(objects, 'ScaledObject', 'fleet-worker');
+      expect(scaler.spec.scaleTargetRef.name).toBe('fleet-worker');
+      named(objects, 'Deployment', scaler.spec.scaleTargetRef.name);
+      const [trigger, ...more] = scaler.spec.triggers;
+      expect(more).toEqual([]);
+      expect(trigger.type).toBe('metrics-api');
+      expect(trigger.metricType ?? 'AverageValue').toBe('AverageValue');
+      // The URL: the API Service by its full name in the namespace, on the API's port, the route.
+      const url = new URL(trigger.metadata.url);
+      const service = named(objects, 'Service', 'fleet-api');
+      expect(url.hostname).toBe(`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`);
+      const api = named(objects, 'Deployment', 'fleet-api').spec.template.spec.containers[0] as Container;
+      expect(Number(url.port)).toBe(service.spec.ports[0].port);
+      expect(portNumber(api, service.spec.ports[0].targetPort)).toBe(
+        appConfig('api', containerEnv(objects, api)).get('apiPort'),
+      );
+      expect(read('apps/api/src/routes/metrics-routes.ts')).toContain(`app.get('${url.pathname}'`);
+      // `demand` is a field of what the route answers (waiting + prioritized + delayed + active,
+      // capped by the profiles that can run them).
+      expect(trigger.metadata.valueLocation).toBe('demand');
+      expect(Object.keys(queueDemand([], []))).toContain(trigger.metadata.valueLocation);
+      const worker = named(objects, 'Deployment', 'fleet-worker').spec.template.spec
+        .containers[0] as Container;
+      const concurrency = appConfig('worker', containerEnv(objects, worker)).get('workerConcurrency');
+      expect(Number(trigger.metadata.targetValue)).toBe(concurrency);
+      expect(scaler.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+      if (overlay === 'local-launcher') {
+        const launcher = workloads(objects).find((w) => w.object.metadata.name === 'fleet-launcher');
+        const env = containerEnv(objects, launcher?.containers[0] as Container);
+        const browsers = Number(appConfig('launcher', env).get('maxBrowsers'));
+        expect(scaler.spec.maxReplicaCount * Number(concurrency)).toBeLessThanOrEqual(browsers);
+      }
+    },
+  );
 });

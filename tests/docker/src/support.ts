@@ -35,7 +35,13 @@ export interface AppInfo {
 // apps/worker/src/health-server.ts (each app's tests call them); the launcher has no readiness
 // route of its own, its version route answers once it listens.
 export const APPS: Record<string, AppInfo> = {
-  api: { schema: apiSchema, portKey: 'apiPort', hostKey: 'apiHost', healthPath: '/health', readyPath: '/ready' },
+  api: {
+    schema: apiSchema,
+    portKey: 'apiPort',
+    hostKey: 'apiHost',
+    healthPath: '/health',
+    readyPath: '/ready',
+  },
   worker: { schema: workerSchema, portKey: 'workerPort', healthPath: '/health', readyPath: '/ready' },
   notifier: { schema: notifierSchema, portKey: 'notifierPort', healthPath: '/health', readyPath: '/ready' },
   launcher: {
