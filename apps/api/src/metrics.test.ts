@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseSamples, sampleSum } from '@fleet/metrics';
 import { RedisServer } from '@fleet/testing';
 import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { ACME_KEY, auth, batchBody, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
 
 async function scrape(t: TestApi): Promise<string> {
@@ -168,7 +169,8 @@ describe('GET /metrics/queue (what an autoscaler reads)', () => {
     expect((await submit(batchBody(1, { options: { priority: 5 } }))).statusCode).toBe(202);
     // One item handed back for later (as a worker does when no profile is free): delayed, not waiting.
     const worker = new Worker(t.queue.name, null, {
-      connection: t.redis.duplicate({ maxRetriesPerRequest: null }),
+      // The test API runs on one node (testRedisUrl): its connection is a Redis, not a Cluster.
+      connection: (t.redis as Redis).duplicate({ maxRetriesPerRequest: null }),
       prefix: t.queue.opts.prefix,
     });
     try {
