@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { parseSamples, sampleSum } from '@fleet/metrics';
-import { RedisServer } from '@fleet/testing';
+import { createRedis } from '@fleet/redis';
+import { RedisServer, testRedisUrl } from '@fleet/testing';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ACME_KEY, auth, batchBody, json, OPS_KEY, startTestApi, type TestApi } from './test-app.js';
 
 async function scrape(t: TestApi): Promise<string> {
@@ -168,9 +168,9 @@ describe('GET /metrics/queue (what an autoscaler reads)', () => {
     expect((await submit(batchBody(2))).statusCode).toBe(202);
     expect((await submit(batchBody(1, { options: { priority: 5 } }))).statusCode).toBe(202);
     // One item handed back for later (as a worker does when no profile is free): delayed, not waiting.
+    const connection = createRedis(testRedisUrl(), { role: 'worker' });
     const worker = new Worker(t.queue.name, null, {
-      // The test API runs on one node (testRedisUrl): its connection is a Redis, not a Cluster.
-      connection: (t.redis as Redis).duplicate({ maxRetriesPerRequest: null }),
+      connection,
       prefix: t.queue.opts.prefix,
     });
     try {
@@ -184,6 +184,7 @@ describe('GET /metrics/queue (what an autoscaler reads)', () => {
       expect(reading).toEqual({ waiting: 1, prioritized: 1, delayed: 1, active: 0, profiles: 5, demand: 3 });
     } finally {
       await worker.close();
+      await connection.quit();
     }
     // Quarantined profiles cannot run items: demand never exceeds the profiles that can.
     for (const id of ['q1', 'q2', 'q3']) await t.profiles.quarantine(id, 'test', 60_000);
