@@ -1,30 +1,26 @@
 import type { BatchView } from '@fleet/contracts';
 import { createRedis, Keys } from '@fleet/redis';
-import { RedisServer, sleep } from '@fleet/testing';
+import { type ReplicatedPair, startReplicatedPair } from '@fleet/testing';
 import { ACME_KEY, auth, batchBody, json, startTestApi, type TestApi } from './test-app.js';
 
 // Behind Sentinel the API answers 202 only once a replica has the batch (REDIS_WAIT_REPLICAS).
 // A master of its own with one real replica, which the second test kills.
-let master: RedisServer;
-let replica: RedisServer;
 let api: TestApi;
+let pair: ReplicatedPair;
 
 beforeAll(async () => {
-  master = await RedisServer.start({ args: ['--repl-diskless-sync-delay', '0'] });
-  replica = await RedisServer.start({ args: ['--replicaof', master.host, String(master.port)] });
+  pair = await startReplicatedPair();
   api = await startTestApi(
     {},
     { replicaWait: { replicas: 1, timeoutMs: 300 } },
-    { redisUrl: master.url, commandTimeoutMs: 5000 },
+    { redisUrl: pair.master.url, commandTimeoutMs: 5000 },
   );
-  while (!(await api.redis.info('replication')).includes('state=online')) await sleep(50);
   await api.profiles.register({ id: 'p1', pool: 'default' });
 }, 30_000);
 
 afterAll(async () => {
   await api.close();
-  await replica.close();
-  await master.close();
+  await pair.close();
 });
 
 const submit = (headers: Record<string, string> = {}) =>
@@ -40,7 +36,7 @@ describe('submit behind Sentinel (replicaWait)', () => {
     const res = await submit();
     expect(res.statusCode).toBe(202);
     const id = json<BatchView>(res).id;
-    const onReplica = createRedis(replica.url, { role: 'worker' });
+    const onReplica = createRedis(pair.replica.url, { role: 'worker' });
     try {
       expect(await onReplica.hget(new Keys(api.prefix).batch(id).meta, 'total')).toBe('2');
     } finally {
@@ -49,7 +45,7 @@ describe('submit behind Sentinel (replicaWait)', () => {
   });
 
   it('answers 503 when no replica confirms, naming the batch; the same Idempotency-Key then answers it', async () => {
-    await replica.stop('SIGKILL');
+    await pair.replica.stop('SIGKILL');
     try {
       const first = await submit({ 'idempotency-key': 'unconfirmed-1' });
       expect(first.statusCode).toBe(503);
@@ -67,7 +63,7 @@ describe('submit behind Sentinel (replicaWait)', () => {
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(json<BatchView>(again).id).toBe(batchId);
     } finally {
-      await replica.resume();
+      await pair.replica.resume();
     }
   });
 });

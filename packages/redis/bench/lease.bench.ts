@@ -8,7 +8,7 @@
  * Numbers and ratios print as a table and go to bench/results/lease.json.
  */
 import { ProfileAllocationService } from '@fleet/core';
-import { figure, percentile, RedisServer, reportBench } from '@fleet/testing';
+import { figure, percentile, RedisServer, reportBench, startReplicatedPair } from '@fleet/testing';
 import { createRedis, type FleetRedis } from '../src/connection.js';
 import { RedisProfileStore } from '../src/profile-store.js';
 
@@ -56,12 +56,9 @@ async function acquireLatency(service: ProfileAllocationService, pool: string) {
 
 /** Pairs/s and acquire latency on a master with a replica, with and without WAIT 1 after acquire. */
 async function replicaWaitCost() {
-  const master = await RedisServer.start({ args: ['--repl-diskless-sync-delay', '0'] });
-  const replica = await RedisServer.start({ args: ['--replicaof', master.host, String(master.port)] });
-  const redis: FleetRedis = createRedis(master.url, { role: 'worker' });
+  const pair = await startReplicatedPair();
+  const redis: FleetRedis = createRedis(pair.master.url, { role: 'worker' });
   try {
-    while (!(await redis.info('replication')).includes('state=online'))
-      await new Promise((r) => setTimeout(r, 50));
     const out: Record<'plain' | 'wait', { pairs: number; p50: number; p99: number }> = {
       plain: { pairs: 0, p50: 0, p99: 0 },
       wait: { pairs: 0, p50: 0, p99: 0 },
@@ -90,8 +87,7 @@ async function replicaWaitCost() {
     return out;
   } finally {
     redis.disconnect();
-    await replica.close();
-    await master.close();
+    await pair.close();
   }
 }
 

@@ -1,24 +1,20 @@
 import { RetryableError } from '@fleet/core';
-import { RedisServer, sleep } from '@fleet/testing';
+import { type ReplicatedPair, startReplicatedPair } from '@fleet/testing';
 import { createRedis, type FleetRedis } from './connection.js';
 import { RedisProfileStore } from './profile-store.js';
 
 // A master and a real replica of their own: WAIT counts the replicas that acknowledged.
-let master: RedisServer;
-let replica: RedisServer;
 let redis: FleetRedis;
+let pair: ReplicatedPair;
 
 beforeAll(async () => {
-  master = await RedisServer.start({ args: ['--repl-diskless-sync-delay', '0'] });
-  replica = await RedisServer.start({ args: ['--replicaof', master.host, String(master.port)] });
-  redis = createRedis(master.url, { role: 'worker' });
-  while (!(await redis.info('replication')).includes('state=online')) await sleep(50);
+  pair = await startReplicatedPair();
+  redis = createRedis(pair.master.url, { role: 'worker' });
 }, 30_000);
 
 afterAll(async () => {
   redis.disconnect();
-  await replica.close();
-  await master.close();
+  await pair.close();
 });
 
 // Generous where the replica is up (a loaded machine must not fail the test), short where it is dead.
@@ -32,7 +28,7 @@ describe('RedisProfileStore with replicaWait (failover safety)', () => {
     const lease = await store.acquire({ pool: 'default' }, 'w1', 'tok-1', 30_000);
     expect(lease).toMatchObject({ profileId: 'p1', fence: 1 });
     // Read on the replica itself: the lease (and its fence) is there, so a promotion keeps it.
-    const onReplica = createRedis(replica.url, { role: 'worker' });
+    const onReplica = createRedis(pair.replica.url, { role: 'worker' });
     try {
       expect(await onReplica.hget(store.keys.pool('default').profile('p1'), 'token')).toBe('tok-1');
     } finally {
@@ -50,7 +46,7 @@ describe('RedisProfileStore with replicaWait (failover safety)', () => {
     await store.register({ id: 'p1', pool: 'default' });
     const held = await store.acquire({ pool: 'default' }, 'w1', 'tok-1', 30_000);
     expect(held).not.toBeNull();
-    await replica.stop('SIGKILL');
+    await pair.replica.stop('SIGKILL');
     try {
       await expect(storeDead.renew(held!, 60_000)).rejects.toThrow(RetryableError);
       await storeDead.release(held!, 'neutral', { cooldownMs: 0, failureThreshold: 3, quarantineMs: 1000 });
@@ -62,7 +58,7 @@ describe('RedisProfileStore with replicaWait (failover safety)', () => {
       // Without the WAIT the same acquire succeeds on the master alone.
       expect(await unchecked.acquire({ pool: 'default' }, 'w3', 'tok-3', 30_000)).toMatchObject({ fence: 3 });
     } finally {
-      await replica.resume();
+      await pair.replica.resume();
     }
   }, 30_000);
 });

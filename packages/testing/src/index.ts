@@ -65,7 +65,9 @@ export {
   type RedisAddress,
   RedisSentinelGroup,
   type RedisSentinelGroupOptions,
+  type ReplicatedPair,
   type SentinelTarget,
+  startReplicatedPair,
 } from './redis-sentinel.js';
 export {
   RedisServer,

@@ -292,3 +292,30 @@ export class RedisSentinelGroup {
     throw new Error(`waited ${timeoutMs} ms for ${what}\n${logs}`);
   }
 }
+
+/** A master and one real replica of it, without Sentinel (WAIT tests and the lease bench). */
+export interface ReplicatedPair {
+  master: RedisServer;
+  replica: RedisServer;
+  close(): Promise<void>;
+}
+
+/** Starts a master and a replica of it; resolves once the replica is in sync (`state=online`). */
+export async function startReplicatedPair(): Promise<ReplicatedPair> {
+  const master = await RedisServer.start({ args: ['--repl-diskless-sync-delay', '0'] });
+  const replica = await RedisServer.start({ args: ['--replicaof', master.host, String(master.port)] });
+  const close = async () => {
+    await replica.close();
+    await master.close();
+  };
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const info = await ask(master, undefined, 'INFO', 'replication');
+    if (typeof info === 'string' && info.includes('state=online')) return { master, replica, close };
+    if (Date.now() > deadline) {
+      await close();
+      throw new Error(`replica ${replica.port} did not sync with ${master.port} within 15 s`);
+    }
+    await sleep(50);
+  }
+}

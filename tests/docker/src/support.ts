@@ -25,30 +25,43 @@ export interface AppInfo {
   portKey: string;
   /** The config property holding its listen address, when it has one (else it listens on 0.0.0.0). */
   hostKey?: string;
-  /** What its health probe asks for. */
+  /** What its health probe asks for (up while the process runs). */
   healthPath: string;
+  /** What its readiness probe asks for (ready to serve: Redis answers). */
+  readyPath: string;
 }
 
+// The routes: apps/api/src/routes/health-routes.ts, apps/notifier/src/health-routes.ts,
+// apps/worker/src/health-server.ts (each app's tests call them); the launcher has no readiness
+// route of its own, its version route answers once it listens.
 export const APPS: Record<string, AppInfo> = {
-  api: { schema: apiSchema, portKey: 'apiPort', hostKey: 'apiHost', healthPath: '/health' },
-  worker: { schema: workerSchema, portKey: 'workerPort', healthPath: '/health' },
-  notifier: { schema: notifierSchema, portKey: 'notifierPort', healthPath: '/health' },
+  api: {
+    schema: apiSchema,
+    portKey: 'apiPort',
+    hostKey: 'apiHost',
+    healthPath: '/health',
+    readyPath: '/ready',
+  },
+  worker: { schema: workerSchema, portKey: 'workerPort', healthPath: '/health', readyPath: '/ready' },
+  notifier: { schema: notifierSchema, portKey: 'notifierPort', healthPath: '/health', readyPath: '/ready' },
   launcher: {
     schema: launcherSchema,
     portKey: 'launcherPort',
     hostKey: 'launcherHost',
     healthPath: '/api/v1/version',
+    readyPath: '/api/v1/version',
   },
 };
 
-/** Every env variable a schema reads (nested settings included). */
-export function envNames(schema: Schema): string[] {
+/** Every env variable a schema reads (nested settings included); `sensitiveOnly`: of secrets only. */
+export function envNames(schema: Schema, sensitiveOnly = false): string[] {
   const names: string[] = [];
   const walk = (node: unknown) => {
     if (node === null || typeof node !== 'object') return;
-    const setting = node as { env?: unknown; default?: unknown };
+    const setting = node as { env?: unknown; default?: unknown; sensitive?: unknown };
     if ('default' in setting) {
-      if (typeof setting.env === 'string') names.push(setting.env);
+      if (typeof setting.env === 'string' && (!sensitiveOnly || setting.sensitive === true))
+        names.push(setting.env);
       return;
     }
     for (const child of Object.values(node)) walk(child);
@@ -62,6 +75,13 @@ export function appEnvNames(app: string): Set<string> {
   const info = APPS[app];
   if (!info) throw new Error(`unknown app ${app}`);
   return new Set([...envNames(commonSchema as Schema), ...envNames(info.schema)]);
+}
+
+/** The env names of an app's settings marked sensitive (passwords, keys), common ones included. */
+export function appSensitiveEnvNames(app: string): Set<string> {
+  const info = APPS[app];
+  if (!info) throw new Error(`unknown app ${app}`);
+  return new Set([...envNames(commonSchema as Schema, true), ...envNames(info.schema, true)]);
 }
 
 /** The app's config as it would load from `env` (throws the app's own ConfigError if invalid). */
