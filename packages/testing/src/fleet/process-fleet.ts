@@ -126,7 +126,7 @@ export class ProcessFleet {
     const common: Record<string, string> = {
       ...(o.redisEnv ?? { REDIS_URL: o.redisUrl }),
       FLEET_PREFIX: o.prefix,
-      LOG_LEVEL: o.logLevel ?? 'info',
+      LOG_LEVEL: o.logLevel ?? process.env.FLEET_TEST_LOG_LEVEL ?? 'info',
       [PORT_ENV[app]]: String(port),
       ...o.env,
     };
