@@ -15,11 +15,12 @@ import { ask as askNotifier, type Client, connectClient, startTestNotifier } fro
 import { fillPath, type Route, routeKey } from './support/routes.js';
 import { recordRow } from './support/table.js';
 
-/** Routes that take no key by design (README: health, readiness, metrics, docs, login, dashboard). */
+/** Routes that take no key by design (README: health, readiness, metrics, the autoscaler's queue demand, docs, login, dashboard). */
 const PUBLIC = [
   /^\/health$/,
   /^\/ready$/,
   /^\/metrics$/,
+  /^\/metrics\/queue$/,
   /^\/openapi\.json$/,
   /^\/docs(\/|$)/,
   /^\/admin\/login$/,
