@@ -398,3 +398,31 @@ describe('ProfileSessions: lease loss', () => {
     expect(s.provider.running.size).toBe(0);
   });
 });
+
+describe('ProfileSessions: shutdown (closeAll)', () => {
+  it('after closeAll nothing is kept warm and a checkout gets nothing: no lease outlives the shutdown', async () => {
+    const s = memorySessions({ profileIds: ['p1', 'p2'] });
+    const { session } = await checkout(s);
+    // An item still finishing while its worker shuts down (the shutdown gave up waiting on it).
+    await s.sessions.closeAll();
+    expect(s.profiles.leased).toBe(0);
+    await s.sessions.giveBack(session, 'success', { keepWarm: true }); // already released: left alone
+    expect(await s.sessions.checkout(pool)).toBeNull();
+    expect(s.profiles.leased).toBe(0);
+    expect(s.provider.running).toEqual(new Set());
+    expect(s.sessions.heldCount).toBe(0);
+  });
+
+  it('a lease granted while closeAll runs is given straight back', async () => {
+    const s = memorySessions({ profileIds: ['p1', 'p2'] });
+    const { session } = await checkout(s);
+    const late = s.sessions.checkout(pool); // its acquire is in flight when the shutdown starts
+    const closing = s.sessions.closeAll();
+    expect(await late).toBeNull();
+    await closing;
+    await s.sessions.giveBack(session, 'success', { keepWarm: true });
+    expect(s.profiles.leased).toBe(0);
+    expect(s.provider.running).toEqual(new Set());
+    expect(s.sessions.heldCount).toBe(0);
+  });
+});

@@ -62,6 +62,8 @@ export class ProfileSessions {
    * met oldest-idle first: warm reuse takes the one idle longest.
    */
   private readonly held = new Map<string, HeldLease>();
+  /** Set by closeAll: no checkout, nothing kept warm. */
+  private closed = false;
   readonly stats = { starts: 0, warmReuses: 0, lost: 0 };
 
   constructor(
@@ -75,11 +77,18 @@ export class ProfileSessions {
     selector: PoolSelector,
     options: CheckoutOptions = {},
   ): Promise<{ session: ProfileSession; warm: boolean } | null> {
+    if (this.closed) return null;
     const warm = this.reuseIdle(selector, options);
     if (warm) return { session: warm, warm: true };
     const lease = await this.acquire(selector);
     if (!lease) return null;
-    return { session: await this.start(this.hold(lease), options), warm: false };
+    const held = this.hold(lease);
+    if (this.closed) {
+      // Granted while the worker shuts down (closeAll already ran or runs): give it straight back.
+      await this.end(held, 'neutral');
+      return null;
+    }
+    return { session: await this.start(held, options), warm: false };
   }
 
   /**
@@ -91,7 +100,13 @@ export class ProfileSessions {
     const h = this.heldOf(session);
     if (h.state !== 'in-use') return;
     session.onRenew = null;
-    if (options.keepWarm && this.options.warmIdleMs > 0 && !session.lost.aborted && outcome !== 'failure') {
+    if (
+      options.keepWarm &&
+      !this.closed &&
+      this.options.warmIdleMs > 0 &&
+      !session.lost.aborted &&
+      outcome !== 'failure'
+    ) {
       this.keepWarm(h);
       return;
     }
@@ -113,9 +128,17 @@ export class ProfileSessions {
     }
   }
 
-  /** Stop every browser and release every lease this worker holds (shutdown). */
+  /**
+   * Stop every browser and release every lease this worker holds (shutdown). From then on nothing
+   * is kept warm and a checkout gets nothing (a lease granted in flight is given straight back), so
+   * an item still finishing when its shutdown gave up waiting on it cannot leave a lease behind.
+   */
   async closeAll(): Promise<void> {
-    await Promise.all([...this.held.values()].map((h) => this.end(h, 'neutral')));
+    this.closed = true;
+    // Sessions may be handed back while others end: go round until none is held (a few rounds).
+    for (let round = 0; round < 5 && this.held.size > 0; round++) {
+      await Promise.all([...this.held.values()].map((h) => this.end(h, 'neutral')));
+    }
   }
 
   get heldCount(): number {
