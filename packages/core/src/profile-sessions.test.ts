@@ -308,6 +308,17 @@ describe('ProfileSessions: quarantine by the caller', () => {
 });
 
 describe('ProfileSessions: lease loss', () => {
+  it('logs "lease lost" when the release of a session finds its lease taken back', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (_: object, msg: string) => void warnings.push(msg) } as never;
+    const s = memorySessions({ logger });
+    const { session } = await checkout(s);
+    await s.profiles.quarantine('p1', 'operator says no', null); // revokes the lease, unrenewed yet
+    await s.sessions.giveBack(session, 'success', { keepWarm: false });
+    expect(warnings).toContain('lease lost');
+    expect(s.sessions.heldCount).toBe(0);
+  });
+
   it('aborts the session, stops its browser and releases nothing when a renewal is refused', async () => {
     jest.useFakeTimers();
     const s = memorySessions({ renewEveryMs: 100 });

@@ -265,6 +265,9 @@ export class ProfileSessions {
       await this.allocation.release(h.lease, outcome, restMs === undefined ? {} : { restMs });
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
+      // Taken back while held (it expired unrenewed, e.g. across a network cut): say so, as a
+      // refused renewal does.
+      this.options.logger?.warn({ profileId: h.profileId }, 'lease lost');
     }
   }
 
