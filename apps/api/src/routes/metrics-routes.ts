@@ -16,11 +16,13 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
   const whileUp = () => {
     if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
   };
+  /** The items queue and every advertised scenario's queue (what both readings add up). */
+  const itemQueues = async () => [ctx.queue, ...(await ctx.scenarios.list()).map((s) => ctx.queues.of(s.id))];
   metrics.collectFrom({
     // The items queue and every advertised scenario's queue, added up.
     queueCounts: async (states) => {
       whileUp();
-      const queues = [ctx.queue, ...(await ctx.scenarios.list()).map((s) => ctx.queues.of(s.id))];
+      const queues = await itemQueues();
       const all = await Promise.all(
         queues.map((q) => q.getJobCounts(...(states as Parameters<typeof ctx.queue.getJobCounts>))),
       );
@@ -52,7 +54,7 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
   // What an autoscaler scales workers on (deploy/k8s: KEDA's metrics-api trigger, `demand`).
   // Public like /metrics (counts only, no tenant's data); a Redis outage answers 503 REDIS_UNAVAILABLE.
   app.get('/metrics/queue', { config: { public: true } }, async () => {
-    const queues = [ctx.queue, ...(await ctx.scenarios.list()).map((s) => ctx.queues.of(s.id))];
+    const queues = await itemQueues();
     const [counts, pools] = await Promise.all([
       Promise.all(queues.map((q) => q.getJobCounts('wait', 'prioritized', 'delayed', 'active'))),
       ctx.profiles.pools().then((names) => Promise.all(names.map((pool) => ctx.profiles.counts(pool)))),
