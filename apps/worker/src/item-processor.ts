@@ -1,5 +1,6 @@
 import { type ErrorCode, type ItemJob, itemId, itemJobSchema, zodDetails } from '@fleet/contracts';
 import {
+  type AttemptContext,
   BatchCancelledError,
   type FleetError,
   type ItemRunner,
@@ -96,10 +97,18 @@ export function createItemProcessor(
     const id = itemId(batchId, parsed.data.index);
     const registered = running.add(batchId, id);
     const linked = linkSignals(signal, registered.signal);
-    const ctx = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1, signal: linked.signal };
+    const ctx: AttemptContext = {
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+      signal: linked.signal,
+    };
     let outcome: Awaited<ReturnType<ItemRunner['run']>>;
     try {
-      if (options.stalls) await failIfStalledOut(job, parsed.data, options.stalls, runner, logger);
+      if (options.stalls) {
+        // The take's note also says whether the batch is cancelled: the runner need not ask again.
+        const cancelled = await failIfStalledOut(job, parsed.data, options.stalls, runner, logger);
+        if (cancelled !== undefined) ctx.batchCancelled = cancelled;
+      }
       outcome = await runner.run(parsed.data, ctx);
     } catch (error) {
       // A non-retryable error out of the runner itself, past its own recording (e.g. a store
@@ -201,6 +210,7 @@ async function recordRefusal(
  * different hosts is the likely cause, and it is recorded failed (ITEM_STALLED) instead of being
  * run again. BullMQ's own stall limit stays as a safety net for items whose workers keep vanishing
  * on fewer hosts. If the note cannot be written (Redis trouble), the item runs uncounted.
+ * Returns whether the batch is cancelled, read with the note (undefined when the note failed).
  */
 async function failIfStalledOut(
   job: Job<ItemJob>,
@@ -208,20 +218,21 @@ async function failIfStalledOut(
   policy: StallPolicy,
   runner: ItemRunner,
   logger: LoggerPort,
-): Promise<void> {
+): Promise<boolean | undefined> {
   const ref = { batchId: item.batchId, index: item.index };
   let hosts: string[];
+  let cancelled: boolean;
   try {
-    hosts = await policy.ledger.noteTake(ref, {
+    ({ hosts, cancelled } = await policy.ledger.noteTake(ref, {
       attemptsStarted: job.attemptsStarted,
       stalledCounter: job.stalledCounter,
       host: policy.host,
-    });
+    }));
   } catch (err) {
     logger.warn({ err, jobId: job.id }, 'could not note the take of an item: its stalls go uncounted');
-    return;
+    return undefined;
   }
-  if (policy.maxHosts === 0 || hosts.length < policy.maxHosts) return;
+  if (policy.maxHosts === 0 || hosts.length < policy.maxHosts) return cancelled;
   const message = `its attempts vanished on ${hosts.length} different hosts (${hosts.join(', ')})`;
   if (await runner.abandoned(item, STALLED, message, job.attemptsMade)) {
     logger.warn({ jobId: job.id, hosts }, 'item stalled on too many hosts: recorded it failed');
