@@ -6,7 +6,6 @@ import {
   type ItemRunner,
   isFleetError,
   type LoggerPort,
-  linkSignals,
 } from '@fleet/core';
 import type { ItemMetrics } from '@fleet/metrics';
 import type { ItemProcessor, ItemsQueue } from '@fleet/queue';
@@ -40,8 +39,12 @@ export interface StallPolicy {
 export class RunningItems {
   private readonly byBatch = new Map<string, Map<string, AbortController>>();
 
-  /** Registers a running item; `done` forgets it again. */
-  add(batchId: string, id: string): { signal: AbortSignal; done(): void } {
+  /**
+   * Registers a running item; its signal fires on the batch's cancel or when `also` (the queue's
+   * signal) fires. `done` forgets it again. One controller per item: per-item allocations are a
+   * good part of a no-op item's CPU (pipeline bench).
+   */
+  add(batchId: string, id: string, also?: AbortSignal): { signal: AbortSignal; done(): void } {
     let items = this.byBatch.get(batchId);
     if (!items) {
       items = new Map();
@@ -49,9 +52,13 @@ export class RunningItems {
     }
     const controller = new AbortController();
     items.set(id, controller);
+    const forward = () => controller.abort(also?.reason);
+    if (also?.aborted) forward();
+    else also?.addEventListener('abort', forward, { once: true });
     return {
       signal: controller.signal,
       done: () => {
+        also?.removeEventListener('abort', forward);
         if (items.get(id) !== controller) return;
         items.delete(id);
         if (items.size === 0 && this.byBatch.get(batchId) === items) this.byBatch.delete(batchId);
@@ -95,12 +102,11 @@ export function createItemProcessor(
     }
     const { batchId } = parsed.data;
     const id = itemId(batchId, parsed.data.index);
-    const registered = running.add(batchId, id);
-    const linked = linkSignals(signal, registered.signal);
+    const registered = running.add(batchId, id, signal);
     const ctx: AttemptContext = {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
-      signal: linked.signal,
+      signal: registered.signal,
     };
     let outcome: Awaited<ReturnType<ItemRunner['run']>>;
     try {
@@ -121,7 +127,6 @@ export function createItemProcessor(
       }
       throw error;
     } finally {
-      linked.dispose();
       registered.done();
     }
     const log = { jobId: job.id, attempt: ctx.attempt };

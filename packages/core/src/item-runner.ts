@@ -167,25 +167,27 @@ export class ItemRunner {
     const { session } = checkout;
     const startedEvent = this.startedEvent(job, session, { attempt: ctx.attempt, warm: checkout.warm });
     const folded = this.deps.results.publishesEvents === true;
-    const claim = await this.deps.results.claim(
+    const claimed = await this.deps.results.claim(
       ref,
       session.lease.fence,
       session.lease.expiresAt,
       folded ? startedEvent : undefined,
     );
-    if (claim === 'cancelled') return this.cancelled(session);
-    if (claim !== 'claimed') {
+    if (claimed === 'cancelled') return this.cancelled(session);
+    if (claimed !== 'claimed') {
       await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: true });
-      if (claim === 'stale') return { kind: 'lost', reason: 'the lease expired before the item was claimed' };
+      if (claimed === 'stale')
+        return { kind: 'lost', reason: 'the lease expired before the item was claimed' };
       await this.publishDone(ref, null);
       return { kind: 'skipped', reason: 'already-recorded' };
     }
     // The claim moves along at each lease renewal; a cancelled batch refuses it, which stops the
-    // item even when this worker missed the cancel bus's message.
-    const cancel = new AbortController();
+    // item even when this worker missed the cancel bus's message. `claim` also fires when a
+    // scenario's checkpoint is refused (its reason says which: the batch's cancel or a take-over).
+    const claim = new AbortController();
     session.onRenew = async (lease) => {
       const extended = await this.deps.results.extendClaim(ref, lease.fence, lease.expiresAt);
-      if (extended === 'cancelled') cancel.abort(new BatchCancelledError(ref.batchId));
+      if (extended === 'cancelled') claim.abort(new BatchCancelledError(ref.batchId));
       return extended !== 'stale';
     };
     // Not waited for: item.started is informational (not deduplicated, not part of any guarantee);
@@ -195,7 +197,7 @@ export class ItemRunner {
         this.deps.logger?.warn({ err, itemId: startedEvent.itemId }, 'could not publish item.started');
       });
     }
-    return this.drive(job, ref, ctx, session, started, cancel.signal);
+    return this.drive(job, ref, ctx, session, started, claim);
   }
 
   private async drive(
@@ -204,11 +206,9 @@ export class ItemRunner {
     ctx: AttemptContext,
     session: ProfileSession,
     started: number,
-    cancelled: AbortSignal,
+    claim: AbortController,
   ): Promise<AttemptOutcome> {
-    // A scenario's checkpoint refused under a stale claim: another attempt has the item.
-    const stale = new AbortController();
-    const linked = linkSignals(ctx.signal, session.lost, cancelled, stale.signal);
+    const linked = linkSignals(ctx.signal, session.lost, claim.signal);
     const signal = linked.signal;
     const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
     const id = itemId(job.batchId, job.index);
@@ -222,7 +222,7 @@ export class ItemRunner {
         ...(job.files ? { files: job.files } : {}),
       };
       const outcome = job.scenario
-        ? await this.runScenario(job, ref, ctx, session, options, stale)
+        ? await this.runScenario(job, ref, ctx, session, options, claim)
         : await this.deps.driver.run(session.endpoint, job.steps ?? [], options);
       const result: ItemResult = {
         state: 'completed',
@@ -235,9 +235,9 @@ export class ItemRunner {
       return this.finish(ref, session, result, 'success');
     } catch (error) {
       if (session.lost.aborted) return { kind: 'lost', reason: 'the lease was lost during the item' };
-      if (cancelled.aborted || cancelledBy(ctx.signal)) return this.cancelled(session);
-      if (stale.signal.aborted) {
-        if (isFleetErrorCode(stale.signal.reason, 'BATCH_CANCELLED')) return this.cancelled(session);
+      if (cancelledBy(claim.signal) || cancelledBy(ctx.signal)) return this.cancelled(session);
+      if (claim.signal.aborted) {
+        // A scenario's checkpoint refused under a stale claim: another attempt has the item.
         await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: false });
         return { kind: 'lost', reason: 'a checkpoint was refused: another attempt has the item' };
       }
@@ -254,8 +254,8 @@ export class ItemRunner {
 
   /**
    * A code scenario: its last checkpoint (from an earlier attempt) goes in, and its checkpoints are
-   * written under this attempt's claim; a refused one stops the attempt (`stale` fires, or the
-   * batch's cancel).
+   * written under this attempt's claim; a refused one stops the attempt (`claim` fires with the
+   * batch's cancel, or a take-over by another attempt, as its reason).
    */
   private async runScenario(
     job: ItemJob,
@@ -263,7 +263,7 @@ export class ItemRunner {
     ctx: AttemptContext,
     session: ProfileSession,
     options: RunStepsOptions,
-    stale: AbortController,
+    claim: AbortController,
   ): Promise<StepsOutcome> {
     const scenarios = this.deps.scenarios!;
     const checkpoints = this.deps.checkpoints!;
@@ -275,7 +275,7 @@ export class ItemRunner {
       if (saved === 'saved') return;
       const why =
         saved === 'cancelled' ? new BatchCancelledError(ref.batchId) : new Error('claim taken over');
-      stale.abort(why);
+      claim.abort(why);
       throw new NonRetryableError('ABORTED', `the checkpoint "${name}" was refused: ${why.message}`);
     };
     return scenarios.run(
