@@ -173,7 +173,11 @@ describe('result store: events published with the claim and the record', () => {
     at: 7,
     data: { attempt: 1, warm: true },
   });
-  const done = (batchId: string, index: number, state = 'item.completed' as const) => ({
+  const done = (
+    batchId: string,
+    index: number,
+    state: 'item.completed' | 'item.failed' = 'item.completed',
+  ) => ({
     item: {
       type: state,
       batchId,
