@@ -22,7 +22,8 @@
  * Figures print as a table and go to bench/results/pipeline.json (repository root). Knobs (env):
  * BENCH_CONCURRENCY, BENCH_ITEMS, BENCH_ROUNDS, BENCH_BROWSER_ITEMS, BENCH_STEP_ROUNDS, BENCH_STEP_RUNS,
  * BENCH_ONLY=noop|browser|steps (a partial run keeps the other sections' figures in the file),
- * BENCH_RUN_TIMEOUT_MS (default 5 min),
+ * BENCH_RUN_TIMEOUT_MS (default 5 min), BENCH_COMMANDS=1 (print each no-op run's commands per item and both
+ * processes' CPU), BENCH_CPU_PROFILE=<dir> (a V8 CPU profile of each side's last no-op run),
  * BENCH_LOG=<pino level> (the worker's logs; silent by default).
  */
 import { randomBytes } from 'node:crypto';
