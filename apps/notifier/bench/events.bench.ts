@@ -3,30 +3,32 @@
  * the notifier, against a raw XREAD BLOCK client on the same stream, in the same run. Goal: the
  * notifier's p99 within 2x the raw client's.
  *
- * A throwaway redis-server; the notifier runs as `pnpm start` runs it (its own process, so its
- * work does not share an event loop with the measuring side). One event at a time: the next is
- * published when the previous one has arrived, so the figures are latency, not queueing. The two
- * paths take turns event by event (who goes first alternating), so a burst of load from elsewhere
- * on the machine lands on both alike; while one is measured the other still reads every event.
- * Each time is taken from before the XADD (the worker's real publish path) to the moment the
- * receiving callback runs, on one clock.
+ * A throwaway redis-server; the notifier runs as `pnpm start` runs it (its own process). Each
+ * receiver — the raw XREAD BLOCK reader and the Socket.IO client (websocket transport) — runs in a
+ * process of its own too (bench/receiver.ts, forked), so both wake from idle alike and neither
+ * shares an event loop with the publisher; they stamp arrivals on CLOCK_MONOTONIC (process.hrtime,
+ * one clock for all processes) and report over IPC, outside the measured span. One event at a
+ * time: the next is published when the previous one has arrived, so the figures are latency, not
+ * queueing. The two paths take turns event by event (who goes first alternating), so a burst of
+ * load from elsewhere on the machine lands on both alike; while one is measured the other still
+ * reads every event. Each time runs from before the XADD (the worker's real publish path) to the
+ * receiving callback.
  *
- * What the ratio holds (measured on 2 cores shared with other work): the notifier path has one
- * process more to wake (Redis → notifier → client, against Redis → client). Its p50 is ~0.1 ms
- * above raw; its p99 stayed near 3 ms while the raw p99 moved between 0.7 and 1.9 ms from run to
- * run, so the ratio ranged 1.8-4.3x. The notifier's GC seems not to be it: a young generation 4x
- * larger (`--max-semi-space-size=64`) made no visible difference in three runs.
+ * What the ratio holds (2 cores shared with other work): with the raw reader in the bench's own
+ * process (before), it woke on a loop already awake for the XADD reply, while the Socket.IO
+ * client paid a cold wakeup: the p99 ratio read 2.3-4.3x. Measured alike, one run of 1,500 events
+ * per path gave raw p99 2.5 ms, notifier p99 3.3 ms: 1.28x (p50 0.17 vs 0.39 ms: the extra hop).
+ * The notifier's GC seems not to be it: a young generation 4x larger (`--max-semi-space-size=64`)
+ * made no visible difference in three runs.
  *
  * Figures print as a table and go to bench/results/events.json. Knobs (env): BENCH_EVENTS (per
  * path, default 4000), BENCH_LOG (the notifier's log level, default warn), BENCH_NOTIFIER_NODE_ARGS
  * (extra node flags for the notifier process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { createRedis, type FleetRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
+import { createRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
 import { benchSetting, figure, freePort, percentile, RedisServer, reportBench, sleep } from '@fleet/testing';
-import { io as connectSocket, type Socket } from 'socket.io-client';
 
 const EVENTS = benchSetting('BENCH_EVENTS', 4000);
 const WARMUP = 300;
@@ -35,7 +37,7 @@ const KEY = { name: 'bench', role: 'admin', key: 'bench-key-0123456789abcdef' };
 
 type Path = 'raw' | 'socket.io';
 
-/** Waiters for events by sequence number, resolved by whichever receiver the path measures. */
+/** Waiters for events by sequence number, resolved by the path's receiver process. */
 class Arrivals {
   private readonly waiting = new Map<number, (at: number) => void>();
 
@@ -43,9 +45,7 @@ class Arrivals {
     return new Promise((resolve) => this.waiting.set(seq, resolve));
   }
 
-  arrived(seq: unknown): void {
-    if (typeof seq !== 'number') return;
-    const at = performance.now();
+  arrived(seq: number, at: number): void {
     const resolve = this.waiting.get(seq);
     if (!resolve) return;
     this.waiting.delete(seq);
@@ -53,29 +53,38 @@ class Arrivals {
   }
 }
 
-/** A plain XREAD BLOCK loop, the shape of the notifier's own reader, minus everything else. */
-function rawReader(redis: FleetRedis, streamKey: string, arrivals: Arrivals): { stop(): void } {
-  let stopped = false;
-  void (async () => {
-    const last = await redis.xrevrange(streamKey, '+', '-', 'COUNT', 1);
-    let id = last[0]?.[0] ?? '0-0';
-    while (!stopped) {
-      const reply = (await redis
-        .xread('COUNT', 500, 'BLOCK', 5000, 'STREAMS', streamKey, id)
-        .catch(() => null)) as [string, [string, string[]][]][] | null;
-      for (const [entryId, fields] of reply?.[0]?.[1] ?? []) {
-        id = entryId;
-        const json = fields[fields.indexOf('e') + 1];
-        if (json) arrivals.arrived((JSON.parse(json) as { data: { seq?: number } }).data.seq);
-      }
-    }
-  })();
-  return {
-    stop() {
-      stopped = true;
-      redis.disconnect();
-    },
-  };
+/** Now on CLOCK_MONOTONIC in ms, the clock the receiver processes stamp arrivals with. */
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** Fork bench/receiver.ts in `mode`; resolves once it receives, feeding `arrivals`. */
+async function startReceiver(
+  mode: Path,
+  env: Record<string, string>,
+  arrivals: Arrivals,
+): Promise<ChildProcess> {
+  const child = fork(join(import.meta.dirname, 'receiver.ts'), [mode], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (message: { ready?: boolean; seq?: number; at?: number }) => {
+      if (message.ready) resolve();
+      else if (typeof message.seq === 'number' && typeof message.at === 'number')
+        arrivals.arrived(message.seq, message.at);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the ${mode} receiver exited (${code}) before it was ready`)),
+    );
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
 }
 
 async function startNotifierProcess(redisUrl: string): Promise<{ port: number; child: ChildProcess }> {
@@ -112,22 +121,6 @@ async function startNotifierProcess(redisUrl: string): Promise<{ port: number; c
   throw new Error(`the notifier was not ready within 30 s:\n${output.join('')}`);
 }
 
-async function connectClient(port: number, batchId: string, arrivals: Arrivals): Promise<Socket> {
-  const socket = connectSocket(`http://127.0.0.1:${port}`, {
-    auth: { token: KEY.key },
-    transports: ['websocket'],
-    reconnection: false,
-  });
-  socket.on('item.completed', (event: { data: { seq?: number } }) => arrivals.arrived(event.data.seq));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const ack = (await socket.timeout(10_000).emitWithAck('subscribe', { batchId })) as { ok: boolean };
-  if (!ack.ok) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
-  return socket;
-}
-
 async function main(): Promise<void> {
   const server = await RedisServer.start();
   const publisher = createRedis(server.url, { role: 'worker' });
@@ -140,16 +133,30 @@ async function main(): Promise<void> {
     await batches.create({ id, owner: null, pool: 'default', total: 1 });
 
   const arrivals: Record<Path, Arrivals> = { raw: new Arrivals(), 'socket.io': new Arrivals() };
-  const raw = rawReader(createRedis(server.url, { role: 'worker' }), events.streamKey, arrivals.raw);
   const notifier = await startNotifierProcess(server.url);
-  const socket = await connectClient(notifier.port, batchOf['socket.io'], arrivals['socket.io']);
+  const receivers = [
+    await startReceiver(
+      'raw',
+      { BENCH_REDIS_URL: server.url, BENCH_STREAM_KEY: events.streamKey },
+      arrivals.raw,
+    ),
+    await startReceiver(
+      'socket.io',
+      {
+        BENCH_NOTIFIER_URL: `http://127.0.0.1:${notifier.port}`,
+        BENCH_TOKEN: KEY.key,
+        BENCH_BATCH: batchOf['socket.io'],
+      },
+      arrivals['socket.io'],
+    ),
+  ];
 
   let seq = 0;
   const measure = async (path: Path, n: number, samples?: number[]) => {
     for (let i = 0; i < n; i++) {
       const mine = ++seq;
       const arrived = arrivals[path].expect(mine);
-      const t0 = performance.now();
+      const t0 = now();
       await events.publish({
         type: 'item.completed',
         batchId: batchOf[path],
@@ -200,11 +207,8 @@ async function main(): Promise<void> {
       }),
     ]);
   } finally {
-    socket.disconnect();
-    raw.stop();
-    const exited = new Promise((resolve) => notifier.child.once('exit', resolve));
-    notifier.child.kill('SIGTERM');
-    await exited;
+    for (const receiver of receivers) await stopChild(receiver, 'SIGKILL');
+    await stopChild(notifier.child);
     publisher.disconnect();
     await server.close();
   }
