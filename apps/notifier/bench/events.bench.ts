@@ -25,10 +25,11 @@
  * path, default 4000), BENCH_LOG (the notifier's log level, default warn), BENCH_NOTIFIER_NODE_ARGS
  * (extra node flags for the notifier process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { createRedis, RedisBatchStore, RedisEventStream, waitReady } from '@fleet/redis';
-import { benchSetting, figure, freePort, percentile, RedisServer, reportBench, sleep } from '@fleet/testing';
+import { benchSetting, figure, percentile, RedisServer, reportBench } from '@fleet/testing';
+import { startNotifierProcess, stopChild } from './notifier-process.js';
 
 const EVENTS = benchSetting('BENCH_EVENTS', 4000);
 const WARMUP = 300;
@@ -80,47 +81,6 @@ async function startReceiver(
   return child;
 }
 
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  await exited;
-}
-
-async function startNotifierProcess(redisUrl: string): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const output: string[] = [];
-  const child = spawn(
-    process.execPath,
-    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts'],
-    {
-      cwd: join(import.meta.dirname, '..'),
-      env: {
-        ...process.env,
-        REDIS_URL: redisUrl,
-        FLEET_PREFIX: PREFIX,
-        NOTIFIER_PORT: String(port),
-        FLEET_API_KEYS: JSON.stringify([KEY]),
-        LOG_LEVEL: process.env.BENCH_LOG ?? 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'pipe'],
-    },
-  );
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the notifier exited at start:\n${output.join('')}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { port, child };
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the notifier was not ready within 30 s:\n${output.join('')}`);
-}
-
 async function main(): Promise<void> {
   const server = await RedisServer.start();
   const publisher = createRedis(server.url, { role: 'worker' });
@@ -133,7 +93,7 @@ async function main(): Promise<void> {
     await batches.create({ id, owner: null, pool: 'default', total: 1 });
 
   const arrivals: Record<Path, Arrivals> = { raw: new Arrivals(), 'socket.io': new Arrivals() };
-  const notifier = await startNotifierProcess(server.url);
+  const notifier = await startNotifierProcess(server.url, PREFIX, KEY);
   const receivers = [
     await startReceiver(
       'raw',
