@@ -16,8 +16,9 @@
  *
  * What the ratio holds (2 cores shared with other work): with the raw reader in the bench's own
  * process (before), it woke on a loop already awake for the XADD reply, while the Socket.IO
- * client paid a cold wakeup: the p99 ratio read 2.3-4.3x. Measured alike, one run of 1,500 events
- * per path gave raw p99 2.5 ms, notifier p99 3.3 ms: 1.28x (p50 0.17 vs 0.39 ms: the extra hop).
+ * client paid a cold wakeup: the p99 ratio read 2.3-4.3x. Measured alike, a run of 1,500 events
+ * per path gave raw p99 2.5 ms, notifier 3.3 ms (1.28x); the full run (4,000) raw 1.49 ms,
+ * notifier 2.84 ms (1.90x). p50 0.15 vs 0.30 ms: the extra hop.
  * The notifier's GC seems not to be it: a young generation 4x larger (`--max-semi-space-size=64`)
  * made no visible difference in three runs.
  *
