@@ -7,7 +7,10 @@
  *    the last completion (Fleet: the `at` of its `batch.completed` event; raw: the last `completed`
  *    event of the worker). Each round runs both back to back (order alternating), so load from
  *    elsewhere on the machine hits both alike; the round with the median ratio is reported.
- *    Goal >= 0.5x.
+ *    Goal >= 0.7x. Around each timed run, CONFIG RESETSTAT and INFO commandstats give Redis's command
+ *    time per item (usec summed over all commands, enqueue included; the bench's own event reads
+ *    left out), Fleet's against raw BullMQ's per job: goal <= 2x; INFO cpu gives redis-server's CPU
+ *    per item beside it.
  * 2. Browser items/s through the launcher (real Chromium, local fixture pages) with warm profiles
  *    on against off (WARM_IDLE_MS=0), 3 profiles, concurrency 3. Goal: warm >= 5x cold.
  * 3. The step interpreter (second edition: nested steps, paths, counters, data budget) against the
@@ -19,11 +22,13 @@
  * Figures print as a table and go to bench/results/pipeline.json (repository root). Knobs (env):
  * BENCH_CONCURRENCY, BENCH_ITEMS, BENCH_ROUNDS, BENCH_BROWSER_ITEMS, BENCH_STEP_ROUNDS, BENCH_STEP_RUNS,
  * BENCH_ONLY=noop|browser|steps (a partial run keeps the other sections' figures in the file),
- * BENCH_RUN_TIMEOUT_MS (default 5 min),
+ * BENCH_RUN_TIMEOUT_MS (default 5 min), BENCH_COMMANDS=1 (print each no-op run's commands per item and both
+ * processes' CPU), BENCH_CPU_PROFILE=<dir> (a V8 CPU profile of each side's last no-op run),
  * BENCH_LOG=<pino level> (the worker's logs; silent by default).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FleetEvent, type ItemJob, type Step, stepKind } from '@fleet/contracts';
@@ -257,6 +262,91 @@ const NOOP_STEPS: Step[] = [{ goto: 'https://example.test/' }];
 interface NoopRound {
   raw: number;
   fleet: number;
+  /** Redis command time per item (INFO commandstats, usec summed over all commands). */
+  rawUs: number;
+  fleetUs: number;
+  /** redis-server CPU per item (INFO cpu, user + sys: command time plus network I/O), usec. */
+  rawCpuUs: number;
+  fleetCpuUs: number;
+}
+
+/** Per-command usec and calls of one timed run (INFO commandstats after CONFIG RESETSTAT). */
+type CommandStats = Map<string, { calls: number; usec: number }>;
+
+/**
+ * Commands the bench itself sends while a Fleet batch runs and the worker never does (reading the
+ * events at the end; the stats commands): left out of the Fleet side's cost. The progress poll
+ * (one HMGET per 10 ms) stays in: it is a few hundred microseconds per run.
+ */
+const BENCH_ONLY_COMMANDS = new Set(['xrange', 'xrevrange', 'info', 'config']);
+
+async function commandStats(redis: FleetRedis): Promise<CommandStats> {
+  const text = (await redis.info('commandstats')) as string;
+  const stats: CommandStats = new Map();
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    stats.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+  }
+  return stats;
+}
+
+/** BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of this process per timed run (the last run of each side is kept). */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+async function redisCpuUs(redis: FleetRedis): Promise<number> {
+  const text = (await redis.info('cpu')) as string;
+  const of = (name: string) => Number(text.match(new RegExp(`^${name}:([\\d.]+)`, 'm'))?.[1] ?? 0);
+  return (of('used_cpu_user') + of('used_cpu_sys')) * 1e6;
+}
+
+/**
+ * Runs `work` (n items) between CONFIG RESETSTAT and INFO commandstats; answers its items/s and
+ * Redis command time and CPU per item. BENCH_COMMANDS=1 prints the commands behind it.
+ */
+async function measured(
+  redis: FleetRedis,
+  label: string,
+  n: number,
+  work: () => Promise<number>,
+): Promise<{ rate: number; us: number; cpuUs: number }> {
+  await redis.config('RESETSTAT');
+  const cpu0 = await redisCpuUs(redis);
+  const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : undefined;
+  const node0 = process.cpuUsage();
+  const t0 = performance.now();
+  const rate = await work();
+  const wallUs = (performance.now() - t0) * 1000;
+  const node = process.cpuUsage(node0);
+  if (profiler)
+    await profiler.stop(join(process.env.BENCH_CPU_PROFILE!, `${label.replace(/\W+/g, '-')}.cpuprofile`));
+  const cpu1 = await redisCpuUs(redis);
+  const stats = await commandStats(redis);
+  let usec = 0;
+  for (const [name, s] of stats) if (!BENCH_ONLY_COMMANDS.has(name)) usec += s.usec;
+  if (process.env.BENCH_COMMANDS) {
+    const rows = [...stats].sort((a, b) => b[1].usec - a[1].usec);
+    console.log(
+      `${label}: ${(usec / n).toFixed(1)} us/item; bench process CPU ${((node.user + node.system) / n).toFixed(1)} us/item ` +
+        `(${(((node.user + node.system) / wallUs) * 100).toFixed(0)}% of a core), redis ${(((cpu1 - cpu0) / wallUs) * 100).toFixed(0)}%; ` +
+        rows.map(([c, s]) => `${c} ${(s.calls / n).toFixed(2)}x ${(s.usec / n).toFixed(1)}us`).join(', '),
+    );
+  }
+  return { rate, us: usec / n, cpuUs: (cpu1 - cpu0) / n };
 }
 
 interface NoopResult {
@@ -325,20 +415,33 @@ async function noopBench(url: string, producer: FleetRedis): Promise<NoopResult>
 
   const result: NoopResult = { rounds: [], stats: { starts: 0, warmReuses: 0 } };
   for (let r = 0; r < ROUNDS; r++) {
-    const runRaw = () => within(`no-op round ${r + 1} (raw BullMQ)`, RUN_TIMEOUT_MS, rawRun(ITEMS));
-    const runFleet = () => within(`no-op round ${r + 1} (Fleet worker)`, RUN_TIMEOUT_MS, fleetRun(ITEMS));
-    const round: NoopRound = { raw: 0, fleet: 0 };
+    const round: NoopRound = { raw: 0, fleet: 0, rawUs: 0, fleetUs: 0, rawCpuUs: 0, fleetCpuUs: 0 };
+    const runRaw = async () => {
+      const m = await measured(producer, 'raw BullMQ', ITEMS, () =>
+        within(`no-op round ${r + 1} (raw BullMQ)`, RUN_TIMEOUT_MS, rawRun(ITEMS)),
+      );
+      [round.raw, round.rawUs, round.rawCpuUs] = [m.rate, m.us, m.cpuUs];
+    };
+    const runFleet = async () => {
+      const m = await measured(producer, 'Fleet worker', ITEMS, () =>
+        within(`no-op round ${r + 1} (Fleet worker)`, RUN_TIMEOUT_MS, fleetRun(ITEMS)),
+      );
+      [round.fleet, round.fleetUs, round.fleetCpuUs] = [m.rate, m.us, m.cpuUs];
+    };
     if (r % 2 === 0) {
-      round.raw = await runRaw();
-      round.fleet = await runFleet();
+      await runRaw();
+      await runFleet();
     } else {
-      round.fleet = await runFleet();
-      round.raw = await runRaw();
+      await runFleet();
+      await runRaw();
     }
     result.rounds.push(round);
     console.log(
       `no-op round ${r + 1}/${ROUNDS}: raw BullMQ ${round.raw.toFixed(0)} items/s, ` +
-        `Fleet worker ${round.fleet.toFixed(0)} items/s (${(round.fleet / round.raw).toFixed(2)}x)`,
+        `Fleet worker ${round.fleet.toFixed(0)} items/s (${(round.fleet / round.raw).toFixed(2)}x); ` +
+        `Redis per item: raw ${round.rawUs.toFixed(1)} us, Fleet ${round.fleetUs.toFixed(1)} us ` +
+        `(${(round.fleetUs / round.rawUs).toFixed(2)}x); redis-server CPU per item: raw ` +
+        `${round.rawCpuUs.toFixed(1)} us, Fleet ${round.fleetCpuUs.toFixed(1)} us`,
     );
   }
   result.stats = { starts: worker.sessions.stats.starts, warmReuses: worker.sessions.stats.warmReuses };
@@ -632,13 +735,28 @@ async function main(): Promise<void> {
     // The round whose ratio is the median: its two rates were measured back to back.
     const byRatio = [...noop.rounds].sort((a, b) => a.fleet / a.raw - b.fleet / b.raw);
     const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+    const byCostRatio = [...noop.rounds].sort((a, b) => a.fleetUs / a.rawUs - b.fleetUs / b.rawUs);
+    const byCost = byCostRatio[Math.floor((byCostRatio.length - 1) / 2)]!;
     figures.push(
       figure({
         name: `worker items/s, no-op driver (vs raw BullMQ no-op), c=${CONCURRENCY}, ${ITEMS} items, median-ratio round of ${ROUNDS}`,
         value: median.fleet,
         unit: 'items/s',
         baseline: median.raw,
-        goal: { atLeast: 0.5 },
+        goal: { atLeast: 0.7 },
+      }),
+      figure({
+        name: `Redis command time per item, no-op driver (vs raw BullMQ per job; INFO commandstats usec summed over all commands, enqueue included), median-ratio round of ${ROUNDS}`,
+        value: byCost.fleetUs,
+        unit: 'us',
+        baseline: byCost.rawUs,
+        goal: { atMost: 2 },
+      }),
+      figure({
+        name: 'redis-server CPU per item, no-op driver (vs raw BullMQ; INFO cpu user+sys, network I/O included), same round',
+        value: byCost.fleetCpuUs,
+        unit: 'us',
+        baseline: byCost.rawCpuUs,
       }),
       figure({
         name: 'no-op: lowest round ratio (Fleet/raw)',

@@ -1,11 +1,11 @@
 import { type ErrorCode, type ItemJob, itemId, itemJobSchema, zodDetails } from '@fleet/contracts';
 import {
+  type AttemptContext,
   BatchCancelledError,
   type FleetError,
   type ItemRunner,
   isFleetError,
   type LoggerPort,
-  linkSignals,
 } from '@fleet/core';
 import type { ItemMetrics } from '@fleet/metrics';
 import type { ItemProcessor, ItemsQueue } from '@fleet/queue';
@@ -39,8 +39,12 @@ export interface StallPolicy {
 export class RunningItems {
   private readonly byBatch = new Map<string, Map<string, AbortController>>();
 
-  /** Registers a running item; `done` forgets it again. */
-  add(batchId: string, id: string): { signal: AbortSignal; done(): void } {
+  /**
+   * Registers a running item; its signal fires on the batch's cancel or when `also` (the queue's
+   * signal) fires. `done` forgets it again. One controller per item: per-item allocations are a
+   * good part of a no-op item's CPU (pipeline bench).
+   */
+  add(batchId: string, id: string, also?: AbortSignal): { signal: AbortSignal; done(): void } {
     let items = this.byBatch.get(batchId);
     if (!items) {
       items = new Map();
@@ -48,9 +52,13 @@ export class RunningItems {
     }
     const controller = new AbortController();
     items.set(id, controller);
+    const forward = () => controller.abort(also?.reason);
+    if (also?.aborted) forward();
+    else also?.addEventListener('abort', forward, { once: true });
     return {
       signal: controller.signal,
       done: () => {
+        also?.removeEventListener('abort', forward);
         if (items.get(id) !== controller) return;
         items.delete(id);
         if (items.size === 0 && this.byBatch.get(batchId) === items) this.byBatch.delete(batchId);
@@ -94,12 +102,19 @@ export function createItemProcessor(
     }
     const { batchId } = parsed.data;
     const id = itemId(batchId, parsed.data.index);
-    const registered = running.add(batchId, id);
-    const linked = linkSignals(signal, registered.signal);
-    const ctx = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1, signal: linked.signal };
+    const registered = running.add(batchId, id, signal);
+    const ctx: AttemptContext = {
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+      signal: registered.signal,
+    };
     let outcome: Awaited<ReturnType<ItemRunner['run']>>;
     try {
-      if (options.stalls) await failIfStalledOut(job, parsed.data, options.stalls, runner, logger);
+      if (options.stalls) {
+        // The take's note also says whether the batch is cancelled: the runner need not ask again.
+        const cancelled = await failIfStalledOut(job, parsed.data, options.stalls, runner, logger);
+        if (cancelled !== undefined) ctx.batchCancelled = cancelled;
+      }
       outcome = await runner.run(parsed.data, ctx);
     } catch (error) {
       // A non-retryable error out of the runner itself, past its own recording (e.g. a store
@@ -112,7 +127,6 @@ export function createItemProcessor(
       }
       throw error;
     } finally {
-      linked.dispose();
       registered.done();
     }
     const log = { jobId: job.id, attempt: ctx.attempt };
@@ -201,6 +215,7 @@ async function recordRefusal(
  * different hosts is the likely cause, and it is recorded failed (ITEM_STALLED) instead of being
  * run again. BullMQ's own stall limit stays as a safety net for items whose workers keep vanishing
  * on fewer hosts. If the note cannot be written (Redis trouble), the item runs uncounted.
+ * Returns whether the batch is cancelled, read with the note (undefined when the note failed).
  */
 async function failIfStalledOut(
   job: Job<ItemJob>,
@@ -208,20 +223,21 @@ async function failIfStalledOut(
   policy: StallPolicy,
   runner: ItemRunner,
   logger: LoggerPort,
-): Promise<void> {
+): Promise<boolean | undefined> {
   const ref = { batchId: item.batchId, index: item.index };
   let hosts: string[];
+  let cancelled: boolean;
   try {
-    hosts = await policy.ledger.noteTake(ref, {
+    ({ hosts, cancelled } = await policy.ledger.noteTake(ref, {
       attemptsStarted: job.attemptsStarted,
       stalledCounter: job.stalledCounter,
       host: policy.host,
-    });
+    }));
   } catch (err) {
     logger.warn({ err, jobId: job.id }, 'could not note the take of an item: its stalls go uncounted');
-    return;
+    return undefined;
   }
-  if (policy.maxHosts === 0 || hosts.length < policy.maxHosts) return;
+  if (policy.maxHosts === 0 || hosts.length < policy.maxHosts) return cancelled;
   const message = `its attempts vanished on ${hosts.length} different hosts (${hosts.join(', ')})`;
   if (await runner.abandoned(item, STALLED, message, job.attemptsMade)) {
     logger.warn({ jobId: job.id, hosts }, 'item stalled on too many hosts: recorded it failed');

@@ -65,6 +65,8 @@ export {
   type BatchProgress,
   type ClaimExtension,
   type ClaimStatus,
+  type DoneEvents,
+  type EventDraft,
   type ItemRef,
   NO_FENCE,
   type RecordOutcome,

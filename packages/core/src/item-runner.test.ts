@@ -50,6 +50,28 @@ describe('ItemRunner: one attempt', () => {
     await s.sessions.closeAll();
   });
 
+  it('publishes nothing itself when the store publishes with its writes: the same events, once each', async () => {
+    const s = setup({ storePublishes: true, batchTotal: 1 });
+    const outcome = await runAndEnd(s, (d) => d.finish());
+    expect(outcome).toMatchObject({ kind: 'recorded', batchDone: true });
+    expect(s.events.types).toEqual(['item.started', 'item.completed', 'batch.completed']);
+    expect(s.events.events[0]).toMatchObject({ profileId: 'p1', data: { attempt: 1, warm: false } });
+    expect(s.events.events[1]).toMatchObject({
+      itemId: 'b1.0',
+      profileId: 'p1',
+      data: { attempts: 1, progress: { total: 1, completed: 1, failed: 0 } },
+    });
+    await s.sessions.closeAll();
+  });
+
+  it('takes the batch status the take already read: a cancelled batch stops before any profile', async () => {
+    const s = setup();
+    const outcome = await s.runner.run(job, { ...s.ctx, batchCancelled: true });
+    expect(outcome).toEqual({ kind: 'cancelled' });
+    expect(s.sessions.heldCount).toBe(0);
+    expect(s.events.types).toEqual([]);
+  });
+
   it('fails the item at once on a non-retryable step failure, without blaming the profile', async () => {
     const s = setup();
     const error = new NonRetryableError('ASSERTION_FAILED', 'expected "ok"', {

@@ -14,7 +14,15 @@ import type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/brows
 import type { CheckpointStore } from './ports/checkpoint-store.js';
 import type { EventPublisher } from './ports/event-publisher.js';
 import type { LoggerPort } from './ports/logger-port.js';
-import { ABANDONED_FENCE, type ItemRef, NO_FENCE, type ResultStore } from './ports/result-store.js';
+import {
+  ABANDONED_FENCE,
+  type BatchProgress,
+  type DoneEvents,
+  type EventDraft,
+  type ItemRef,
+  NO_FENCE,
+  type ResultStore,
+} from './ports/result-store.js';
 import type { ScenarioRunner } from './ports/scenario-runner.js';
 import type { ProxyConfig } from './profile.js';
 import type { ProfileSession } from './profile-session.js';
@@ -26,6 +34,11 @@ export interface AttemptContext {
   maxAttempts: number;
   /** Fires on cancel, shutdown, or when the queue says this worker lost the job. */
   signal: AbortSignal;
+  /**
+   * The batch's cancel status when the caller already read it with the take (the stall ledger's
+   * note): the runner then does not ask the store again. Absent: the runner asks.
+   */
+  batchCancelled?: boolean;
 }
 
 /**
@@ -87,7 +100,10 @@ export class ItemRunner {
   async run(job: ItemJob, ctx: AttemptContext): Promise<AttemptOutcome> {
     const ref: ItemRef = { batchId: job.batchId, index: job.index };
     const started = this.now();
-    if (cancelledBy(ctx.signal) || (await this.deps.results.isCancelled(job.batchId))) {
+    if (
+      cancelledBy(ctx.signal) ||
+      (ctx.batchCancelled ?? (await this.deps.results.isCancelled(job.batchId)))
+    ) {
       return { kind: 'cancelled' };
     }
     if (job.deadlineAt !== undefined && started >= job.deadlineAt) {
@@ -149,24 +165,39 @@ export class ItemRunner {
     started: number,
   ): Promise<AttemptOutcome> {
     const { session } = checkout;
-    const claim = await this.deps.results.claim(ref, session.lease.fence, session.lease.expiresAt);
-    if (claim === 'cancelled') return this.cancelled(session);
-    if (claim !== 'claimed') {
+    const startedEvent = this.startedEvent(job, session, { attempt: ctx.attempt, warm: checkout.warm });
+    const folded = this.deps.results.publishesEvents === true;
+    const claimed = await this.deps.results.claim(
+      ref,
+      session.lease.fence,
+      session.lease.expiresAt,
+      folded ? startedEvent : undefined,
+    );
+    if (claimed === 'cancelled') return this.cancelled(session);
+    if (claimed !== 'claimed') {
       await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: true });
-      if (claim === 'stale') return { kind: 'lost', reason: 'the lease expired before the item was claimed' };
+      if (claimed === 'stale')
+        return { kind: 'lost', reason: 'the lease expired before the item was claimed' };
       await this.publishDone(ref, null);
       return { kind: 'skipped', reason: 'already-recorded' };
     }
     // The claim moves along at each lease renewal; a cancelled batch refuses it, which stops the
-    // item even when this worker missed the cancel bus's message.
-    const cancel = new AbortController();
+    // item even when this worker missed the cancel bus's message. `claim` also fires when a
+    // scenario's checkpoint is refused (its reason says which: the batch's cancel or a take-over).
+    const claim = new AbortController();
     session.onRenew = async (lease) => {
       const extended = await this.deps.results.extendClaim(ref, lease.fence, lease.expiresAt);
-      if (extended === 'cancelled') cancel.abort(new BatchCancelledError(ref.batchId));
+      if (extended === 'cancelled') claim.abort(new BatchCancelledError(ref.batchId));
       return extended !== 'stale';
     };
-    await this.publish(job, 'item.started', session, { attempt: ctx.attempt, warm: checkout.warm });
-    return this.drive(job, ref, ctx, session, started, cancel.signal);
+    // Not waited for: item.started is informational (not deduplicated, not part of any guarantee);
+    // it goes out on the same connection and slot as the item's later events, so it stays first.
+    if (!folded) {
+      this.deps.events.publish(startedEvent).catch((err: unknown) => {
+        this.deps.logger?.warn({ err, itemId: startedEvent.itemId }, 'could not publish item.started');
+      });
+    }
+    return this.drive(job, ref, ctx, session, started, claim);
   }
 
   private async drive(
@@ -175,11 +206,9 @@ export class ItemRunner {
     ctx: AttemptContext,
     session: ProfileSession,
     started: number,
-    cancelled: AbortSignal,
+    claim: AbortController,
   ): Promise<AttemptOutcome> {
-    // A scenario's checkpoint refused under a stale claim: another attempt has the item.
-    const stale = new AbortController();
-    const linked = linkSignals(ctx.signal, session.lost, cancelled, stale.signal);
+    const linked = linkSignals(ctx.signal, session.lost, claim.signal);
     const signal = linked.signal;
     const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
     const id = itemId(job.batchId, job.index);
@@ -193,7 +222,7 @@ export class ItemRunner {
         ...(job.files ? { files: job.files } : {}),
       };
       const outcome = job.scenario
-        ? await this.runScenario(job, ref, ctx, session, options, stale)
+        ? await this.runScenario(job, ref, ctx, session, options, claim)
         : await this.deps.driver.run(session.endpoint, job.steps ?? [], options);
       const result: ItemResult = {
         state: 'completed',
@@ -206,9 +235,9 @@ export class ItemRunner {
       return this.finish(ref, session, result, 'success');
     } catch (error) {
       if (session.lost.aborted) return { kind: 'lost', reason: 'the lease was lost during the item' };
-      if (cancelled.aborted || cancelledBy(ctx.signal)) return this.cancelled(session);
-      if (stale.signal.aborted) {
-        if (isFleetErrorCode(stale.signal.reason, 'BATCH_CANCELLED')) return this.cancelled(session);
+      if (cancelledBy(claim.signal) || cancelledBy(ctx.signal)) return this.cancelled(session);
+      if (claim.signal.aborted) {
+        // A scenario's checkpoint refused under a stale claim: another attempt has the item.
         await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: false });
         return { kind: 'lost', reason: 'a checkpoint was refused: another attempt has the item' };
       }
@@ -225,8 +254,8 @@ export class ItemRunner {
 
   /**
    * A code scenario: its last checkpoint (from an earlier attempt) goes in, and its checkpoints are
-   * written under this attempt's claim; a refused one stops the attempt (`stale` fires, or the
-   * batch's cancel).
+   * written under this attempt's claim; a refused one stops the attempt (`claim` fires with the
+   * batch's cancel, or a take-over by another attempt, as its reason).
    */
   private async runScenario(
     job: ItemJob,
@@ -234,7 +263,7 @@ export class ItemRunner {
     ctx: AttemptContext,
     session: ProfileSession,
     options: RunStepsOptions,
-    stale: AbortController,
+    claim: AbortController,
   ): Promise<StepsOutcome> {
     const scenarios = this.deps.scenarios!;
     const checkpoints = this.deps.checkpoints!;
@@ -246,7 +275,7 @@ export class ItemRunner {
       if (saved === 'saved') return;
       const why =
         saved === 'cancelled' ? new BatchCancelledError(ref.batchId) : new Error('claim taken over');
-      stale.abort(why);
+      claim.abort(why);
       throw new NonRetryableError('ABORTED', `the checkpoint "${name}" was refused: ${why.message}`);
     };
     return scenarios.run(
@@ -308,7 +337,7 @@ export class ItemRunner {
     result: ItemResult,
     outcome: LeaseOutcome,
   ): Promise<AttemptOutcome> {
-    const recorded = await this.deps.results.record(ref, session?.lease.fence ?? NO_FENCE, result);
+    const recorded = await this.recordWithEvents(ref, session?.lease.fence ?? NO_FENCE, result);
     if (recorded.status === 'cancelled') return this.cancelled(session);
     if (session)
       await this.deps.sessions.giveBack(session, outcome, {
@@ -320,8 +349,22 @@ export class ItemRunner {
       await this.publishDone(ref, null);
       return { kind: 'skipped', reason: 'already-recorded' };
     }
-    await this.publishDone(ref, result, recorded.batch);
     return { kind: 'recorded', result, batchDone: recorded.batch.done };
+  }
+
+  /**
+   * Record, and publish the item's events once recorded: in the same write when the store can
+   * (`publishesEvents`), else right after it (a crash in between is filled in by the retry, whose
+   * claim or record finds the result and publishes again under the same dedupe keys).
+   */
+  private async recordWithEvents(ref: ItemRef, fence: number, result: ItemResult) {
+    const folded = this.deps.results.publishesEvents === true;
+    const done = folded ? this.doneEvents(ref, result) : undefined;
+    const recorded = await this.deps.results.record(ref, fence, result, done);
+    if (recorded.status === 'recorded' && !recorded.published) {
+      await this.publishDone(ref, result, recorded.batch);
+    }
+    return recorded;
   }
 
   /**
@@ -343,10 +386,8 @@ export class ItemRunner {
       error: { code, message: message.slice(0, 1000), step: null },
       finishedAt: this.now(),
     };
-    const recorded = await this.deps.results.record(ref, ABANDONED_FENCE, result);
-    if (recorded.status !== 'recorded') return false;
-    await this.publishDone(ref, result, recorded.batch);
-    return true;
+    const recorded = await this.recordWithEvents(ref, ABANDONED_FENCE, result);
+    return recorded.status === 'recorded';
   }
 
   /** The batch was cancelled: record nothing, publish nothing, stop the browser, release neutral. */
@@ -359,28 +400,20 @@ export class ItemRunner {
    * item.completed/failed and, for the last item, batch.completed — each once, via dedupe keys, so
    * a retry after a crash between recording and publishing fills the gap without duplicates.
    */
-  private async publishDone(
-    ref: ItemRef,
-    result: ItemResult | null,
-    batch?: { total: number; completed: number; failed: number; done: boolean },
-  ): Promise<void> {
+  private async publishDone(ref: ItemRef, result: ItemResult | null, batch?: BatchProgress): Promise<void> {
     const id = itemId(ref.batchId, ref.index);
     const stored = result ?? (await this.deps.results.get(ref));
     const progress = batch ?? (await this.deps.results.progress(ref.batchId));
     if (stored) {
-      const type = stored.state === 'completed' ? 'item.completed' : 'item.failed';
-      const data: Record<string, unknown> = { attempts: stored.attempts, durationMs: stored.durationMs };
-      if (stored.error) {
-        const { code, step, path } = stored.error;
-        data.error = path === undefined ? { code, step } : { code, step, path };
+      const event = this.doneEvents(ref, stored).item;
+      if (progress) {
+        event.data.progress = {
+          total: progress.total,
+          completed: progress.completed,
+          failed: progress.failed,
+        };
       }
-      if (progress)
-        data.progress = { total: progress.total, completed: progress.completed, failed: progress.failed };
-      const event = { type, batchId: ref.batchId, itemId: id, at: this.now(), data } as const;
-      await this.deps.events.publish(
-        stored.profileId ? { ...event, profileId: stored.profileId } : event,
-        `${id}:done`,
-      );
+      await this.deps.events.publish(event, `${id}:done`);
     }
     if (progress?.done) {
       await this.deps.events.publish(
@@ -396,20 +429,37 @@ export class ItemRunner {
     this.deps.logger?.debug({ itemId: id, state: stored?.state, batchDone: progress?.done }, 'item done');
   }
 
-  private async publish(
-    job: ItemJob,
-    type: 'item.started',
-    session: ProfileSession,
-    data: Record<string, unknown>,
-  ): Promise<void> {
-    await this.deps.events.publish({
-      type,
+  /** item.completed|failed of a result (without the batch's progress) and the dedupe keys of the done events. */
+  private doneEvents(
+    ref: ItemRef,
+    stored: ItemResult,
+  ): DoneEvents & { item: { data: Record<string, unknown> } } {
+    const id = itemId(ref.batchId, ref.index);
+    const type = stored.state === 'completed' ? 'item.completed' : 'item.failed';
+    const data: Record<string, unknown> = { attempts: stored.attempts, durationMs: stored.durationMs };
+    if (stored.error) {
+      const { code, step, path } = stored.error;
+      data.error = path === undefined ? { code, step } : { code, step, path };
+    }
+    const at = this.now();
+    const event = { type, batchId: ref.batchId, itemId: id, at, data } as const;
+    return {
+      item: stored.profileId ? { ...event, profileId: stored.profileId } : event,
+      itemDedupeKey: `${id}:done`,
+      at,
+      batchDedupeKey: `${ref.batchId}:completed`,
+    };
+  }
+
+  private startedEvent(job: ItemJob, session: ProfileSession, data: Record<string, unknown>): EventDraft {
+    return {
+      type: 'item.started',
       batchId: job.batchId,
       itemId: itemId(job.batchId, job.index),
       profileId: session.profile.id,
       at: this.now(),
       data,
-    });
+    };
   }
 }
 

@@ -44,4 +44,4 @@ export {
 export { ScriptCode, scriptError } from './script-errors.js';
 export { defineScripts, loadScripts } from './scripts.js';
 export { openProxy, SecretBox, sealProxy } from './secret-box.js';
-export { RedisStallLedger, type Take } from './stall-ledger.js';
+export { type NotedTake, RedisStallLedger, type Take } from './stall-ledger.js';

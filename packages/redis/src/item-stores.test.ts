@@ -1,4 +1,4 @@
-import type { ItemResult } from '@fleet/contracts';
+import { fleetEventSchema, type ItemResult } from '@fleet/contracts';
 import { ABANDONED_FENCE, NO_FENCE } from '@fleet/core';
 import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { RedisBatchStore } from './batch-store.js';
@@ -156,6 +156,93 @@ describe('result store', () => {
     await expect(results.claim({ batchId: 'nope', index: 0 }, 1, later())).rejects.toMatchObject({
       code: 'BATCH_NOT_FOUND',
     });
+  });
+});
+
+describe('result store: events published with the claim and the record', () => {
+  // One Redis (and Sentinel): the scripts append the events themselves. A Cluster cannot (the
+  // stream's slot is not the batch's): there the store says so and the caller publishes.
+  const folded = results.publishesEvents;
+  const eventsOf = async (batchId: string) =>
+    (await events.readAfter('-', 100_000)).filter((e) => e.batchId === batchId);
+  const started = (batchId: string, index: number) => ({
+    type: 'item.started' as const,
+    batchId,
+    itemId: `${batchId}.${index}`,
+    profileId: 'p1',
+    at: 7,
+    data: { attempt: 1, warm: true },
+  });
+  const done = (
+    batchId: string,
+    index: number,
+    state: 'item.completed' | 'item.failed' = 'item.completed',
+  ) => ({
+    item: {
+      type: state,
+      batchId,
+      itemId: `${batchId}.${index}`,
+      profileId: 'p1',
+      at: 8,
+      data: { attempts: 1 },
+    },
+    itemDedupeKey: `${batchId}.${index}:done`,
+    at: 9,
+    batchDedupeKey: `${batchId}:completed`,
+  });
+
+  it('is on for one Redis, off on a Cluster', () => {
+    expect(folded).toBe(process.env.FLEET_TEST_REDIS !== 'cluster');
+  });
+
+  it('appends item.started only when the claim is made', async () => {
+    const b = await newBatch(2);
+    const a0 = { batchId: b.id, index: 0 };
+    expect(await results.claim(a0, 5, later(), started(b.id, 0))).toBe('claimed');
+    await results.record(a0, 5, result('completed'));
+    // Refused claims publish nothing: recorded already, lease expired, batch cancelled.
+    expect(await results.claim(a0, 6, later(), started(b.id, 0))).toBe('recorded');
+    expect(await results.claim({ batchId: b.id, index: 1 }, 6, Date.now() - 1, started(b.id, 1))).toBe(
+      'stale',
+    );
+    await redis.hset(new Keys(prefix).batch(b.id).meta, 'status', 'cancelled');
+    expect(await results.claim({ batchId: b.id, index: 1 }, 6, later(), started(b.id, 1))).toBe('cancelled');
+    const seen = await eventsOf(b.id);
+    if (!folded) return expect(seen).toEqual([]);
+    expect(seen).toHaveLength(1);
+    expect(fleetEventSchema.parse(seen[0])).toMatchObject(started(b.id, 0));
+  });
+
+  it("appends the item's event with the progress it counted, and batch.completed with the last result, once", async () => {
+    const b = await newBatch(2);
+    const a0 = { batchId: b.id, index: 0 };
+    const a1 = { batchId: b.id, index: 1 };
+    await results.claim(a0, 5, later());
+    await results.claim(a1, 6, later());
+    const first = await results.record(a0, 5, result('completed'), done(b.id, 0));
+    expect(first).toMatchObject({ status: 'recorded', batch: { completed: 1, done: false } });
+    expect(first.published).toBe(folded ? true : undefined);
+    // Refused and duplicate writes publish nothing.
+    expect((await results.record(a1, 5, result('failed'), done(b.id, 1, 'item.failed'))).status).toBe(
+      'stale',
+    );
+    const duplicate = await results.record(a0, 5, result('completed'), done(b.id, 0));
+    expect(duplicate).toMatchObject({ status: 'duplicate' });
+    expect(duplicate.published).toBeUndefined();
+    // An item event published before (a retry after a crash in between) is not published again.
+    if (folded) await events.publish(done(b.id, 1, 'item.failed').item, `${b.id}.1:done`);
+    const last = await results.record(a1, 6, result('failed'), done(b.id, 1, 'item.failed'));
+    expect(last).toMatchObject({ status: 'recorded', batch: { completed: 1, failed: 1, done: true } });
+    const seen = (await eventsOf(b.id)).map((e) => fleetEventSchema.parse(e));
+    if (!folded) return expect(seen).toEqual([]);
+    const progress = { total: 2, completed: 1, failed: 0 };
+    expect(seen.map((e) => [e.type, e.itemId, e.data])).toEqual([
+      ['item.completed', `${b.id}.0`, { attempts: 1, progress }],
+      ['item.failed', `${b.id}.1`, { attempts: 1 }],
+      ['batch.completed', undefined, { total: 2, completed: 1, failed: 1 }],
+    ]);
+    expect(seen[0]).toMatchObject({ profileId: 'p1', at: 8 });
+    expect(seen[2]).toMatchObject({ at: 9 });
   });
 });
 

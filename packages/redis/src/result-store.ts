@@ -3,11 +3,15 @@ import type {
   BatchProgress,
   ClaimExtension,
   ClaimStatus,
+  DoneEvents,
+  EventDraft,
   ItemRef,
   RecordOutcome,
   ResultStore,
 } from '@fleet/core';
+import { Cluster } from 'ioredis';
 import type { FleetRedis } from './connection.js';
+import { EVENT_STREAM_DEFAULTS, type EventStreamOptions } from './events-stream.js';
 import { Keys } from './keys.js';
 import { orThrow, ScriptCode, scriptError } from './script-errors.js';
 
@@ -23,11 +27,30 @@ const EXTEND: Record<number, ClaimExtension> = { 1: 'extended', 0: 'stale', 3: '
 export interface ResultStoreOptions {
   /** How long a finished batch's record and results stay, in seconds. */
   retentionSec: number;
+  /** The event stream's settings, for the events a claim or record publishes itself. */
+  events?: EventStreamOptions;
+  /**
+   * Publish events in the claim and record scripts (claim-publish-4, record-publish-6). Default: on
+   * a single node or Sentinel; never on a Cluster, where the stream's slot is not the batch's.
+   */
+  publishEvents?: boolean;
+}
+
+/** Stands for `data.progress` in an event's JSON until the record script puts the counts there. */
+const PROGRESS = '@@fleet-progress@@';
+
+/** An event's JSON split around its progress value: [before, after]. */
+function splitAtProgress(event: unknown): [string, string] {
+  const parts = JSON.stringify(event).split(`"${PROGRESS}"`);
+  if (parts.length !== 2) throw new Error('an event to publish with its record holds the progress marker');
+  return [parts[0]!, parts[1]!];
 }
 
 /** Item results with fenced writes (see the ResultStore port and src/lua/record-3.lua). */
 export class RedisResultStore implements ResultStore {
   private readonly keys: Keys;
+  readonly publishesEvents: boolean;
+  private readonly events: EventStreamOptions;
 
   constructor(
     private readonly redis: FleetRedis,
@@ -35,11 +58,27 @@ export class RedisResultStore implements ResultStore {
     private readonly options: ResultStoreOptions = { retentionSec: 7 * 24 * 3600 },
   ) {
     this.keys = new Keys(prefix);
+    this.publishesEvents = options.publishEvents ?? !(redis instanceof Cluster);
+    this.events = options.events ?? EVENT_STREAM_DEFAULTS;
   }
 
-  async claim(ref: ItemRef, fence: number, expiresAt: number): Promise<ClaimStatus> {
+  async claim(ref: ItemRef, fence: number, expiresAt: number, started?: EventDraft): Promise<ClaimStatus> {
     const k = this.keys.batch(ref.batchId);
-    const code = await this.redis.fleetClaim(k.meta, k.results, k.claims, ref.index, fence, expiresAt);
+    const code =
+      started && this.publishesEvents
+        ? await this.redis.fleetClaimPublish(
+            k.meta,
+            k.results,
+            k.claims,
+            this.keys.events.stream,
+            ref.index,
+            fence,
+            expiresAt,
+            this.events.maxLen,
+            ref.batchId,
+            JSON.stringify(started),
+          )
+        : await this.redis.fleetClaim(k.meta, k.results, k.claims, ref.index, fence, expiresAt);
     if (code === ScriptCode.STALE_FENCE) return 'stale';
     return CLAIM[orThrow(code, { batchId: ref.batchId })]!;
   }
@@ -56,20 +95,45 @@ export class RedisResultStore implements ResultStore {
     return (await this.redis.hget(this.keys.batch(batchId).meta, 'status')) === 'cancelled';
   }
 
-  async record(ref: ItemRef, fence: number, result: ItemResult): Promise<RecordOutcome> {
+  async record(ref: ItemRef, fence: number, result: ItemResult, done?: DoneEvents): Promise<RecordOutcome> {
     const k = this.keys.batch(ref.batchId);
-    const [code, total, completed, failed] = await this.redis.fleetRecord(
-      k.meta,
-      k.results,
-      k.claims,
-      ref.index,
-      fence,
-      result.state,
-      JSON.stringify(result),
-      this.options.retentionSec,
-    );
+    const args = [ref.index, fence, result.state, JSON.stringify(result), this.options.retentionSec] as const;
+    const published = done !== undefined && this.publishesEvents;
+    let reply: [number, number, number, number];
+    if (done && published) {
+      const e = this.keys.events;
+      const item = splitAtProgress({ ...done.item, data: { ...done.item.data, progress: PROGRESS } });
+      const batch = splitAtProgress({
+        type: 'batch.completed',
+        batchId: ref.batchId,
+        at: done.at,
+        data: PROGRESS,
+      });
+      reply = await this.redis.fleetRecordPublish(
+        k.meta,
+        k.results,
+        k.claims,
+        e.stream,
+        e.dedupe(done.itemDedupeKey),
+        e.dedupe(done.batchDedupeKey),
+        ...args,
+        this.events.maxLen,
+        this.events.dedupeTtlSec,
+        ref.batchId,
+        ...item,
+        ...batch,
+      );
+    } else {
+      reply = await this.redis.fleetRecord(k.meta, k.results, k.claims, ...args);
+    }
+    const [code, total, completed, failed] = reply;
     if (code === ScriptCode.UNKNOWN_BATCH) orThrow(code, { batchId: ref.batchId });
-    return { status: RECORD[code]!, batch: { total, completed, failed, done: completed + failed >= total } };
+    const status = RECORD[code]!;
+    return {
+      status,
+      batch: { total, completed, failed, done: completed + failed >= total },
+      ...(published && status === 'recorded' ? { published: true } : {}),
+    };
   }
 
   async get(ref: ItemRef): Promise<ItemResult | null> {

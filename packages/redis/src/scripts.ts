@@ -104,6 +104,13 @@ declare module 'ioredis' {
       ...args: Str[]
     ): Result<number, Context>;
     fleetClaim(meta: string, results: string, claims: string, ...args: Str[]): Result<number, Context>;
+    fleetClaimPublish(
+      meta: string,
+      results: string,
+      claims: string,
+      stream: string,
+      ...args: Str[]
+    ): Result<number, Context>;
     fleetCancel(meta: string, results: string, claims: string, ...args: Str[]): Result<number, Context>;
     fleetExtendClaim(meta: string, claims: string, ...args: Str[]): Result<number, Context>;
     fleetCheckpoint(
@@ -118,7 +125,16 @@ declare module 'ioredis' {
       claims: string,
       ...args: Str[]
     ): Result<[number, number, number, number], Context>;
-    fleetNoteTake(stalls: string, ...args: Str[]): Result<string[], Context>;
+    fleetRecordPublish(
+      meta: string,
+      results: string,
+      claims: string,
+      stream: string,
+      itemDedupe: string,
+      batchDedupe: string,
+      ...args: Str[]
+    ): Result<[number, number, number, number], Context>;
+    fleetNoteTake(stalls: string, meta: string, ...args: Str[]): Result<string[], Context>;
     fleetTallyError(errors: string, ...args: Str[]): Result<number, Context>;
     fleetPublish(stream: string, dedupe: string, ...args: Str[]): Result<string | null, Context>;
     fleetCounts(

@@ -12,6 +12,13 @@ export interface Take {
   host: string;
 }
 
+export interface NotedTake {
+  /** Where the item's earlier attempts vanished, each host once. */
+  hosts: string[];
+  /** The batch was cancelled (the item must not run). */
+  cancelled: boolean;
+}
+
 /**
  * Where an item's attempts vanished. Each take notes itself with its host; when the job's stall
  * count has gone up since the previous noted take, that take is the one that vanished and its host
@@ -31,15 +38,21 @@ export class RedisStallLedger {
     this.keys = new Keys(prefix);
   }
 
-  /** Notes this take; returns the hosts where the item's earlier attempts vanished, each once. */
-  async noteTake(ref: ItemRef, take: Take): Promise<string[]> {
-    return this.redis.fleetNoteTake(
-      this.keys.batch(ref.batchId).stalls,
+  /**
+   * Notes this take; returns the hosts where the item's earlier attempts vanished, each once, and
+   * whether the batch is cancelled (read in the same script: the take's one round trip).
+   */
+  async noteTake(ref: ItemRef, take: Take): Promise<NotedTake> {
+    const k = this.keys.batch(ref.batchId);
+    const [status, ...hosts] = await this.redis.fleetNoteTake(
+      k.stalls,
+      k.meta,
       ref.index,
       take.attemptsStarted,
       take.stalledCounter,
       take.host,
       this.retentionSec,
     );
+    return { hosts, cancelled: status === 'cancelled' };
   }
 }

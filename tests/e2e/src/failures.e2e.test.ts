@@ -4,7 +4,7 @@
  * proxy is broken is quarantined while the item completes on another profile; nested steps run per
  * item and a failure inside them is recorded with its path.
  */
-import { freePort } from '@fleet/testing';
+import { freePort, waitFor } from '@fleet/testing';
 import { Fleet } from './harness.js';
 
 let fleet: Fleet;
@@ -69,9 +69,14 @@ it('retries a retryable failure, then fails the item after its attempts', async 
     attempts: 2,
     error: { code: 'NAVIGATION_FAILED', step: 0 },
   });
-  // Network failures do count against the profiles that met them.
-  const profiles = await Promise.all(fleet.profileIds.map((id) => fleet.profiles.get(id)));
-  expect(profiles.reduce((n, p) => n + (p?.stats.failures ?? 0), 0)).toBeGreaterThanOrEqual(2);
+  // Network failures do count against the profiles that met them. The last attempt's profile is
+  // released just after its record, whose script published the batch's events (DESIGN.md section 4,
+  // "The per-item Redis path"): wait for that release.
+  const failures = async () => {
+    const profiles = await Promise.all(fleet.profileIds.map((id) => fleet.profiles.get(id)));
+    return profiles.reduce((n, p) => n + (p?.stats.failures ?? 0), 0);
+  };
+  await waitFor('the failures counted against the profiles', async () => (await failures()) >= 2);
 });
 
 it('aborts an item past its deadline and releases its profile', async () => {
@@ -82,8 +87,11 @@ it('aborts an item past its deadline and releases its profile', async () => {
   const [result] = await fleet.resultsOf(batchId, 1);
   expect(result).toMatchObject({ state: 'failed', error: { code: 'DEADLINE_EXCEEDED', step: 1 } });
   expect(result!.durationMs).toBeLessThan(20_000);
-  const counts = await fleet.profiles.counts('default');
-  expect(counts.leased).toBe(0);
+  // Released just after the record that published the batch's events.
+  const counts = await waitFor('the profile released', async () => {
+    const c = await fleet.profiles.counts('default');
+    return c.leased === 0 && c;
+  });
   expect(counts.quarantined).toBe(1); // only the broken-proxy profile
 });
 

@@ -1,4 +1,4 @@
-import type { ItemResult } from '@fleet/contracts';
+import type { FleetEvent, ItemResult } from '@fleet/contracts';
 
 export interface ItemRef {
   batchId: string;
@@ -30,6 +30,24 @@ export interface RecordOutcome {
    */
   status: 'recorded' | 'duplicate' | 'stale' | 'cancelled';
   batch: BatchProgress;
+  /** The `done` events went on the stream with this write (only a store that `publishesEvents`). */
+  published?: boolean;
+}
+
+/** An event as its publisher builds it (the stream gives it its id). */
+export type EventDraft = Omit<FleetEvent, 'id'>;
+
+/**
+ * The events of a recorded item, for a store that publishes them with the write itself: the
+ * item's `item.completed|failed` (the store adds `data.progress`, the batch's counts after this
+ * write) and, when the write completes the batch, `batch.completed` at `at` with those counts;
+ * each under its dedupe key, as `EventPublisher.publish` would.
+ */
+export interface DoneEvents {
+  item: EventDraft;
+  itemDedupeKey: string;
+  at: number;
+  batchDedupeKey: string;
 }
 
 /**
@@ -56,12 +74,20 @@ export const ABANDONED_FENCE = -1;
  * Counters count each item once; the write that completes the batch says so (`batch.done`).
  */
 export interface ResultStore {
-  claim(ref: ItemRef, fence: number, expiresAt: number): Promise<ClaimStatus>;
+  /**
+   * Whether `claim` and `record` publish the events they are given in the same atomic write (one
+   * round trip, no window between a result and its events). Otherwise (absent, false) they ignore
+   * them and the caller publishes. DESIGN.md section 4, "The per-item Redis path".
+   */
+  readonly publishesEvents?: boolean;
+  /** With `started`, a store that `publishesEvents` appends it to the stream when the claim is made. */
+  claim(ref: ItemRef, fence: number, expiresAt: number, started?: EventDraft): Promise<ClaimStatus>;
   /** Keeps the claim's expiry in step with the lease, unless a newer claim took over or the batch was cancelled. */
   extendClaim(ref: ItemRef, fence: number, expiresAt: number): Promise<ClaimExtension>;
   /** Whether the batch was cancelled (checked before an item starts a browser). */
   isCancelled(batchId: string): Promise<boolean>;
-  record(ref: ItemRef, fence: number, result: ItemResult): Promise<RecordOutcome>;
+  /** With `done`, a store that `publishesEvents` publishes them when this write is the result. */
+  record(ref: ItemRef, fence: number, result: ItemResult, done?: DoneEvents): Promise<RecordOutcome>;
   get(ref: ItemRef): Promise<ItemResult | null>;
   progress(batchId: string): Promise<BatchProgress | null>;
 }

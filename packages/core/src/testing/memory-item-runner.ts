@@ -1,5 +1,5 @@
 import type { ItemJob } from '@fleet/contracts';
-import { ItemRunner } from '../item-runner.js';
+import { type AttemptContext, ItemRunner } from '../item-runner.js';
 import { GatedDriver } from './gated-driver.js';
 import { MemoryEventPublisher } from './memory-event-publisher.js';
 import { MemoryResultStore } from './memory-result-store.js';
@@ -10,6 +10,8 @@ export interface MemoryItemRunnerOptions extends MemorySessionsOptions {
   attempt?: number;
   /** Items in batch `b1` (default 2). */
   batchTotal?: number;
+  /** The result store publishes the events with its writes (as on one Redis). */
+  storePublishes?: boolean;
 }
 
 /** Item `index` of batch `b1`: one short step on pool `default`, generous timeouts. */
@@ -30,14 +32,14 @@ export function memoryJob(index = 0): ItemJob {
  * pipeline without Redis, BullMQ or a browser.
  */
 export function memoryItemRunner(options: MemoryItemRunnerOptions = {}) {
-  const { attempt = 1, batchTotal = 2, ...sessionOptions } = options;
+  const { attempt = 1, batchTotal = 2, storePublishes = false, ...sessionOptions } = options;
   const fleet = memorySessions(sessionOptions);
-  const results = new MemoryResultStore();
-  results.add('b1', batchTotal);
   const events = new MemoryEventPublisher();
+  const results = new MemoryResultStore(undefined, storePublishes ? events : undefined);
+  results.add('b1', batchTotal);
   const driver = new GatedDriver();
   const runner = new ItemRunner({ sessions: fleet.sessions, results, events, driver });
   const controller = new AbortController();
-  const ctx = { attempt, maxAttempts: 3, signal: controller.signal };
+  const ctx: AttemptContext = { attempt, maxAttempts: 3, signal: controller.signal };
   return { ...fleet, results, events, driver, runner, controller, ctx };
 }

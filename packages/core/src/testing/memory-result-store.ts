@@ -1,10 +1,13 @@
 import type { ItemResult } from '@fleet/contracts';
 import { NonRetryableError } from '../errors.js';
+import type { EventPublisher } from '../ports/event-publisher.js';
 import {
   ABANDONED_FENCE,
   type BatchProgress,
   type ClaimExtension,
   type ClaimStatus,
+  type DoneEvents,
+  type EventDraft,
   type ItemRef,
   NO_FENCE,
   type RecordOutcome,
@@ -24,11 +27,19 @@ interface Batch {
  * result wins; the latest claim wins; a claim under an expired lease is stale; a write is accepted
  * only under the latest claim before its expiry; a cancelled batch refuses claims, extensions and
  * records. Batches are added with `add` (the batch store's job in production).
+ * With a `publishTo`, it publishes the events it is given with its claims and records, as the Redis
+ * store does on one Redis (claim-publish-4.lua, record-publish-6.lua).
  */
 export class MemoryResultStore implements ResultStore {
   readonly batches = new Map<string, Batch>();
+  readonly publishesEvents: boolean;
 
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  constructor(
+    private readonly now: () => number = () => Date.now(),
+    private readonly publishTo?: EventPublisher,
+  ) {
+    this.publishesEvents = publishTo !== undefined;
+  }
 
   add(batchId: string, total: number): void {
     this.batches.set(batchId, { total, cancelled: false, results: new Map(), claims: new Map() });
@@ -38,12 +49,13 @@ export class MemoryResultStore implements ResultStore {
     this.batch(batchId).cancelled = true;
   }
 
-  async claim(ref: ItemRef, fence: number, expiresAt: number): Promise<ClaimStatus> {
+  async claim(ref: ItemRef, fence: number, expiresAt: number, started?: EventDraft): Promise<ClaimStatus> {
     const b = this.batch(ref.batchId);
     if (b.results.has(ref.index)) return 'recorded';
     if (b.cancelled) return 'cancelled';
     if (expiresAt <= this.now()) return 'stale';
     b.claims.set(ref.index, { fence, expiresAt });
+    if (started && this.publishTo) await this.publishTo.publish(started);
     return 'claimed';
   }
 
@@ -55,7 +67,7 @@ export class MemoryResultStore implements ResultStore {
     return 'extended';
   }
 
-  async record(ref: ItemRef, fence: number, result: ItemResult): Promise<RecordOutcome> {
+  async record(ref: ItemRef, fence: number, result: ItemResult, done?: DoneEvents): Promise<RecordOutcome> {
     const b = this.batch(ref.batchId);
     const status = b.results.has(ref.index)
       ? 'duplicate'
@@ -65,7 +77,18 @@ export class MemoryResultStore implements ResultStore {
           ? 'recorded'
           : 'stale';
     if (status === 'recorded') b.results.set(ref.index, result);
-    return { status, batch: this.progressOf(b) };
+    const batch = this.progressOf(b);
+    if (status !== 'recorded' || !done || !this.publishTo) return { status, batch };
+    const { total, completed, failed } = batch;
+    const progress = { total, completed, failed };
+    await this.publishTo.publish({ ...done.item, data: { ...done.item.data, progress } }, done.itemDedupeKey);
+    if (batch.done) {
+      await this.publishTo.publish(
+        { type: 'batch.completed', batchId: ref.batchId, at: done.at, data: progress },
+        done.batchDedupeKey,
+      );
+    }
+    return { status, batch, published: true };
   }
 
   async get(ref: ItemRef): Promise<ItemResult | null> {

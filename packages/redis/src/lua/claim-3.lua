@@ -16,15 +16,5 @@
   Returns: 1 claimed; 2 the item already has its result; 3 the batch is cancelled;
   -8 no such batch; -9 stale (the attempt's lease expired before it could claim).
 ]]
-if redis.call('EXISTS', KEYS[1]) == 0 then return -8 end
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 2 end
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'cancelled' then return 3 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if tonumber(ARGV[3]) <= now then return -9 end
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. ':' .. ARGV[3])
-if status == 'queued' then
-  redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', now)
-end
-return 1
+--- @include "item-claim"
+return claimItem(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3])

@@ -11,5 +11,5 @@
 
   Returns: the stream id; or false (nil) when the marker was already set.
 ]]
-if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then return false end
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'b', ARGV[3], 'e', ARGV[4])
+--- @include "publish-once"
+return publishOnce(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])

@@ -20,36 +20,5 @@
   stands); 3 refused, the batch is cancelled; -8 no such batch; -9 stale (claim taken over or
   expired).
 ]]
-local function progress(code)
-  local total, completed, failed = unpack(redis.call('HMGET', KEYS[1], 'total', 'completed', 'failed'))
-  return {code, tonumber(total) or 0, tonumber(completed) or 0, tonumber(failed) or 0}
-end
-
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-8, 0, 0, 0} end
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return progress(0) end
-if redis.call('HGET', KEYS[1], 'status') == 'cancelled' then return progress(3) end
-
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local current = redis.call('HGET', KEYS[3], ARGV[1])
-if ARGV[2] == '-1' then
-  -- abandoned by the queue: no claim check
-elseif ARGV[2] == '0' then
-  if current then
-    local expires = tonumber(string.match(current, ':(%d+)$'))
-    if expires > now then return progress(-9) end
-  end
-else
-  if not current then return progress(-9) end
-  local fence, expires = string.match(current, '^(%d+):(%d+)$')
-  if fence ~= ARGV[2] or tonumber(expires) <= now then return progress(-9) end
-end
-
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
-redis.call('HINCRBY', KEYS[1], ARGV[3], 1)
-local result = progress(1)
-if result[3] + result[4] >= result[2] and redis.call('HGET', KEYS[1], 'status') ~= 'completed' then
-  redis.call('HSET', KEYS[1], 'status', 'completed', 'finishedAt', now)
-  for i = 1, 3 do redis.call('EXPIRE', KEYS[i], tonumber(ARGV[5])) end
-end
-return result
+--- @include "item-record"
+return recordItem(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])

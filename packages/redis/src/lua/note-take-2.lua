@@ -5,16 +5,20 @@
   vanished when the job's stall count went up since it and this take directly follows it
   (`attemptsStarted`, BullMQ's `ats`, one more): its host is added to the item's vanished hosts.
   A take that vanished before it could note itself is not attributed to anyone.
+  The batch's status comes back too, so the take needs no second round trip to learn whether the
+  batch was cancelled (DESIGN.md section 4, "The per-item Redis path").
 
   KEYS[1] the batch's stalls hash: '<index>' -> 'ats|stc|host' of the last noted take,
           '<index>:vanished' -> the hosts (newline separated, each once) where attempts vanished
+  KEYS[2] the batch's meta hash (read only: its status)
   ARGV[1] item index
   ARGV[2] this take's attemptsStarted (BullMQ counts every take of the job, this one included)
   ARGV[3] the job's stall count as this take found it
   ARGV[4] this take's host
   ARGV[5] how long the hash stays after its last write, seconds
 
-  Returns: the hosts where the item's attempts vanished, each once (an array, maybe empty).
+  Returns: {status, host...}: the batch's status ('' when the batch is unknown), then the hosts
+  where the item's attempts vanished, each once (maybe none).
 ]]
 local field = ARGV[1]
 local vanishedField = field .. ':vanished'
@@ -39,6 +43,6 @@ end
 
 redis.call('HSET', KEYS[1], field, ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
-local hosts = {}
+local hosts = {redis.call('HGET', KEYS[2], 'status') or ''}
 for host in string.gmatch(vanished, '[^\n]+') do hosts[#hosts + 1] = host end
 return hosts
