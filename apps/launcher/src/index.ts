@@ -1,3 +1,4 @@
+export { chromiumArgs } from './browser-process.js';
 export { DEV_EMAIL, DEV_PASSWORD, type LauncherSettings, launcherOptions, launcherSchema } from './config.js';
 export { type Envelope, ERROR_CODES, type ErrorCode } from './envelope.js';
 export {
