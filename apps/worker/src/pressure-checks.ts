@@ -24,22 +24,22 @@ export interface PressureChecks {
 /**
  * Every `everyMs`: read the host, let the gate decide, and give the worker's queues that many
  * slots (SharedSlots: running items finish, none starts past the limit; at 0 the BullMQ workers
- * are paused). With both thresholds
- * off the readings are still exported and the slots stay whole.
+ * are paused). With both thresholds off the readings are still exported and the slots stay whole.
  */
 export function startPressureChecks(options: PressureChecksOptions): PressureChecks {
   const { gate, readings, slots, metrics, logger } = options;
-  let wasOver = false;
+  // Logged when the gate shuts (no new item at all) and opens again, not at every halving: on a
+  // host at its knee the slots go up and down every few seconds, which /metrics shows.
+  let shut = false;
   const check = () => {
     const state = gate.observe(readings.sample(), slots.busy);
     slots.setLimit(state.slots);
     metrics.pressureChecked(state);
-    const over = state.over.cpu || state.over.memory;
-    if (over !== wasOver) {
-      const fields = { ...state.reading, slots: state.slots, ceiling: state.ceiling };
-      if (over) logger.warn(fields, 'host under pressure: taking no new item');
+    if ((state.slots === 0) !== shut) {
+      shut = state.slots === 0;
+      const fields = { ...state.reading, over: state.over, busy: slots.busy };
+      if (shut) logger.warn(fields, 'host under pressure: taking no new item');
       else logger.info(fields, 'host pressure relieved: taking items again');
-      wasOver = over;
     }
     return state;
   };

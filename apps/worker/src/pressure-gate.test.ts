@@ -7,16 +7,17 @@ const hot = { cpuPercent: 97, memoryPercent: 50 };
 const full = { cpuPercent: 40, memoryPercent: 90 };
 
 describe('PressureGate', () => {
-  it('takes no new item while a resource is over, halves its ceiling, then regrows one slot per busy check', () => {
+  it('halves the slots at each check over a threshold, down to none, then adds one per filled check', () => {
     const gate = new PressureGate(8, LIMITS);
-    expect(gate.observe(calm, 8)).toMatchObject({ slots: 8, ceiling: 8 });
-    expect(gate.observe(hot, 8)).toMatchObject({ slots: 0, ceiling: 4, over: { cpu: true, memory: false } });
-    expect(gate.observe(full, 6)).toMatchObject({ slots: 0, ceiling: 2, over: { cpu: false, memory: true } });
-    expect(gate.observe(hot, 3)).toMatchObject({ slots: 0, ceiling: 1 });
-    expect(gate.observe(hot, 1)).toMatchObject({ slots: 0, ceiling: 1 }); // never below one
-    // Under again: the ceiling is open, and grows only while the worker fills it.
-    expect(gate.observe(calm, 0)).toMatchObject({ slots: 1, ceiling: 1 });
-    expect(gate.observe(calm, 0)).toMatchObject({ slots: 1, ceiling: 1 });
+    expect(gate.observe(calm, 8)).toMatchObject({ slots: 8 });
+    expect(gate.observe(hot, 8)).toMatchObject({ slots: 4, over: { cpu: true, memory: false } });
+    expect(gate.observe(full, 6)).toMatchObject({ slots: 2, over: { cpu: false, memory: true } });
+    expect(gate.observe(hot, 3).slots).toBe(1);
+    expect(gate.observe(hot, 1).slots).toBe(0); // still over: no new item at all
+    expect(gate.observe(hot, 0).slots).toBe(0);
+    // Under again: one slot per check, and only while the worker fills what it has.
+    expect(gate.observe(calm, 0).slots).toBe(1);
+    expect(gate.observe(calm, 0).slots).toBe(1);
     const steps = [1, 2, 3, 4, 5, 6, 7, 8, 8].map((busy) => gate.observe(calm, busy).slots);
     expect(steps).toEqual([2, 3, 4, 5, 6, 7, 8, 8, 8]);
   });
@@ -33,12 +34,11 @@ describe('PressureGate', () => {
 
   it('gives every slot back at once when both thresholds are switched off', () => {
     const gate = new PressureGate(6, LIMITS);
-    gate.observe(hot, 6);
-    gate.observe(hot, 6);
-    expect(gate.state.ceiling).toBe(1);
+    for (let i = 0; i < 4; i++) gate.observe(hot, 6);
+    expect(gate.state.slots).toBe(0);
     gate.setLimits({ maxCpuPercent: 0, maxMemoryPercent: 0 });
     expect(gate.off).toBe(true);
-    expect(gate.observe(hot, 0)).toMatchObject({ slots: 6, ceiling: 6 });
+    expect(gate.observe(hot, 0).slots).toBe(6);
   });
 });
 

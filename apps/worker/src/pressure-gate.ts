@@ -15,34 +15,31 @@ export interface PressureState {
   reading: PressureReading;
   /** Which resources are over their threshold. */
   over: { cpu: boolean; memory: boolean };
-  /** Items that may be in flight now: 0 while over (running ones finish, none starts), else `ceiling`. */
+  /** Items that may be in flight now, 0..total: running ones above it finish, no new one starts. */
   slots: number;
-  /** The AIMD ceiling the slots come back to, 1..total. */
-  ceiling: number;
 }
 
 /**
- * Decides how many items a worker may run from the host's readings, one check at a time (pure
- * arithmetic: readings are given, so tests inject them). While a resource is over its threshold
- * no new item starts (slots 0) and the ceiling halves (at least 1); once under, the ceiling grows
- * by one per check, but only while the worker fills it (idle slots prove nothing about room),
- * up to WORKER_CONCURRENCY. Additive increase, multiplicative decrease, as Crawlee's
- * AutoscaledPool scales: a host past its knee backs off fast and creeps back to where it fits.
+ * Decides how many items a worker may have in flight from the host's readings, one check at a time
+ * (pure arithmetic: readings are given, so tests inject them). Additive increase, multiplicative
+ * decrease, as Crawlee's AutoscaledPool scales: while a resource is over its threshold the slots
+ * halve at each check (8, 4, 2, 1, 0: a host that stays over takes no new item at all), and once
+ * under they grow by one per check, but only while the worker fills them (idle slots prove nothing
+ * about room), up to WORKER_CONCURRENCY. Halving rather than closing at once keeps the items that
+ * saturate a host running: on a host at its knee the CPU is near 100% anyway, and a gate that
+ * stopped everything at the first hot second would idle it (measured: 0.38x the knee's items/s).
  */
 export class PressureGate {
-  private ceilingNow: number;
   private latest: PressureState;
 
   constructor(
     readonly total: number,
     private limits: PressureLimits,
   ) {
-    this.ceilingNow = total;
     this.latest = {
       reading: { cpuPercent: 0, memoryPercent: 0 },
       over: { cpu: false, memory: false },
       slots: total,
-      ceiling: total,
     };
   }
 
@@ -55,7 +52,7 @@ export class PressureGate {
     this.limits = limits;
   }
 
-  /** Both thresholds off: the gate never closes. */
+  /** Both thresholds off: every slot, always. */
   get off(): boolean {
     return this.limits.maxCpuPercent <= 0 && this.limits.maxMemoryPercent <= 0;
   }
@@ -70,16 +67,11 @@ export class PressureGate {
       cpu: exceeds(reading.cpuPercent, this.limits.maxCpuPercent),
       memory: exceeds(reading.memoryPercent, this.limits.maxMemoryPercent),
     };
-    if (this.off) {
-      this.ceilingNow = this.total;
-    } else if (over.cpu || over.memory) {
-      this.ceilingNow = Math.max(1, Math.floor(this.ceilingNow / 2));
-    } else if (busy >= this.ceilingNow) {
-      this.ceilingNow = Math.min(this.total, this.ceilingNow + 1);
-    }
-    this.ceilingNow = Math.min(this.ceilingNow, this.total);
-    const slots = over.cpu || over.memory ? 0 : this.ceilingNow;
-    this.latest = { reading, over, slots, ceiling: this.ceilingNow };
+    let slots = this.latest.slots;
+    if (this.off) slots = this.total;
+    else if (over.cpu || over.memory) slots = Math.floor(slots / 2);
+    else if (busy >= slots) slots = Math.min(this.total, slots + 1);
+    this.latest = { reading, over, slots };
     return this.latest;
   }
 }

@@ -32,7 +32,7 @@ export interface ItemMetrics {
 export interface PressureCheck {
   reading: { cpuPercent: number; memoryPercent: number };
   over: { cpu: boolean; memory: boolean };
-  /** Items this worker may have in flight now (0 while the host is over a threshold). */
+  /** Items this worker may have in flight now (fewer while the host is over a threshold, down to 0). */
   slots: number;
 }
 
@@ -95,12 +95,12 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
     });
     this.slotsAllowed = new Gauge({
       name: 'fleet_worker_slots_allowed',
-      help: 'Items this worker may have in flight now: WORKER_CONCURRENCY, fewer under host pressure, 0 while over a threshold.',
+      help: 'Items this worker may have in flight now: WORKER_CONCURRENCY, halved at each pressure check over a threshold (down to 0), one more per check under.',
       registers,
     });
     this.pressureThrottled = new Counter({
       name: 'fleet_worker_pressure_throttled_total',
-      help: 'Pressure checks that found the host over a threshold (no new item taken until the next), by resource.',
+      help: 'Pressure checks that found the host over a threshold (each halved the slots), by resource.',
       labelNames: ['resource'],
       registers,
     });
