@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import {
   durationMs,
   loadConfig,
+  percent,
   port,
   type RedisSettings,
   type ReplicaWaitSettings,
@@ -37,6 +38,21 @@ export const workerSchema = {
     default: 2,
     env: 'WORKER_CONCURRENCY',
   },
+  workerMaxCpuPercent: percent({
+    env: 'WORKER_MAX_CPU_PERCENT',
+    default: 0,
+    doc: 'Host CPU busy (all cores, /proc/stat over each WORKER_PRESSURE_CHECK_MS) above which this worker takes no new item and halves its slots, regrowing one per check once under; 0 = off (the default: on the 2-core capacity bench a 90% gate cost 14% of the items/s at c=8 and the ungated host did not collapse; turn it on where a host runs other work).',
+  }),
+  workerMaxMemoryPercent: percent({
+    env: 'WORKER_MAX_MEMORY_PERCENT',
+    default: 85,
+    doc: 'Host memory in use (MemTotal − MemAvailable, or the cgroup v2 limit when tighter) above which this worker takes no new item, as for CPU; 0 = off. 85 keeps room for the browsers in flight to grow (a page can take hundreds of MiB) before the OOM killer picks one.',
+  }),
+  workerPressureCheckMs: durationMs({
+    env: 'WORKER_PRESSURE_CHECK_MS',
+    default: 1000,
+    doc: 'How often the worker reads host CPU and memory for WORKER_MAX_CPU_PERCENT and WORKER_MAX_MEMORY_PERCENT (the CPU window).',
+  }),
   workerId: {
     doc: 'Name of this worker in leases and logs.',
     format: String,
@@ -151,6 +167,9 @@ export interface WorkerSettings
   prefix: string;
   workerPort: number;
   workerConcurrency: number;
+  workerMaxCpuPercent: number;
+  workerMaxMemoryPercent: number;
+  workerPressureCheckMs: number;
   workerId: string;
   workerHost: string;
   itemMaxStalls: number;

@@ -43,7 +43,10 @@ import { PrivateTargetGuard, type TargetGuard } from '@fleet/targets';
 import { FileArtifactStore, ScenarioDriver, WebdriverioDriver } from '@fleet/webdriver';
 import { scenariosPath, type WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
+import { HostReadings } from './host-readings.js';
 import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';
+import { type PressureChecks, startPressureChecks } from './pressure-checks.js';
+import { PressureGate } from './pressure-gate.js';
 
 /** The longest a shutdown waits on one chore (withdraw, queue close, unsubscribe, QUIT), past the grace. */
 const SHUTDOWN_STEP_MS = 3_000;
@@ -58,11 +61,15 @@ export interface WorkerOverrides {
   scenarios?: LoadedScenario[];
   /** Replace the scenario runner (tests without a browser). */
   scenarioRunner?: ScenarioRunner;
+  /** Replace the host's CPU and memory readings (tests force pressure). */
+  hostReadings?: Pick<HostReadings, 'sample'>;
 }
 
 export interface RunningWorker {
   sessions: ProfileSessions;
   metrics: WorkerMetrics;
+  /** The host-pressure gate's checks (WORKER_MAX_CPU_PERCENT, WORKER_MAX_MEMORY_PERCENT). */
+  pressure: PressureChecks;
   /** Serves `/health`, `/ready` and `/metrics`. */
   healthPort: number;
   /** Stop taking jobs, give running items `graceMs` to finish, abort the rest, release everything. */
@@ -250,6 +257,18 @@ export async function startWorker(
     return { worker, jobs };
   });
   const worker = consumers[0]!.worker;
+  // The host protects itself: no new item while CPU or memory is over its threshold (section 7).
+  const pressure = startPressureChecks({
+    gate: new PressureGate(settings.workerConcurrency, {
+      maxCpuPercent: settings.workerMaxCpuPercent,
+      maxMemoryPercent: settings.workerMaxMemoryPercent,
+    }),
+    readings: overrides.hostReadings ?? new HostReadings(),
+    slots,
+    metrics,
+    everyMs: settings.workerPressureCheckMs,
+    logger,
+  });
   // BullMQ's own connection for blocking reads (a duplicate of ours); ours is watched above. The
   // cancel bus's subscriber connection is not counted: its errors are logged by the bus.
   void worker
@@ -320,6 +339,7 @@ export async function startWorker(
   const close = (graceMs = settings.shutdownGraceMs) => {
     closing ??= (async () => {
       logger.info({ graceMs }, 'worker shutting down');
+      pressure.stop(); // a consumer it paused closes as a running one does
       clearInterval(reclaimTimer);
       reclaimed.close();
       clearInterval(heartbeat);
@@ -350,5 +370,5 @@ export async function startWorker(
     })();
     return closing;
   };
-  return { sessions, metrics, healthPort: health.port, close };
+  return { sessions, metrics, pressure, healthPort: health.port, close };
 }

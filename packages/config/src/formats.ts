@@ -18,6 +18,7 @@ export const FORMAT = {
   csv: 'csv',
   jsonList: 'json-list',
   flag: 'flag',
+  percent: 'percent',
 } as const;
 
 /** A check for one item of a `jsonList` or `csvList`: return a problem message, or undefined when the item is fine. */
@@ -109,6 +110,15 @@ convict.addFormats({
       }
     },
   },
+  [FORMAT.percent]: {
+    coerce: toInteger,
+    validate(value: unknown) {
+      required(value);
+      if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
+        throw new Error('must be a whole percent from 0 to 100');
+      }
+    },
+  },
   [FORMAT.httpUrl]: {
     validate(value: unknown) {
       required(value);
@@ -183,6 +193,11 @@ export function port(options: SettingOptions<number>): convict.SchemaObj<number>
 /** A whole, non-negative number of milliseconds. */
 export function durationMs(options: SettingOptions<number>): convict.SchemaObj<number> {
   return setting(FORMAT.durationMs, options);
+}
+
+/** A whole percent, 0-100. */
+export function percent(options: SettingOptions<number>): convict.SchemaObj<number> {
+  return setting(FORMAT.percent, options);
 }
 
 /** An http:// or https:// URL. */

@@ -17,6 +17,7 @@ export {
   httpUrl,
   type ItemCheck,
   jsonList,
+  percent,
   port,
   type SettingOptions,
 } from './formats.js';

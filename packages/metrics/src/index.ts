@@ -4,6 +4,7 @@ export { type ErrorEmitter, FleetMetrics, type MetricsOptions } from './registry
 export {
   ITEM_DURATION_BUCKETS,
   type ItemMetrics,
+  type PressureCheck,
   type RecordedItem,
   type SessionStats,
   WorkerMetrics,

@@ -28,6 +28,14 @@ export interface ItemMetrics {
   acquireWaited(): void;
 }
 
+/** One check of the host-pressure gate (WORKER_MAX_CPU_PERCENT, WORKER_MAX_MEMORY_PERCENT). */
+export interface PressureCheck {
+  reading: { cpuPercent: number; memoryPercent: number };
+  over: { cpu: boolean; memory: boolean };
+  /** Items this worker may have in flight now (fewer while the host is over a threshold, down to 0). */
+  slots: number;
+}
+
 /** Seconds; items run from well under a second (warm, one page) to minutes (many steps). */
 export const ITEM_DURATION_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
 
@@ -42,6 +50,9 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
   readonly retries: Counter<'code'>;
   readonly acquireWaits: Counter;
   readonly providerUnreachable: Counter<'launcher'>;
+  readonly pressure: Gauge<'resource'>;
+  readonly slotsAllowed: Gauge;
+  readonly pressureThrottled: Counter<'resource'>;
 
   constructor(sources: WorkerSources, options: MetricsOptions = {}) {
     super(options);
@@ -76,6 +87,24 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
       labelNames: ['launcher'],
       registers,
     });
+    this.pressure = new Gauge({
+      name: 'fleet_worker_pressure',
+      help: "The host's load as the worker's pressure gate last read it, percent: cpu (all cores, over the check window), memory (in use; a cgroup limit when tighter).",
+      labelNames: ['resource'],
+      registers,
+    });
+    this.slotsAllowed = new Gauge({
+      name: 'fleet_worker_slots_allowed',
+      help: 'Items this worker may have in flight now: WORKER_CONCURRENCY, halved at each pressure check over a threshold (down to 0), one more per check under.',
+      registers,
+    });
+    this.pressureThrottled = new Counter({
+      name: 'fleet_worker_pressure_throttled_total',
+      help: 'Pressure checks that found the host over a threshold (each halved the slots), by resource.',
+      labelNames: ['resource'],
+      registers,
+    });
+    for (const resource of ['cpu', 'memory']) this.pressureThrottled.inc({ resource }, 0);
     fromTotal(
       'fleet_browser_starts_total',
       'Browsers started (a fresh profile start).',
@@ -120,6 +149,14 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
 
   providerUnreachableSeen(launcher: string): void {
     this.providerUnreachable.inc({ launcher });
+  }
+
+  pressureChecked(check: PressureCheck): void {
+    this.pressure.set({ resource: 'cpu' }, check.reading.cpuPercent);
+    this.pressure.set({ resource: 'memory' }, check.reading.memoryPercent);
+    this.slotsAllowed.set(check.slots);
+    if (check.over.cpu) this.pressureThrottled.inc({ resource: 'cpu' });
+    if (check.over.memory) this.pressureThrottled.inc({ resource: 'memory' });
   }
 }
 

@@ -12,8 +12,34 @@ import type { ItemProcessor } from './items-worker.js';
 export class SharedSlots {
   private used = 0;
   private readonly running = new Map<Worker, number>();
+  private allowed: number;
 
-  constructor(readonly total: number) {}
+  constructor(readonly total: number) {
+    this.allowed = total;
+  }
+
+  /** Slots that may be busy now: `total`, or fewer while the host is under pressure (`setLimit`). */
+  get limit(): number {
+    return this.allowed;
+  }
+
+  /**
+   * Lets at most `limit` (0..total) jobs run: running ones finish, no new one starts past it. At 0
+   * every worker is paused (running jobs go on): a worker at BullMQ's minimum concurrency of 1
+   * would otherwise take job after job only to put each back. Above 0 they resume.
+   */
+  setLimit(limit: number): void {
+    const next = Math.max(0, Math.min(this.total, Math.floor(limit)));
+    if (next === this.allowed) return;
+    const wasClosed = this.allowed === 0;
+    this.allowed = next;
+    this.rebalance();
+    if (wasClosed === (next === 0)) return;
+    for (const worker of this.running.keys()) {
+      if (next === 0) void worker.pause(true);
+      else void worker.resume();
+    }
+  }
 
   /** A worker that shares the slots (set its concurrency from them). */
   attach(worker: Worker): void {
@@ -23,7 +49,7 @@ export class SharedSlots {
 
   /** A job `worker` took wants a slot: true = run it (then `release`), false = put it back. */
   take(worker: Worker): boolean {
-    if (this.used >= this.total) return false;
+    if (this.used >= this.allowed) return false;
     this.used++;
     this.running.set(worker, (this.running.get(worker) ?? 0) + 1);
     this.rebalance();
@@ -64,7 +90,12 @@ export class SharedSlots {
   }
 
   get free(): number {
-    return this.total - this.used;
+    return Math.max(0, this.allowed - this.used);
+  }
+
+  /** Jobs running now. */
+  get busy(): number {
+    return this.used;
   }
 
   private rebalance(): void {

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import type { PressureReading } from './pressure-gate.js';
+
+/** Reads a file's text, or null when it is not there (no cgroup v2, not Linux). */
+export type ReadText = (path: string) => string | null;
+
+const readText: ReadText = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+/** The aggregate `cpu` line of /proc/stat: every core, in jiffies; idle and iowait are not busy. */
+export function cpuTimes(stat: string): CpuTimes | null {
+  const line = stat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return null;
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (fields.length < 4 || fields.some((n) => !Number.isFinite(n))) return null;
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** Percent of memory in use: the host's (MemTotal − MemAvailable) or, when tighter, the cgroup's. */
+export function memoryPercent(
+  meminfo: string | null,
+  cgroupMax: string | null,
+  cgroupCurrent: string | null,
+) {
+  const kib = (name: string) => {
+    const m = meminfo?.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) : null;
+  };
+  const total = kib('MemTotal');
+  const available = kib('MemAvailable');
+  let percent = total && available !== null ? (100 * (total - available)) / total : 0;
+  // A cgroup v2 limit ("max" = none) is where the kernel kills the container first. Its current
+  // count includes page cache the kernel would give back, so this errs on the cautious side.
+  const max = Number(cgroupMax?.trim());
+  const current = Number(cgroupCurrent?.trim());
+  if (Number.isFinite(max) && max > 0 && Number.isFinite(current)) {
+    percent = Math.max(percent, (100 * current) / max);
+  }
+  return percent;
+}
+
+/**
+ * The host's CPU and memory as the pressure gate reads them. CPU is the whole host (all cores,
+ * /proc/stat) busy over the time since the previous `read()`, so the caller's check interval is
+ * the window; memory is /proc/meminfo's MemAvailable, or the cgroup v2 limit
+ * (/sys/fs/cgroup/memory.max, memory.current) when that is tighter.
+ */
+export class HostReadings {
+  private last: CpuTimes | null;
+
+  constructor(private readonly read: ReadText = readText) {
+    this.last = cpuTimes(this.read('/proc/stat') ?? '');
+  }
+
+  sample(): PressureReading {
+    const now = cpuTimes(this.read('/proc/stat') ?? '');
+    let cpuPercent = 0;
+    if (now && this.last && now.total > this.last.total) {
+      cpuPercent = (100 * (now.busy - this.last.busy)) / (now.total - this.last.total);
+    }
+    if (now) this.last = now;
+    return {
+      cpuPercent,
+      memoryPercent: memoryPercent(
+        this.read('/proc/meminfo'),
+        this.read('/sys/fs/cgroup/memory.max'),
+        this.read('/sys/fs/cgroup/memory.current'),
+      ),
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import { cpuTimes, HostReadings, memoryPercent, type ReadText } from './host-readings.js';
+import { PressureGate } from './pressure-gate.js';
+
+const LIMITS = { maxCpuPercent: 90, maxMemoryPercent: 85 };
+const calm = { cpuPercent: 40, memoryPercent: 50 };
+const hot = { cpuPercent: 97, memoryPercent: 50 };
+const full = { cpuPercent: 40, memoryPercent: 90 };
+
+describe('PressureGate', () => {
+  it('halves the slots at each check over a threshold, down to none, then adds one per filled check', () => {
+    const gate = new PressureGate(8, LIMITS);
+    expect(gate.observe(calm, 8)).toMatchObject({ slots: 8 });
+    expect(gate.observe(hot, 8)).toMatchObject({ slots: 4, over: { cpu: true, memory: false } });
+    expect(gate.observe(full, 6)).toMatchObject({ slots: 2, over: { cpu: false, memory: true } });
+    expect(gate.observe(hot, 3).slots).toBe(1);
+    expect(gate.observe(hot, 1).slots).toBe(0); // still over: no new item at all
+    expect(gate.observe(hot, 0).slots).toBe(0);
+    // Under again: one slot per check, and only while the worker fills what it has.
+    expect(gate.observe(calm, 0).slots).toBe(1);
+    expect(gate.observe(calm, 0).slots).toBe(1);
+    const steps = [1, 2, 3, 4, 5, 6, 7, 8, 8].map((busy) => gate.observe(calm, busy).slots);
+    expect(steps).toEqual([2, 3, 4, 5, 6, 7, 8, 8, 8]);
+  });
+
+  it('counts a reading at the threshold as room, and a threshold of 0 as off', () => {
+    const gate = new PressureGate(4, LIMITS);
+    expect(gate.observe({ cpuPercent: 90, memoryPercent: 85 }, 4).slots).toBe(4);
+    gate.setLimits({ maxCpuPercent: 0, maxMemoryPercent: 85 });
+    expect(gate.observe({ cpuPercent: 100, memoryPercent: 10 }, 4)).toMatchObject({
+      slots: 4,
+      over: { cpu: false, memory: false },
+    });
+  });
+
+  it('gives every slot back at once when both thresholds are switched off', () => {
+    const gate = new PressureGate(6, LIMITS);
+    for (let i = 0; i < 4; i++) gate.observe(hot, 6);
+    expect(gate.state.slots).toBe(0);
+    gate.setLimits({ maxCpuPercent: 0, maxMemoryPercent: 0 });
+    expect(gate.off).toBe(true);
+    expect(gate.observe(hot, 0).slots).toBe(6);
+  });
+});
+
+describe('host readings', () => {
+  const stat = (busy: number, idle: number) =>
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n`;
+
+  it('reads CPU busy over all cores between two samples, idle and iowait not busy', () => {
+    expect(cpuTimes('cpu  10 2 3 80 5 0 0 0 0 0\n')).toEqual({ busy: 15, total: 100 });
+    expect(cpuTimes('intr 1 2 3\n')).toBeNull();
+    const files: Record<string, string> = {
+      '/proc/stat': stat(100, 100),
+      '/proc/meminfo': 'MemTotal:       1000 kB\nMemFree:  100 kB\nMemAvailable:    250 kB\n',
+    };
+    const read: ReadText = (path) => files[path] ?? null;
+    const host = new HostReadings(read);
+    files['/proc/stat'] = stat(175, 125); // +75 busy of +100
+    expect(host.sample()).toEqual({ cpuPercent: 75, memoryPercent: 75 });
+    files['/proc/stat'] = stat(185, 215); // +10 busy of +100
+    expect(host.sample().cpuPercent).toBe(10);
+    expect(host.sample().cpuPercent).toBe(0); // no time passed: nothing measured
+  });
+
+  it("takes a cgroup v2 memory limit when it is tighter than the host's, and ignores 'max'", () => {
+    const meminfo = 'MemTotal:       1000 kB\nMemAvailable:    800 kB\n';
+    expect(memoryPercent(meminfo, null, null)).toBe(20);
+    expect(memoryPercent(meminfo, 'max\n', '900\n')).toBe(20);
+    expect(memoryPercent(meminfo, '1000\n', '600\n')).toBe(60);
+    expect(memoryPercent(null, null, null)).toBe(0);
+  });
+});
