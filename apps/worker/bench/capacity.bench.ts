@@ -18,7 +18,7 @@
  * RSS would count Chromium's shared pages once per process. Memory per warm profile = (peak at c −
  * base) / c. Knee: the first concurrency whose items/s gain over the previous one is under 10%.
  *
- * Gate: the worker at BENCH_GATE_CONCURRENCY (8) with the gate on (the defaults: CPU 90%, memory
+ * Gate: the worker at BENCH_GATE_CONCURRENCY (8) with the gate on (CPU 90%, memory
  * 85%, checked every second) against the same concurrency with the gate off; the goal is that the
  * gated run holds the knee's items/s (ratio to the knee ≥ 0.9). Baselines come from this run.
  *
