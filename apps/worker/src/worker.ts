@@ -22,6 +22,7 @@ import {
   checkEvictionPolicy,
   createRedis,
   describeRedisTarget,
+  eventStreamOptions,
   type FleetRedis,
   RedisBatchStore,
   RedisCancelBus,
@@ -184,7 +185,7 @@ export async function startWorker(
     reclaimDelayMs: settings.reclaimRestMs,
     onReclaimed: stopReclaimed,
   });
-  const events = new RedisEventStream(redis, settings.prefix);
+  const events = new RedisEventStream(redis, settings.prefix, eventStreamOptions(settings));
   const sessions = new ProfileSessions(allocation, provider, {
     owner: settings.workerId,
     warmIdleMs: settings.warmIdleMs,
