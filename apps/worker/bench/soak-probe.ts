@@ -62,6 +62,17 @@ export function bytesUnder(dir: string): number {
   return total;
 }
 
+/** `nodejs_heap_size_used_bytes` from an app's /metrics (null when it does not answer). */
+async function heapUsed(url: string): Promise<number | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const match = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(await res.text());
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Keys by family, SCANned (COUNT 1000, so Redis never blocks on one call). */
 export async function keyFamilies(redis: FleetRedis): Promise<Map<string, number>> {
   const families = new Map<string, number>();
@@ -85,6 +96,8 @@ export interface ProbeTargets {
   batchIndexKey: string;
   /** Pids by app name (worker, launcher, api); a missing one is not sampled. */
   pids: () => Record<string, number>;
+  /** Prometheus endpoints by app name (worker, api): their V8 heap in use is sampled too. */
+  metrics: () => Record<string, string>;
   launcherDir: string;
   artifactsDir: string;
 }
@@ -111,6 +124,10 @@ export async function probe(targets: ProbeTargets): Promise<Omit<Sample, 'phase'
   for (const [app, pid] of Object.entries(targets.pids())) {
     values[`${app}Rss`] = rssOf(pid);
     values[`${app}Fds`] = fdsOf(pid);
+  }
+  for (const [app, url] of Object.entries(targets.metrics())) {
+    const heap = await heapUsed(url);
+    if (heap !== null) values[`${app}Heap`] = heap;
   }
   const chromiums = chromiumsUnder(targets.launcherDir);
   values.chromiums = chromiums.length;

@@ -21,10 +21,11 @@ function phaseFigures(phase: string, samples: Sample[], verdicts: Record<string,
   const figures: BenchFigure[] = [];
   for (const [series, verdict] of Object.entries(verdicts)) {
     const spec = SERIES[series]!;
-    // ratio = |growth| / allowance: flat when <= 1 (a quarter with too few samples has no verdict).
+    // ratio = growth / allowance: flat when <= 1, shrinking included (a quarter with too few samples
+    // has no verdict).
     const f = figure({
       name: `${phase}: ${series}, growth over the last quarter (vs noise allowance max(${NOISE_SHARE * 100}% of mean, ${spec.floor} ${spec.unit}); mean ${Math.round(verdict.mean)})`,
-      value: Math.abs(verdict.growth),
+      value: verdict.growth,
       unit: spec.unit,
       baseline: verdict.allowed,
       goal: { atMost: 1 },

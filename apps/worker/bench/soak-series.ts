@@ -2,7 +2,8 @@
  * The soak's verdict on one sampled series: does it still grow at the end of a phase?
  *
  * Growth = the least-squares slope over the phase's last quarter × that quarter's duration. A
- * series is flat when |growth| is within noise: at most 5% of the series' mean over that quarter,
+ * series is flat when its growth is within noise (a series that shrinks is flat too: the question is
+ * what grows): at most 5% of the series' mean over that quarter,
  * or at most an absolute floor of its own (a few keys, a few MiB; `SERIES`), whichever is larger.
  * The slope, not last minus first, so one sample caught mid-burst (a batch just finished, its keys
  * not yet expired) does not decide; the last quarter, so the fill-up before retention starts to
@@ -32,10 +33,12 @@ export const SERIES: Record<string, SeriesSpec> = {
   bullFailed: { unit: 'jobs', floor: 20 },
   workerRss: { unit: 'bytes', floor: 16 * MIB },
   workerFds: { unit: 'fds', floor: 5 },
+  workerHeap: { unit: 'bytes', floor: 8 * MIB },
   launcherRss: { unit: 'bytes', floor: 16 * MIB },
   launcherFds: { unit: 'fds', floor: 5 },
   apiRss: { unit: 'bytes', floor: 16 * MIB },
   apiFds: { unit: 'fds', floor: 5 },
+  apiHeap: { unit: 'bytes', floor: 8 * MIB },
   chromiums: { unit: 'processes', floor: 2 },
   chromiumRss: { unit: 'bytes', floor: 64 * MIB },
   artifactsBytes: { unit: 'bytes', floor: 2 * MIB },
@@ -91,7 +94,7 @@ export function judge(points: Point[], spec: SeriesSpec): Verdict {
     mean,
     allowed,
     points: quarter.length,
-    flat: quarter.length < MIN_POINTS ? null : Math.abs(growth) <= allowed,
+    flat: quarter.length < MIN_POINTS ? null : growth <= allowed,
   };
 }
 

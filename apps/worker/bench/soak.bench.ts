@@ -13,9 +13,9 @@
  *   in batches of SOAK_BROWSER_BATCH, run by the worker app itself (src/main.ts) over
  *   SOAK_PROFILES launcher profiles, warm profiles on, WORKER_CONCURRENCY = SOAK_PROFILES.
  *
- * Every SOAK_SAMPLE_MS: Redis used_memory, DBSIZE, XLEN of the event stream, BullMQ completed and
- * failed set sizes, RSS and open fds of worker, launcher and API, Chromium processes (and their
- * RSS), artifact bytes on disk, and the ten largest key families. Each phase's series are judged
+ * Every SOAK_SAMPLE_MS: Redis used_memory, DBSIZE, XLEN of the event stream, the batch index's
+ * size, BullMQ completed and failed set sizes, RSS and open fds of worker, launcher and API, the V8
+ * heap in use of worker and API (their /metrics), Chromium processes (and their RSS), artifact bytes on disk, and the ten largest key families. Each phase's series are judged
  * over its last quarter (soak-series.ts: flat = slope × quarter within max(5% of the mean, a
  * floor)). After each phase the soak waits out the retention and compares the keys left with the
  * keys before it ("drained"). Everything goes to bench/results/soak.json: figures, verdicts and
@@ -98,6 +98,7 @@ const fleet = new ProcessFleet({
 });
 const samples: Sample[] = [];
 const pids: Record<string, number> = {};
+const metricsUrls: Record<string, string> = {};
 
 async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${fleet.url('api')}${path}`, {
@@ -132,6 +133,7 @@ async function sampled(phase: string, done: () => number, work: Promise<void>): 
       streamKey,
       batchIndexKey: new Keys(PREFIX).batchIndex,
       pids: () => pids,
+      metrics: () => metricsUrls,
       launcherDir: fleet.launcherDir,
       artifactsDir: fleet.artifactsDir,
     });
@@ -229,6 +231,7 @@ async function noopPhase(): Promise<void> {
   fleet.apps.push(worker);
   await worker.waitHttp(`http://127.0.0.1:${port}/ready`, 120_000);
   pids.worker = worker.pid;
+  metricsUrls.worker = `http://127.0.0.1:${port}/metrics`;
   const counter = { done: 0 };
   const run: PhaseRun = {
     name: 'noop',
@@ -243,6 +246,7 @@ async function noopPhase(): Promise<void> {
   await drain('noop');
   await worker.stop(30_000);
   delete pids.worker;
+  delete metricsUrls.worker;
 }
 
 async function browserPhase(): Promise<void> {
@@ -260,6 +264,7 @@ async function browserPhase(): Promise<void> {
     env: { WORKER_ID: 'soak-browser', WORKER_CONCURRENCY: String(PROFILES), WARM_IDLE_MS: '30000' },
   });
   pids.worker = worker.pid;
+  metricsUrls.worker = `${fleet.url('worker')}/metrics`;
   const counter = { done: 0 };
   const run: PhaseRun = {
     name: 'browser',
@@ -278,6 +283,7 @@ async function browserPhase(): Promise<void> {
   await drain('browser');
   await worker.stop(30_000);
   delete pids.worker;
+  delete metricsUrls.worker;
 }
 
 async function main(): Promise<void> {
@@ -292,6 +298,7 @@ async function main(): Promise<void> {
     },
   });
   pids.api = apiProc.pid;
+  metricsUrls.api = `${fleet.url('api')}/metrics`;
   const started = Date.now();
   if (ONLY !== 'browser') await noopPhase();
   if (ONLY !== 'noop') await browserPhase();
