@@ -8,8 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ItemsQueue } from '@fleet/queue';
 import type { FleetRedis } from '@fleet/redis';
-import { chromiumsUnder } from '@fleet/testing';
-import { keyFamily } from './soak-series.js';
+import { chromiumsUnder, keyFamilies } from '@fleet/testing';
 
 export interface Sample {
   phase: string;
@@ -71,21 +70,6 @@ async function heapUsed(url: string): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-/** Keys by family, SCANned (COUNT 1000, so Redis never blocks on one call). */
-export async function keyFamilies(redis: FleetRedis): Promise<Map<string, number>> {
-  const families = new Map<string, number>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const family = keyFamily(key);
-      families.set(family, (families.get(family) ?? 0) + 1);
-    }
-  } while (cursor !== '0');
-  return families;
 }
 
 export interface ProbeTargets {

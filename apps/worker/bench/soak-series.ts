@@ -97,15 +97,3 @@ export function judge(points: Point[], spec: SeriesSpec): Verdict {
     flat: quarter.length < MIN_POINTS ? null : growth <= allowed,
   };
 }
-
-/**
- * A Redis key's family: segments with a digit become `*`, a hash tag keeps its name
- * (`soak:{batch:b12x9}:results` → `soak:{batch:*}:results`), so ids do not make families.
- */
-export function keyFamily(key: string): string {
-  return key
-    .replace(/\{([A-Za-z-]+):[^}]*\}/g, '{$1:*}')
-    .split(':')
-    .map((segment) => (!segment.startsWith('{') && /\d/.test(segment) ? '*' : segment))
-    .join(':');
-}

@@ -7,6 +7,7 @@
  */
 import { InstantDriver, MemoryProvider } from '@fleet/core/testing';
 import { Keys } from '@fleet/redis';
+import { keyFamilies } from '@fleet/testing';
 import { Fleet, POOL, waitFor } from './harness.js';
 
 const RETENTION_SEC = 2;
@@ -17,24 +18,10 @@ beforeAll(async () => {
 });
 afterAll(() => fleet?.close());
 
-/** Every key under the fleet's prefix, with ids turned into `*` (`{batch:b1x2}:meta` → `{batch:*}:meta`). */
+/** Every key under the fleet's prefix by family, the prefix left out (`{batch:*}:meta`). */
 async function families(): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await fleet.redis.scan(cursor, 'MATCH', `${fleet.prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const family = key
-        .slice(fleet.prefix.length + 1)
-        .replace(/\{([A-Za-z-]+):[^}]*\}/g, '{$1:*}')
-        .split(':')
-        .map((segment) => (!segment.startsWith('{') && /\d/.test(segment) ? '*' : segment))
-        .join(':');
-      found.set(family, (found.get(family) ?? 0) + 1);
-    }
-  } while (cursor !== '0');
-  return found;
+  const found = await keyFamilies(fleet.redis, `${fleet.prefix}:*`);
+  return new Map([...found].map(([family, n]) => [family.slice(fleet.prefix.length + 1), n]));
 }
 
 /** What a fleet keeps for good (bounded by profiles, pools and BullMQ's own trimming), by family pattern. */
