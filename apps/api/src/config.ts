@@ -1,6 +1,7 @@
 import { checkApiKeyEntry } from '@fleet/auth';
 import {
   durationMs,
+  eventStreamSchema,
   httpUrl,
   jsonList,
   port,
@@ -60,6 +61,11 @@ export const apiSchema = {
     default: 15 * 60_000,
     doc: 'How often the artifacts of batches that are gone (expired after RESULT_RETENTION_SEC) are removed from ARTIFACTS_DIR; 0 = never (another API process sweeps).',
   }),
+  artifactSweepMinAgeMs: durationMs({
+    env: 'ARTIFACT_SWEEP_MIN_AGE_MS',
+    default: 10 * 60_000,
+    doc: "Artifacts younger than this are never swept, whatever their batch: a batch's uploads are stored just before its record, and a worker may still be writing an item's evidence.",
+  }),
   resultRetentionSec: {
     doc: "How long a finished or cancelled batch's results stay in Redis, seconds.",
     format: 'nat',
@@ -84,6 +90,7 @@ export const apiSchema = {
   }),
   ...multiloginSchema,
   ...secretKeySchema,
+  ...eventStreamSchema,
 };
 
 export interface ApiSettings extends RedisSettings, ReplicaWaitSettings, MultiloginSettings {
@@ -98,7 +105,9 @@ export interface ApiSettings extends RedisSettings, ReplicaWaitSettings, Multilo
   redisTimeoutMs: number;
   artifactsDir: string;
   artifactSweepEveryMs: number;
+  artifactSweepMinAgeMs: number;
   resultRetentionSec: number;
+  eventsMaxLen: number;
   itemAttempts: number;
   itemBackoffMs: number;
   notifierPublicUrl: string;

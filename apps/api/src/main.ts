@@ -80,6 +80,7 @@ await runUntilSignal(
       store: artifacts,
       batches: new RedisBatchStore(redis, s.prefix),
       everyMs: s.artifactSweepEveryMs,
+      minAgeMs: s.artifactSweepMinAgeMs,
       logger,
     });
     return {

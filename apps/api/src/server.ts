@@ -5,6 +5,7 @@ import { ApiMetrics } from '@fleet/metrics';
 import { BullItemQueue, ItemQueues, type ItemsQueue } from '@fleet/queue';
 import {
   BatchItemsReader,
+  eventStreamOptions,
   type FleetRedis,
   RedisBatchStore,
   RedisCancelBus,
@@ -47,7 +48,7 @@ import { registerScenarioRoutes } from './routes/scenarios-routes.js';
 import { ScenarioInputs } from './scenario-inputs.js';
 
 export interface ApiDeps {
-  settings: ApiContextSettings & { resultRetentionSec: number };
+  settings: ApiContextSettings & { resultRetentionSec: number; eventsMaxLen?: number };
   /** A producer connection (fail fast: no offline queue, short command timeout). */
   redis: FleetRedis;
   /** Another connection for pub/sub (cancel announcements); a subscriber cannot run commands. */
@@ -89,7 +90,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     { retentionSec: settings.resultRetentionSec },
     box,
   );
-  const events = new RedisEventStream(redis, settings.prefix);
+  const events = new RedisEventStream(redis, settings.prefix, eventStreamOptions(settings));
   const queues = new ItemQueues(deps.queue);
   const ctx: ApiContext = {
     settings,

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   durationMs,
+  eventStreamSchema,
   loadConfig,
   percent,
   port,
@@ -156,6 +157,7 @@ export const workerSchema = {
   ...targetSchema,
   ...multiloginSchema,
   ...secretKeySchema,
+  ...eventStreamSchema,
 };
 
 export interface WorkerSettings
@@ -183,6 +185,7 @@ export interface WorkerSettings
   jobLockMs: number;
   shutdownGraceMs: number;
   resultRetentionSec: number;
+  eventsMaxLen: number;
   reclaimEveryMs: number;
   reclaimRestMs: number;
   unreachableRestMs: number;

@@ -22,6 +22,7 @@ import {
   checkEvictionPolicy,
   createRedis,
   describeRedisTarget,
+  eventStreamOptions,
   type FleetRedis,
   RedisBatchStore,
   RedisCancelBus,
@@ -191,7 +192,7 @@ export async function startWorker(
     reclaimDelayMs: settings.reclaimRestMs,
     onReclaimed: stopReclaimed,
   });
-  const events = new RedisEventStream(redis, settings.prefix);
+  const events = new RedisEventStream(redis, settings.prefix, eventStreamOptions(settings));
   const sessions = new ProfileSessions(allocation, provider, {
     owner: settings.workerId,
     warmIdleMs: settings.warmIdleMs,
@@ -207,7 +208,11 @@ export async function startWorker(
   const drivers = browserDrivers(settings, logger, redis, scenarios);
   const runner = new ItemRunner({
     sessions,
-    results: new RedisResultStore(redis, settings.prefix, { retentionSec: settings.resultRetentionSec }),
+    results: new RedisResultStore(redis, settings.prefix, {
+      retentionSec: settings.resultRetentionSec,
+      // The events its scripts append (one Redis) are capped and deduped as the stream's own.
+      events: eventStreamOptions(settings),
+    }),
     events,
     driver: overrides.driver ?? drivers.steps,
     scenarios: overrides.scenarioRunner ?? drivers.scenarios,

@@ -119,6 +119,16 @@ export const commonSchema: convict.Schema<CommonConfig> = {
   }),
 };
 
+/** Apps that publish events (API, worker) trim the one event stream alike. */
+export const eventStreamSchema = {
+  eventsMaxLen: {
+    doc: 'About how many recent events the event stream keeps (XADD MAXLEN ~): how far back a notifier or a client replays (lastEventId). The same on every API and worker.',
+    format: 'nat',
+    default: 100_000,
+    env: 'EVENTS_MAX_LEN',
+  },
+};
+
 /** Apps that keep proxy passwords (API, worker) share this key; see SecretBox in @fleet/redis. */
 export const secretKeySchema = {
   secretKey: {

@@ -1,6 +1,7 @@
 export {
   type CommonConfig,
   commonSchema,
+  eventStreamSchema,
   LOG_LEVELS,
   type LogLevel,
   NODE_ENVS,

@@ -25,7 +25,7 @@ export interface BatchStoreOptions {
  * Batch records: one hash per batch (`{batch:<id>}` slot), counters updated by the result store.
  * Two global sorted sets index batches by creation time (all, and per owner) for listing; they
  * are written beside the record, never inside a script, and entries whose record has expired are
- * dropped when a listing meets them.
+ * dropped when a listing meets them or a create samples them (`pruneIndex`).
  */
 export class RedisBatchStore implements BatchStore {
   private readonly keys: Keys;
@@ -66,8 +66,34 @@ export class RedisBatchStore implements BatchStore {
     });
     const entry = indexEntry(now, batch.id);
     await this.redis.zadd(this.keys.batchIndex, 0, entry);
-    if (batch.owner) await this.redis.zadd(this.keys.ownerBatchIndex(batch.owner), 0, entry);
+    await this.pruneIndex(this.keys.batchIndex);
+    if (batch.owner) {
+      await this.redis.zadd(this.keys.ownerBatchIndex(batch.owner), 0, entry);
+      await this.pruneIndex(this.keys.ownerBatchIndex(batch.owner));
+    }
     return (await this.get(batch.id))!;
+  }
+
+  /**
+   * Each create drops up to PRUNE_PER_CREATE index entries whose batch has expired, looking at the
+   * oldest entries (where expired batches collect) and as many random ones (so an old batch still
+   * running at the head does not shield those behind it). A listing only drops what it meets, and
+   * nothing pages to the end, so without this the indexes grew by one entry per batch for good
+   * (the soak: 1,000 batches, 1,000 entries left after all had expired). One create adds one entry
+   * and can drop several, so an index stays near the number of batches that still exist.
+   */
+  private async pruneIndex(index: string): Promise<void> {
+    const [oldest, random] = await Promise.all([
+      this.redis.zrangebylex(index, '-', '+', 'LIMIT', 0, PRUNE_PER_CREATE),
+      this.redis.zrandmember(index, PRUNE_PER_CREATE) as Promise<string[]>,
+    ]);
+    const candidates = [...new Set([...oldest, ...random])];
+    // Not one pipeline: each batch has its own slot (a Cluster refuses a pipeline across slots).
+    const exists = await Promise.all(
+      candidates.map((entry) => this.redis.exists(this.keys.batch(entryId(entry)).meta)),
+    );
+    const gone = candidates.filter((_, i) => exists[i] === 0);
+    if (gone.length > 0) await this.redis.zrem(index, ...gone);
   }
 
   async get(batchId: string): Promise<BatchRecord | null> {
@@ -141,6 +167,9 @@ export class RedisBatchStore implements BatchStore {
     return { batches, nextCursor: more ? last : null };
   }
 }
+
+/** Index entries each create looks at for an expired batch, oldest and random alike (`pruneIndex`). */
+const PRUNE_PER_CREATE = 3;
 
 /** Index entries sort by creation time: `<createdAt, 15 digits>:<id>`, all scored 0 (ordered by lex). */
 function indexEntry(createdAt: number, id: string): string {

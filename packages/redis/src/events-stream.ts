@@ -12,6 +12,24 @@ export interface EventStreamOptions {
 
 export const EVENT_STREAM_DEFAULTS: EventStreamOptions = { maxLen: 100_000, dedupeTtlSec: 7 * 24 * 3600 };
 
+/**
+ * The stream as an app's settings shape it: EVENTS_MAX_LEN entries, and dedupe markers that live as
+ * long as a finished batch's keys (RESULT_RETENTION_SEC). A marker only has to outlive the retries
+ * that could publish its event again, and those stop when the batch's record is gone (the claim
+ * answers "no such batch"); kept a fixed 7 days, one marker per item piled up whenever the
+ * retention was shorter (the soak: 2,000 markers left of 2,000 expired items).
+ */
+export function eventStreamOptions(settings: {
+  resultRetentionSec: number;
+  eventsMaxLen?: number;
+}): EventStreamOptions {
+  return {
+    maxLen: settings.eventsMaxLen ?? EVENT_STREAM_DEFAULTS.maxLen,
+    // SET EX refuses 0: a retention of 0 keeps the marker a second.
+    dedupeTtlSec: Math.max(1, settings.resultRetentionSec),
+  };
+}
+
 /** The fleet's one event stream (XADD with approximate MAXLEN); each event carries its stream id. */
 export class RedisEventStream implements EventPublisher {
   private readonly keys: Keys;

@@ -19,6 +19,7 @@ export {
   decodeEvent,
   EVENT_STREAM_DEFAULTS,
   type EventStreamOptions,
+  eventStreamOptions,
   RedisEventStream,
 } from './events-stream.js';
 export { type EvidencePolicyOptions, RedisEvidencePolicy } from './evidence-policy.js';

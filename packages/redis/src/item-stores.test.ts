@@ -50,6 +50,29 @@ describe('batch store', () => {
     );
     expect(await batches.get('missing')).toBeNull();
   });
+
+  it('drops index entries of expired batches as new batches are created, and keeps the live ones', async () => {
+    const own = testPrefix('index');
+    const store = new RedisBatchStore(redis, own);
+    const keys = new Keys(own);
+    const create = (id: string) => store.create({ id, owner: 'acme', pool: 'default', total: 1 });
+    try {
+      // Ids sort in creation order, so entries made within one millisecond sort the same way.
+      await create('a-live');
+      for (let i = 0; i < 6; i++) await create(`b-old${i}`);
+      // Expired: the record is gone, the index entries stay (what retention leaves behind).
+      for (let i = 0; i < 6; i++) await redis.del(keys.batch(`b-old${i}`).meta);
+      // Each create looks at the 3 oldest entries (and 3 random ones): 3 creates reach all 6.
+      for (let i = 0; i < 3; i++) await create(`c-new${i}`);
+      const ids = async (index: string) =>
+        (await redis.zrangebylex(index, '-', '+')).map((e) => e.split(':')[1]);
+      const expected = ['a-live', 'c-new0', 'c-new1', 'c-new2'];
+      expect(await ids(keys.batchIndex)).toEqual(expected);
+      expect(await ids(keys.ownerBatchIndex('acme'))).toEqual(expected);
+    } finally {
+      await deletePrefix(redis, own);
+    }
+  });
 });
 
 describe('result store', () => {

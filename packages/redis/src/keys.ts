@@ -107,7 +107,7 @@ export class Keys {
     return `${this.prefix}:pools`;
   }
 
-  /** Every batch id scored by creation time (global index for listing; entries of expired batches are dropped lazily). */
+  /** Every batch id scored by creation time (global index for listing; entries of expired batches are dropped lazily, by listings and creates). */
   get batchIndex(): string {
     return `${this.prefix}:batches`;
   }

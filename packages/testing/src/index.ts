@@ -34,6 +34,7 @@ export {
 } from './fleet/process-fleet.js';
 export { bearer, TEST_KEYS, type TestKey } from './fleet/test-keys.js';
 export { freePort } from './free-port.js';
+export { keyFamilies, keyFamily } from './key-families.js';
 export { listenOn, listenOnLoopback } from './loopback-server.js';
 export {
   deletePrefix,
