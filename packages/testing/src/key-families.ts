@@ -13,15 +13,21 @@ export function keyFamily(key: string): string {
     .join(':');
 }
 
-/** Keys matching `match` by family, SCANned (COUNT 1000, so Redis never blocks on one call); one node. */
-export async function keyFamilies(redis: Redis | Cluster, match = '*'): Promise<Map<string, number>> {
+/**
+ * Keys under `prefix` (every key when none) by family, the prefix and its `:` left out
+ * (`{batch:*}:meta`): a prefix is not a family's part, and one with a digit would turn into `*`.
+ * SCANned (COUNT 1000, so Redis never blocks on one call); one node.
+ */
+export async function keyFamilies(redis: Redis | Cluster, prefix?: string): Promise<Map<string, number>> {
   const families = new Map<string, number>();
+  const match = prefix === undefined ? '*' : `${prefix}:*`;
+  const strip = prefix === undefined ? 0 : prefix.length + 1;
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
-      const family = keyFamily(key);
+      const family = keyFamily(key.slice(strip));
       families.set(family, (families.get(family) ?? 0) + 1);
     }
   } while (cursor !== '0');

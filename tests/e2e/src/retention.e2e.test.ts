@@ -20,8 +20,7 @@ afterAll(() => fleet?.close());
 
 /** Every key under the fleet's prefix by family, the prefix left out (`{batch:*}:meta`). */
 async function families(): Promise<Map<string, number>> {
-  const found = await keyFamilies(fleet.redis, `${fleet.prefix}:*`);
-  return new Map([...found].map(([family, n]) => [family.slice(fleet.prefix.length + 1), n]));
+  return keyFamilies(fleet.redis, fleet.prefix);
 }
 
 /** What a fleet keeps for good (bounded by profiles, pools and BullMQ's own trimming), by family pattern. */
