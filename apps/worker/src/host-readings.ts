@@ -34,6 +34,7 @@ export function memoryPercent(
   meminfo: string | null,
   cgroupMax: string | null,
   cgroupCurrent: string | null,
+  cgroupStat: string | null = null,
 ) {
   const kib = (name: string) => {
     const m = meminfo?.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'));
@@ -43,11 +44,14 @@ export function memoryPercent(
   const available = kib('MemAvailable');
   let percent = total && available !== null ? (100 * (total - available)) / total : 0;
   // A cgroup v2 limit ("max" = none) is where the kernel kills the container first. Its current
-  // count includes page cache the kernel would give back, so this errs on the cautious side.
+  // count includes page cache the kernel gives back before it kills (screenshots written fill it),
+  // so the inactive file cache is left out, as the kubelet's working set does: else a pod that
+  // wrote files would sit near its limit and take no item, with nothing to free.
   const max = Number(cgroupMax?.trim());
-  const current = Number(cgroupCurrent?.trim());
+  const inactiveFile = Number(cgroupStat?.match(/^inactive_file (\d+)$/m)?.[1] ?? 0);
+  const current = Number(cgroupCurrent?.trim()) - inactiveFile;
   if (Number.isFinite(max) && max > 0 && Number.isFinite(current)) {
-    percent = Math.max(percent, (100 * current) / max);
+    percent = Math.max(percent, (100 * Math.max(0, current)) / max);
   }
   return percent;
 }
@@ -56,7 +60,7 @@ export function memoryPercent(
  * The host's CPU and memory as the pressure gate reads them. CPU is the whole host (all cores,
  * /proc/stat) busy over the time since the previous `read()`, so the caller's check interval is
  * the window; memory is /proc/meminfo's MemAvailable, or the cgroup v2 limit
- * (/sys/fs/cgroup/memory.max, memory.current) when that is tighter.
+ * (/sys/fs/cgroup/memory.max, memory.current less memory.stat's inactive_file) when tighter.
  */
 export class HostReadings {
   private last: CpuTimes | null;
@@ -78,6 +82,7 @@ export class HostReadings {
         this.read('/proc/meminfo'),
         this.read('/sys/fs/cgroup/memory.max'),
         this.read('/sys/fs/cgroup/memory.current'),
+        this.read('/sys/fs/cgroup/memory.stat'),
       ),
     };
   }

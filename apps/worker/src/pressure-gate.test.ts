@@ -69,5 +69,9 @@ describe('host readings', () => {
     expect(memoryPercent(meminfo, 'max\n', '900\n')).toBe(20);
     expect(memoryPercent(meminfo, '1000\n', '600\n')).toBe(60);
     expect(memoryPercent(null, null, null)).toBe(0);
+    // Inactive page cache (files written, e.g. screenshots) is given back before a kill: not counted.
+    const stat = 'anon 300\nfile 500\nactive_file 100\ninactive_file 400\n';
+    expect(memoryPercent(meminfo, '1000\n', '900\n', stat)).toBe(50);
+    expect(memoryPercent(meminfo, '1000\n', '900\n', null)).toBe(90);
   });
 });
