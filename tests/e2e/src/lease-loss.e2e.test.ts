@@ -7,7 +7,7 @@
  */
 
 import { sleep } from '@fleet/testing';
-import { Fleet } from './harness.js';
+import { Fleet, waitFor } from './harness.js';
 
 let fleet: Fleet;
 beforeAll(async () => {
@@ -53,7 +53,16 @@ it('delays a job that finds no free profile without spending an attempt', async 
     ['completed', 1],
   ]);
   // The waiting really happened: some job was taken more than once, yet no attempt was spent.
-  const jobs = await Promise.all([0, 1, 2].map((i) => fleet.queue.getJob(`${batchId}.${i}`)));
+  // batch.completed is written with the last result, before BullMQ completes that job (and counts
+  // its attempt): read the jobs once BullMQ has completed all three.
+  const ids = [0, 1, 2].map((i) => `${batchId}.${i}`);
+  await waitFor(
+    'BullMQ to complete the three jobs',
+    async () =>
+      (await Promise.all(ids.map((id) => fleet.queue.getJobState(id)))).every((s) => s === 'completed'),
+    { timeoutMs: 10_000, intervalMs: 50 },
+  );
+  const jobs = await Promise.all(ids.map((id) => fleet.queue.getJob(id)));
   expect(Math.max(...jobs.map((j) => j?.attemptsStarted ?? 0))).toBeGreaterThan(1);
   expect(jobs.map((j) => j?.attemptsMade)).toEqual([1, 1, 1]); // BullMQ counts the successful one
 });
