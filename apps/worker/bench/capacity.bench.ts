@@ -9,8 +9,9 @@
  * holds as many profiles as the largest concurrency; warm profiles on (WARM_IDLE_MS 2 min). One
  * point: start a worker at concurrency c (gate off unless the point says so), read the base memory
  * (worker + launcher, no browser), run a warm-up batch of 2c items (every browser started), then a
- * measured batch of BENCH_ITEMS items (goto a fixture page, two extracts), timed from submit to
- * the last result; stop the worker (its browsers stop with it).
+ * batch of BENCH_ITEMS / 2 items with memory sampled, then the measured batch of BENCH_ITEMS items
+ * (goto a fixture page, two extracts), timed from submit to the last result, with nothing sampled
+ * but the worker's fleet_worker_slots_allowed; stop the worker (its browsers stop with it).
  *
  * Memory: every 250 ms the proportional set size (Pss, /proc/<pid>/smaps_rollup) summed over the
  * worker's and the launcher's process trees (chromedriver, Chromium and its helpers included): Pss
@@ -20,16 +21,21 @@
  *
  * Gate: the worker at BENCH_GATE_CONCURRENCY (8) with the gate on (CPU 90%, memory
  * 85%, checked every second) against the same concurrency with the gate off; the goal is that the
- * gated run holds the knee's items/s (ratio to the knee ≥ 0.9). Baselines come from this run.
+ * gated run holds the knee's items/s (ratio to the knee ≥ 0.9), also shown against the best point
+ * of the curve, with the mean of the worker's fleet_worker_slots_allowed over the measured batch
+ * (scraped every 250 ms: where the gate held the slots). Baselines come from this run.
  *
  * Figures go to bench/results/capacity.json. Knobs (env): BENCH_ITEMS (60), BENCH_CONCURRENCIES
- * ("1,2,4,8"), BENCH_GATE_CONCURRENCY (8), BENCH_LOG (the apps' log level, warn).
+ * ("1,2,4,8"), BENCH_GATE_CONCURRENCY (8), BENCH_ROUNDS (1: every point that many times, one round
+ * after another, each point's median round reported; on a shared machine several rounds keep a
+ * neighbour's burst from landing on one point only), BENCH_LOG (the apps' log level, warn).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Step } from '@fleet/contracts';
 import { BatchService } from '@fleet/core';
+import { sampleSum } from '@fleet/metrics';
 import { MultiloginClient } from '@fleet/multilogin';
 import { BullItemQueue, createItemsQueue } from '@fleet/queue';
 import { createRedis, RedisBatchStore, RedisProfileStore, RedisResultStore } from '@fleet/redis';
@@ -52,6 +58,8 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES || '1,2,4,8')
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n > 0);
 const GATE_CONCURRENCY = benchSetting('BENCH_GATE_CONCURRENCY', 8);
+const ROUNDS = Math.max(1, benchSetting('BENCH_ROUNDS', 1));
+const MEMORY_ITEMS = Math.max(1, Math.ceil(ITEMS / 2));
 const KNEE_GAIN = 0.1;
 const SAMPLE_MS = 250;
 const POOL = 'default';
@@ -184,6 +192,34 @@ interface Point {
   itemsPerS: number;
   baseBytes: number;
   peakBytes: number;
+  /** The mean of the worker's fleet_worker_slots_allowed over the measured batch. */
+  slots: number;
+}
+
+/** Reads the worker's fleet_worker_slots_allowed every SAMPLE_MS until stopped: the mean and the run of values. */
+function slotsSampler(workerUrl: string) {
+  const values: number[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const text = await (await fetch(`${workerUrl}/metrics`)).text();
+        const value = sampleSum(text, 'fleet_worker_slots_allowed');
+        if (value !== undefined) values.push(value);
+      } catch {
+        // a scrape lost to a busy host: the next one counts
+      }
+      await sleep(SAMPLE_MS);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      const seen = values.filter((v, i) => i === 0 || v !== values[i - 1]);
+      return { mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0, seen };
+    },
+  };
 }
 
 async function runPoint(concurrency: number, gate: boolean): Promise<Point> {
@@ -204,14 +240,21 @@ async function runPoint(concurrency: number, gate: boolean): Promise<Point> {
     const base = sampler(roots, fleet.launcherDir);
     await sleep(1000);
     const baseBytes = base.stop().mean;
-    await runBatch(2 * concurrency); // every browser started: the measured batch runs warm
+    await runBatch(2 * concurrency); // every browser started: the batches below run warm
+    // Memory on a batch of its own: reading smaps_rollup costs the kernel a page-table walk per
+    // process (~0.1 CPU-s per sample of ~50 Chromium processes here, 0.4 of a core at 250 ms), which
+    // slowed the timed batch of the points with many browsers (c=8 gated or not) by itself.
     const memory = sampler(roots, fleet.launcherDir);
-    const seconds = await runBatch(ITEMS);
+    await runBatch(MEMORY_ITEMS);
     const { peak } = memory.stop();
-    point = { concurrency, gate, itemsPerS: ITEMS / seconds, baseBytes, peakBytes: peak };
+    const allowed = slotsSampler(fleet.url(worker.name));
+    const seconds = await runBatch(ITEMS);
+    const slots = await allowed.stop();
+    point = { concurrency, gate, itemsPerS: ITEMS / seconds, baseBytes, peakBytes: peak, slots: slots.mean };
     console.log(
       `c=${concurrency} gate=${gate ? 'on' : 'off'}: ${point.itemsPerS.toFixed(2)} items/s, ` +
-        `base ${(baseBytes / MIB).toFixed(0)} MiB, peak ${(peak / MIB).toFixed(0)} MiB`,
+        `base ${(baseBytes / MIB).toFixed(0)} MiB, peak ${(peak / MIB).toFixed(0)} MiB, ` +
+        `slots allowed ${slots.mean.toFixed(2)} on average (${slots.seen.join(' ')})`,
     );
   } finally {
     await worker.stop(20_000);
@@ -219,6 +262,12 @@ async function runPoint(concurrency: number, gate: boolean): Promise<Point> {
   const left = await fleet.browsersAfter(10_000);
   if (left > 0) throw new Error(`${left} browsers left running after the worker stopped`);
   return point;
+}
+
+/** The round with the median items/s (the lower middle one of an even count). */
+function medianPoint(points: Point[]): Point {
+  const sorted = [...points].sort((a, b) => a.itemsPerS - b.itemsPerS);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** The first concurrency whose items/s gain over the previous one is under KNEE_GAIN (else the last). */
@@ -249,14 +298,23 @@ try {
     await profiles.register({ id, pool: POOL, providerIds: { folderId: folder.id } });
   }
 
-  const curve: Point[] = [];
-  for (const c of CONCURRENCIES) curve.push(await runPoint(c, false));
-  const gateOff =
-    curve.find((p) => p.concurrency === GATE_CONCURRENCY) ?? (await runPoint(GATE_CONCURRENCY, false));
-  const gateOn = await runPoint(GATE_CONCURRENCY, true);
+  // Every point once per round, rounds one after another (a neighbour's load that comes and goes
+  // falls on all points alike); each point's figures are its median round.
+  const rounds: { curve: Point[]; gateOff: Point; gateOn: Point }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const points: Point[] = [];
+    for (const c of CONCURRENCIES) points.push(await runPoint(c, false));
+    const off =
+      points.find((p) => p.concurrency === GATE_CONCURRENCY) ?? (await runPoint(GATE_CONCURRENCY, false));
+    rounds.push({ curve: points, gateOff: off, gateOn: await runPoint(GATE_CONCURRENCY, true) });
+  }
+  const curve = CONCURRENCIES.map((_, i) => medianPoint(rounds.map((r) => r.curve[i]!)));
+  const gateOff = medianPoint(rounds.map((r) => r.gateOff));
+  const gateOn = medianPoint(rounds.map((r) => r.gateOn));
 
   const first = curve[0]!;
   const knee = kneeOf(curve);
+  const best = curve.reduce((a, b) => (b.itemsPerS > a.itemsPerS ? b : a));
   const figures: BenchFigure[] = [];
   for (const p of curve) {
     figures.push(
@@ -297,6 +355,17 @@ try {
       unit: 'items/s',
       baseline: knee.itemsPerS,
       goal: { atLeast: 0.9 },
+    }),
+    figure({
+      name: `gate on at c=${GATE_CONCURRENCY}: items/s vs the best point of the curve (c=${best.concurrency})`,
+      value: gateOn.itemsPerS,
+      unit: 'items/s',
+      baseline: best.itemsPerS,
+    }),
+    figure({
+      name: `gate on at c=${GATE_CONCURRENCY}: mean slots allowed over the measured batch`,
+      value: gateOn.slots,
+      unit: 'slots',
     }),
     figure({
       name: `gate on at c=${GATE_CONCURRENCY}: peak memory vs gate off`,

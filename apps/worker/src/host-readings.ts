@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { PressureReading } from './pressure-gate.js';
 
 /** Reads a file's text, or null when it is not there (no cgroup v2, not Linux). */
@@ -57,6 +58,20 @@ export function memoryPercent(
 }
 
 /**
+ * The cores this process may use: the CPUs it may run on (`os.availableParallelism()`, which
+ * follows the affinity mask and cpusets) or, when fewer, a cgroup v2 CPU quota
+ * (/sys/fs/cgroup/cpu.max, "quota period" or "max period"), rounded up; at least 1.
+ */
+export function cpuCores(cpuMax: string | null, parallelism: number): number {
+  let cores = Math.max(1, Math.floor(parallelism));
+  const [quota, period] = cpuMax?.trim().split(/\s+/).map(Number) ?? [];
+  if (quota !== undefined && period !== undefined && quota > 0 && period > 0) {
+    cores = Math.min(cores, Math.max(1, Math.ceil(quota / period)));
+  }
+  return cores;
+}
+
+/**
  * The host's CPU and memory as the pressure gate reads them. CPU is the whole host (all cores,
  * /proc/stat) busy over the time since the previous `read()`, so the caller's check interval is
  * the window; memory is /proc/meminfo's MemAvailable, or the cgroup v2 limit
@@ -67,6 +82,11 @@ export class HostReadings {
 
   constructor(private readonly read: ReadText = readText) {
     this.last = cpuTimes(this.read('/proc/stat') ?? '');
+  }
+
+  /** The cores this process may use (`cpuCores`): the pressure gate's CPU floor, one slot per core. */
+  cores(parallelism = availableParallelism()): number {
+    return cpuCores(this.read('/sys/fs/cgroup/cpu.max'), parallelism);
   }
 
   sample(): PressureReading {

@@ -262,13 +262,16 @@ export async function startWorker(
     return { worker, jobs };
   });
   const worker = consumers[0]!.worker;
-  // The host protects itself: no new item while CPU or memory is over its threshold (section 7).
+  // The host protects itself: no new item while memory is over its threshold, no more than one
+  // slot per core while CPU is (section 7).
+  const host = new HostReadings();
   const pressure = startPressureChecks({
-    gate: new PressureGate(settings.workerConcurrency, {
-      maxCpuPercent: settings.workerMaxCpuPercent,
-      maxMemoryPercent: settings.workerMaxMemoryPercent,
-    }),
-    readings: overrides.hostReadings ?? new HostReadings(),
+    gate: new PressureGate(
+      settings.workerConcurrency,
+      { maxCpuPercent: settings.workerMaxCpuPercent, maxMemoryPercent: settings.workerMaxMemoryPercent },
+      host.cores(),
+    ),
+    readings: overrides.hostReadings ?? host,
     slots,
     metrics,
     everyMs: settings.workerPressureCheckMs,

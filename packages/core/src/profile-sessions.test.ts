@@ -103,6 +103,26 @@ describe('ProfileSessions: checkout and give back', () => {
     expect(off.profiles.outcomes).toEqual(['success']);
   });
 
+  it('reuses the warm profile idle shortest, so the ones fewer items leave idle expire', async () => {
+    jest.useFakeTimers();
+    const s = memorySessions({ profileIds: ['p1', 'p2', 'p3'], warmIdleMs: 1000 });
+    const started = [await checkout(s), await checkout(s), await checkout(s)];
+    for (const { session } of started) await s.sessions.giveBack(session, 'success', { keepWarm: true });
+    // One item at a time from now on: always the browser given back last (p3), never p1 or p2.
+    for (let i = 0; i < 3; i++) {
+      await tick(400);
+      const next = await checkout(s);
+      expect(next.warm).toBe(true);
+      expect(next.session.profile.id).toBe('p3');
+      await s.sessions.giveBack(next.session, 'success', { keepWarm: true });
+    }
+    // p1 and p2 idled past warmIdleMs: released, their browsers stopped; p3 stays warm.
+    expect(started.map(({ session }) => session.state)).toEqual(['released', 'released', 'idle']);
+    expect(s.provider.running).toEqual(new Set(['p3']));
+    expect(s.profiles.outcomes).toEqual(['success', 'success']);
+    await s.sessions.closeAll();
+  });
+
   it('reuses a warm profile only for the same proxy; a free profile is started for another', async () => {
     const s = memorySessions({ profileIds: ['p1', 'p2'] });
     const first = await checkout(s, proxyA);

@@ -59,7 +59,8 @@ export interface ProfileSessionsOptions {
 export class ProfileSessions {
   /**
    * Every lease held, by profile id. A session becoming idle is moved to the end, so idle ones are
-   * met oldest-idle first: warm reuse takes the one idle longest.
+   * met oldest-idle first: warm reuse walks them from the end (it takes the one idle shortest), and
+   * a profile given back to make room takes the one idle longest.
    */
   private readonly held = new Map<string, HeldLease>();
   /** Set by closeAll: no checkout, nothing kept warm. */
@@ -145,9 +146,15 @@ export class ProfileSessions {
     return this.held.size;
   }
 
-  /** An idle warm session that fits, moved back in use; or null. */
+  /**
+   * An idle warm session that fits, moved back in use; or null. The one idle shortest: when fewer
+   * items run than browsers are warm (the pressure gate holds the slots down, or the load falls),
+   * the same few browsers do the work and the others stay idle until warmIdleMs releases them and
+   * their memory, where taking the one idle longest kept every browser alive in turn (capacity
+   * bench, a worker of 8 slots held at 2: 2-3 browsers busy, the other 5-6 at ~0% CPU).
+   */
   private reuseIdle(selector: PoolSelector, options: CheckoutOptions): Session | null {
-    for (const h of this.held.values()) {
+    for (const h of [...this.held.values()].reverse()) {
       const session = h.session;
       if (h.state !== 'idle' || !session || session.lost.aborted) continue;
       if (!matches(session.profile, selector)) continue;
@@ -241,7 +248,7 @@ export class ProfileSessions {
 
   private keepWarm(h: HeldLease): void {
     moveSession(h, 'idle');
-    // Last in the map: idle sessions are met oldest-idle first (see `held`).
+    // Last in the map: idle sessions are met oldest-idle first, reused from the end (see `held`).
     this.held.delete(h.profileId);
     this.held.set(h.profileId, h);
     h.idleTimer = setTimeout(() => {

@@ -32,7 +32,7 @@ export interface ItemMetrics {
 export interface PressureCheck {
   reading: { cpuPercent: number; memoryPercent: number };
   over: { cpu: boolean; memory: boolean };
-  /** Items this worker may have in flight now (fewer while the host is over a threshold, down to 0). */
+  /** Items this worker may have in flight now (fewer while the host is over a threshold: down to 0 for memory, one per core for CPU). */
   slots: number;
 }
 
@@ -95,12 +95,12 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
     });
     this.slotsAllowed = new Gauge({
       name: 'fleet_worker_slots_allowed',
-      help: 'Items this worker may have in flight now: WORKER_CONCURRENCY, halved at each pressure check over a threshold (down to 0), one more per check under.',
+      help: 'Items this worker may have in flight now: WORKER_CONCURRENCY, halved at each pressure check over a threshold (memory: down to 0; CPU: down to one per core), one more per check under.',
       registers,
     });
     this.pressureThrottled = new Counter({
       name: 'fleet_worker_pressure_throttled_total',
-      help: 'Pressure checks that found the host over a threshold (each halved the slots), by resource.',
+      help: 'Pressure checks that found the host over a threshold (each halved the slots, CPU not below one per core), by resource.',
       labelNames: ['resource'],
       registers,
     });
