@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
 import type { LoggerPort } from './ports/logger-port.js';
-import type { ProfileProvider } from './ports/profile-provider.js';
+import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
 import { type Profile, type ProxyConfig, proxyStillSealed } from './profile.js';
 import type { ProfileAllocationService } from './profile-allocation-service.js';
 import { type HeldLease, type ProfileSession, Session } from './profile-session.js';
@@ -48,6 +48,11 @@ export interface ProfileSessionsOptions {
   unreachableRestMs?: number;
   /** Told of every profile this worker quarantines (e.g. to publish `profile.quarantined`). */
   onQuarantined?: (profileId: string, reason: string) => void | Promise<void>;
+  /**
+   * Told when a started browser leaves this worker's hands (given back, idle too long, quarantined,
+   * its lease lost), before it is stopped: e.g. to end a WebDriver session kept on its endpoint.
+   */
+  onBrowserReleased?: (endpoint: WebDriverEndpoint) => void;
 }
 
 /**
@@ -337,6 +342,7 @@ export class ProfileSessions {
   }
 
   private forget(h: HeldLease): void {
+    if (h.session) this.options.onBrowserReleased?.(h.session.endpoint);
     clearInterval(h.renewTimer);
     this.clearIdleTimer(h);
     if (this.held.get(h.profileId) === h) this.held.delete(h.profileId);

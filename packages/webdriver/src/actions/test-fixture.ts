@@ -19,6 +19,8 @@ export interface ActionFixture {
   run(steps: Step[], overrides?: Partial<RunStepsOptions>): Promise<StepsOutcome>;
   /** The domain error the run failed with (a test failure if it did not fail). */
   fail(steps: Step[], overrides?: Partial<RunStepsOptions>): Promise<FleetError>;
+  /** Ends the session the driver keeps on the browser after a run that ended well. */
+  release(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startActionFixture(itemId = 'batch-a.0'): Promise<ActionFi
     store,
     run,
     fail: (steps, overrides) => failure(run(steps, overrides)),
+    release: () => driver.release(browser.endpoint),
     close: async () => {
       await browser.close();
       await site.close();
@@ -44,8 +47,8 @@ export async function startActionFixture(itemId = 'batch-a.0'): Promise<ActionFi
 }
 
 /**
- * The fixture for the tests of one file: started before them, closed after; every run must have
- * ended its session. Its fields are there once `beforeAll` has run.
+ * The fixture for the tests of one file: started before them, closed after; after each test no
+ * session is left once the driver's kept one is released. Its fields are there once `beforeAll` has run.
  */
 export function useActionFixture(): ActionFixture {
   const fx = {} as ActionFixture;
@@ -53,6 +56,10 @@ export function useActionFixture(): ActionFixture {
     Object.assign(fx, await startActionFixture());
   });
   afterAll(() => fx.close?.());
-  afterEach(() => expect(fx.browser.openSessions()).toEqual([]));
+  afterEach(async () => {
+    // A run that failed ended its session; one that ended well left it for the next: released here.
+    await fx.release?.();
+    expect(fx.browser.openSessions()).toEqual([]);
+  });
   return fx;
 }
