@@ -58,8 +58,9 @@ export interface ProfileSessionsOptions {
 /**
  * Leases, starts, keeps warm and gives back profiles for one worker process. A warm profile keeps
  * its lease and browser for `warmIdleMs` after an item and goes to the next item whose selector it
- * matches (a fresh WebDriver session on the same browser): starting a browser costs about ten
- * navigations (a session ~850 ms, a later navigation ~65 ms on 2 cores), so reuse is where speed lives.
+ * matches (the same browser, and the WebDriver session the driver kept on it): starting a browser
+ * costs about ten navigations (a session ~850 ms, a later navigation ~65 ms on 2 cores), so reuse
+ * is where speed lives.
  */
 export class ProfileSessions {
   /**

@@ -68,7 +68,6 @@ export class WebdriverioDriver implements BrowserDriver {
   private readonly keepSessions: boolean;
   /** By endpoint identity: a browser's every start gives a new endpoint object. */
   private readonly kept = new Map<WebDriverEndpoint, Kept>();
-  readonly stats = { attached: 0, reused: 0 };
 
   constructor(private readonly options: WebdriverioDriverOptions) {
     this.attachRetryMs = options.attachRetryMs ?? 5_000;
@@ -82,7 +81,6 @@ export class WebdriverioDriver implements BrowserDriver {
     if (!entry) return inSession(endpoint, settings, (s, limits) => this.drive(s, steps, options, limits));
     try {
       if (entry.session) {
-        this.stats.reused++;
         try {
           return await this.runOn(endpoint, entry, steps, options);
         } catch (error) {
@@ -91,7 +89,6 @@ export class WebdriverioDriver implements BrowserDriver {
           if (!refusedAsUnknownSession(error)) throw error;
         }
       }
-      this.stats.attached++;
       return await this.runOn(endpoint, entry, steps, options);
     } finally {
       entry.busy = false;
