@@ -157,3 +157,53 @@ export async function topLevelPageInfo(session: Session): Promise<{ url: string;
   const title = await session.getTitle();
   return { url, title };
 }
+
+// Resolves with the first match as soon as the page has one (a MutationObserver sees the DOM
+// change), or null after `ms`: one round trip per wait instead of a findElements every 100 ms.
+// A selector the page refuses answers `error` (the caller then asks WebDriver, for its own error).
+const WAIT_SCRIPT = `
+var selector = arguments[0], root = arguments[1] || document, ms = arguments[2];
+var done = arguments[arguments.length - 1];
+var first = function () { return root.querySelector(selector); };
+var found;
+try { found = first(); } catch (e) { done({ error: String((e && e.message) || e) }); return; }
+if (found) { done({ element: found }); return; }
+var over = false, timer, observer;
+var finish = function (value) {
+  if (over) return;
+  over = true;
+  clearTimeout(timer);
+  observer.disconnect();
+  done(value);
+};
+observer = new MutationObserver(function () { var el = first(); if (el) finish({ element: el }); });
+observer.observe(root === document ? document.documentElement || document : root,
+  { childList: true, subtree: true, attributes: true });
+timer = setTimeout(function () { finish({ element: first() }); }, ms);`;
+
+/** The longest one in-page wait lasts: a stopped run waits at most this long for its session. */
+export const IN_PAGE_WAIT_CHUNK_MS = 1_000;
+
+/**
+ * Waits in the page (up to `ms`) for the first element matching `selector` within `scope`:
+ * its id, null when none came, or undefined when the page could not wait (an invalid selector,
+ * the document unloaded meanwhile): the caller then looks over WebDriver.
+ */
+export async function waitInPage(
+  session: Session,
+  selector: string,
+  ms: number,
+  scope?: string,
+): Promise<string | null | undefined> {
+  try {
+    const answer = (await session.executeAsyncScript(WAIT_SCRIPT, [
+      selector,
+      scope === undefined ? null : elementRef(scope),
+      ms,
+    ])) as { element?: Record<string, string> | null; error?: string };
+    if (answer.error !== undefined) return undefined;
+    return answer.element ? (answer.element[ELEMENT_KEY] ?? undefined) : null;
+  } catch {
+    return undefined;
+  }
+}

@@ -23,6 +23,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** This step's own timeout (see `stepTimeoutOf`). */
   timeoutMs: number;
+  /** The session's script timeout (the run's default step timeout): in-page waits stay under it. */
+  scriptTimeoutMs?: number;
   itemId: string;
   store: ArtifactStore;
   guard: TargetGuard | undefined;

@@ -137,7 +137,14 @@ class Interpreter implements BlockRunner {
   }
 
   stepContext(frame: Frame, signal: AbortSignal, timeoutMs: number): StepContext {
-    return { ...this.ctx, signal, timeoutMs, scope: frame.scope, data: frame.data };
+    return {
+      ...this.ctx,
+      signal,
+      timeoutMs,
+      scriptTimeoutMs: this.ctx.stepTimeoutMs,
+      scope: frame.scope,
+      data: frame.data,
+    };
   }
 
   get stopped(): boolean {

@@ -6,7 +6,7 @@ import type { RunStepsOptions } from '@fleet/core';
 import { FileArtifactStore } from './artifact-store.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { INDEX_TITLE, pngSize, startTestSite, type TestSite } from './test-site.js';
-import { runOptions } from './test-support.js';
+import { failure, runOptions } from './test-support.js';
 import { WebdriverioDriver } from './webdriverio-driver.js';
 
 let browser: TestBrowser;
@@ -212,6 +212,30 @@ test('after a step that may change the page, url and title are read at the end i
   expect(commands.at(-1)).toBe('POST execute/sync');
   expect(commands).not.toContain('GET url');
   expect(commands).not.toContain('GET title');
+});
+
+test('waitFor waits in the page: one script, no findElements polling', async () => {
+  await driver.run(browser.endpoint, [{ goto: `${site.url}/next` }], options());
+  const from = browser.commands.length;
+  const outcome = await driver.run(
+    browser.endpoint,
+    [{ goto: `${site.url}/` }, { waitFor: { selector: '#slot #late', timeoutMs: 5_000 } }],
+    options(),
+  );
+  expect(outcome.url).toBe(`${site.url}/`);
+  const during = browser.commands.slice(from);
+  // #late comes ~400 ms after the load: polling would have sent findElements about four times.
+  expect(during.filter((c) => c === 'POST execute/async')).toHaveLength(1);
+  expect(during.filter((c) => c === 'POST elements')).toHaveLength(0);
+});
+
+test('waitFor with a selector the page refuses fails as WebDriver says (STEP_FAILED)', async () => {
+  const error = await failure(
+    driver.run(browser.endpoint, [{ goto: `${site.url}/` }, { waitFor: { selector: '##bad' } }], options()),
+  );
+  expect(error.code).toBe('STEP_FAILED');
+  expect(error.message).toContain('invalid selector');
+  expect(error.details[0]).toMatchObject({ step: 1, kind: 'waitFor' });
 });
 
 test('an extract named like an Object.prototype key stays plain data', async () => {

@@ -9,6 +9,7 @@ import { FileArtifactStore } from '../artifact-store.js';
 import { startTestBrowser, type TestBrowser } from '../test-browser.js';
 import { startTestSite, type TestSite } from '../test-site.js';
 import { failure, runOptions } from '../test-support.js';
+import { sleep } from '../waiting.js';
 import { WebdriverioDriver } from '../webdriverio-driver.js';
 
 export interface ActionFixture {
@@ -59,6 +60,9 @@ export function useActionFixture(): ActionFixture {
   afterEach(async () => {
     // A run that failed ended its session; one that ended well left it for the next: released here.
     await fx.release?.();
+    // A stopped run's DELETE waits behind an in-page wait (at most IN_PAGE_WAIT_CHUNK_MS).
+    const until = Date.now() + 3_000;
+    while (fx.browser?.openSessions().length > 0 && Date.now() < until) await sleep(50);
     expect(fx.browser.openSessions()).toEqual([]);
   });
   return fx;
