@@ -42,7 +42,7 @@ export const workerSchema = {
   workerMaxCpuPercent: percent({
     env: 'WORKER_MAX_CPU_PERCENT',
     default: 0,
-    doc: 'Host CPU busy (all cores, /proc/stat over each WORKER_PRESSURE_CHECK_MS) above which this worker halves its slots at each check, but never below one slot per core (the cores it may use, a cgroup v2 CPU quota counting: from there on browsers keep every core busy at the knee), regrowing one per check once under while it fills them; 0 = off (the default: on the 2-core capacity bench a 90% gate at c=8 held 2 slots and ran 0.87x the knee, 0.93-1.03x ungated c=8, short of the 0.9x goal; turn it on where a worker is set past its cores or the host runs other work).',
+    doc: 'Host CPU busy (all cores, /proc/stat over each WORKER_PRESSURE_CHECK_MS) above which this worker halves its slots at each check, but never below one slot per core (the cores it may use, a cgroup v2 CPU quota counting: from there on browsers keep every core busy at the knee), regrowing one per check once under while it fills them; 0 = off (the default: on the 2-core capacity bench a 90% gate at c=8 held 2-3 slots and ran 0.93x the knee, an earlier run 0.87x; turn it on where a worker is set past its cores or the host runs other work).',
   }),
   workerMaxMemoryPercent: percent({
     env: 'WORKER_MAX_MEMORY_PERCENT',
