@@ -667,7 +667,7 @@ async function stepsBench(): Promise<StepRound[]> {
         // No step fails here: the evidence settings are never read.
         evidence: { policy: undefined, lastAttempt: true },
       });
-      const timeRun = async (runner: typeof runSteps): Promise<number> => {
+      const timeRun = async (runner: (s: Step[], c: RunContext) => Promise<unknown>): Promise<number> => {
         const ctx = context();
         const started = performance.now();
         await runner(steps, ctx);

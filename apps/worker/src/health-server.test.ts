@@ -1,4 +1,4 @@
-import { createRedis } from '@fleet/redis';
+import { createRedis, waitReady } from '@fleet/redis';
 import { RedisServer } from '@fleet/testing';
 import { startHealthServer } from './health-server.js';
 
@@ -7,6 +7,9 @@ describe('worker health server', () => {
     const server = await RedisServer.start();
     const redis = createRedis(server.url, { role: 'producer', overrides: { disconnectTimeout: 10 } });
     redis.on('error', () => {});
+    // Connected before the first probe: /ready gives Redis 1 s, and on a loaded host the first
+    // connect (before the PING can go) took longer (a CI-like run saw 503 here).
+    await waitReady(redis);
     const metrics = { contentType: 'text/plain; version=0.0.4', text: async () => 'fleet_items_total 1\n' };
     const health = await startHealthServer(0, redis, () => ({ held: 2 }), metrics);
     const get = (path: string) => fetch(`http://127.0.0.1:${health.port}${path}`);

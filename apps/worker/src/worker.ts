@@ -194,6 +194,8 @@ export async function startWorker(
     onReclaimed: stopReclaimed,
   });
   const events = new RedisEventStream(redis, settings.prefix, eventStreamOptions(settings));
+  const drivers = browserDrivers(settings, logger, redis, scenarios);
+  const stepDriver = overrides.driver ?? drivers.steps;
   const sessions = new ProfileSessions(allocation, provider, {
     owner: settings.workerId,
     warmIdleMs: settings.warmIdleMs,
@@ -204,9 +206,10 @@ export async function startWorker(
     onQuarantined: async (profileId, reason) => {
       await events.publish({ type: 'profile.quarantined', profileId, at: Date.now(), data: { reason } });
     },
+    // The WebDriver session kept on a warm browser ends with it.
+    onBrowserReleased: (endpoint) => stepDriver.release?.(endpoint),
   });
   metrics.watchRedis(redis, 'main');
-  const drivers = browserDrivers(settings, logger, redis, scenarios);
   const runner = new ItemRunner({
     sessions,
     results: new RedisResultStore(redis, settings.prefix, {
@@ -215,7 +218,7 @@ export async function startWorker(
       events: eventStreamOptions(settings),
     }),
     events,
-    driver: overrides.driver ?? drivers.steps,
+    driver: stepDriver,
     scenarios: overrides.scenarioRunner ?? drivers.scenarios,
     checkpoints: new RedisCheckpointStore(redis, settings.prefix, settings.resultRetentionSec),
     batchProxies: new RedisBatchStore(redis, settings.prefix, undefined, secretBox),

@@ -146,6 +146,30 @@ describe('ProfileSessions: checkout and give back', () => {
     expect(s.sessions.heldCount).toBe(0);
   });
 
+  it('tells onBrowserReleased of the endpoint when a browser leaves: given back, idle expiry, closeAll', async () => {
+    jest.useFakeTimers();
+    const released: unknown[] = [];
+    const s = memorySessions({
+      profileIds: ['p1', 'p2', 'p3'],
+      warmIdleMs: 1000,
+      onBrowserReleased: (endpoint) => released.push(endpoint),
+    });
+    const a = await checkout(s);
+    await s.sessions.giveBack(a.session, 'success', { keepWarm: true });
+    expect(released).toEqual([]); // warm: the browser stays with this worker
+    const again = await checkout(s);
+    expect(again.session).toBe(a.session);
+    await s.sessions.giveBack(again.session, 'failure', { keepWarm: true });
+    expect(released).toEqual([a.session.endpoint]);
+    const b = await checkout(s);
+    await s.sessions.giveBack(b.session, 'success', { keepWarm: true });
+    await tick(1000);
+    expect(released).toEqual([a.session.endpoint, b.session.endpoint]);
+    const c = await checkout(s);
+    await s.sessions.closeAll();
+    expect(released).toEqual([a.session.endpoint, b.session.endpoint, c.session.endpoint]);
+  });
+
   it('does not expire a warm profile that was reused before its idle time ran out', async () => {
     jest.useFakeTimers();
     const s = memorySessions({ warmIdleMs: 1000, renewEveryMs: 60_000 });

@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import type { Lease, LeaseOutcome, PoolSelector } from './lease.js';
 import type { LoggerPort } from './ports/logger-port.js';
-import type { ProfileProvider } from './ports/profile-provider.js';
+import type { ProfileProvider, WebDriverEndpoint } from './ports/profile-provider.js';
 import { type Profile, type ProxyConfig, proxyStillSealed } from './profile.js';
 import type { ProfileAllocationService } from './profile-allocation-service.js';
 import { type HeldLease, type ProfileSession, Session } from './profile-session.js';
@@ -48,13 +48,19 @@ export interface ProfileSessionsOptions {
   unreachableRestMs?: number;
   /** Told of every profile this worker quarantines (e.g. to publish `profile.quarantined`). */
   onQuarantined?: (profileId: string, reason: string) => void | Promise<void>;
+  /**
+   * Told when a started browser leaves this worker's hands (given back, idle too long, quarantined,
+   * its lease lost), before it is stopped: e.g. to end a WebDriver session kept on its endpoint.
+   */
+  onBrowserReleased?: (endpoint: WebDriverEndpoint) => void;
 }
 
 /**
  * Leases, starts, keeps warm and gives back profiles for one worker process. A warm profile keeps
  * its lease and browser for `warmIdleMs` after an item and goes to the next item whose selector it
- * matches (a fresh WebDriver session on the same browser): starting a browser costs about ten
- * navigations (a session ~850 ms, a later navigation ~65 ms on 2 cores), so reuse is where speed lives.
+ * matches (the same browser, and the WebDriver session the driver kept on it): starting a browser
+ * costs about ten navigations (a session ~850 ms, a later navigation ~65 ms on 2 cores), so reuse
+ * is where speed lives.
  */
 export class ProfileSessions {
   /**
@@ -337,6 +343,7 @@ export class ProfileSessions {
   }
 
   private forget(h: HeldLease): void {
+    if (h.session) this.options.onBrowserReleased?.(h.session.endpoint);
     clearInterval(h.renewTimer);
     this.clearIdleTimer(h);
     if (this.held.get(h.profileId) === h) this.held.delete(h.profileId);

@@ -41,7 +41,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-afterEach(() => {
+afterEach(async () => {
+  await Promise.all([driver.release(browser.endpoint), guarded.release(browser.endpoint)]);
   expect(browser.openSessions()).toEqual([]);
   expect(browser.browserRunning()).toBe(true);
 });
@@ -87,6 +88,30 @@ test('an invalid CSS selector → STEP_FAILED, not retryable', async () => {
   expect(error.code).toBe('STEP_FAILED');
   expect(error.kind).toBe('non-retryable');
   expect(error.details[0]).toMatchObject({ step: 1, kind: 'extract' });
+});
+
+test('extracts read in one script fail as they would one by one (same code, message, step)', async () => {
+  // Fused: goto + extracts in one script. Apart: a sleep between them (not fused).
+  const cases: Array<[object, number]> = [
+    [{ extract: { name: 'bad', selector: '##bad' } }, 2],
+    [{ extract: { name: 'json', selector: 'h1', type: 'json' } }, 2],
+  ];
+  for (const [failing, at] of cases) {
+    const fused = [{ goto: `${site.url}/` }, { extract: { name: 'ok', selector: 'h1' } }, failing];
+    const apart = [
+      { goto: `${site.url}/` },
+      { extract: { name: 'ok', selector: 'h1' } },
+      { sleep: 0 },
+      failing,
+    ];
+    const a = await failure(driver.run(browser.endpoint, fused as never, options()));
+    const b = await failure(driver.run(browser.endpoint, apart as never, options()));
+    expect(a.code).toBe(b.code);
+    // The message names the step's path: steps[2] fused, steps[3] apart.
+    expect(a.message).toBe(b.message.replace(`steps[${at + 1}]`, `steps[${at}]`));
+    expect(a.details[0]).toMatchObject({ step: at, kind: 'extract' });
+    expect(b.details[0]).toMatchObject({ step: at + 1, kind: 'extract' });
+  }
 });
 
 test('a page that cannot be reached → retryable NAVIGATION_FAILED naming the net error', async () => {

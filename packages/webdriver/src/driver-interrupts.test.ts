@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RetryableError, type RunStepsOptions } from '@fleet/core';
 import { freePort } from '@fleet/testing';
 import { FileArtifactStore } from './artifact-store.js';
+import { IN_PAGE_WAIT_CHUNK_MS } from './page-queries.js';
 import { startTestBrowser, type TestBrowser } from './test-browser.js';
 import { startTestSite, type TestSite } from './test-site.js';
 import { failure, runOptions } from './test-support.js';
@@ -59,6 +60,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  await driver.release(browser.endpoint);
   // Session ends are sent without waiting for chromedriver's answer: give them a moment to land.
   const until = Date.now() + 3_000;
   while (browser.openSessions().length > 0 && Date.now() < until) await sleep(50);
@@ -82,11 +84,14 @@ test('abort during a long sleep → ABORTED at once, session ended, browser stil
   await stillUsable();
 });
 
-test('abort during a waitFor → ABORTED at once, session ended, browser still usable', async () => {
+test('abort during a waitFor → ABORTED at once, session ended once its in-page wait is over, browser still usable', async () => {
   const { error, ms } = await abortedRun([{ waitFor: { selector: '#never', timeoutMs: 30_000 } }], 1_500);
   expect(error.code).toBe('ABORTED');
   expect(error.details[0]).toMatchObject({ step: 0, kind: 'waitFor' });
   expect(ms).toBeLessThan(PROMPTLY_MS);
+  // chromedriver serves the DELETE after the wait's script, which lasts at most IN_PAGE_WAIT_CHUNK_MS.
+  const end = Date.now() + IN_PAGE_WAIT_CHUNK_MS + 2_000;
+  while (browser.openSessions().length > 0 && Date.now() < end) await sleep(50);
   expect(browser.openSessions()).toEqual([]);
   await stillUsable();
 });
@@ -186,15 +191,13 @@ test('an endpoint that starts listening a moment later is attached by the retrie
   const port = await freePort();
   const relay = lateRelay(port, 700);
   const started = Date.now();
+  const late = { ...browser.endpoint, port };
   try {
-    const outcome = await driver.run(
-      { ...browser.endpoint, port },
-      [{ goto: `${site.url}/next` }],
-      options(),
-    );
+    const outcome = await driver.run(late, [{ goto: `${site.url}/next` }], options());
     expect(outcome.title).toBe('Next page');
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
   } finally {
+    await driver.release(late);
     const server = await relay.ready;
     for (const s of relay.sockets) s.destroy();
     await new Promise((resolve) => server.close(resolve));
@@ -239,7 +242,7 @@ async function cuttingRelay(
 
 test('the browser’s host going silent mid-step → retryable BROWSER_UNAVAILABLE naming the step, not STEP_FAILED', async () => {
   // Silent from the extract's script: the second one after the navigation (the goto reads where it
-  // landed by script first).
+  // landed by script first; the sleep between keeps the extract out of that read).
   let navigated = false;
   let scripts = 0;
   const relay = await cuttingRelay((request) => {
@@ -252,14 +255,14 @@ test('the browser’s host going silent mid-step → retryable BROWSER_UNAVAILAB
     const error = await failure(
       driver.run(
         { ...browser.endpoint, port: relay.port },
-        [{ goto: `${site.url}/next` }, { extract: { name: 'title', selector: 'h1' } }],
+        [{ goto: `${site.url}/next` }, { sleep: 0 }, { extract: { name: 'title', selector: 'h1' } }],
         options({ stepTimeoutMs: 1_500 }),
       ),
     );
     expect(error).toBeInstanceOf(RetryableError);
     expect(error.code).toBe('BROWSER_UNAVAILABLE');
     expect(error.message).toContain('does not answer');
-    expect(error.details[0]).toMatchObject({ step: 1, kind: 'extract', path: 'steps[1]' });
+    expect(error.details[0]).toMatchObject({ step: 2, kind: 'extract', path: 'steps[2]' });
     // No evidence is attempted from a browser that does not answer.
     expect(error.details[0]!.artifactId).toBeUndefined();
   } finally {

@@ -13,9 +13,12 @@ const fx = useActionFixture();
 const options = (index: number, overrides: Partial<RunStepsOptions> = {}) =>
   runOptions(`evb.${index}`, overrides);
 
-/** A driver over the fixture's store, with these options (a policy, a guard). */
+/**
+ * A driver over the fixture's store, with these options (a policy, a guard); a session per run, as
+ * nobody releases what these drivers would keep.
+ */
 const driverWith = (more: Partial<WebdriverioDriverOptions> = {}) =>
-  new WebdriverioDriver({ artifacts: fx.store, ...more });
+  new WebdriverioDriver({ artifacts: fx.store, keepSessions: false, ...more });
 
 async function text(id: string | undefined): Promise<{ type: string; text: string }> {
   const got = await fx.store.get(id ?? '');

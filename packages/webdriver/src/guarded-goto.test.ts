@@ -35,7 +35,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-afterEach(() => {
+afterEach(async () => {
+  await driver.release(browser.endpoint);
   expect(browser.openSessions()).toEqual([]);
 });
 

@@ -16,7 +16,7 @@ import { isScenarioError, type LoadedScenario } from '@fleet/scenario';
 import type { TargetGuard } from '@fleet/targets';
 import { toDomainError, truncate } from './driver-errors.js';
 import { attachEvidence } from './evidence.js';
-import { pageInfo } from './page-queries.js';
+import { topLevelPageInfo } from './page-queries.js';
 import { Interrupted, type RunLimits } from './run-limits.js';
 import { boundedJson, scenarioContext } from './scenario-context.js';
 import { type DriverLogLevel, inSession, type Session } from './session.js';
@@ -139,7 +139,7 @@ export class ScenarioDriver implements ScenarioRunner {
     const data = checkedData(returned, loaded.id);
     let page: { url: string | null; title: string | null } = { url: null, title: null };
     try {
-      page = await limits.race(options.stepTimeoutMs, () => pageInfo(session));
+      page = await limits.race(options.stepTimeoutMs, () => topLevelPageInfo(session));
     } catch (error) {
       if (error instanceof Interrupted && error.reason !== 'timeout')
         throw toDomainError(error, NOT_IN_A_STEP);

@@ -131,34 +131,40 @@ const ABORTED_END_WAIT_MS = 250;
 
 /**
  * One run on a browser, as steps and scenarios both have it: the run's limits (deadline and signal,
- * RunLimits) over a new session on `endpoint`, `work` on it, and the session always ended (the
- * browser keeps running). A refused attach is a domain error (BROWSER_UNAVAILABLE, or the
- * interruption that stopped it).
+ * RunLimits) over a session on `endpoint` (`session` when given, else a new one), `work` on it, and
+ * the session ended afterwards unless `keep()` says to keep it (the browser keeps running). A
+ * refused attach is a domain error (BROWSER_UNAVAILABLE, or the interruption that stopped it).
  */
 export async function inSession<T>(
   endpoint: WebDriverEndpoint,
   options: Pick<RunStepsOptions, 'deadlineAt' | 'signal' | 'stepTimeoutMs'> & {
     retryForMs: number;
     logLevel: DriverLogLevel;
+    session?: Session | undefined;
+    keep?: () => boolean;
   },
   work: (session: Session, limits: RunLimits) => Promise<T>,
 ): Promise<T> {
   const limits = new RunLimits(options.deadlineAt, options.signal);
   try {
-    const session = await attachSession(endpoint, {
-      limits,
-      retryForMs: options.retryForMs,
-      stepTimeoutMs: options.stepTimeoutMs,
-      logLevel: options.logLevel,
-    }).catch((error: unknown) => {
-      throw toDomainError(error, { index: null, kind: null });
-    });
+    const session =
+      options.session ??
+      (await attachSession(endpoint, {
+        limits,
+        retryForMs: options.retryForMs,
+        stepTimeoutMs: options.stepTimeoutMs,
+        logLevel: options.logLevel,
+      }).catch((error: unknown) => {
+        throw toDomainError(error, { index: null, kind: null });
+      }));
     try {
       return await work(session, limits);
     } finally {
       // After an abort the caller wants the profile back now: the DELETE is still sent, but a
       // navigation in flight holds it (chromedriver runs one command at a time per session).
-      await endSession(session, options.signal.aborted ? ABORTED_END_WAIT_MS : END_WAIT_MS);
+      if (!options.keep?.()) {
+        await endSession(session, options.signal.aborted ? ABORTED_END_WAIT_MS : END_WAIT_MS);
+      }
     }
   } finally {
     limits.dispose();

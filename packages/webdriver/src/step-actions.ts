@@ -9,7 +9,7 @@ import { evaluate, waitForText, waitForUrl } from './actions/page-actions.js';
 import { hover, press, scroll } from './actions/pointer-actions.js';
 import { upload } from './actions/upload-action.js';
 import { errorText, truncate } from './driver-errors.js';
-import { landing, readElements } from './page-queries.js';
+import { type Landing, landing, readElements } from './page-queries.js';
 import type { Session } from './session.js';
 import { pollUntil, sleep } from './waiting.js';
 
@@ -23,6 +23,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** This step's own timeout (see `stepTimeoutOf`). */
   timeoutMs: number;
+  /** The session's script timeout (the run's default step timeout): in-page waits stay under it. */
+  scriptTimeoutMs?: number;
   itemId: string;
   store: ArtifactStore;
   guard: TargetGuard | undefined;
@@ -71,7 +73,12 @@ async function checkLanding(href: string, ctx: StepContext): Promise<void> {
   }
 }
 
-async function goto(raw: string, ctx: StepContext): Promise<void> {
+/**
+ * The first half of `goto`: the target passes the guard and the browser navigates to it (a
+ * navigation chromedriver refuses with net::ERR_ is judged by the URL that failed). The landing
+ * (`landing` or `readPage`) then goes to `afterLanding`.
+ */
+export async function navigate(raw: string, ctx: StepContext): Promise<URL> {
   const target = httpTarget(raw);
   await ctx.guard?.check(target);
   try {
@@ -85,7 +92,11 @@ async function goto(raw: string, ctx: StepContext): Promise<void> {
     }
     throw error;
   }
-  const landed = await landing(ctx.session);
+  return target;
+}
+
+/** The second half of `goto`: Chromium's error page fails the step, and the landing URL is judged. */
+export async function afterLanding(landed: Landing, target: URL, ctx: StepContext): Promise<void> {
   if (landed.netError !== null) {
     // The URL that failed may be a redirect's target: a refused target reads as blocked.
     await checkLanding(await ctx.session.getUrl(), ctx);
@@ -95,6 +106,11 @@ async function goto(raw: string, ctx: StepContext): Promise<void> {
     );
   }
   await checkLanding(landed.href, ctx);
+}
+
+async function goto(raw: string, ctx: StepContext): Promise<void> {
+  const target = await navigate(raw, ctx);
+  await afterLanding(await landing(ctx.session), target, ctx);
 }
 
 async function screenshot(name: string, ctx: StepContext): Promise<void> {

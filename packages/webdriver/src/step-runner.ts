@@ -1,11 +1,13 @@
 import { type BlockStep, MAX_EXECUTED_STEPS, type Step, stepKind } from '@fleet/contracts';
 import { type ArtifactStore, type FleetError, NonRetryableError } from '@fleet/core';
 import type { TargetGuard } from '@fleet/targets';
+import { extractedValue } from './actions/extract-action.js';
 import { driverUnreachable, type StepRef, toDomainError } from './driver-errors.js';
 import { attachEvidence, type EvidenceSettings } from './evidence.js';
+import { type PageReads, type ReadSpec, readPage } from './page-queries.js';
 import { Interrupted, type RunLimits } from './run-limits.js';
 import { driverAnswers, type Session } from './session.js';
-import { runStep, type StepContext, stepTimeoutOf } from './step-actions.js';
+import { afterLanding, navigate, runStep, type StepContext, stepTimeoutOf } from './step-actions.js';
 import { type BlockRunner, type Frame, type Place, runBlock } from './step-blocks.js';
 import { DataBudget, StepData } from './step-data.js';
 
@@ -51,6 +53,25 @@ export async function runSteps(steps: Step[], ctx: RunContext): Promise<void> {
 }
 
 /**
+ * How many top-level steps from `at` run as one read of the page: a `goto` and the plain `extract`s
+ * right after it (its landing check and their reads in one script), or two or more plain
+ * `extract`s in a row; 0 when none. Plain: no `table` (it reads a found element's rows).
+ */
+export function fusedReads(steps: Step[], at: number): number {
+  const first = steps[at];
+  if (first === undefined) return 0;
+  const withGoto = stepKind(first) === 'goto';
+  let end = withGoto ? at + 1 : at;
+  while (end < steps.length && isPlainExtract(steps[end]!)) end++;
+  const count = end - at;
+  return withGoto || count >= 2 ? count : 0;
+}
+
+function isPlainExtract(step: Step): step is Extract<Step, { extract: unknown }> {
+  return stepKind(step) === 'extract' && 'extract' in step && !step.extract.table;
+}
+
+/**
  * The interpreter of the step language: walks nested step lists (blocks in step-blocks.ts), names
  * every step by its path (`steps[2].do[0]#7`), counts step executions against MAX_EXECUTED_STEPS
  * and keeps the item's data under MAX_ITEM_DATA_BYTES. Leaves go to `runStep` one at a time, each
@@ -71,8 +92,16 @@ class Interpreter implements BlockRunner {
 
   async run(steps: Step[]): Promise<void> {
     const top: Frame = { data: this.data };
-    for (const [index, step] of steps.entries()) {
+    for (let index = 0; index < steps.length; ) {
+      const fused = fusedReads(steps, index);
+      if (fused > 0) {
+        await this.runFused(steps, index, fused, top);
+        index += fused;
+        continue;
+      }
+      const step = steps[index]!;
       await this.runOne(step, { index, structural: `steps[${index}]`, frame: top });
+      index++;
     }
     try {
       this.budget.checkFinal();
@@ -96,14 +125,63 @@ class Interpreter implements BlockRunner {
   }
 
   stepContext(frame: Frame, signal: AbortSignal, timeoutMs: number): StepContext {
-    return { ...this.ctx, signal, timeoutMs, scope: frame.scope, data: frame.data };
+    return {
+      ...this.ctx,
+      signal,
+      timeoutMs,
+      scriptTimeoutMs: this.ctx.stepTimeoutMs,
+      scope: frame.scope,
+      data: frame.data,
+    };
   }
 
   get stopped(): boolean {
     return this.ctx.limits.signal.aborted;
   }
 
-  private async runOne(step: Step, at: Place): Promise<void> {
+  /**
+   * `count` top-level steps from `from` (see `fusedReads`) with one script for the goto's landing
+   * and every extract's read. Each step still counts, is bounded and fails as itself: a goto by
+   * its navigation or landing, an extract by its value's conversion; an extract whose read threw
+   * in the page (an invalid selector) runs again alone, to fail as it would unfused.
+   */
+  private async runFused(steps: Step[], from: number, count: number, top: Frame): Promise<void> {
+    const hasGoto = stepKind(steps[from]!) === 'goto';
+    const firstExtract = hasGoto ? from + 1 : from;
+    const extracts = steps.slice(firstExtract, from + count) as Array<Extract<Step, { extract: unknown }>>;
+    const specs: ReadSpec[] = extracts.map(({ extract }) => ({
+      selector: extract.selector,
+      attr: extract.attr ?? null,
+      all: extract.all ?? false,
+    }));
+    let page: PageReads | undefined;
+    const at = (index: number): Place => ({ index, structural: `steps[${index}]`, frame: top });
+    if (hasGoto) {
+      const step = steps[from] as Extract<Step, { goto: string }>;
+      await this.runOne(step, at(from), async (ctx) => {
+        const target = await navigate(step.goto, ctx);
+        page = await readPage(ctx.session, specs);
+        await afterLanding(page, target, ctx);
+      });
+    }
+    for (const [i, step] of extracts.entries()) {
+      await this.runOne(step, at(firstExtract + i), async (ctx) => {
+        page ??= await readPage(ctx.session, specs);
+        const answer = page.reads[i];
+        if (answer !== undefined && 'ok' in answer) {
+          ctx.data.set(step.extract.name, extractedValue(step.extract, answer.ok));
+        } else {
+          await runStep(step, ctx);
+        }
+      });
+    }
+  }
+
+  private async runOne(
+    step: Step,
+    at: Place,
+    action: (ctx: StepContext) => Promise<void> = (ctx) => runStep(step, ctx),
+  ): Promise<void> {
     const kind = stepKind(step);
     const path = at.frame.iteration === undefined ? at.structural : `${at.structural}#${at.frame.iteration}`;
     const block = isBlock(step);
@@ -115,7 +193,7 @@ class Interpreter implements BlockRunner {
       if (block) {
         await runBlock(step, at, this);
       } else {
-        await this.race(timeoutMs, (signal) => runStep(step, this.stepContext(at.frame, signal, timeoutMs)));
+        await this.race(timeoutMs, (signal) => action(this.stepContext(at.frame, signal, timeoutMs)));
       }
     } catch (error) {
       if (typeof error === 'object' && error !== null && this.converted.has(error)) throw error;

@@ -36,6 +36,11 @@ export interface TestBrowser {
   readonly sessions: { created: string[]; deleted: string[] };
   /** Sessions created and not (yet) deleted. */
   openSessions(): string[];
+  /**
+   * Every WebDriver command the front forwarded, as `METHOD /path` with the session id left out
+   * (`POST /session/:id/url` → `POST url`; a new session: `POST session`).
+   */
+  readonly commands: string[];
   /** True while the Chromium process is alive. */
   browserRunning(): boolean;
   /** Deletes a session behind the driver's back (a "session lost mid-run" fault). */
@@ -124,13 +129,21 @@ function sessionIdOf(body: Buffer): string | undefined {
   }
 }
 
+/** `POST /session/abc/execute/sync` → `POST execute/sync`; `POST /session` → `POST session`. */
+function commandOf(method: string | undefined, path: string): string {
+  const rest = /^\/session\/[^/]+\/?(.*)$/.exec(path)?.[1];
+  return `${method ?? 'GET'} ${rest === undefined ? path.replace(/^\//, '') : rest || 'session'}`;
+}
+
 function startFront(
   driverPort: number,
   debuggerAddress: string,
   sessions: TestBrowser['sessions'],
+  commands: string[],
 ): Promise<Server> {
   const forward = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = req.url ?? '/';
+    commands.push(commandOf(req.method, path));
     const isNewSession = req.method === 'POST' && /^\/session\/?$/.test(path);
     const deleted = req.method === 'DELETE' ? /^\/session\/([^/]+)\/?$/.exec(path)?.[1] : undefined;
     let body = await readBody(req);
@@ -181,12 +194,14 @@ export async function startTestBrowser(): Promise<TestBrowser> {
   const sessions = { created: [] as string[], deleted: [] as string[] };
   const chromium = await launchChromium(dir);
   const driver = await launchChromedriver();
-  const front = await startFront(driver.port, `127.0.0.1:${chromium.debugPort}`, sessions);
+  const commands: string[] = [];
+  const front = await startFront(driver.port, `127.0.0.1:${chromium.debugPort}`, sessions, commands);
   const address = front.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     endpoint: { protocol: 'http', hostname: '127.0.0.1', port, path: '/' },
     sessions,
+    commands,
     openSessions: () => sessions.created.filter((id) => !sessions.deleted.includes(id)),
     browserRunning: () => alive(chromium.child),
     deleteSession: async (id) => {

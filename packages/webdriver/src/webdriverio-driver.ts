@@ -7,11 +7,12 @@ import type {
   StepsOutcome,
   WebDriverEndpoint,
 } from '@fleet/core';
+import { isFleetError } from '@fleet/core';
 import type { TargetGuard } from '@fleet/targets';
 import { toDomainError } from './driver-errors.js';
 import { pageInfo } from './page-queries.js';
 import { Interrupted, type RunLimits } from './run-limits.js';
-import { type DriverLogLevel, inSession, type Session } from './session.js';
+import { type DriverLogLevel, endSession, inSession, type Session } from './session.js';
 import type { StepContext } from './step-actions.js';
 import { type RunContext, runSteps } from './step-runner.js';
 
@@ -26,28 +27,148 @@ export interface WebdriverioDriverOptions {
   attachRetryMs?: number;
   /** WebdriverIO's own logging. Default `silent`: failures come back as domain errors instead. */
   logLevel?: DriverLogLevel;
+  /**
+   * Keep the session after a run that ended well, for the next run on the same endpoint (until
+   * `release`). Default true; false: a new session per run, always ended after it.
+   */
+  keepSessions?: boolean;
 }
 
+/** The session kept on an endpoint between runs (none yet while its first run attaches). */
+interface Kept {
+  session: Session | undefined;
+  /** The step timeout its page-load and script timeouts were set to. */
+  stepTimeoutMs: number;
+  busy: boolean;
+  /** Released while a run had it: ended when that run ends. */
+  released: boolean;
+}
 const NOT_IN_A_STEP = { index: null, kind: null } as const;
 
 /**
+ * The run's first command was refused because chromedriver does not know the session (it was
+ * restarted, or the session deleted, behind the same port): no step ran.
+ */
+function refusedAsUnknownSession(error: unknown): boolean {
+  if (!isFleetError(error) || error.code !== 'BROWSER_UNAVAILABLE') return false;
+  const step = error.details[0]?.step;
+  return (step === 0 || step === null || step === undefined) && /invalid session id/i.test(error.message);
+}
+
+/**
  * Drives a running browser through a WebDriver endpoint bound to it (Fleet's launcher or
- * Multilogin): one new session per `run`, always ended afterwards; the browser keeps running.
+ * Multilogin); the browser keeps running. A run that ends well leaves its session open for the
+ * next run on the same endpoint (a warm profile's next item: no session to open and end, ~35 ms
+ * and a WebdriverIO client each); a run that fails, is stopped or times out ends its session, so
+ * the next run starts from a new one. `release` ends the session kept on an endpoint.
  */
 export class WebdriverioDriver implements BrowserDriver {
   private readonly attachRetryMs: number;
   private readonly logLevel: DriverLogLevel;
+  private readonly keepSessions: boolean;
+  /** By endpoint identity: a browser's every start gives a new endpoint object. */
+  private readonly kept = new Map<WebDriverEndpoint, Kept>();
 
   constructor(private readonly options: WebdriverioDriverOptions) {
     this.attachRetryMs = options.attachRetryMs ?? 5_000;
     this.logLevel = options.logLevel ?? 'silent';
+    this.keepSessions = options.keepSessions ?? true;
   }
 
   async run(endpoint: WebDriverEndpoint, steps: Step[], options: RunStepsOptions): Promise<StepsOutcome> {
-    const session = { retryForMs: this.attachRetryMs, logLevel: this.logLevel };
-    return inSession(endpoint, { ...options, ...session }, (s, limits) =>
-      this.drive(s, steps, options, limits),
+    const settings = { ...options, retryForMs: this.attachRetryMs, logLevel: this.logLevel };
+    const entry = this.keepSessions ? this.entryFor(endpoint, options.stepTimeoutMs) : undefined;
+    if (!entry) return inSession(endpoint, settings, (s, limits) => this.drive(s, steps, options, limits));
+    try {
+      if (entry.session) {
+        try {
+          return await this.runOn(endpoint, entry, steps, options);
+        } catch (error) {
+          // chromedriver no longer knows the kept session (restarted behind the same port) and
+          // refused the run's first command: nothing ran, so the run starts over on a new session.
+          if (!refusedAsUnknownSession(error)) throw error;
+        }
+      }
+      return await this.runOn(endpoint, entry, steps, options);
+    } finally {
+      entry.busy = false;
+      if (!entry.session && this.kept.get(endpoint) === entry) this.kept.delete(endpoint);
+    }
+  }
+
+  /**
+   * One run on the entry's kept session (a new one when it has none), kept afterwards only when
+   * the run ended well, nobody released the endpoint meanwhile and the run was not stopped: a
+   * failed, stopped or timed-out run may have left it mid-command, in a frame or on a dialog, and
+   * it was ended.
+   */
+  private async runOn(
+    endpoint: WebDriverEndpoint,
+    entry: Kept,
+    steps: Step[],
+    options: RunStepsOptions,
+  ): Promise<StepsOutcome> {
+    const given = entry.session;
+    entry.session = undefined;
+    let keep = false;
+    const outcome = await inSession(
+      endpoint,
+      {
+        ...options,
+        retryForMs: this.attachRetryMs,
+        logLevel: this.logLevel,
+        session: given,
+        keep: () => keep,
+      },
+      async (session, limits) => {
+        const done = await this.drive(session, steps, options, limits);
+        keep = !entry.released && !options.signal.aborted;
+        if (keep) entry.session = session;
+        return done;
+      },
     );
+    return outcome;
+  }
+
+  /**
+   * Ends the session kept on `endpoint`: now (resolves once chromedriver answered, or gave up
+   * after 2 s), or when the run using it ends.
+   */
+  async release(endpoint: WebDriverEndpoint): Promise<void> {
+    const entry = this.kept.get(endpoint);
+    if (!entry) return;
+    entry.released = true;
+    if (entry.busy) return;
+    this.kept.delete(endpoint);
+    if (entry.session) await endSession(entry.session);
+  }
+
+  /** Endpoints with a session kept or being attached (for tests). */
+  get keptSessions(): number {
+    return this.kept.size;
+  }
+
+  /**
+   * The endpoint's entry, marked busy, with its kept session if its timeouts fit this run. None
+   * when another run has the endpoint (one run per browser at a time; a second gets a session of
+   * its own, ended after it).
+   */
+  private entryFor(endpoint: WebDriverEndpoint, stepTimeoutMs: number): Kept | undefined {
+    let entry = this.kept.get(endpoint);
+    if (entry?.busy) return undefined;
+    if (entry && entry.stepTimeoutMs !== stepTimeoutMs) {
+      // Page-load and script timeouts are set when a session opens: a batch with another step
+      // timeout gets a new one.
+      this.kept.delete(endpoint);
+      if (entry.session) void endSession(entry.session);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { session: undefined, stepTimeoutMs, busy: false, released: false };
+      this.kept.set(endpoint, entry);
+    }
+    entry.busy = true;
+    return entry;
   }
 
   private async drive(

@@ -1,5 +1,5 @@
 /**
- * Warm profiles: the next item reuses a started browser (a fresh WebDriver session on it); an idle
+ * Warm profiles: the next item reuses a started browser (and the WebDriver session kept on it); an idle
  * one is stopped and its lease released after WARM_IDLE_MS.
  */
 

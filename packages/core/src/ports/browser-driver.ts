@@ -29,9 +29,12 @@ export interface StepsOutcome {
 }
 
 /**
- * Drives a started profile's browser through WebDriver. `run` opens a new session on the
- * endpoint, runs the steps, and always ends the session (the browser keeps running: stopping it is
- * the provider's job). Failures are domain errors carrying the failed step's index in
+ * Drives a started profile's browser through WebDriver. `run` runs the steps on a session on the
+ * endpoint (the browser keeps running: stopping it is the provider's job). A driver may keep its
+ * session on the endpoint after a run that ended well, for the next run on the same endpoint (a
+ * warm profile's next item); `release` says the endpoint's browser is going away (its profile is
+ * given back or lost), so the kept session is ended. Endpoints are told apart by identity: each
+ * start of a browser yields a new endpoint object. Failures are domain errors carrying the failed step's index in
  * `details[0].step`, its path in `details[0].path` and what the page looked like in
  * `details[0].evidence` (contracts' Evidence: artifact ids, or `omitted`; `artifactId` = its
  * screenshot):
@@ -44,4 +47,6 @@ export interface StepsOutcome {
  */
 export interface BrowserDriver {
   run(endpoint: WebDriverEndpoint, steps: Step[], options: RunStepsOptions): Promise<StepsOutcome>;
+  /** The endpoint's browser is going away: end any session kept on it (never throws). */
+  release?(endpoint: WebDriverEndpoint): void | Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { LeafStep } from '@fleet/contracts';
 import { NonRetryableError } from '@fleet/core';
 import { errorText, truncate } from '../driver-errors.js';
-import { firstElement } from '../page-queries.js';
+import { firstElement, IN_PAGE_WAIT_CHUNK_MS, SCOPE_SELECTOR, waitInPage } from '../page-queries.js';
 import type { StepContext } from '../step-actions.js';
 import { pollUntil } from '../waiting.js';
 
@@ -34,15 +34,35 @@ export function isNotReady(error: unknown): boolean {
   return NOT_READY.test(`${error instanceof Error ? error.name : ''} ${errorText(error)}`);
 }
 
-/** Waits (up to the step timeout) for the first element matching `selector` in the step's scope. */
+/**
+ * Waits (up to the step timeout) for the first element matching `selector` in the step's scope:
+ * in the page (`waitInPage`, in chunks of at most a second and of half the session's script
+ * timeout), else (a page that cannot wait: an invalid selector, a document unloading) by looking
+ * over WebDriver every 100 ms.
+ */
 export async function waitForElement(selector: string, ctx: StepContext): Promise<string> {
+  const end = Date.now() + ctx.timeoutMs;
+  const chunkMs = Math.min(IN_PAGE_WAIT_CHUNK_MS, Math.floor((ctx.scriptTimeoutMs ?? 0) / 2));
+  if (chunkMs >= MIN_IN_PAGE_WAIT_MS && selector !== SCOPE_SELECTOR) {
+    for (;;) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const left = end - Date.now();
+      const found = await waitInPage(ctx.session, selector, Math.max(0, Math.min(chunkMs, left)), ctx.scope);
+      if (typeof found === 'string') return found;
+      if (found === undefined) break; // the page could not wait: look over WebDriver
+      if (Date.now() >= end) throw selectorNotFound(selector, ctx.timeoutMs);
+    }
+  }
   const found = await pollUntil(() => firstElement(ctx.session, selector, ctx.scope), {
-    timeoutMs: ctx.timeoutMs,
+    timeoutMs: Math.max(0, end - Date.now()),
     signal: ctx.signal,
   });
   if (found === undefined) throw selectorNotFound(selector, ctx.timeoutMs);
   return found;
 }
+
+/** Below this an in-page wait is not worth its round trip. */
+const MIN_IN_PAGE_WAIT_MS = 50;
 
 /**
  * Finds the first match and applies `act` to it until it succeeds or the step's timeout passes.

@@ -111,14 +111,19 @@ export async function extract(spec: StepSpec<'extract'>, ctx: StepContext): Prom
     ctx.data.set(spec.name, await extractTable(spec, ctx));
     return;
   }
-  const all = spec.all ?? false;
+  const values = await readElements(ctx.session, spec.selector, {
+    attr: spec.attr,
+    all: spec.all ?? false,
+    scope: ctx.scope,
+  });
+  ctx.data.set(spec.name, extractedValue(spec, values));
+}
+
+/** What a plain (not `table`) extract keeps of the values read: a list with `all`, else the first or null. */
+export function extractedValue(spec: StepSpec<'extract'>, values: Array<string | null>): unknown {
   const type = spec.type ?? 'string';
-  const values = await readElements(ctx.session, spec.selector, { attr: spec.attr, all, scope: ctx.scope });
   // `all`: a list (elements without the attribute are left out); else the first or null.
-  ctx.data.set(
-    spec.name,
-    all
-      ? values.filter((v): v is string => v !== null).map((v) => typed(v, type, spec.name))
-      : typed(values[0] ?? null, type, spec.name),
-  );
+  return spec.all
+    ? values.filter((v): v is string => v !== null).map((v) => typed(v, type, spec.name))
+    : typed(values[0] ?? null, type, spec.name);
 }

@@ -9,6 +9,7 @@ import { FileArtifactStore } from '../artifact-store.js';
 import { startTestBrowser, type TestBrowser } from '../test-browser.js';
 import { startTestSite, type TestSite } from '../test-site.js';
 import { failure, runOptions } from '../test-support.js';
+import { sleep } from '../waiting.js';
 import { WebdriverioDriver } from '../webdriverio-driver.js';
 
 export interface ActionFixture {
@@ -19,6 +20,8 @@ export interface ActionFixture {
   run(steps: Step[], overrides?: Partial<RunStepsOptions>): Promise<StepsOutcome>;
   /** The domain error the run failed with (a test failure if it did not fail). */
   fail(steps: Step[], overrides?: Partial<RunStepsOptions>): Promise<FleetError>;
+  /** Ends the session the driver keeps on the browser after a run that ended well. */
+  release(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,7 @@ export async function startActionFixture(itemId = 'batch-a.0'): Promise<ActionFi
     store,
     run,
     fail: (steps, overrides) => failure(run(steps, overrides)),
+    release: () => driver.release(browser.endpoint),
     close: async () => {
       await browser.close();
       await site.close();
@@ -44,8 +48,8 @@ export async function startActionFixture(itemId = 'batch-a.0'): Promise<ActionFi
 }
 
 /**
- * The fixture for the tests of one file: started before them, closed after; every run must have
- * ended its session. Its fields are there once `beforeAll` has run.
+ * The fixture for the tests of one file: started before them, closed after; after each test no
+ * session is left once the driver's kept one is released. Its fields are there once `beforeAll` has run.
  */
 export function useActionFixture(): ActionFixture {
   const fx = {} as ActionFixture;
@@ -53,6 +57,13 @@ export function useActionFixture(): ActionFixture {
     Object.assign(fx, await startActionFixture());
   });
   afterAll(() => fx.close?.());
-  afterEach(() => expect(fx.browser.openSessions()).toEqual([]));
+  afterEach(async () => {
+    // A run that failed ended its session; one that ended well left it for the next: released here.
+    await fx.release?.();
+    // A stopped run's DELETE waits behind an in-page wait (at most IN_PAGE_WAIT_CHUNK_MS).
+    const until = Date.now() + 3_000;
+    while (fx.browser?.openSessions().length > 0 && Date.now() < until) await sleep(50);
+    expect(fx.browser.openSessions()).toEqual([]);
+  });
   return fx;
 }
