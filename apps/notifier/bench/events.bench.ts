@@ -22,8 +22,31 @@
  * The notifier's GC seems not to be it: a young generation 4x larger (`--max-semi-space-size=64`)
  * made no visible difference in three runs.
  *
+ * Where the tail comes from (issue 17 §3; profiled with `--cpu-prof`, and a run with per-event
+ * stamps on CLOCK_MONOTONIC at the notifier's XREAD return and after its emit): of a notifier
+ * event's p99 (3.4 ms that run), XADD → the notifier's XREAD return was p99 2.1 ms, the same as
+ * the raw reader's 1.9 ms for the same events (one wakeup on a shared machine, not the notifier's
+ * doing); the notifier's own work, XREAD return → emit written, p50 0.10 / p99 0.79 ms; emit →
+ * client p99 1.5 ms (the client's wakeup). The slowest 1% were mostly one late wakeup (~4-5 ms, the
+ * scheduler's slice when other work holds both cores), once on either hop. The notifier's path pays
+ * two wakeups where the raw reader pays one; that is the floor of the ratio. Its CPU per event went
+ * to two socket writes (the frame's writev, then the next XREAD: ~60 and ~40 us of syscall under
+ * load), then JSON parse plus the zod parse of the event (~a third of the work before the emit; now
+ * a hand-written check first, `src/stream-entry.ts`). Socket.IO already encodes a broadcast once
+ * (packet and websocket frame) for all its sockets, and Nagle is off on both sockets (ws, ioredis).
+ * GC: a scavenge (1.5-3 ms, ~10 KB allocated per event, most by ioredis and Socket.IO) lands on an
+ * event about once per 800: p99.9, not p99. One unfairness was the bench's own: the raw receiver
+ * parsed and reported over IPC every event, the Socket.IO path's too, so while a notifier event
+ * was in flight two more processes (the receiver, then the bench on its IPC message) woke on the
+ * two cores; it now skips the other path's events unparsed, as the notifier does (no measurable
+ * change in 5 rounds, but both paths' background work is now alike).
+ * Five rounds each, round-robin in one sitting (4,000 events per path), notifier p99 median:
+ * before 2.54 ms (raw 1.40, ratio median 1.69x), after 2.34 ms (raw 1.40, ratio median 1.74x,
+ * range 1.23-2.08x); p50 0.32 -> 0.31 ms. The ratio moves with the raw reader's p99 (0.9-1.8 ms
+ * between rounds) far more than with anything the notifier does.
+ *
  * Figures print as a table and go to bench/results/events.json. Knobs (env): BENCH_EVENTS (per
- * path, default 4000), BENCH_LOG (the notifier's log level, default warn), BENCH_NOTIFIER_NODE_ARGS
+ * path, default 4000), BENCH_LOG (the notifier's log level, default warn), BENCH_NODE_ARGS
  * (extra node flags for the notifier process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -98,7 +121,7 @@ async function main(): Promise<void> {
   const receivers = [
     await startReceiver(
       'raw',
-      { BENCH_REDIS_URL: server.url, BENCH_STREAM_KEY: events.streamKey },
+      { BENCH_REDIS_URL: server.url, BENCH_STREAM_KEY: events.streamKey, BENCH_BATCH: batchOf.raw },
       arrivals.raw,
     ),
     await startReceiver(

@@ -4,7 +4,8 @@
  * arrives: neither shares an event loop with the publisher or with the other.
  *
  * `raw`: a plain XREAD BLOCK loop on the event stream (the shape of the notifier's reader, minus
- * everything else). `socket.io`: a websocket-only Socket.IO client subscribed to one batch.
+ * everything else; like the notifier, it skips the other path's events without parsing them, so
+ * neither path's events wake extra work elsewhere). `socket.io`: a websocket-only Socket.IO client subscribed to one batch.
  * Each arrival is stamped with process.hrtime (CLOCK_MONOTONIC, one clock for every process on the
  * machine) in the receiving callback and reported to the parent over IPC, so the IPC hop is not
  * part of the figure. Messages: `{ ready: true }` once receiving, then `{ seq, at }` (at: ms).
@@ -20,7 +21,7 @@ function arrived(seq: unknown): void {
   if (typeof seq === 'number') send({ seq, at: now() });
 }
 
-async function raw(redisUrl: string, streamKey: string): Promise<void> {
+async function raw(redisUrl: string, streamKey: string, batchId: string): Promise<void> {
   const redis = createRedis(redisUrl, { role: 'worker' });
   await waitReady(redis);
   const last = await redis.xrevrange(streamKey, '+', '-', 'COUNT', 1);
@@ -34,6 +35,9 @@ async function raw(redisUrl: string, streamKey: string): Promise<void> {
     if (redis.status === 'end') return;
     for (const [entryId, fields] of reply?.[0]?.[1] ?? []) {
       id = entryId;
+      // Only this path's batch, as the notifier relays only watched batches: the other path's
+      // events wake this reader too, but cost no parse and no IPC (see events.bench.ts).
+      if (fields[fields.indexOf('b') + 1] !== batchId) continue;
       const json = fields[fields.indexOf('e') + 1];
       if (json) arrived((JSON.parse(json) as { data: { seq?: number } }).data.seq);
     }
@@ -56,7 +60,7 @@ async function socketIo(url: string, token: string, batchId: string): Promise<vo
 const env = process.env;
 const started =
   mode === 'raw'
-    ? raw(env.BENCH_REDIS_URL!, env.BENCH_STREAM_KEY!)
+    ? raw(env.BENCH_REDIS_URL!, env.BENCH_STREAM_KEY!, env.BENCH_BATCH!)
     : socketIo(env.BENCH_NOTIFIER_URL!, env.BENCH_TOKEN!, env.BENCH_BATCH!);
 started.catch((error) => {
   console.error(error);

@@ -2,7 +2,7 @@ import type { FleetEvent } from '@fleet/contracts';
 import type { LoggerPort } from '@fleet/core';
 import type { FleetRedis } from '@fleet/redis';
 import { compareStreamIds } from './protocol.js';
-import { entryToEvent, fieldValue } from './stream-relay.js';
+import { entryToEvent, fieldValue } from './stream-entry.js';
 
 export interface ReplayResult {
   /** Id of the last event sent, or null when none was. */

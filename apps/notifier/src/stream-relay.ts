@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FleetEvent, fleetEventSchema } from '@fleet/contracts';
+import type { FleetEvent } from '@fleet/contracts';
 import type { LoggerPort } from '@fleet/core';
-import { decodeEvent, type FleetRedis } from '@fleet/redis';
+import type { FleetRedis } from '@fleet/redis';
+import { entryToEvent, fieldValue } from './stream-entry.js';
 
 export interface StreamRelayOptions {
   /** The event stream's key. */
@@ -18,27 +19,6 @@ export interface StreamRelayOptions {
   blockMs?: number;
   /** Entries per read. */
   count?: number;
-}
-
-/** The value of one field of a stream entry (`b`: batch id, `e`: event JSON). */
-export function fieldValue(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
-
-/** A stream entry → a valid event, or null (logged) when the entry is not one. */
-export function entryToEvent(id: string, fields: string[], logger: LoggerPort): FleetEvent | null {
-  try {
-    const parsed = fleetEventSchema.safeParse(decodeEvent(id, fields));
-    if (parsed.success) return parsed.data;
-    logger.warn(
-      { streamId: id, issues: parsed.error.issues.length },
-      'skipped a stream entry that is no event',
-    );
-  } catch {
-    logger.warn({ streamId: id }, 'skipped a stream entry whose event is not JSON');
-  }
-  return null;
 }
 
 /**

@@ -1,7 +1,6 @@
-import { type ErrorCode, type ItemJob, itemId, itemJobSchema, zodDetails } from '@fleet/contracts';
+import { type ErrorCode, type ItemJob, itemId, itemJobSchema } from '@fleet/contracts';
 import {
   type AttemptContext,
-  BatchCancelledError,
   type FleetError,
   type ItemRunner,
   isFleetError,
@@ -11,6 +10,8 @@ import type { ItemMetrics } from '@fleet/metrics';
 import type { ItemProcessor, ItemsQueue } from '@fleet/queue';
 import type { RedisStallLedger } from '@fleet/redis';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { JobCheck } from './job-check.js';
+import { RunningItems } from './running-items.js';
 
 export interface ProcessorOptions {
   /** Delay of a job that found no free profile: a random wait in [min, max] ms (no attempt spent). */
@@ -33,50 +34,6 @@ export interface StallPolicy {
 }
 
 /**
- * The items this process is running, by batch id: what the cancel bus aborts when a batch is
- * cancelled (each item's signal fires with a BatchCancelledError).
- */
-export class RunningItems {
-  private readonly byBatch = new Map<string, Map<string, AbortController>>();
-
-  /**
-   * Registers a running item; its signal fires on the batch's cancel or when `also` (the queue's
-   * signal) fires. `done` forgets it again. One controller per item: per-item allocations are a
-   * good part of a no-op item's CPU (pipeline bench).
-   */
-  add(batchId: string, id: string, also?: AbortSignal): { signal: AbortSignal; done(): void } {
-    let items = this.byBatch.get(batchId);
-    if (!items) {
-      items = new Map();
-      this.byBatch.set(batchId, items);
-    }
-    const controller = new AbortController();
-    items.set(id, controller);
-    const forward = () => controller.abort(also?.reason);
-    if (also?.aborted) forward();
-    else also?.addEventListener('abort', forward, { once: true });
-    return {
-      signal: controller.signal,
-      done: () => {
-        also?.removeEventListener('abort', forward);
-        if (items.get(id) !== controller) return;
-        items.delete(id);
-        if (items.size === 0 && this.byBatch.get(batchId) === items) this.byBatch.delete(batchId);
-      },
-    };
-  }
-
-  /** Aborts every running item of the batch; returns their ids. */
-  cancelBatch(batchId: string): string[] {
-    const items = this.byBatch.get(batchId);
-    if (!items) return [];
-    const reason = new BatchCancelledError(batchId);
-    for (const controller of items.values()) controller.abort(reason);
-    return [...items.keys()];
-  }
-}
-
-/**
  * Turns an attempt's outcome into what BullMQ should do with the job:
  * - recorded: complete the job (a failed item fails the job for good: UnrecoverableError, so Bull
  *   Board shows it as failed — its result is already recorded);
@@ -93,16 +50,16 @@ export function createItemProcessor(
   const noProfileDelayMs = options.noProfileDelayMs ?? { min: 200, max: 1000 };
   const running = options.running ?? new RunningItems();
   const metrics = options.metrics;
+  const jobs = new JobCheck();
   return async (job, token, signal) => {
-    const parsed = itemJobSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(
-        `malformed item job: ${JSON.stringify(zodDetails(parsed.error)).slice(0, 500)}`,
-      );
+    const parsed = jobs.check(job.data);
+    if (!parsed.ok) {
+      throw new UnrecoverableError(`malformed item job: ${JSON.stringify(parsed.details).slice(0, 500)}`);
     }
-    const { batchId } = parsed.data;
-    const id = itemId(batchId, parsed.data.index);
-    const registered = running.add(batchId, id, signal);
+    const item = parsed.job;
+    const { batchId } = item;
+    const id = itemId(batchId, item.index);
+    const registered = running.add(batchId, job.id ?? id, signal);
     const ctx: AttemptContext = {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
@@ -112,17 +69,17 @@ export function createItemProcessor(
     try {
       if (options.stalls) {
         // The take's note also says whether the batch is cancelled: the runner need not ask again.
-        const cancelled = await failIfStalledOut(job, parsed.data, options.stalls, runner, logger);
+        const cancelled = await failIfStalledOut(job, item, options.stalls, runner, logger);
         if (cancelled !== undefined) ctx.batchCancelled = cancelled;
       }
-      outcome = await runner.run(parsed.data, ctx);
+      outcome = await runner.run(item, ctx);
     } catch (error) {
       // A non-retryable error out of the runner itself, past its own recording (e.g. a store
       // script's refusal; BATCH_NOT_FOUND when the batch expired): retrying cannot help.
       // Its code is recorded as data, in the item's result, before the job fails for good; the
       // job's failedReason is text for people (Bull Board) and is never read back.
       if (isFleetError(error) && error.kind === 'non-retryable') {
-        await recordRefusal(runner, parsed.data, error, ctx.attempt, logger);
+        await recordRefusal(runner, item, error, ctx.attempt, logger);
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
       }
       throw error;

@@ -45,9 +45,10 @@ import { FileArtifactStore, ScenarioDriver, WebdriverioDriver } from '@fleet/web
 import { scenariosPath, type WorkerSettings } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { HostReadings } from './host-readings.js';
-import { createItemProcessor, RunningItems, recordIfAbandoned } from './item-processor.js';
+import { createItemProcessor, recordIfAbandoned } from './item-processor.js';
 import { type PressureChecks, startPressureChecks } from './pressure-checks.js';
 import { PressureGate } from './pressure-gate.js';
+import { RunningItems } from './running-items.js';
 
 /** The longest a shutdown waits on one chore (withdraw, queue close, unsubscribe, QUIT), past the grace. */
 const SHUTDOWN_STEP_MS = 3_000;
@@ -264,6 +265,10 @@ export async function startWorker(
     worker.on('stalled', (jobId) => settle(jobId));
     return { worker, jobs };
   });
+  // A cancel aborts the queue's own signal of each running job (no controller per item). BullMQ
+  // types the reason as a string but hands it to AbortController.abort as it is: the runner reads
+  // the BatchCancelledError's code from it.
+  running.useAbortJob((jobId, reason) => consumers.some((c) => c.worker.cancelJob(jobId, reason as string)));
   const worker = consumers[0]!.worker;
   // The host protects itself: no new item while memory is over its threshold, no more than one
   // slot per core while CPU is (section 7).

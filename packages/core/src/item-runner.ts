@@ -9,7 +9,7 @@ import {
   RetryableError,
 } from './errors.js';
 import type { LeaseOutcome } from './lease.js';
-import { linkSignals } from './linked-signal.js';
+import { type LinkedSignal, linkSignals } from './linked-signal.js';
 import type { BrowserDriver, RunStepsOptions, StepsOutcome } from './ports/browser-driver.js';
 import type { CheckpointStore } from './ports/checkpoint-store.js';
 import type { EventPublisher } from './ports/event-publisher.js';
@@ -184,7 +184,9 @@ export class ItemRunner {
     // The claim moves along at each lease renewal; a cancelled batch refuses it, which stops the
     // item even when this worker missed the cancel bus's message. `claim` also fires when a
     // scenario's checkpoint is refused (its reason says which: the batch's cancel or a take-over).
-    const claim = new AbortController();
+    // One controller for the whole drive: the claim's stop fires the drive's signal itself.
+    const linked = linkSignals(ctx.signal, session.lost);
+    const claim = new ClaimStop(linked);
     session.onRenew = async (lease) => {
       const extended = await this.deps.results.extendClaim(ref, lease.fence, lease.expiresAt);
       if (extended === 'cancelled') claim.abort(new BatchCancelledError(ref.batchId));
@@ -197,7 +199,7 @@ export class ItemRunner {
         this.deps.logger?.warn({ err, itemId: startedEvent.itemId }, 'could not publish item.started');
       });
     }
-    return this.drive(job, ref, ctx, session, started, claim);
+    return this.drive(job, ref, ctx, session, started, claim, linked);
   }
 
   private async drive(
@@ -206,9 +208,9 @@ export class ItemRunner {
     ctx: AttemptContext,
     session: ProfileSession,
     started: number,
-    claim: AbortController,
+    claim: ClaimStop,
+    linked: LinkedSignal,
   ): Promise<AttemptOutcome> {
-    const linked = linkSignals(ctx.signal, session.lost, claim.signal);
     const signal = linked.signal;
     const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
     const id = itemId(job.batchId, job.index);
@@ -235,8 +237,8 @@ export class ItemRunner {
       return this.finish(ref, session, result, 'success');
     } catch (error) {
       if (session.lost.aborted) return { kind: 'lost', reason: 'the lease was lost during the item' };
-      if (cancelledBy(claim.signal) || cancelledBy(ctx.signal)) return this.cancelled(session);
-      if (claim.signal.aborted) {
+      if (claim.cancelled || cancelledBy(ctx.signal)) return this.cancelled(session);
+      if (claim.aborted) {
         // A scenario's checkpoint refused under a stale claim: another attempt has the item.
         await this.deps.sessions.giveBack(session, 'neutral', { keepWarm: false });
         return { kind: 'lost', reason: 'a checkpoint was refused: another attempt has the item' };
@@ -263,7 +265,7 @@ export class ItemRunner {
     ctx: AttemptContext,
     session: ProfileSession,
     options: RunStepsOptions,
-    claim: AbortController,
+    claim: ClaimStop,
   ): Promise<StepsOutcome> {
     const scenarios = this.deps.scenarios!;
     const checkpoints = this.deps.checkpoints!;
@@ -460,6 +462,29 @@ export class ItemRunner {
       at: this.now(),
       data,
     };
+  }
+}
+
+/**
+ * Stops an attempt for its claim's sake (the batch's cancel refused a renewal, a checkpoint was
+ * refused) by firing the drive's own linked signal: one AbortController per attempt, not two.
+ */
+class ClaimStop {
+  aborted = false;
+  reason: unknown;
+
+  constructor(private readonly linked: LinkedSignal) {}
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.linked.abort(reason);
+  }
+
+  /** Stopped because the batch was cancelled. */
+  get cancelled(): boolean {
+    return this.aborted && isFleetErrorCode(this.reason, 'BATCH_CANCELLED');
   }
 }
 

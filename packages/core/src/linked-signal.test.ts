@@ -21,4 +21,14 @@ describe('linkSignals', () => {
     a.abort('late');
     expect(linked.signal.aborted).toBe(false);
   });
+
+  it('fires by its own abort, which later sources do not change', () => {
+    const a = new AbortController();
+    const linked = linkSignals(a.signal);
+    linked.abort('claim refused');
+    linked.abort('again');
+    a.abort('shutdown');
+    expect(linked.signal.reason).toBe('claim refused');
+    expect(a.signal.reason).toBe('shutdown');
+  });
 });

@@ -1,9 +1,17 @@
 /**
- * One signal that fires when any of `signals` fires, with a `dispose` that detaches it again.
+ * One signal that fires when any of `signals` fires (or `abort` is called), with a `dispose` that
+ * detaches it again.
  * `AbortSignal.any` would do, but on Node 20 it keeps every combined signal alive as long as its
  * sources live (nodejs/node#55351): a warm session's `lost` signal lives for thousands of items.
  */
-export function linkSignals(...signals: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
+export interface LinkedSignal {
+  signal: AbortSignal;
+  /** Fires the signal itself (a no-op once it fired). */
+  abort(reason: unknown): void;
+  dispose(): void;
+}
+
+export function linkSignals(...signals: AbortSignal[]): LinkedSignal {
   const controller = new AbortController();
   const listeners = signals.map((source) => {
     const listener = () => controller.abort(source.reason);
@@ -13,6 +21,7 @@ export function linkSignals(...signals: AbortSignal[]): { signal: AbortSignal; d
   });
   return {
     signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
     dispose: () => {
       for (const { source, listener } of listeners) source.removeEventListener('abort', listener);
     },

@@ -5,7 +5,7 @@ import { RedisBatchStore } from './batch-store.js';
 import { createRedis } from './connection.js';
 import { RedisEventStream } from './events-stream.js';
 import { Keys } from './keys.js';
-import { RedisResultStore } from './result-store.js';
+import { batchCompletedParts, PROGRESS, RedisResultStore, splitAtProgress } from './result-store.js';
 import { sleep } from './test-helpers.js';
 
 const prefix = testPrefix('items');
@@ -302,5 +302,17 @@ describe('event stream', () => {
     expect(ids.filter((id) => id !== null)).toHaveLength(1);
     const all = await events.readAfter();
     expect(all.filter((e) => e.batchId === 'e2' && e.type === 'batch.completed')).toHaveLength(1);
+  });
+});
+
+describe('batchCompletedParts', () => {
+  it('is splitAtProgress of the batch.completed event, written out', () => {
+    for (const [batchId, at] of [
+      ['b1', 9],
+      ['B_x-9', 1_765_000_000_123],
+    ] as const) {
+      const event = { type: 'batch.completed', batchId, at, data: PROGRESS };
+      expect(batchCompletedParts(batchId, at)).toEqual(splitAtProgress(event));
+    }
   });
 });

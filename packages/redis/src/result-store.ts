@@ -37,13 +37,25 @@ export interface ResultStoreOptions {
 }
 
 /** Stands for `data.progress` in an event's JSON until the record script puts the counts there. */
-const PROGRESS = '@@fleet-progress@@';
+export const PROGRESS = '@@fleet-progress@@';
 
 /** An event's JSON split around its progress value: [before, after]. */
-function splitAtProgress(event: unknown): [string, string] {
+export function splitAtProgress(event: unknown): [string, string] {
   const parts = JSON.stringify(event).split(`"${PROGRESS}"`);
   if (parts.length !== 2) throw new Error('an event to publish with its record holds the progress marker');
   return [parts[0]!, parts[1]!];
+}
+
+/**
+ * `splitAtProgress` of `{type: 'batch.completed', batchId, at, data: PROGRESS}`, written out: every
+ * record sends it though only the batch's last one publishes it (a JSON round trip per item saved,
+ * issue 17; result-store.test.ts checks it against splitAtProgress).
+ */
+export function batchCompletedParts(batchId: string, at: number): [string, string] {
+  return [
+    `{"type":"batch.completed","batchId":${JSON.stringify(batchId)},"at":${JSON.stringify(at)},"data":`,
+    '}',
+  ];
 }
 
 /** Item results with fenced writes (see the ResultStore port and src/lua/record-3.lua). */
@@ -103,12 +115,7 @@ export class RedisResultStore implements ResultStore {
     if (done && published) {
       const e = this.keys.events;
       const item = splitAtProgress({ ...done.item, data: { ...done.item.data, progress: PROGRESS } });
-      const batch = splitAtProgress({
-        type: 'batch.completed',
-        batchId: ref.batchId,
-        at: done.at,
-        data: PROGRESS,
-      });
+      const batch = batchCompletedParts(ref.batchId, done.at);
       reply = await this.redis.fleetRecordPublish(
         k.meta,
         k.results,

@@ -45,17 +45,11 @@ async function stepFailure(error: unknown, ref: StepRef, ctx: RunContext): Promi
   return failure;
 }
 
-/** The page's URL and title, when the run's last read of the page still tells them. */
-export interface StepsEnd {
-  page: { url: string; title: string } | null;
-}
-
 /** Runs the steps in order (nested ones too), each leaf bounded by its timeout, the run's deadline and its signal. */
-export async function runSteps(steps: Step[], ctx: RunContext): Promise<StepsEnd> {
+export async function runSteps(steps: Step[], ctx: RunContext): Promise<void> {
   const interpreter = new Interpreter(ctx);
   await interpreter.run(steps);
   for (const [key, value] of interpreter.data) ctx.data.set(key, value);
-  return { page: interpreter.page };
 }
 
 /**
@@ -90,11 +84,6 @@ class Interpreter implements BlockRunner {
   private executed = 0;
   /** Failures already turned into domain errors (with evidence) where they happened. */
   private readonly converted = new WeakSet<object>();
-  /**
-   * URL and title from the last fused read of the page (top level), while only screenshots came
-   * after it: the run's end needs no round trip of its own for them then.
-   */
-  page: { url: string; title: string } | null = null;
 
   constructor(readonly ctx: RunContext) {
     this.budget = new DataBudget(() => this.data);
@@ -112,7 +101,6 @@ class Interpreter implements BlockRunner {
       }
       const step = steps[index]!;
       await this.runOne(step, { index, structural: `steps[${index}]`, frame: top });
-      if (stepKind(step) !== 'screenshot') this.page = null;
       index++;
     }
     try {
@@ -168,7 +156,6 @@ class Interpreter implements BlockRunner {
     }));
     let page: PageReads | undefined;
     const at = (index: number): Place => ({ index, structural: `steps[${index}]`, frame: top });
-    this.page = null;
     if (hasGoto) {
       const step = steps[from] as Extract<Step, { goto: string }>;
       await this.runOne(step, at(from), async (ctx) => {
@@ -188,8 +175,6 @@ class Interpreter implements BlockRunner {
         }
       });
     }
-    const read = page as PageReads | undefined;
-    this.page = read && read.netError === null ? { url: read.href, title: read.title } : null;
   }
 
   private async runOne(

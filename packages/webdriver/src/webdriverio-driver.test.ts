@@ -174,7 +174,7 @@ test('released during a run: the session ends when the run ends', async () => {
   expect(driver.keptSessions).toBe(0);
 });
 
-test('a goto and the extracts after it read the page in one script; url and title come with it', async () => {
+test('a goto and the extracts after it read the page in one script; url and title in one more at the end', async () => {
   await driver.run(browser.endpoint, [{ goto: `${site.url}/` }], options());
   const from = browser.commands.length;
   const outcome = await driver.run(
@@ -192,7 +192,12 @@ test('a goto and the extracts after it read the page in one script; url and titl
     url: `${site.url}/next`,
     title: 'Next page',
   });
-  expect(browser.commands.slice(from)).toEqual(['POST url', 'POST execute/sync', 'GET screenshot']);
+  expect(browser.commands.slice(from)).toEqual([
+    'POST url',
+    'POST execute/sync',
+    'GET screenshot',
+    'POST execute/sync',
+  ]);
 });
 
 test('after a step that may change the page, url and title are read at the end in one script', async () => {

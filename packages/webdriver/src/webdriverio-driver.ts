@@ -193,8 +193,8 @@ export class WebdriverioDriver implements BrowserDriver {
       artifacts,
       evidence: { policy: this.options.evidencePolicy, lastAttempt: options.lastAttempt ?? true },
     };
-    const end = await runSteps(steps, context);
-    const page = end.page ?? (await this.finalPage(session, limits, options.stepTimeoutMs));
+    await runSteps(steps, context);
+    const page = await this.finalPage(session, limits, options.stepTimeoutMs);
     // fromEntries defines own properties, so even a "__proto__" key stays plain data.
     return { data: Object.fromEntries(data), artifacts: Object.fromEntries(artifacts), ...page };
   }
