@@ -100,7 +100,15 @@ it('the README by-hand block starts the pieces and its example batch completes, 
   shell.stderr!.on('data', (d) => (output += d));
   const id = await waitFor(
     'the block to submit the example batch (curl answering {"id": …})',
-    () => /\{"id":"([^"]+)"/.exec(output)?.[1],
+    () => {
+      const submitted = /\{"id":"([^"]+)"/.exec(output)?.[1];
+      if (submitted === undefined && shell?.exitCode !== null && shell?.exitCode !== 0) {
+        throw new Error(
+          `the block stopped (exit ${shell?.exitCode}) before submitting:\n${output.slice(-3000)}`,
+        );
+      }
+      return submitted;
+    },
     { timeoutMs: 180_000, intervalMs: 200, context: () => output.slice(-3000) },
   );
   const headers = { authorization: `Bearer ${KEY}` };
