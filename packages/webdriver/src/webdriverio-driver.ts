@@ -46,13 +46,22 @@ interface Kept {
 const NOT_IN_A_STEP = { index: null, kind: null } as const;
 
 /**
- * The run's first command was refused because chromedriver does not know the session (it was
- * restarted, or the session deleted, behind the same port): no step ran.
+ * chromedriver refused the kept session as unknown (restarted, or the session deleted, behind the
+ * same port) in the run's first step, a leaf: a refused command did not run, and what that step
+ * did before it (a navigation, a lookup) is safe to do again. Not inside a block (step 0 would be
+ * the block's, whose earlier iterations may have acted).
  */
-function refusedAsUnknownSession(error: unknown): boolean {
+function refusedAsUnknownSession(error: unknown, steps: Step[]): boolean {
   if (!isFleetError(error) || error.code !== 'BROWSER_UNAVAILABLE') return false;
-  const step = error.details[0]?.step;
-  return (step === 0 || step === null || step === undefined) && /invalid session id/i.test(error.message);
+  if (!/invalid session id/i.test(error.message)) return false;
+  const detail = error.details[0];
+  if (detail?.step === null || detail?.step === undefined) return true;
+  const first = steps[0];
+  return detail.step === 0 && detail.path === 'steps[0]' && first !== undefined && !isBlockStep(first);
+}
+
+function isBlockStep(step: Step): boolean {
+  return 'then' in step || 'do' in step;
 }
 
 /**
@@ -86,7 +95,7 @@ export class WebdriverioDriver implements BrowserDriver {
         } catch (error) {
           // chromedriver no longer knows the kept session (restarted behind the same port) and
           // refused the run's first command: nothing ran, so the run starts over on a new session.
-          if (!refusedAsUnknownSession(error)) throw error;
+          if (!refusedAsUnknownSession(error, steps)) throw error;
         }
       }
       return await this.runOn(endpoint, entry, steps, options);
