@@ -164,6 +164,24 @@ test('a kept session chromedriver no longer knows: the run starts over on a new 
   expect(browser.sessions.created.length - before).toBe(1);
 });
 
+test('a kept session chromedriver no longer knows, first step a block: not started over (it may have acted)', async () => {
+  await driver.run(browser.endpoint, [{ goto: `${site.url}/` }], options());
+  const [kept] = browser.openSessions();
+  expect(await browser.deleteSession(kept!)).toBe(200);
+  const error = await failure(
+    driver.run(
+      browser.endpoint,
+      [{ if: { exists: 'h1' }, then: [{ extract: { name: 'h', selector: 'h1' } }] }],
+      options(),
+    ),
+  );
+  expect(error).toMatchObject({ code: 'BROWSER_UNAVAILABLE', kind: 'retryable' });
+  expect(error.message).toMatch(/invalid session id/i);
+  // The next run (the item's retry) opens a new session.
+  const outcome = await driver.run(browser.endpoint, [{ goto: `${site.url}/next` }], options());
+  expect(outcome.title).toBe('Next page');
+});
+
 test('released during a run: the session ends when the run ends', async () => {
   await driver.run(browser.endpoint, [{ goto: `${site.url}/` }], options());
   const run = driver.run(browser.endpoint, [{ sleep: 300 }], options());
