@@ -113,9 +113,17 @@ afterAll(async () => {
 });
 
 it('runs the demo batch submitted and watched through the CLI; results, events and metrics agree; Ctrl-C leaves nothing', async () => {
-  const info = JSON.parse(readFileSync(upFile, 'utf8')) as { apiUrl: string; apiKey: string };
+  const info = JSON.parse(readFileSync(upFile, 'utf8')) as {
+    apiUrl: string;
+    apiKey: string;
+    workerMetricsUrls: string[];
+  };
   expect(info.apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
   expect(upOutput).toContain(info.apiKey);
+  // Where the items are counted is printed: each worker's /metrics.
+  const workerMetrics = [ports.worker, ports.worker + 1].map((p) => `http://127.0.0.1:${p}/metrics`);
+  expect(info.workerMetricsUrls).toEqual(workerMetrics);
+  for (const url of workerMetrics) expect(upOutput).toContain(url);
 
   // The example batch, pointed at this run's demo shop.
   /** An example batch file with the demo shop's port of this run, in the test's directory. */
@@ -172,8 +180,8 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
 
   // Metrics: the workers together completed 12 items; the API counted one submitted batch.
   let completed = 0;
-  for (const port of [ports.worker, ports.worker + 1]) {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  for (const url of info.workerMetricsUrls) {
+    const text = await (await fetch(url)).text();
     const match = /^fleet_items_total\{state="completed"[^}]*\} (\d+)/m.exec(text);
     completed += match ? Number(match[1]) : 0;
   }

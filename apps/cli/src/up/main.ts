@@ -90,6 +90,7 @@ Fleet is up.
   API         ${i.apiUrl}      docs ${i.docsUrl}
   Dashboard   ${i.dashboardUrl}
   Bull Board  ${i.boardUrl}
+  Metrics     ${workerMetrics(i.workerMetricsUrls)}
   Notifier    ${i.notifierUrl}
   Demo shop   ${i.demoUrl}
   API key     ${i.apiKey}   (admin; the CLI reads it from .fleet/up.json)
@@ -114,6 +115,12 @@ Logs:  ${join(settings.dataDir, 'logs')}/*.log      Ctrl-C stops everything.`);
       void stop(0);
     });
   }
+}
+
+/** Where the items are counted: each worker's /metrics (the API's counts batches and pools). */
+function workerMetrics(urls: string[]): string {
+  if (urls.length === 0) return "the workers' /metrics (on the ports they picked: WORKER_PORT=0)";
+  return `${urls.join('  ')}   (items, per worker; the API's /metrics: batches, pools)`;
 }
 
 // Run when started as `node src/up/main.ts` (pnpm start); `fleet up` imports it and calls main.

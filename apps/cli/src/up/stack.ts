@@ -25,6 +25,11 @@ export interface UpInfo {
   dashboardUrl: string;
   docsUrl: string;
   boardUrl: string;
+  /**
+   * Each worker's `/metrics` (items are counted there, not on the API's); empty when the workers
+   * picked their own ports (WORKER_PORT=0).
+   */
+  workerMetricsUrls: string[];
   demoUrl: string;
   apiKey: string;
   redisUrl: string;
@@ -184,6 +189,9 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
       dashboardUrl: `${apiUrl}/`,
       docsUrl: `${apiUrl}/docs`,
       boardUrl: `${apiUrl}/admin/queues`,
+      workerMetricsUrls: Array.from({ length: o.workers }, (_, i) => `worker-${i + 1}`)
+        .filter((name) => fleet.ports.has(name))
+        .map((name) => `${fleet.url(name)}/metrics`),
       demoUrl: demo.url,
       apiKey,
       redisUrl,
