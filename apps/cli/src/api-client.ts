@@ -80,6 +80,53 @@ export class ApiClient {
     } while (cursor);
   }
 
+  /**
+   * `GET /v1/batches/:id/results`: the export's bytes as they come, once the API answered 200 (a
+   * refusal throws first). A connection silent for REQUEST_TIMEOUT_MS, or cut, throws mid-way.
+   */
+  async results(
+    id: string,
+    query: { state?: string; format: 'jsonl' | 'csv' },
+  ): Promise<AsyncIterable<Uint8Array>> {
+    const abort = new AbortController();
+    let timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+    let response: Response;
+    try {
+      response = await fetch(this.url(`/v1/batches/${encodeURIComponent(id)}/results`, query), {
+        headers: { authorization: `Bearer ${this.settings.apiKey}` },
+        signal: abort.signal,
+      });
+      if (!response.ok) throw this.refusal(response, await response.text());
+    } catch (error) {
+      clearTimeout(timer);
+      if (error instanceof CliError) throw error;
+      throw unreachable('API', this.settings.apiUrl);
+    }
+    clearTimeout(timer);
+    const body = response.body;
+    const apiUrl = this.settings.apiUrl;
+    return (async function* () {
+      if (!body) return;
+      const reader = body.getReader();
+      try {
+        for (;;) {
+          timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+          const read = await reader
+            .read()
+            .catch(() => {
+              throw new CliError([`the export from ${printableUrl(apiUrl)} was cut short`], EXIT.failed);
+            })
+            .finally(() => clearTimeout(timer));
+          if (read.done) return;
+          yield read.value;
+        }
+      } finally {
+        reader.releaseLock();
+        abort.abort();
+      }
+    })();
+  }
+
   listProfiles(query: {
     pool?: string;
     state?: string;
@@ -130,10 +177,7 @@ export class ApiClient {
     path: string,
     options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {},
   ): Promise<T> {
-    const url = new URL(`${this.settings.apiUrl}${path}`);
-    for (const [name, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
-    }
+    const url = this.url(path, options.query);
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.settings.apiKey}`,
       accept: 'application/json',
@@ -166,6 +210,14 @@ export class ApiClient {
         EXIT.failed,
       );
     }
+  }
+
+  private url(path: string, query: Query = {}): URL {
+    const url = new URL(`${this.settings.apiUrl}${path}`);
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url;
   }
 
   /** An error answer → `CODE: message` and `  field: message` lines (exit 1). */

@@ -154,6 +154,30 @@ describe('fleet batches', () => {
     expect(bad.stderr).toMatch(/^--state must be one of queued, running, completed, failed, cancelled/);
   });
 
+  it('results --csv streams the CSV export (header, then one record per item); an unknown batch writes no file', async () => {
+    const out = await fleet.cli(['batches', 'results', id, '--csv', '--out', 'results.csv'], { cwd: dir });
+    expect(out).toMatchObject({ code: 0, stdout: 'wrote 3 items to results.csv\n' });
+    const rows = readFileSync(join(dir, 'results.csv'), 'utf8').split('\r\n');
+    expect(rows[0]).toMatch(/^index,state,data\.title,url,title,error_code,error_message,error_path,/);
+    expect(rows.slice(1, 4).map((r) => r.split(',').slice(0, 2).join(','))).toEqual([
+      '0,completed',
+      '1,failed',
+      '2,queued',
+    ]);
+    expect(rows[2]).toContain(',STEP_TIMEOUT,h1 did not appear,steps[1],');
+    const failed = await fleet.cli(['batches', 'results', id, '--csv', '--state', 'failed']);
+    expect(failed.code).toBe(0);
+    expect(failed.stdout.split('\r\n').filter((r) => r !== '')).toHaveLength(2);
+    const missing = await fleet.cli(['batches', 'results', 'nosuchbatch0000', '--out', 'missing.jsonl'], {
+      cwd: dir,
+    });
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: 'BATCH_NOT_FOUND: batch "nosuchbatch0000" was not found\n',
+    });
+    expect(() => readFileSync(join(dir, 'missing.jsonl'))).toThrow();
+  });
+
   it('errors prints the kinds of failure with counts; --json the answer', async () => {
     const policy = new RedisEvidencePolicy(fleet.redis, fleet.prefix, { perError: 3, retentionSec: 60 });
     for (let i = 0; i < 5; i++) {

@@ -14,6 +14,7 @@ export interface Environment {
 const stdout: Output = {
   print: (text) => void process.stdout.write(`${text}\n`),
   write: (text) => void process.stdout.write(text),
+  stream: process.stdout,
   isTTY: process.stdout.isTTY === true,
   get columns() {
     // A terminal that reports no size (0, e.g. under `script`) is taken as 80 wide.

@@ -272,6 +272,12 @@ export const itemsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+/** `GET /v1/batches/:id/results`: `format` wins over the Accept header (`text/csv` → CSV, else JSON Lines). */
+export const resultsQuerySchema = z.strictObject({
+  state: z.enum(ITEM_STATES).optional(),
+  format: z.enum(['jsonl', 'csv']).optional(),
+});
+
 export const pageQuerySchema = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),

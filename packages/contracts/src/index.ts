@@ -40,6 +40,7 @@ export {
   profileViewSchema,
   proxySchema,
   quarantineBodySchema,
+  resultsQuerySchema,
 } from './api.js';
 export { type ErrorBody, errorBodySchema, fieldName, zodDetails } from './error-body.js';
 export {

@@ -40,4 +40,23 @@ export class BatchItemsReader {
       };
     });
   }
+
+  /**
+   * The names in the recorded results' `data`, in order of first appearance by index (the CSV
+   * export's columns), reading `pageSize` results at a time: only the names stay in memory.
+   */
+  async dataNames(batchId: string, total: number, pageSize = 500): Promise<string[]> {
+    const k = this.keys.batch(batchId);
+    const names = new Set<string>();
+    for (let start = 0; start < total; start += pageSize) {
+      const count = Math.min(pageSize, total - start);
+      const fields = Array.from({ length: count }, (_, i) => String(start + i));
+      for (const raw of await this.redis.hmget(k.results, ...fields)) {
+        if (!raw) continue;
+        const data = (JSON.parse(raw) as { data?: Record<string, unknown> }).data;
+        for (const name of Object.keys(data ?? {})) names.add(name);
+      }
+    }
+    return [...names];
+  }
 }

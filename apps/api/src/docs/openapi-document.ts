@@ -22,6 +22,18 @@ const ARTIFACT_CONTENT = Object.fromEntries(
   ]),
 );
 
+/** A streamed export: JSON Lines of ItemView, or CSV. */
+const EXPORT_CONTENT = {
+  'application/x-ndjson': {
+    schema: {
+      type: 'string',
+      contentMediaType: 'application/x-ndjson',
+      description: 'One ItemView per line.',
+    },
+  },
+  'text/csv': { schema: { type: 'string', contentMediaType: 'text/csv' } },
+};
+
 /** `/v1/batches/:id` → `/v1/batches/{id}`. */
 export function openApiPath(fastifyPath: string): string {
   return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -70,6 +82,7 @@ function operation(op: OperationSpec): JsonSchema {
       ...(op.ok.schema ? { content: { 'application/json': { schema: ref(op.ok.schema) } } } : {}),
       ...(op.ok.artifact ? { content: ARTIFACT_CONTENT } : {}),
       ...(op.ok.text ? { content: { 'text/plain': { schema: { type: 'string' } } } } : {}),
+      ...(op.ok.export ? { content: EXPORT_CONTENT } : {}),
     },
   };
   for (const [status, codes] of errorCodes(op)) {

@@ -1,4 +1,10 @@
-import { type ErrorCode, itemsQuerySchema, pageQuerySchema, profilesQuerySchema } from '@fleet/contracts';
+import {
+  type ErrorCode,
+  itemsQuerySchema,
+  pageQuerySchema,
+  profilesQuerySchema,
+  resultsQuerySchema,
+} from '@fleet/contracts';
 import { z } from 'zod';
 import type { AnswerName, JsonSchema, PATH_PARAMS, RequestBodyName } from './openapi-schemas.js';
 
@@ -17,7 +23,15 @@ export interface OperationSpec {
   query?: z.ZodType;
   body?: { schema: RequestBodyName; required: boolean };
   headers?: JsonSchema[];
-  ok: { status: number; description: string; schema?: AnswerName; artifact?: true; text?: true };
+  ok: {
+    status: number;
+    description: string;
+    schema?: AnswerName;
+    artifact?: true;
+    text?: true;
+    /** A streamed export: JSON Lines or CSV. */
+    export?: true;
+  };
   /**
    * Error codes this operation answers besides the common ones (added from access, body, query and
    * path parameters, a path parameter's not-found code among them); their statuses come from the
@@ -119,6 +133,18 @@ export const OPERATIONS: OperationSpec[] = [
     query: itemsQuerySchema,
     ok: { status: 200, description: 'A page of items.', schema: 'ItemPage' },
   }),
+  op(
+    'get /v1/batches/:id/results',
+    'exportBatchResults',
+    "Every item's result, streamed as JSON Lines or CSV",
+    {
+      ...onBatch,
+      query: resultsQuerySchema,
+      description:
+        'Streamed as the results are read from Redis (500 at a time), so any batch size is fine. JSON Lines (`application/x-ndjson`, the default): one `ItemView` per line, by index, as `/items` shows it. CSV (`text/csv; charset=utf-8`, with `Accept: text/csv` or `format=csv`; `format` wins over Accept, and any other Accept gets JSON Lines): RFC 4180, CRLF, header `index,state,<data names in order of first appearance>,url,title,error_code,error_message,error_path,attempts,duration_ms,finished_at,profile_id,artifacts`; a data name equal to a fixed column is `data.<name>`; strings as they are, other values as JSON, absent ones empty. Sent as an attachment `<batch>.jsonl|csv`. An answer cut short (Redis lost mid-way) ends without its last chunk, so clients see an incomplete transfer.',
+      ok: { status: 200, description: 'The items, one per line (CSV: after the header).', export: true },
+    },
+  ),
   op('get /v1/batches/:id/items/:index', 'getBatchItem', 'One item: its result, or its error with evidence', {
     ...onBatch,
     params: { id: 'batchId', index: 'itemIndex' },

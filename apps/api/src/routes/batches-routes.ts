@@ -20,6 +20,7 @@ import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { batchView, canonicalJson, itemView } from '../views.js';
 import { decodeBatchFiles, storeBatchFiles } from './batch-files.js';
+import { itemViews, registerResultsRoute } from './results-route.js';
 
 const idParams = z.strictObject({ id: batchIdSchema });
 const itemParams = z.strictObject({
@@ -191,14 +192,9 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     const stopAt = Math.min(batch.total, next + (query.state ? MAX_SCAN : query.limit));
     while (items.length < query.limit && next < stopAt) {
       const window = Math.min(query.state ? 500 : query.limit - items.length, stopAt - next);
-      const stored = await ctx.items.range(batch.id, next, window);
-      const open = stored.filter((s) => !s.result).map((s) => itemId(batch.id, s.index));
-      const queue = ctx.queues.of(batch.scenario);
-      const jobs = await Promise.all(open.map((jobId) => queue.getJob(jobId)));
-      const attempts = new Map(open.map((jobId, i) => [jobId, jobs[i]?.attemptsMade]));
-      for (const s of stored) {
-        next = s.index + 1;
-        const view = itemView(batch, s, now, attempts.get(itemId(batch.id, s.index)));
+      const views = await itemViews(ctx, batch, await ctx.items.range(batch.id, next, window), now);
+      for (const view of views) {
+        next = view.index + 1;
         if (query.state && view.state !== query.state) continue;
         items.push(view);
         if (items.length >= query.limit) break;
@@ -206,6 +202,8 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     }
     return { items, nextCursor: next < batch.total ? String(next) : null };
   });
+
+  registerResultsRoute(app, ctx, visibleBatch);
 
   app.get('/v1/batches/:id/items/:index', async (request) => {
     const { id, index } = parseOr400(itemParams, request.params, 'path');

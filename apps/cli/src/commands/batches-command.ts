@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { type BatchView, ITEM_STATES } from '@fleet/contracts';
 import type { ApiClient } from '../api-client.js';
 import { usageError } from '../cli-error.js';
@@ -127,48 +128,62 @@ export const batchesCancel = oneBatchCommand(
 export const batchesResults: Command = {
   words: ['batches', 'results'],
   args: ['id'],
-  options: ['out', 'state'],
-  synopsis: `fleet batches results <id> [--out results.jsonl] [--state ${ITEM_STATES.join('|')}]`,
-  summary: 'every item (or those in one state) as JSON lines, to a file or stdout',
+  options: ['out', 'state', 'csv'],
+  synopsis: `fleet batches results <id> [--out results.jsonl] [--state ${ITEM_STATES.join('|')}] [--csv]`,
+  summary:
+    'every item (or those in one state) as JSON lines, or CSV with --csv, streamed to a file or stdout',
   async run(ctx) {
     const state = choiceFlag(ctx.flags, 'state', ITEM_STATES);
     const outFile = stringFlag(ctx.flags, 'out');
-    const items = ctx.api().allItems(ctx.args.id!, state);
+    if (outFile === '') throw usageError('--out needs a file name');
+    const format = ctx.flags.csv === true ? 'csv' : 'jsonl';
+    // Asked before the file is created: an unknown batch leaves no empty file behind.
+    const chunks = await ctx.api().results(ctx.args.id!, { format, ...(state ? { state } : {}) });
     if (outFile === undefined) {
-      for await (const item of items) ctx.out.print(JSON.stringify(item));
+      await copy(chunks, ctx.out.stream);
       return 0;
     }
-    if (outFile === '') throw usageError('--out needs a file name');
     const path = isAbsolute(outFile) ? outFile : resolve(ctx.baseDir, outFile);
-    // Read the first page before creating the file: an unknown batch leaves no empty file behind.
-    const first = await items.next();
     const stream = createWriteStream(path);
-    const opened = once(stream, 'open').catch((error: NodeJS.ErrnoException) => {
+    await once(stream, 'open').catch((error: NodeJS.ErrnoException) => {
       throw usageError(
         `cannot write ${outFile}: ${error.code === 'ENOENT' ? 'no such folder' : error.message}`,
       );
     });
-    await opened;
-    let count = 0;
-    const write = async (line: string) => {
-      if (!stream.write(line)) await once(stream, 'drain');
-    };
+    const records = new RecordCounter(format === 'csv');
     try {
-      if (!first.done) {
-        await write(`${JSON.stringify(first.value)}\n`);
-        count++;
-        for await (const item of items) {
-          await write(`${JSON.stringify(item)}\n`);
-          count++;
-        }
-      }
+      await copy(chunks, stream, records);
     } finally {
       await new Promise<void>((done) => stream.end(done));
     }
+    const count = Math.max(0, records.count - (format === 'csv' ? 1 : 0)); // CSV: not the header
     ctx.out.print(`wrote ${count} item${count === 1 ? '' : 's'} to ${outFile}`);
     return 0;
   },
 };
+
+/** Writes every chunk, waiting whenever the destination's buffer is full. */
+async function copy(chunks: AsyncIterable<Uint8Array>, to: Writable, records?: RecordCounter): Promise<void> {
+  for await (const chunk of chunks) {
+    records?.add(chunk);
+    if (!to.write(chunk)) await once(to, 'drain');
+  }
+}
+
+/** Counts the records of JSON Lines (line ends) or CSV (line ends outside quoted fields). */
+class RecordCounter {
+  count = 0;
+  private quoted = false;
+
+  constructor(private readonly csv: boolean) {}
+
+  add(chunk: Uint8Array): void {
+    for (const byte of chunk) {
+      if (this.csv && byte === 0x22) this.quoted = !this.quoted;
+      else if (byte === 0x0a && !this.quoted) this.count++;
+    }
+  }
+}
 
 export const batchesWatch: Command = {
   words: ['batches', 'watch'],

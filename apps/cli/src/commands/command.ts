@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { ApiClient } from '../api-client.js';
 import { usageError } from '../cli-error.js';
 import type { Settings } from '../settings.js';
@@ -11,6 +12,8 @@ export interface Output {
   print(text: string): void;
   /** Raw text to stdout (progress bar redraws). */
   write(text: string): void;
+  /** stdout itself, for bytes streamed with backpressure (`fleet batches results`). */
+  stream: Writable;
   /** Whether stdout is a terminal, and how wide. */
   isTTY: boolean;
   columns: number;
@@ -50,6 +53,7 @@ export const OPTION_TYPES = {
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },
   watch: { type: 'boolean' },
+  csv: { type: 'boolean' },
   'api-url': { type: 'string' },
   'api-key': { type: 'string' },
   'notifier-url': { type: 'string' },

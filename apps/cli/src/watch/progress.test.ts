@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { duration } from '../table.js';
 import { mergeProgress, RateMeter, renderBar } from './progress.js';
 import { BarView } from './progress-view.js';
@@ -53,6 +54,7 @@ describe('BarView (a terminal)', () => {
       write: (text: string) => {
         written += text;
       },
+      stream: new PassThrough(),
       isTTY: true,
       columns: 80,
     };
