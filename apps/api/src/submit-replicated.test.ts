@@ -4,7 +4,8 @@ import { type ReplicatedPair, startReplicatedPair } from '@fleet/testing';
 import { ACME_KEY, auth, batchBody, json, startTestApi, type TestApi } from './test-app.js';
 
 // Behind Sentinel the API answers 202 only once a replica has the batch (REDIS_WAIT_REPLICAS).
-// A master of its own with one real replica, which the second test kills.
+// A master of its own with one real replica, which the second test kills. The wait is 3 s, not
+// the 300 ms it was: on a loaded 2-core host the replica's ack once took longer (503 instead of 202).
 let api: TestApi;
 let pair: ReplicatedPair;
 
@@ -12,7 +13,7 @@ beforeAll(async () => {
   pair = await startReplicatedPair();
   api = await startTestApi(
     {},
-    { replicaWait: { replicas: 1, timeoutMs: 300 } },
+    { replicaWait: { replicas: 1, timeoutMs: 3_000 } },
     { redisUrl: pair.master.url, commandTimeoutMs: 5000 },
   );
   await api.profiles.register({ id: 'p1', pool: 'default' });
