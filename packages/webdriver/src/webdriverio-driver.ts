@@ -43,6 +43,7 @@ interface Kept {
   /** Released while a run had it: ended when that run ends. */
   released: boolean;
 }
+
 const NOT_IN_A_STEP = { index: null, kind: null } as const;
 
 /**
@@ -91,14 +92,14 @@ export class WebdriverioDriver implements BrowserDriver {
     try {
       if (entry.session) {
         try {
-          return await this.runOn(endpoint, entry, steps, options);
+          return await this.runOn(endpoint, entry, steps, options, settings);
         } catch (error) {
           // chromedriver no longer knows the kept session (restarted behind the same port) and
           // refused the run's first command: nothing ran, so the run starts over on a new session.
           if (!refusedAsUnknownSession(error, steps)) throw error;
         }
       }
-      return await this.runOn(endpoint, entry, steps, options);
+      return await this.runOn(endpoint, entry, steps, options, settings);
     } finally {
       entry.busy = false;
       if (!entry.session && this.kept.get(endpoint) === entry) this.kept.delete(endpoint);
@@ -116,27 +117,17 @@ export class WebdriverioDriver implements BrowserDriver {
     entry: Kept,
     steps: Step[],
     options: RunStepsOptions,
+    settings: Parameters<typeof inSession>[1],
   ): Promise<StepsOutcome> {
     const given = entry.session;
     entry.session = undefined;
     let keep = false;
-    const outcome = await inSession(
-      endpoint,
-      {
-        ...options,
-        retryForMs: this.attachRetryMs,
-        logLevel: this.logLevel,
-        session: given,
-        keep: () => keep,
-      },
-      async (session, limits) => {
-        const done = await this.drive(session, steps, options, limits);
-        keep = !entry.released && !options.signal.aborted;
-        if (keep) entry.session = session;
-        return done;
-      },
-    );
-    return outcome;
+    return inSession(endpoint, { ...settings, session: given, keep: () => keep }, async (session, limits) => {
+      const done = await this.drive(session, steps, options, limits);
+      keep = !entry.released && !options.signal.aborted;
+      if (keep) entry.session = session;
+      return done;
+    });
   }
 
   /**
