@@ -292,4 +292,14 @@ describe('csvField', () => {
     expect(csvField(false)).toBe('false');
     expect(csvField({ a: 'x,y' })).toBe('"{""a"":""x,y""}"');
   });
+
+  it('defuses strings a spreadsheet would run as formulas, and only strings', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(csvField('+1')).toBe("'+1");
+    expect(csvField('-5')).toBe("'-5");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\t=1')).toBe("'\t=1");
+    expect(csvField(-5)).toBe('-5');
+    expect(csvField('a=b')).toBe('a=b');
+  });
 });

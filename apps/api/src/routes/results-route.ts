@@ -143,9 +143,20 @@ function csvRow(values: unknown[]): string {
   return `${values.map(csvField).join(',')}\r\n`;
 }
 
-/** A string as it is, null/undefined empty, anything else as JSON; quoted when it must be. */
+/**
+ * A string as it is, null/undefined empty, anything else as JSON; quoted when it must be. A string
+ * that a spreadsheet would run as a formula (first character `= + - @`, tab or CR: OWASP's "CSV
+ * injection") gets a leading `'`: extracted data comes from pages nobody here controls. Numbers,
+ * booleans and JSON are written as they are (a number -5 stays -5; the string "-5" becomes '-5).
+ */
 export function csvField(value: unknown): string {
   const text =
-    value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'string'
+        ? /^[=+\-@\t\r]/.test(value)
+          ? `'${value}`
+          : value
+        : JSON.stringify(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
