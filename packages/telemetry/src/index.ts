@@ -1,0 +1,17 @@
+export {
+  type Attributes,
+  activeTraceIds,
+  type Context,
+  context,
+  fleetTracer,
+  inSpan,
+  type Link,
+  markFailed,
+  type Span,
+  SpanKind,
+  type SpanOptions,
+  SpanStatusCode,
+  trace,
+} from './spans.js';
+export { startTracing, type Tracing, type TracingEnv } from './start-tracing.js';
+export { contextFrom, hasSpan, injectTraceHeaders, traceparentOf } from './trace-context.js';

@@ -1,0 +1,75 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Link,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+
+/** Every Fleet span comes from this tracer: a no-op one until `startTracing` registers the SDK. */
+export function fleetTracer() {
+  return trace.getTracer('fleet');
+}
+
+export interface SpanOptions {
+  attributes?: Attributes;
+  kind?: SpanKind;
+  links?: Link[];
+  /** The parent; the active context when absent. */
+  parent?: Context;
+  /** A new trace, whatever is active (an item's own trace at submit). */
+  root?: boolean;
+}
+
+/**
+ * Runs `fn` inside a new active span and ends it when `fn` settles; a throw marks the span an
+ * error with the error's `code` (Fleet's domain errors carry one) and name, not its message or
+ * stack: messages may quote a URL or a provider's answer, and span attributes leave the process.
+ */
+export async function inSpan<T>(
+  name: string,
+  options: SpanOptions,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent = options.parent ?? context.active();
+  const span = fleetTracer().startSpan(
+    name,
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      ...(options.attributes ? { attributes: options.attributes } : {}),
+      ...(options.links ? { links: options.links } : {}),
+      ...(options.root ? { root: true } : {}),
+    },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), fn, undefined, span);
+  } catch (error) {
+    markFailed(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** Marks a span failed with the error's code and class name (never its message: see inSpan). */
+export function markFailed(span: Span, error: unknown): void {
+  const code = (error as { code?: unknown } | null)?.code;
+  const name = error instanceof Error ? error.name : typeof error;
+  span.setAttribute('error.type', typeof code === 'string' ? code : name);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : name });
+}
+
+/** The active span's ids for a log line, or nothing when no recording span is active. */
+export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
+  const span = trace.getSpan(context.active());
+  if (!span) return undefined;
+  const ids = span.spanContext();
+  if (!trace.isSpanContextValid(ids)) return undefined;
+  return { trace_id: ids.traceId, span_id: ids.spanId };
+}
+
+export { type Attributes, type Context, context, type Link, type Span, SpanKind, SpanStatusCode, trace };
