@@ -72,18 +72,17 @@ export function createLogger({
   return destination ? pino(options, destination as DestinationStream) : pino(options);
 }
 
-const NO_IDS = Object.freeze({});
-
 /**
  * `trace_id` and `span_id` of the span active where the line is logged (OpenTelemetry, README
  * "Tracing"), so a log line finds its trace. With tracing off no context manager is registered,
- * the active context is always the root one and this returns the same empty object each line.
+ * the active context is always the root one and this returns an empty object (a new one each
+ * line: pino merges the line's fields into it).
  */
 export function traceIds(): Record<string, string> {
   const span = trace.getSpan(context.active());
-  if (!span) return NO_IDS;
+  if (!span) return {};
   const ids = span.spanContext();
-  if (!trace.isSpanContextValid(ids)) return NO_IDS;
+  if (!trace.isSpanContextValid(ids)) return {};
   return { trace_id: ids.traceId, span_id: ids.spanId };
 }
 

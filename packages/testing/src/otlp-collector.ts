@@ -109,10 +109,10 @@ function flatten(body: OtlpExport): CollectedSpan[] {
 }
 
 function attributesOf(list: OtlpKeyValue[] | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
+  return Object.fromEntries((list ?? []).map((kv) => [kv.key, otlpValue(kv.value)]));
 }
 
-function valueOf(v: OtlpValue): unknown {
+function otlpValue(v: OtlpValue): unknown {
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.intValue !== undefined) return Number(v.intValue);
   if (v.doubleValue !== undefined) return v.doubleValue;
