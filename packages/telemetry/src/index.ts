@@ -1,6 +1,6 @@
+export { ATTR, type ItemSpan, startItemSpan } from './item-trace.js';
 export {
   type Attributes,
-  activeTraceIds,
   type Context,
   context,
   fleetTracer,
@@ -13,5 +13,5 @@ export {
   SpanStatusCode,
   trace,
 } from './spans.js';
-export { startTracing, type Tracing, type TracingEnv } from './start-tracing.js';
+export { closingTracing, startTracing, type Tracing, type TracingEnv } from './start-tracing.js';
 export { contextFrom, hasSpan, injectTraceHeaders, traceparentOf } from './trace-context.js';

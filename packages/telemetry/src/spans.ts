@@ -63,13 +63,4 @@ export function markFailed(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : name });
 }
 
-/** The active span's ids for a log line, or nothing when no recording span is active. */
-export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
-  const span = trace.getSpan(context.active());
-  if (!span) return undefined;
-  const ids = span.spanContext();
-  if (!trace.isSpanContextValid(ids)) return undefined;
-  return { trace_id: ids.traceId, span_id: ids.spanId };
-}
-
 export { type Attributes, type Context, context, type Link, type Span, SpanKind, SpanStatusCode, trace };

@@ -82,3 +82,20 @@ function offReason(env: TracingEnv): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The app, with its tracing shut down after it closes (so the spans of its last items and of its
+ * shutdown are exported before the process exits).
+ */
+export function closingTracing<T extends { close(): Promise<void> }>(app: T, tracing: Tracing): T {
+  const close = app.close.bind(app);
+  return Object.assign(app, {
+    close: async () => {
+      try {
+        await close();
+      } finally {
+        await tracing.shutdown();
+      }
+    },
+  });
+}
