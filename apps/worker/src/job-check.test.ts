@@ -44,7 +44,10 @@ describe('JobCheck', () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const first = check.check(job('b1', 0, { traceparent }));
     expect(first).toEqual({ ok: true, job: expect.objectContaining({ traceparent }) });
-    expect(check.check(job('b1', 1, { traceparent }))).toEqual({ ok: true, job: expect.objectContaining({ traceparent }) });
+    expect(check.check(job('b1', 1, { traceparent }))).toEqual({
+      ok: true,
+      job: expect.objectContaining({ traceparent }),
+    });
     expect(check.check(job('b2', 0, { traceparent: 'not one' })).ok).toBe(false);
   });
 

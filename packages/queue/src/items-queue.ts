@@ -1,7 +1,7 @@
 import { type ItemJob, itemId } from '@fleet/contracts';
 import type { EnqueueOptions, ItemQueue } from '@fleet/core';
-import { type JobsOptions, Queue } from 'bullmq';
 import { startItemSpan } from '@fleet/telemetry';
+import { type JobsOptions, Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { type ItemJobDefaults, itemJobOptions } from './job-options.js';
 import { ITEM_JOB, ITEMS_QUEUE, scenarioQueueName } from './names.js';
