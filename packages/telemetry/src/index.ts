@@ -12,6 +12,7 @@ export {
   type SpanOptions,
   SpanStatusCode,
   trace,
+  untraced,
 } from './spans.js';
 export { closingTracing, startTracing, type Tracing, type TracingEnv } from './start-tracing.js';
 export { contextFrom, hasSpan, injectTraceHeaders, traceparentOf } from './trace-context.js';

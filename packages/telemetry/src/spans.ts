@@ -1,3 +1,4 @@
+import { suppressTracing } from '@opentelemetry/core';
 import {
   type Attributes,
   type Context,
@@ -53,6 +54,14 @@ export async function inSpan<T>(
   } finally {
     span.end();
   }
+}
+
+/**
+ * Runs `fn` with tracing suppressed (spans it starts do not record): for work that must not be
+ * traced even when tracing is on, e.g. a benchmark's baseline beside the traced path.
+ */
+export function untraced<T>(fn: () => T): T {
+  return context.with(suppressTracing(context.active()), fn);
 }
 
 /** Marks a span failed with the error's code and class name (never its message: see inSpan). */
