@@ -6,9 +6,11 @@ import {
   fleetTracer,
   hasSpan,
   markFailed,
+  NOT_RECORDING,
   type Span,
   SpanKind,
   trace,
+  tracingEnabled,
 } from '@fleet/telemetry';
 import { DelayedError, type Job } from 'bullmq';
 
@@ -22,6 +24,7 @@ import { DelayedError, type Job } from 'bullmq';
  * A take put back (DelayedError: no free profile, shutdown) is not an error.
  */
 export async function inAttemptSpan<T>(job: Job, fn: (span: Span) => Promise<T>): Promise<T> {
+  if (!tracingEnabled()) return fn(NOT_RECORDING);
   const data = job.data as { batchId?: unknown; index?: unknown; traceparent?: unknown };
   const parent = contextFrom(typeof data.traceparent === 'string' ? data.traceparent : undefined);
   const tracer = fleetTracer();

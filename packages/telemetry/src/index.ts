@@ -7,11 +7,13 @@ export {
   inSpan,
   type Link,
   markFailed,
+  NOT_RECORDING,
   type Span,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
   trace,
+  tracingEnabled,
   untraced,
 } from './spans.js';
 export { closingTracing, startTracing, type Tracing, type TracingEnv } from './start-tracing.js';

@@ -1,5 +1,5 @@
 import { context, type Link, type Span, SpanKind, trace } from '@opentelemetry/api';
-import { fleetTracer, markFailed } from './spans.js';
+import { fleetTracer, markFailed, tracingEnabled } from './spans.js';
 import { traceparentOf } from './trace-context.js';
 
 /** The attribute names Fleet's spans use for what they belong to (README "Tracing"). */
@@ -26,9 +26,10 @@ const OFF: ItemSpan = { traceparent: undefined, end: () => {} };
  * Starts the root span of one item's own trace (one trace per item, not per batch: a batch of
  * 10,000 items in one trace is unreadable, and most tools cap a trace's spans). It links to the
  * active span, the batch's `batch.submit`, and that span links back to it (the SDK keeps the first
- * OTEL_SPAN_LINK_COUNT_LIMIT links, 128 by default). Off, it costs one no-op span per item.
+ * OTEL_SPAN_LINK_COUNT_LIMIT links, 128 by default). Off, it costs nothing.
  */
 export function startItemSpan(batchId: string, index: number, queue: string): ItemSpan {
+  if (!tracingEnabled()) return OFF;
   const batch = trace.getSpan(context.active());
   const links: Link[] = batch?.isRecording() ? [{ context: batch.spanContext() }] : [];
   const span: Span = fleetTracer().startSpan('item.enqueue', {

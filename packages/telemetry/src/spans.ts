@@ -1,14 +1,29 @@
-import { suppressTracing } from '@opentelemetry/core';
 import {
   type Attributes,
   type Context,
   context,
+  INVALID_SPAN_CONTEXT,
   type Link,
   type Span,
   SpanKind,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+
+let enabled = false;
+/** A span that records nothing, handed to `inSpan`'s work while tracing is off. */
+export const NOT_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** Set by `startTracing` (and its shutdown): whether Fleet's spans are made at all. */
+export function setTracingEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether `startTracing` started the SDK in this process. */
+export function tracingEnabled(): boolean {
+  return enabled;
+}
 
 /** Every Fleet span comes from this tracer: a no-op one until `startTracing` registers the SDK. */
 export function fleetTracer() {
@@ -35,6 +50,8 @@ export async function inSpan<T>(
   options: SpanOptions,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
+  // Off: no span, no context switch (the no-op API's would cost ~0.3 us a call, several per item).
+  if (!enabled) return fn(NOT_RECORDING);
   const parent = options.parent ?? context.active();
   const span = fleetTracer().startSpan(
     name,

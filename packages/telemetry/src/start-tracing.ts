@@ -5,6 +5,7 @@ import { detectResources, envDetector, resourceFromAttributes } from '@opentelem
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { setTracingEnabled } from './spans.js';
 
 /** What `startTracing` did: `enabled` false means the OpenTelemetry API stays a no-op. */
 export interface Tracing {
@@ -42,10 +43,12 @@ export function startTracing(serviceName: string, env: TracingEnv = process.env)
   });
   // W3C trace context only: `traceparent` is what jobs and launcher requests carry.
   provider.register({ propagator: new W3CTraceContextPropagator() });
+  setTracingEnabled(true);
   return {
     enabled: true,
     reason: `OTLP/HTTP to ${tracesUrl(env)}`,
     shutdown: async () => {
+      setTracingEnabled(false);
       await provider.shutdown().catch(() => undefined);
       trace.disable();
       propagation.disable();
