@@ -27,7 +27,9 @@ interface Panel {
   targets?: Array<{ refId?: string; expr?: string }>;
 }
 
-const rules = parse(read('deploy/observability/fleet-alerts.yml')) as { groups: Array<{ name: string; rules: Rule[] }> };
+const rules = parse(read('deploy/observability/fleet-alerts.yml')) as {
+  groups: Array<{ name: string; rules: Rule[] }>;
+};
 const dashboard = JSON.parse(read('deploy/observability/fleet-dashboard.json')) as {
   uid: string;
   title: string;
@@ -36,11 +38,17 @@ const dashboard = JSON.parse(read('deploy/observability/fleet-dashboard.json')) 
 };
 const scrape = parse(read('deploy/observability/prometheus.yml')) as {
   rule_files: string[];
-  scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+  scrape_configs: Array<{
+    job_name: string;
+    metrics_path?: string;
+    static_configs: Array<{ targets: string[] }>;
+  }>;
 };
 const alerts = rules.groups.flatMap((g) => g.rules);
 const panels = dashboard.panels.filter((p) => p.type !== 'row');
-const dashboardExprs = panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: p.title, expr: t.expr ?? '' })));
+const dashboardExprs = panels.flatMap((p) =>
+  (p.targets ?? []).map((t) => ({ where: p.title, expr: t.expr ?? '' })),
+);
 
 let metrics: Map<string, MetricInfo>;
 
@@ -52,7 +60,10 @@ beforeAll(async () => {
     poolCounts: async () => [],
     timeoutMs: 1000,
   });
-  const worker = new WorkerMetrics({ sessionStats: () => ({ starts: 0, warmReuses: 0, lost: 0 }), heldProfiles: () => 0 });
+  const worker = new WorkerMetrics({
+    sessionStats: () => ({ starts: 0, warmReuses: 0, lost: 0 }),
+    heldProfiles: () => 0,
+  });
   metrics = await metricsOf(api.registry, worker.registry);
 });
 
@@ -63,12 +74,24 @@ describe('the PromQL checker', () => {
     ["a histogram's bare name", 'fleet_item_duration_seconds', 'not a series'],
     ['rate over a gauge', 'rate(fleet_queue_jobs[5m])', 'needs a counter'],
     ['deriv over a counter', 'deriv(fleet_items_total[5m])', 'use rate/increase'],
-    ['histogram_quantile over a counter', 'histogram_quantile(0.9, rate(fleet_items_total[5m]))', 'needs a histogram'],
-    ['an aggregation that drops le', 'histogram_quantile(0.9, sum(rate(fleet_item_duration_seconds_bucket[5m])))', 'drops the "le"'],
+    [
+      'histogram_quantile over a counter',
+      'histogram_quantile(0.9, rate(fleet_items_total[5m]))',
+      'needs a histogram',
+    ],
+    [
+      'an aggregation that drops le',
+      'histogram_quantile(0.9, sum(rate(fleet_item_duration_seconds_bucket[5m])))',
+      'drops the "le"',
+    ],
     ['a label the metric lacks', 'fleet_queue_jobs{pool="a"}', 'has no label "pool"'],
     ['le on a counter', 'fleet_items_total{le="1"}', 'has no label "le"'],
     ['grouping by a missing label', 'sum by (code) (fleet_queue_jobs)', 'groups by "code"'],
-    ['matching on a missing label', 'fleet_queue_jobs and on (pool) fleet_worker_slots_allowed', 'matches on "pool"'],
+    [
+      'matching on a missing label',
+      'fleet_queue_jobs and on (pool) fleet_worker_slots_allowed',
+      'matches on "pool"',
+    ],
     ['a syntax error', 'sum(rate(fleet_items_total[5m])', 'does not parse'],
   ])('finds %s', (_what, expr, problem) => {
     expect(analyse(expr, metrics).problems.join('\n')).toContain(problem);
@@ -92,9 +115,15 @@ describe('the alerting rules (deploy/observability/fleet-alerts.yml)', () => {
     const names = alerts.map((r) => r.alert);
     expect(new Set(names).size).toBe(names.length);
     for (const rule of alerts) {
-      expect({ alert: rule.alert, ok: /^Fleet[A-Z][A-Za-z]+$/.test(String(rule.alert)) }).toEqual({ alert: rule.alert, ok: true });
+      expect({ alert: rule.alert, ok: /^Fleet[A-Z][A-Za-z]+$/.test(String(rule.alert)) }).toEqual({
+        alert: rule.alert,
+        ok: true,
+      });
       expect(typeof rule.expr).toBe('string');
-      expect({ alert: rule.alert, for: rule.for }).toEqual({ alert: rule.alert, for: expect.stringMatching(/^(\d+[smhd])+$/) });
+      expect({ alert: rule.alert, for: rule.for }).toEqual({
+        alert: rule.alert,
+        for: expect.stringMatching(/^(\d+[smhd])+$/),
+      });
       expect(['critical', 'warning']).toContain(rule.labels?.severity);
       expect(rule.annotations?.summary).toEqual(expect.any(String));
       expect(rule.annotations?.description).toEqual(expect.any(String));
@@ -112,7 +141,8 @@ describe('the alerting rules (deploy/observability/fleet-alerts.yml)', () => {
   });
 
   it('cover the queue without progress, quarantines, workers down or starved, Redis errors and lease losses', () => {
-    const used = (name: string) => analyse(String(alerts.find((r) => r.alert === name)?.expr ?? ''), metrics).metrics;
+    const used = (name: string) =>
+      analyse(String(alerts.find((r) => r.alert === name)?.expr ?? ''), metrics).metrics;
     expect([...used('FleetQueueStuck')].sort()).toEqual(['fleet_items_total', 'fleet_queue_jobs']);
     expect(used('FleetProfilesQuarantined')).toEqual(new Set(['fleet_pool_profiles']));
     expect(used('FleetWorkerDown')).toEqual(new Set(['up']));
@@ -128,11 +158,19 @@ describe('the Grafana dashboard (deploy/observability/fleet-dashboard.json)', ()
     const ids = dashboard.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     const variables = new Set(dashboard.templating.list.map((v) => v.name));
-    expect(dashboard.templating.list.find((v) => v.type === 'datasource')).toMatchObject({ query: 'prometheus' });
+    expect(dashboard.templating.list.find((v) => v.type === 'datasource')).toMatchObject({
+      query: 'prometheus',
+    });
     for (const panel of panels) {
       const g = panel.gridPos;
-      expect({ panel: panel.title, placed: !!g && g.x >= 0 && g.w > 0 && g.h > 0 && g.x + g.w <= 24 }).toEqual({ panel: panel.title, placed: true });
-      expect({ panel: panel.title, datasource: panel.datasource?.uid }).toEqual({ panel: panel.title, datasource: '${datasource}' });
+      expect({
+        panel: panel.title,
+        placed: !!g && g.x >= 0 && g.w > 0 && g.h > 0 && g.x + g.w <= 24,
+      }).toEqual({ panel: panel.title, placed: true });
+      expect({ panel: panel.title, datasource: panel.datasource?.uid }).toEqual({
+        panel: panel.title,
+        datasource: '${datasource}',
+      });
       const refIds = (panel.targets ?? []).map((t) => t.refId);
       expect(refIds.length).toBeGreaterThan(0);
       expect(new Set(refIds).size).toBe(refIds.length);
@@ -140,7 +178,11 @@ describe('the Grafana dashboard (deploy/observability/fleet-dashboard.json)', ()
     // Every $variable a query uses is defined (Grafana's own $__ intervals aside).
     for (const { where, expr } of dashboardExprs)
       for (const [, name] of withoutGrafanaIntervals(expr).matchAll(/\$\{?(\w+)/g))
-        expect({ where, variable: name, defined: variables.has(String(name)) }).toEqual({ where, variable: name, defined: true });
+        expect({ where, variable: name, defined: variables.has(String(name)) }).toEqual({
+          where,
+          variable: name,
+          defined: true,
+        });
   });
 
   it('queries only metrics, types and labels the code registers', () => {
@@ -153,13 +195,16 @@ describe('the Grafana dashboard (deploy/observability/fleet-dashboard.json)', ()
       const m = /^label_values\((\w+),\s*(\w+)\)$/.exec(String(q));
       if (v.type !== 'query') continue;
       if (!m?.[1] || !m[2]) problems.push(`variable ${v.name}: not label_values(metric, label)`);
-      else if (!metrics.get(m[1])?.labels.has(m[2])) problems.push(`variable ${v.name}: ${m[1]} has no label ${m[2]}`);
+      else if (!metrics.get(m[1])?.labels.has(m[2]))
+        problems.push(`variable ${v.name}: ${m[1]} has no label ${m[2]}`);
     }
     expect(problems).toEqual([]);
   });
 
   it("shows every one of Fleet's own metrics (a new metric fails here until it has a panel)", () => {
-    const shown = new Set(dashboardExprs.flatMap(({ expr }) => [...analyse(withoutGrafanaIntervals(expr), metrics).metrics]));
+    const shown = new Set(
+      dashboardExprs.flatMap(({ expr }) => [...analyse(withoutGrafanaIntervals(expr), metrics).metrics]),
+    );
     const fleet = [...metrics.keys()].filter((name) => name.startsWith('fleet_'));
     expect(fleet.length).toBeGreaterThan(15);
     expect(fleet.filter((name) => !shown.has(name))).toEqual([]);
@@ -185,9 +230,12 @@ describe('the scrape configuration (deploy/observability/prometheus.yml)', () =>
 
 // promtool is not in scripts/setup.sh (Debian ships it only inside the `prometheus` server
 // package, whose install starts a server): where it is present, Prometheus checks the files itself.
-const promtool = process.env.PROMTOOL ?? (spawnSync('sh', ['-c', 'command -v promtool']).stdout?.toString().trim() || undefined);
+const promtool =
+  process.env.PROMTOOL ??
+  (spawnSync('sh', ['-c', 'command -v promtool']).stdout?.toString().trim() || undefined);
 (promtool ? describe : describe.skip)(`promtool (${promtool ?? 'not installed: skipped'})`, () => {
-  const run = (...args: string[]) => spawnSync(promtool!, args, { cwd: at('deploy/observability'), encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(promtool!, args, { cwd: at('deploy/observability'), encoding: 'utf8' });
 
   it('accepts the scrape configuration and the rules', () => {
     const check = run('check', 'config', 'prometheus.yml');

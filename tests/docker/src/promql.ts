@@ -30,7 +30,11 @@ export async function metricsOf(...registries: Registry[]): Promise<Map<string, 
     // ones each metric was declared with.
     for (const { name, type } of await registry.getMetricsAsJSON()) {
       const declared = registry.getSingleMetric(name) as unknown as { labelNames?: string[] };
-      byName.set(name, { name, type: String(type) as MetricType, labels: new Set(declared.labelNames ?? []) });
+      byName.set(name, {
+        name,
+        type: String(type) as MetricType,
+        labels: new Set(declared.labelNames ?? []),
+      });
     }
   }
   return byName;
@@ -94,7 +98,8 @@ export function analyse(expr: string, metrics: Map<string, MetricInfo>): Analysi
   const top = tree.topNode;
   tree.iterate({
     enter: (n) => {
-      if (n.type.isError) out.problems.push(`does not parse at ${n.from}: "${expr.slice(n.from, n.from + 30)}"`);
+      if (n.type.isError)
+        out.problems.push(`does not parse at ${n.from}: "${expr.slice(n.from, n.from + 30)}"`);
     },
   });
   if (out.problems.length) return out;
@@ -120,7 +125,8 @@ export function analyse(expr: string, metrics: Map<string, MetricInfo>): Analysi
       if (!allowed.has(label)) out.problems.push(`${series} has no label "${label}"`);
       const op = matcher.getChild('MatchOp');
       const value = matcher.getChild('StringLiteral');
-      if (label === 'job' && op && textOf(expr, op) === '=' && value) out.jobs.add(JSON.parse(textOf(expr, value)));
+      if (label === 'job' && op && textOf(expr, op) === '=' && value)
+        out.jobs.add(JSON.parse(textOf(expr, value)));
     }
   }
   /** Selectors (resolved) inside a node. */
@@ -146,7 +152,9 @@ function checkFunctions(expr: string, top: SyntaxNode, inside: Inside, out: Anal
       if (GAUGE_FUNCTIONS.has(fn) && (r.metric.type === 'counter' || r.suffix))
         out.problems.push(`${fn}() over ${text}, a ${what}: use rate/increase on counters`);
       if (fn === 'histogram_quantile' && !(r.metric.type === 'histogram' && r.suffix === 'bucket'))
-        out.problems.push(`histogram_quantile() over ${text}, a ${what}: it needs a histogram's _bucket series`);
+        out.problems.push(
+          `histogram_quantile() over ${text}, a ${what}: it needs a histogram's _bucket series`,
+        );
     }
     if (fn === 'histogram_quantile') {
       // Every aggregation between the quantile and its buckets must keep `le`.
@@ -155,7 +163,8 @@ function checkFunctions(expr: string, top: SyntaxNode, inside: Inside, out: Anal
         const grouping = modifier ? descendants(modifier, 'LabelName').map((l) => textOf(expr, l)) : [];
         const by = modifier?.getChild('By') !== null && modifier !== null;
         const keepsLe = by ? grouping.includes('le') : modifier !== null && !grouping.includes('le');
-        if (!keepsLe) out.problems.push(`"${textOf(expr, agg)}" drops the "le" label histogram_quantile needs`);
+        if (!keepsLe)
+          out.problems.push(`"${textOf(expr, agg)}" drops the "le" label histogram_quantile needs`);
       }
     }
   }
@@ -169,7 +178,8 @@ function checkGrouping(expr: string, top: SyntaxNode, inside: Inside, out: Analy
     const labels = available(agg.getChild('FunctionCallBody') ?? agg);
     for (const l of descendants(modifier, 'LabelName')) {
       const label = textOf(expr, l);
-      if (!labels.has(label)) out.problems.push(`"${textOf(expr, agg)}" groups by "${label}", which none of its series has`);
+      if (!labels.has(label))
+        out.problems.push(`"${textOf(expr, agg)}" groups by "${label}", which none of its series has`);
     }
   }
   for (const clause of descendants(top, 'MatchingModifierClause')) {
@@ -177,7 +187,8 @@ function checkGrouping(expr: string, top: SyntaxNode, inside: Inside, out: Analy
     const labels = available(binary);
     for (const l of descendants(clause, 'LabelName')) {
       const label = textOf(expr, l);
-      if (!labels.has(label)) out.problems.push(`"${textOf(expr, clause)}" matches on "${label}", which no series has`);
+      if (!labels.has(label))
+        out.problems.push(`"${textOf(expr, clause)}" matches on "${label}", which no series has`);
     }
   }
 }
