@@ -169,7 +169,7 @@ describe('the Grafana dashboard (deploy/observability/fleet-dashboard.json)', ()
       }).toEqual({ panel: panel.title, placed: true });
       expect({ panel: panel.title, datasource: panel.datasource?.uid }).toEqual({
         panel: panel.title,
-        datasource: '${datasource}',
+        datasource: '$' + '{datasource}', // Grafana's variable syntax, not a template string
       });
       const refIds = (panel.targets ?? []).map((t) => t.refId);
       expect(refIds.length).toBeGreaterThan(0);
