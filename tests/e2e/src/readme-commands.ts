@@ -100,7 +100,8 @@ export const SKIPPED: Record<string, string> = {
     'setup.sh installs apt packages as root (CI runs it in .ci/run); the tour runs pnpm start',
   './scripts/setup.sh && pnpm test': 'setup.sh installs apt packages; pnpm test is CI itself (.ci/run)',
   'pnpm install --frozen-lockfile': 'what setup.sh runs last; CI installs the same way',
-  'kubectl create namespace fleet': 'needs a Kubernetes cluster; docker-tests k8s.test.ts renders and checks the overlays',
+  'kubectl create namespace fleet':
+    'needs a Kubernetes cluster; docker-tests k8s.test.ts renders and checks the overlays',
   "kubectl create secret generic fleet-secrets -n fleet --from-literal=FLEET_API_KEYS='[…]' …":
     'needs a Kubernetes cluster (and stands for a longer command in deploy/k8s/README.md)',
   'kubectl apply -k deploy/k8s/overlays/local-launcher':

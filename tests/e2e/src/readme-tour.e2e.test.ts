@@ -119,7 +119,10 @@ it('the README tour runs against pnpm start, in README order, then Ctrl-C stops 
   /** A copy of an example batch pointed at this run's demo shop. */
   const example = (name: string) => {
     const file = join(dir, name);
-    writeFileSync(file, readFileSync(join(ROOT, 'examples', name), 'utf8').replaceAll(':3005/', `:${ports.demo}/`));
+    writeFileSync(
+      file,
+      readFileSync(join(ROOT, 'examples', name), 'utf8').replaceAll(':3005/', `:${ports.demo}/`),
+    );
     return file;
   };
   /** Runs a README command with its placeholders filled; it must exit 0. */
@@ -164,7 +167,11 @@ it('the README tour runs against pnpm start, in README order, then Ctrl-C stops 
   });
   up.stdout!.on('data', (d) => (upOutput += d));
   up.stderr!.on('data', (d) => (upOutput += d));
-  const upWait = (timeoutMs: number) => ({ timeoutMs, intervalMs: 200, context: () => `pnpm start said:\n${upOutput}` });
+  const upWait = (timeoutMs: number) => ({
+    timeoutMs,
+    intervalMs: 200,
+    context: () => `pnpm start said:\n${upOutput}`,
+  });
   await waitFor(
     'pnpm start to say the fleet is up',
     () => {
@@ -220,12 +227,17 @@ it('the README tour runs against pnpm start, in README order, then Ctrl-C stops 
     }),
   );
   const failed = await sh(`pnpm fleet submit ${failing} --watch`);
-  expect({ status: failed.status, out: failed.stdout }).toMatchObject({ status: 1, out: expect.stringMatching(/1 failed/) });
+  expect({ status: failed.status, out: failed.stdout }).toMatchObject({
+    status: 1,
+    out: expect.stringMatching(/1 failed/),
+  });
   const failedId = /batch (\S+) queued/.exec(failed.stdout)?.[1];
   const errors = await step('pnpm fleet batches errors <id>', { '<id>': failedId! });
   // One kind of failure, one item, with its evidence (screenshot, HTML, console) kept.
   expect(errors).toMatch(/^\s*1\s+1\s+SELECTOR_NOT_FOUND\s+steps\[1\]/m);
-  expect(await step('pnpm fleet batches errors <id>', { '<id>': scenarioId! })).toContain('no failures counted');
+  expect(await step('pnpm fleet batches errors <id>', { '<id>': scenarioId! })).toContain(
+    'no failures counted',
+  );
 
   const list = await step('pnpm fleet profiles list');
   expect(list).toMatch(/default/);
@@ -261,5 +273,7 @@ it('the README tour runs against pnpm start, in README order, then Ctrl-C stops 
   expect(code).toBe(0);
   expect(chromiumsUnder(dir)).toEqual([]);
   for (const port of Object.values(ports)) expect([port, await portOpen(port)]).toEqual([port, false]);
-  console.log(`README tour, seconds per command:\n${timings.map(([c, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)}  ${c}`).join('\n')}`);
+  console.log(
+    `README tour, seconds per command:\n${timings.map(([c, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)}  ${c}`).join('\n')}`,
+  );
 }, 600_000);
