@@ -8,12 +8,13 @@
  * demo shop's port in copies of the example batches) and the output files (a temporary folder).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MultiloginClient } from '@fleet/multilogin';
 import { chromiumsUnder, freePort, portOpen, testPrefix, waitFor } from '@fleet/testing';
 import { RUN_ELSEWHERE_SECTIONS, readmeCommands, SKIPPED } from './readme-commands.js';
+import { cleanUpRun, fleetUpEnv, signalGroup } from './shell-runs.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -42,23 +43,7 @@ const SAME_AS_TOUR: Record<string, string> = { 'fleet up': 'pnpm start' };
 let up: ChildProcess | undefined;
 let upOutput = '';
 
-afterAll(async () => {
-  if (up?.pid !== undefined && up.exitCode === null) {
-    try {
-      process.kill(-up.pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  for (const pid of chromiumsUnder(dir)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanUpRun(up?.pid, dir));
 
 it('every README command is run by the tour, run by another test, or skipped with a reason', () => {
   const commands = readmeCommands(README);
@@ -153,15 +138,7 @@ it('the README tour runs against pnpm start, in README order, then Ctrl-C stops 
       REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
       REDIS_SENTINELS: undefined,
       REDIS_CLUSTER_NODES: undefined,
-      FLEET_PREFIX: testPrefix('readme-tour'),
-      API_PORT: String(ports.api),
-      NOTIFIER_PORT: String(ports.notifier),
-      LAUNCHER_PORT: String(ports.launcher),
-      WORKER_PORT: String(ports.worker),
-      FLEET_DEMO_PORT: String(ports.demo),
-      FLEET_DATA_DIR: join(dir, 'data'),
-      FLEET_UP_FILE: upFile,
-      LOG_LEVEL: 'warn',
+      ...fleetUpEnv(ports, { dir, upFile, prefix: testPrefix('readme-tour') }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -267,7 +244,7 @@ it('the README tour runs against pnpm start, in README order, then Ctrl-C stops 
 
   // 3. Ctrl-C: everything stops, no browser or redis-server is left.
   const stopping = Date.now();
-  process.kill(-up.pid!, 'SIGINT');
+  signalGroup(up.pid, 'SIGINT');
   const code = await waitFor('pnpm start to exit', () => up?.exitCode ?? undefined, upWait(90_000));
   timings.push(['Ctrl-C', Date.now() - stopping]);
   expect(code).toBe(0);
