@@ -209,9 +209,9 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     const { id, index } = parseOr400(itemParams, request.params, 'path');
     const batch = await visibleBatch(request, id);
     if (index >= batch.total) throw notFound('item', `${id}.${index}`);
-    const [stored] = await ctx.items.range(batch.id, index, 1);
-    const job = stored?.result ? undefined : await ctx.queue.getJob(itemId(batch.id, index));
-    return itemView(batch, stored!, Date.now(), job?.attemptsMade);
+    // itemViews reads an open item's attempts from its batch's queue (a scenario's own).
+    const [view] = await itemViews(ctx, batch, await ctx.items.range(batch.id, index, 1), Date.now());
+    return view;
   });
 
   app.get('/v1/batches/:id/errors', async (request) => {
