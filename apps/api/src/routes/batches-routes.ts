@@ -6,7 +6,6 @@ import {
   type CreateBatchBody,
   createBatchBodySchema,
   type ItemView,
-  itemId,
   itemsQuerySchema,
   pageQuerySchema,
   parseScenarioSpec,
@@ -18,7 +17,7 @@ import { z } from 'zod';
 import { ApiError, notFound, parseOr400 } from '../api-error.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { batchView, canonicalJson, itemView } from '../views.js';
+import { batchView, canonicalJson } from '../views.js';
 import { decodeBatchFiles, storeBatchFiles } from './batch-files.js';
 import { itemViews, registerResultsRoute } from './results-route.js';
 
