@@ -61,7 +61,7 @@ beforeAll(async () => {
     timeoutMs: 1000,
   });
   const worker = new WorkerMetrics({
-    sessionStats: () => ({ starts: 0, warmReuses: 0, lost: 0 }),
+    sessionStats: () => ({ starts: 0, warmReuses: 0, lost: 0, quarantined: 0 }),
     heldProfiles: () => 0,
   });
   metrics = await metricsOf(api.registry, worker.registry);
@@ -145,6 +145,7 @@ describe('the alerting rules (deploy/observability/fleet-alerts.yml)', () => {
       analyse(String(alerts.find((r) => r.alert === name)?.expr ?? ''), metrics).metrics;
     expect([...used('FleetQueueStuck')].sort()).toEqual(['fleet_items_total', 'fleet_queue_jobs']);
     expect(used('FleetProfilesQuarantined')).toEqual(new Set(['fleet_pool_profiles']));
+    expect(used('FleetQuarantineRate')).toContain('fleet_profiles_quarantined_total');
     expect(used('FleetWorkerDown')).toEqual(new Set(['up']));
     expect(used('FleetWorkerNotTakingWork')).toEqual(new Set(['fleet_worker_slots_allowed']));
     expect(used('FleetRedisErrors')).toEqual(new Set(['fleet_redis_errors_total']));
