@@ -276,7 +276,11 @@ export class ProfileSessions {
     await this.stopQuietly(h);
     if (h.controller.signal.aborted) return; // nothing to release: the lease is gone
     try {
-      const released = await this.allocation.release(h.lease, outcome, restMs === undefined ? {} : { restMs });
+      const released = await this.allocation.release(
+        h.lease,
+        outcome,
+        restMs === undefined ? {} : { restMs },
+      );
       if (released.quarantined) {
         this.stats.quarantined++;
         this.options.logger?.warn({ profileId: h.profileId }, 'profile quarantined after a failure streak');
