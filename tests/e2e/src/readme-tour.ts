@@ -78,14 +78,23 @@ export class ReadmeTour {
     this.timings.push(['pnpm start', Date.now() - started]);
   }
 
-  /** Ctrl-C; resolves to pnpm start's exit code. */
+  /**
+   * Ctrl-C as a terminal sends it (SIGINT to pnpm's process group); resolves to pnpm's exit code
+   * once fleet up has said it stopped. pnpm exits at once on SIGINT, leaving fleet up (in a
+   * process group of its own, which pnpm signals) to stop its children: its "stopped." is the end.
+   */
   async stop(): Promise<number> {
     const stopping = Date.now();
     signalGroup(this.up?.pid, 'SIGINT');
+    await waitFor(
+      'fleet up to say it stopped',
+      () => /^stopped\.$/m.test(this.upOutput),
+      this.upWait(90_000),
+    );
     const code = await waitFor(
       'pnpm start to exit',
       () => this.up?.exitCode ?? undefined,
-      this.upWait(90_000),
+      this.upWait(30_000),
     );
     this.timings.push(['Ctrl-C', Date.now() - stopping]);
     return code;
