@@ -24,7 +24,7 @@ interface Panel {
   title?: string;
   gridPos?: { x: number; y: number; w: number; h: number };
   datasource?: { uid?: string };
-  targets?: Array<{ refId?: string; expr?: string }>;
+  targets?: Array<{ refId?: string; expr?: string; legendFormat?: string }>;
 }
 
 const rules = parse(read('deploy/observability/fleet-alerts.yml')) as {
@@ -47,7 +47,7 @@ const scrape = parse(read('deploy/observability/prometheus.yml')) as {
 const alerts = rules.groups.flatMap((g) => g.rules);
 const panels = dashboard.panels.filter((p) => p.type !== 'row');
 const dashboardExprs = panels.flatMap((p) =>
-  (p.targets ?? []).map((t) => ({ where: p.title, expr: t.expr ?? '' })),
+  (p.targets ?? []).map((t) => ({ where: p.title, expr: t.expr ?? '', legend: t.legendFormat ?? '' })),
 );
 
 let metrics: Map<string, MetricInfo>;
@@ -135,7 +135,14 @@ describe('the alerting rules (deploy/observability/fleet-alerts.yml)', () => {
     const problems = alerts.flatMap((rule) => {
       const a = analyse(String(rule.expr), metrics);
       const badJobs = [...a.jobs].filter((j) => !jobs.has(j)).map((j) => `job "${j}" is not scraped`);
-      return [...a.problems, ...badJobs].map((p) => `${rule.alert}: ${p}`);
+      // {{ $labels.x }} in the annotations: a label the expression's series carry.
+      const named = [...JSON.stringify(rule.annotations).matchAll(/\$labels\.(\w+)/g)].map((m) =>
+        String(m[1]),
+      );
+      const unknown = named
+        .filter((l) => !a.labels.has(l))
+        .map((l) => `annotations name $labels.${l}, no series has it`);
+      return [...a.problems, ...badJobs, ...unknown].map((p) => `${rule.alert}: ${p}`);
     });
     expect(problems).toEqual([]);
   });
@@ -187,9 +194,15 @@ describe('the Grafana dashboard (deploy/observability/fleet-dashboard.json)', ()
   });
 
   it('queries only metrics, types and labels the code registers', () => {
-    const problems = dashboardExprs.flatMap(({ where, expr }) =>
-      analyse(withoutGrafanaIntervals(expr), metrics).problems.map((p) => `${where}: ${p}`),
-    );
+    const problems = dashboardExprs.flatMap(({ where, expr, legend }) => {
+      const a = analyse(withoutGrafanaIntervals(expr), metrics);
+      // {{label}} in a legend: a label the query's series carry.
+      const named = [...legend.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => String(m[1]));
+      const unknown = named
+        .filter((l) => !a.labels.has(l))
+        .map((l) => `legend names {{${l}}}, no series has it`);
+      return [...a.problems, ...unknown].map((p) => `${where}: ${p}`);
+    });
     // label_values(metric, label) of the variables.
     for (const v of dashboard.templating.list) {
       const q = typeof v.query === 'object' && v.query ? (v.query as { query?: string }).query : v.query;

@@ -79,6 +79,8 @@ export interface Analysis {
   metrics: Set<string>;
   /** Values the expression matches `job` against with `=`. */
   jobs: Set<string>;
+  /** Every label any series of the expression carries (what legends and annotations may name). */
+  labels: Set<string>;
 }
 
 const textOf = (expr: string, node: SyntaxNode) => expr.slice(node.from, node.to);
@@ -93,7 +95,7 @@ function descendants(node: SyntaxNode, name: string): SyntaxNode[] {
 }
 
 export function analyse(expr: string, metrics: Map<string, MetricInfo>): Analysis {
-  const out: Analysis = { problems: [], metrics: new Set(), jobs: new Set() };
+  const out: Analysis = { problems: [], metrics: new Set(), jobs: new Set(), labels: new Set() };
   const tree = parser.parse(expr);
   const top = tree.topNode;
   tree.iterate({
@@ -120,6 +122,7 @@ export function analyse(expr: string, metrics: Map<string, MetricInfo>): Analysi
     resolved.set(sel.from, r);
     out.metrics.add(r.metric.name);
     const allowed = labelsOf(r);
+    for (const label of allowed) out.labels.add(label);
     for (const matcher of descendants(sel, 'UnquotedLabelMatcher')) {
       const label = textOf(expr, matcher.getChild('LabelName')!);
       if (!allowed.has(label)) out.problems.push(`${series} has no label "${label}"`);
