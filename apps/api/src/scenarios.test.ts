@@ -8,6 +8,8 @@ import { sampleSum } from '@fleet/metrics';
 import { ITEMS_QUEUE, ItemQueues, scenarioQueueName } from '@fleet/queue';
 import { RedisScenarioRegistry } from '@fleet/redis';
 import { sleep } from '@fleet/testing';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ACME_KEY, auth, json, OPS_KEY, useTestApi } from './test-app.js';
 
@@ -148,5 +150,30 @@ describe('code scenarios in the API', () => {
     });
     expect(json(cancel)).toMatchObject({ status: 'cancelled', removed: 2 });
     expect(await queues.of('lonely@1.0').count()).toBe(0);
+  });
+
+  it("shows an open item's attempts from its scenario's queue, on the item and in the list", async () => {
+    const res = await submit({ scenario: 'shop@1', items: [{ query: 'lamp' }], options: { attempts: 3 } });
+    const id = json<{ id: string }>(res).id;
+    // One real failed attempt: a BullMQ worker of the scenario queue takes the job and fails it.
+    // This file runs on one Redis only (not in test:cluster); BullMQ's worker wants no retry cap.
+    const connection = (t.redis as Redis).duplicate({ maxRetriesPerRequest: null });
+    const worker = new Worker(scenarioQueueName('shop@1'), null, { connection, prefix: t.prefix });
+    try {
+      const job = await worker.getNextJob('test-token');
+      expect(job?.id).toBe(`${id}.0`);
+      await job!.moveToFailed(new Error('first attempt'), 'test-token');
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    const item = json<{ state: string; attempts: number }>(
+      await t.app.inject({ url: `/v1/batches/${id}/items/0`, headers: auth(ACME_KEY) }),
+    );
+    expect(item).toMatchObject({ state: 'queued', attempts: 1 });
+    const list = json<{ items: { attempts: number }[] }>(
+      await t.app.inject({ url: `/v1/batches/${id}/items`, headers: auth(ACME_KEY) }),
+    );
+    expect(list.items[0]?.attempts).toBe(1);
   });
 });

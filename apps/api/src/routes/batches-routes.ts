@@ -6,7 +6,6 @@ import {
   type CreateBatchBody,
   createBatchBodySchema,
   type ItemView,
-  itemId,
   itemsQuerySchema,
   pageQuerySchema,
   parseScenarioSpec,
@@ -19,7 +18,7 @@ import { z } from 'zod';
 import { ApiError, notFound, parseOr400 } from '../api-error.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { batchView, canonicalJson, itemView } from '../views.js';
+import { batchView, canonicalJson } from '../views.js';
 import { decodeBatchFiles, storeBatchFiles } from './batch-files.js';
 import { itemViews, registerResultsRoute } from './results-route.js';
 
@@ -217,9 +216,9 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     const { id, index } = parseOr400(itemParams, request.params, 'path');
     const batch = await visibleBatch(request, id);
     if (index >= batch.total) throw notFound('item', `${id}.${index}`);
-    const [stored] = await ctx.items.range(batch.id, index, 1);
-    const job = stored?.result ? undefined : await ctx.queue.getJob(itemId(batch.id, index));
-    return itemView(batch, stored!, Date.now(), job?.attemptsMade);
+    // itemViews reads an open item's attempts from its batch's queue (a scenario's own).
+    const [view] = await itemViews(ctx, batch, await ctx.items.range(batch.id, index, 1), Date.now());
+    return view;
   });
 
   app.get('/v1/batches/:id/errors', async (request) => {
