@@ -131,6 +131,8 @@ export const SKIPPED: Record<string, string> = {
     'the tour’s pnpm start with more processes (3 workers on 2 shared cores is too slow for CI); stack.e2e runs --workers 2 and apps/cli up-settings.test.ts parses these flags',
   'pnpm --filter @fleet/worker start':
     'how to add a worker to a running fleet; readme-by-hand.e2e.test.ts runs this exact command',
+  'OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 pnpm start':
+    'the tour’s pnpm start with tracing on, to a collector the reader runs; tracing.e2e.test.ts runs launcher, API and worker with this variable pointing at a real OTLP receiver',
   'pnpm fleet profiles import --pool default --folder <folder id>':
     'needs a Multilogin X account and one of its folders (cloud, not loopback)',
 };
