@@ -53,7 +53,8 @@ export class HttpTransport {
     const attributes = {
       'http.request.method': ctx.method,
       'url.path': ctx.path,
-      'server.address': ctx.baseUrl,
+      // The base URL without any user:password@ a setting may carry.
+      'server.address': ctx.baseUrl.replace(/\/\/[^@/]*@/, '//'),
     };
     return inSpan(`provider ${ctx.operation}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
       const answer = await this.exchange(ctx, send);
