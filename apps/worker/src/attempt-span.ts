@@ -1,15 +1,13 @@
 import { itemId } from '@fleet/contracts';
 import {
   ATTR,
-  context,
   contextFrom,
   fleetTracer,
   hasSpan,
-  markFailed,
+  inSpan,
   NOT_RECORDING,
   type Span,
   SpanKind,
-  trace,
   tracingEnabled,
 } from '@fleet/telemetry';
 import { DelayedError, type Job } from 'bullmq';
@@ -23,11 +21,10 @@ import { DelayedError, type Job } from 'bullmq';
  * out of a backoff or delay whose start the job does not keep; the gap shows between attempts).
  * A take put back (DelayedError: no free profile, shutdown) is not an error.
  */
-export async function inAttemptSpan<T>(job: Job, fn: (span: Span) => Promise<T>): Promise<T> {
+export function inAttemptSpan<T>(job: Job, fn: (span: Span) => Promise<T>): Promise<T> {
   if (!tracingEnabled()) return fn(NOT_RECORDING);
   const data = job.data as { batchId?: unknown; index?: unknown; traceparent?: unknown };
   const parent = contextFrom(typeof data.traceparent === 'string' ? data.traceparent : undefined);
-  const tracer = fleetTracer();
   const attributes = {
     [ATTR.itemId]: job.id ?? itemId(String(data.batchId), Number(data.index)),
     [ATTR.batchId]: String(data.batchId),
@@ -35,24 +32,18 @@ export async function inAttemptSpan<T>(job: Job, fn: (span: Span) => Promise<T>)
   };
   if (hasSpan(parent) && job.attemptsStarted <= 1) {
     const end = job.processedOn ?? Date.now();
-    tracer
+    fleetTracer()
       .startSpan('item.queue_wait', { attributes, startTime: Math.min(job.timestamp, end) }, parent)
       .end(end);
   }
-  const span = tracer.startSpan(
+  return inSpan(
     'item.attempt',
     {
       kind: SpanKind.CONSUMER,
+      parent,
       attributes: { ...attributes, [ATTR.attempt]: job.attemptsMade + 1, 'fleet.take': job.attemptsStarted },
+      notFailure: (error) => error instanceof DelayedError,
     },
-    parent,
+    fn,
   );
-  try {
-    return await context.with(trace.setSpan(parent, span), fn, undefined, span);
-  } catch (error) {
-    if (!(error instanceof DelayedError)) markFailed(span, error);
-    throw error;
-  } finally {
-    span.end();
-  }
 }

@@ -38,6 +38,8 @@ export interface SpanOptions {
   parent?: Context;
   /** A new trace, whatever is active (an item's own trace at submit). */
   root?: boolean;
+  /** Throws that end the span without marking it failed (e.g. a job put back to wait). */
+  notFailure?: (error: unknown) => boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function inSpan<T>(
   try {
     return await context.with(trace.setSpan(parent, span), fn, undefined, span);
   } catch (error) {
-    markFailed(span, error);
+    if (!options.notFailure?.(error)) markFailed(span, error);
     throw error;
   } finally {
     span.end();

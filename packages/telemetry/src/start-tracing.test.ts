@@ -67,7 +67,7 @@ describe('startTracing', () => {
     expect(summary).toMatchObject({ enabled: true, sdkRegistered: true });
     const [, traceId, spanId] = (summary.outer ?? '').split('-');
     expect(summary.outer).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    await waitFor('three spans', () => collector.spans.length >= 3);
+    await waitFor('four spans', () => collector.spans.length >= 4);
 
     const byName = Object.fromEntries(collector.spans.map((s) => [s.name, s]));
     expect(byName.outer).toMatchObject({ service: 'fleet-renamed', traceId, spanId, parentSpanId: '' });
@@ -76,6 +76,8 @@ describe('startTracing', () => {
     expect((summary.headers as { traceparent?: string }).traceparent).toContain(traceId);
     expect(byName.failing).toMatchObject({ statusCode: 2 });
     expect(byName.failing?.attributes['error.type']).toBe('ITEM_TIMEOUT');
+    expect(byName['put-back']).toMatchObject({ statusCode: 0 });
+    expect(byName['put-back']?.attributes).not.toHaveProperty('error.type');
     expect(JSON.stringify(collector.spans, (_k, v) => (typeof v === 'bigint' ? `${v}` : v))).not.toContain(
       'must stay out',
     );
