@@ -57,12 +57,7 @@ beforeAll(async () => {
     readyMs: 120_000,
   });
   await fleet.start('launcher');
-  const client = new MultiloginClient({
-    apiUrl: fleet.url('launcher'),
-    launcherUrl: fleet.url('launcher'),
-    email: EMAIL,
-    password: PASSWORD,
-  });
+  const client = new MultiloginClient(fleet.launcherAccount());
   const [folder] = await client.listFolders();
   const id = await client.createProfile({ name: 'otel-0', folderId: folder!.id });
   await new RedisProfileStore(redis, prefix).register({
