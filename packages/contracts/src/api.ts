@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { itemErrorSchema, poolSelectorSchema } from './item.js';
 import { scenarioInputSchema, scenarioSpecSchema, waitingForSchema } from './scenario.js';
 import { filesUsed, isHttpUrl, stepsSchema } from './steps.js';
+import { batchWebhookSchema } from './webhooks.js';
 
 /**
  * HTTP bodies and answers of the API (`apps/api`), shared with the CLI and the OpenAPI document.
@@ -107,6 +108,8 @@ export const createBatchBodySchema = z
     /** Files for `upload` steps (at most 10, each ≤ 1 MiB, 5 MiB together). */
     files: z.array(batchFileSchema).min(1).max(MAX_BATCH_FILES).optional(),
     options: batchOptionsSchema.optional(),
+    /** Where the batch's events are POSTed, signed (README "Webhooks"). */
+    webhook: batchWebhookSchema.optional(),
   })
   .superRefine((body, ctx) => {
     // Exactly one of steps/scenario; with steps, every item is a set of variables.

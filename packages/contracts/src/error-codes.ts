@@ -196,6 +196,12 @@ export const ERRORS = {
     hint: 'check the name (GET /v1/keys)',
     where: { api: 'no key has that name' },
   },
+  WEBHOOK_NOT_FOUND: {
+    status: 404,
+    message: 'no such webhook',
+    hint: 'check the id (GET /v1/admin/webhooks)',
+    where: { api: 'no registered webhook has that id' },
+  },
   ROUTE_NOT_FOUND: {
     status: 404,
     message: 'no such route',
@@ -227,6 +233,12 @@ export const ERRORS = {
     message: 'the first request with this Idempotency-Key is still running',
     hint: RETRY_SHORTLY,
     where: { api: 'a replay arrived while the first request still has not written the batch' },
+  },
+  WEBHOOK_SECRET_MISSING: {
+    status: 409,
+    message: 'this API key has no webhook signing secret',
+    hint: 'ask an admin to create one (POST /v1/admin/webhook-secrets/<key name>), then submit again',
+    where: { api: "a batch with a `webhook` from a key that has no signing secret yet" },
   },
   BATCH_FINISHED: {
     status: 409,
@@ -351,7 +363,10 @@ export const ERRORS = {
     status: 400,
     message: 'the target is not allowed',
     hint: 'only public http(s) targets are allowed: see BLOCK_PRIVATE_TARGETS / ALLOWED_TARGETS',
-    where: { item: 'a `goto` (or a redirect) to a private address or a scheme other than http/https' },
+    where: {
+      item: 'a `goto` (or a redirect) to a private address or a scheme other than http/https',
+      api: "a webhook's URL is a private address or a name resolving to one (WEBHOOK_ALLOWED_TARGETS lets some through)",
+    },
   },
   SELECTOR_NOT_FOUND: {
     status: 400,

@@ -54,6 +54,21 @@ export {
   errorBody,
   isErrorCode,
 } from './error-codes.js';
+export {
+  type BatchWebhook,
+  batchWebhookSchema,
+  type CreateWebhookBody,
+  createWebhookBodySchema,
+  DEFAULT_WEBHOOK_EVENTS,
+  DELIVERY_STATES,
+  type DeliveryState,
+  type DeliveryView,
+  deliveryViewSchema,
+  WEBHOOK_EVENTS,
+  type WebhookEvent,
+  type WebhookView,
+  webhookViewSchema,
+} from './webhooks.js';
 export { EVENT_TYPES, type EventType, type FleetEvent, fleetEventSchema } from './events.js';
 export {
   artifactIdSchema,

@@ -44,6 +44,17 @@ export interface EventKeys {
   dedupe(key: string): string;
 }
 
+export interface WebhookKeys {
+  /** Hash: API key name -> its signing secret (sealed under FLEET_SECRET_KEY when set). */
+  secrets: string;
+  /** Hash: webhook id -> JSON {id, key, url, events, createdAt}. */
+  registered: string;
+  /** A batch's own webhook (JSON {url, events, owner}). */
+  batch(batchId: string): string;
+  /** Hash: delivery id -> JSON delivery record. */
+  deliveries(batchId: string): string;
+}
+
 export class Keys {
   constructor(readonly prefix: string) {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) {
@@ -100,6 +111,21 @@ export class Keys {
   scenario(id: string): ScenarioKeys {
     const base = `${this.prefix}:{scenarios}:${id}`;
     return { definition: `${base}:definition`, workers: `${base}:workers` };
+  }
+
+  /**
+   * Webhooks (README "Webhooks"), one slot (`{webhooks}`): per-key signing secrets (sealed),
+   * registered webhooks, each batch's own webhook and deliveries, and the `webhooks` BullMQ queue's
+   * name. Little data per batch; the deliveries queue is the busy part.
+   */
+  get webhooks(): WebhookKeys {
+    const base = `${this.prefix}:{webhooks}`;
+    return {
+      secrets: `${base}:secrets`,
+      registered: `${base}:registered`,
+      batch: (batchId: string) => `${base}:batch:${batchId}`,
+      deliveries: (batchId: string) => `${base}:deliveries:${batchId}`,
+    };
   }
 
   /** Names of the pools that ever had a profile (a global key: never touched inside a pool script). */
