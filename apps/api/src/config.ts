@@ -10,6 +10,7 @@ import {
   secretKeySchema,
 } from '@fleet/config';
 import { type MultiloginSettings, multiloginSchema } from '@fleet/multilogin';
+import { webhookTargetSchema } from '@fleet/webhooks';
 
 /** The API's own settings (REDIS_URL, FLEET_PREFIX, LOG_LEVEL come with @fleet/config). */
 export const apiSchema = {
@@ -91,6 +92,7 @@ export const apiSchema = {
   ...multiloginSchema,
   ...secretKeySchema,
   ...eventStreamSchema,
+  ...webhookTargetSchema,
 };
 
 export interface ApiSettings extends RedisSettings, ReplicaWaitSettings, MultiloginSettings {
@@ -111,4 +113,5 @@ export interface ApiSettings extends RedisSettings, ReplicaWaitSettings, Multilo
   itemAttempts: number;
   itemBackoffMs: number;
   notifierPublicUrl: string;
+  webhookAllowedTargets: string[];
 }

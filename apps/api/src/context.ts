@@ -13,6 +13,8 @@ import type {
   RedisScenarioRegistry,
   ReplicaWait,
 } from '@fleet/redis';
+import type { TargetPolicy } from '@fleet/targets';
+import type { RedisWebhookStore } from '@fleet/webhooks';
 import type { ApiSettings } from './config.js';
 import type { ScenarioInputs } from './scenario-inputs.js';
 
@@ -59,6 +61,10 @@ export interface ApiContext {
   metrics: ApiMetrics;
   /** Null when no provider is configured (import answers 409 PROVIDER_NOT_CONFIGURED). */
   profileSource: ProfileSource | null;
+  /** Webhooks, their secrets and deliveries (README "Webhooks"). */
+  webhooks: RedisWebhookStore;
+  /** Judges webhook URLs at submit (WEBHOOK_ALLOWED_TARGETS). */
+  webhookTargets: TargetPolicy;
   /** WAIT for replicas after a submit (Sentinel); null: answer at once. */
   replicaWait: ReplicaWait | null;
 }

@@ -74,6 +74,7 @@ await runUntilSignal(
       queue,
       keys,
       secretBox,
+      webhookAllowedTargets: s.webhookAllowedTargets,
       artifacts,
       profileSource: hasCredentials(s) ? new ProviderClients(s, logger) : null,
       logger,

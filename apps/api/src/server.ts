@@ -21,6 +21,8 @@ import {
   type SecretBox,
   subscriberOf,
 } from '@fleet/redis';
+import { TargetPolicy } from '@fleet/targets';
+import { RedisWebhookStore, WEBHOOK_RETENTION_SEC } from '@fleet/webhooks';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerBullBoard } from './admin/bull-board-plugin.js';
 import {
@@ -45,6 +47,7 @@ import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerPoolRoutes } from './routes/pools-routes.js';
 import { registerProfileRoutes } from './routes/profiles-routes.js';
 import { registerScenarioRoutes } from './routes/scenarios-routes.js';
+import { registerWebhookRoutes } from './routes/webhooks-routes.js';
 import { ScenarioInputs } from './scenario-inputs.js';
 
 export interface ApiDeps {
@@ -60,6 +63,8 @@ export interface ApiDeps {
   logger?: FastifyServerOptions['loggerInstance'] | false;
   /** Seals proxy passwords at rest (FLEET_SECRET_KEY); null stores them as given. */
   secretBox?: SecretBox | null;
+  /** WEBHOOK_ALLOWED_TARGETS: private webhook targets let through (none by default). */
+  webhookAllowedTargets?: readonly string[];
   /** How often the revoked-key list is re-read (ms). */
   revocationRefreshMs?: number;
   /** How often the dashboard page re-reads batches and pools besides live events (ms; default 5000). */
@@ -113,6 +118,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     }),
     metrics: new ApiMetrics(),
     profileSource: deps.profileSource ?? null,
+    webhooks: new RedisWebhookStore(redis, settings.prefix, { retentionSec: WEBHOOK_RETENTION_SEC }, box),
+    webhookTargets: new TargetPolicy({ allowed: deps.webhookAllowedTargets ?? [] }),
     replicaWait: deps.replicaWait ? new ReplicaWait(redis, deps.replicaWait) : null,
     service: new BatchService(batches, new BullItemQueue(queues), {
       bus: new RedisCancelBus(redis, settings.prefix),
@@ -176,6 +183,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   registerScenarioRoutes(app, ctx);
   registerArtifactRoutes(app, ctx);
   registerKeyRoutes(app, ctx, revocations);
+  registerWebhookRoutes(app, ctx);
   registerDashboard(app, ctx, { refreshMs: deps.dashboardRefreshMs });
   return app;
 }

@@ -17,5 +17,15 @@ export {
 } from './signature.js';
 export { type PostOutcome, postWebhook } from './webhook-post.js';
 export { WebhookRelay, type WebhookRelayOptions } from './webhook-relay.js';
-export { RedisWebhookStore, type WebhookStoreOptions, type WebhookTarget } from './webhook-store.js';
+export {
+  RedisWebhookStore,
+  WEBHOOK_RETENTION_SEC,
+  type WebhookStoreOptions,
+  type WebhookTarget,
+} from './webhook-store.js';
 export { type RunningWebhooks, startWebhooks, type WebhookSettings } from './webhooks-service.js';
+export {
+  type WebhookDeliverySettings,
+  webhookDeliverySchema,
+  webhookTargetSchema,
+} from './webhook-config.js';

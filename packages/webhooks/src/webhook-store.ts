@@ -26,6 +26,12 @@ interface StoredBatchWebhook {
 
 interface StoredDelivery extends DeliveryView {}
 
+/**
+ * How long a batch's webhook and its delivery records are kept (s): a week from when they are
+ * written, so a batch that runs for days keeps its webhook, and outcomes stay readable after it.
+ */
+export const WEBHOOK_RETENTION_SEC = 7 * 24 * 3600;
+
 export interface WebhookStoreOptions {
   /** How long a batch's webhook and its delivery records are kept (s). */
   retentionSec: number;

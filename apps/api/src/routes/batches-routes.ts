@@ -20,6 +20,7 @@ import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { batchView, canonicalJson } from '../views.js';
 import { decodeBatchFiles, storeBatchFiles } from './batch-files.js';
+import { checkBatchWebhook } from './webhooks-routes.js';
 import { itemViews, registerResultsRoute } from './results-route.js';
 
 const idParams = z.strictObject({ id: batchIdSchema });
@@ -74,6 +75,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
         [{ field: 'pool', message: 'no such pool' }],
       );
     }
+    if (body.webhook) await checkBatchWebhook(ctx, principal.name, body.webhook);
     // Checked before anything is written; stored only by a request that submits (not a replay).
     const files = body.files ? decodeBatchFiles(body.files) : [];
     const input = (batchId: string): BatchPlanInput => ({
@@ -92,6 +94,8 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     span.setAttributes({ [ATTR.batchId]: planned.input.batchId, 'fleet.batch.items': planned.jobs.length });
     /** The plan with the batch's files stored and named in every job. */
     const withFiles = async (plan: PlannedBatch): Promise<PlannedBatch> => {
+      // Before any item is queued, so the relay finds the webhook for the batch's first event.
+      if (body.webhook) await ctx.webhooks.setBatchWebhook(plan.input.batchId, principal.name, body.webhook);
       if (files.length === 0) return plan;
       const stored = await storeBatchFiles(ctx.artifacts, plan.input.batchId, files);
       return {
