@@ -1,5 +1,6 @@
 import { type ApiKeyEntry, checkApiKeyEntry } from '@fleet/auth';
-import { csvList, durationMs, jsonList, port, type RedisSettings } from '@fleet/config';
+import { csvList, durationMs, jsonList, port, type RedisSettings, secretKeySchema } from '@fleet/config';
+import { type WebhookDeliverySettings, webhookDeliverySchema } from '@fleet/webhooks';
 
 /** The notifier's own settings (REDIS_URL, FLEET_PREFIX, LOG_LEVEL come with @fleet/config). */
 export const notifierSchema = {
@@ -25,9 +26,23 @@ export const notifierSchema = {
     default: 5000,
     doc: 'How often the revoked-key set is re-read, besides the pub/sub announcements (fallback).',
   }),
+  // Webhook deliveries run in the notifier (README "Webhooks"); FLEET_SECRET_KEY opens key secrets.
+  ...webhookDeliverySchema,
+  ...secretKeySchema,
 };
 
-export interface NotifierSettings extends RedisSettings {
+/** What a notifier built without the whole schema (tests) uses. */
+export const WEBHOOK_DEFAULTS: WebhookDeliverySettings = {
+  webhookAllowedTargets: [],
+  webhookAttempts: 5,
+  webhookBackoffMs: 2000,
+  webhookTimeoutMs: 10_000,
+  webhookConcurrency: 10,
+};
+
+export interface NotifierSettings extends RedisSettings, Partial<WebhookDeliverySettings> {
+  /** FLEET_SECRET_KEY: opens the webhook secrets the API sealed (empty: stored as given). */
+  secretKey?: string;
   prefix: string;
   notifierPort: number;
   apiKeys: ApiKeyEntry[];

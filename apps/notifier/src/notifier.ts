@@ -15,11 +15,13 @@ import {
   RedisBatchStore,
   RedisKeyRevocations,
   redisTargetOf,
+  SecretBox,
   waitReady,
 } from '@fleet/redis';
+import { startWebhooks, WEBHOOK_RETENTION_SEC } from '@fleet/webhooks';
 import { Server } from 'socket.io';
 import { authMiddleware, principalOf } from './auth-middleware.js';
-import type { NotifierSettings } from './config.js';
+import { type NotifierSettings, WEBHOOK_DEFAULTS } from './config.js';
 import { Fanout } from './fanout.js';
 import { healthRoutes } from './health-routes.js';
 import { normalizeOrigin, originGuard } from './origin-guard.js';
@@ -194,6 +196,31 @@ export async function startNotifier(
     await notifier.close();
     throw err;
   }
+  // Webhook deliveries: their own connections, so a slow receiver never holds up the relay above.
+  const hooks = { ...WEBHOOK_DEFAULTS, ...definedOf(settings) };
+  const webhooks = await startWebhooks(
+    { redis, reader: connect('worker', 'webhook-reader'), worker: connect('worker', 'webhook-worker') },
+    settings.prefix,
+    {
+      attempts: hooks.webhookAttempts,
+      backoffMs: hooks.webhookBackoffMs,
+      timeoutMs: hooks.webhookTimeoutMs,
+      concurrency: hooks.webhookConcurrency,
+      allowedTargets: hooks.webhookAllowedTargets,
+      retentionSec: WEBHOOK_RETENTION_SEC,
+    },
+    { box: SecretBox.fromSetting(settings.secretKey ?? ''), logger, consumer: name },
+  );
   logger.info({ port, keys: keys.size, corsOrigins: settings.corsOrigins }, 'notifier started');
-  return { port, io: notifier.io, stats: notifier.stats, close: notifier.close };
+  const close = async () => {
+    // Deliveries first: they use the command connection the notifier closes.
+    await webhooks.close();
+    await notifier.close();
+  };
+  return { port, io: notifier.io, stats: notifier.stats, close };
+}
+
+/** The settings that are set (a test's settings may leave webhook fields undefined). */
+function definedOf<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -15,6 +15,11 @@ export {
   SIGNATURE_HEADER,
   signatureHeader,
 } from './signature.js';
+export {
+  type WebhookDeliverySettings,
+  webhookDeliverySchema,
+  webhookTargetSchema,
+} from './webhook-config.js';
 export { type PostOutcome, postWebhook } from './webhook-post.js';
 export { WebhookRelay, type WebhookRelayOptions } from './webhook-relay.js';
 export {
@@ -24,8 +29,3 @@ export {
   type WebhookTarget,
 } from './webhook-store.js';
 export { type RunningWebhooks, startWebhooks, type WebhookSettings } from './webhooks-service.js';
-export {
-  type WebhookDeliverySettings,
-  webhookDeliverySchema,
-  webhookTargetSchema,
-} from './webhook-config.js';

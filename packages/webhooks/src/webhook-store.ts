@@ -7,7 +7,7 @@ import {
   type WebhookEvent,
   type WebhookView,
 } from '@fleet/contracts';
-import { type FleetRedis, Keys, type SecretBox, type WebhookKeys } from '@fleet/redis';
+import { type FleetRedis, Keys, SecretBox, type WebhookKeys } from '@fleet/redis';
 import { urlForMessage } from '@fleet/targets';
 import { newWebhookSecret } from './signature.js';
 
@@ -75,7 +75,11 @@ export class RedisWebhookStore {
   async secretOf(key: string): Promise<string | null> {
     const stored = await this.redis.hget(this.keys.secrets, key);
     if (stored === null) return null;
-    return this.box ? this.box.open(stored) : stored;
+    if (this.box) return this.box.open(stored);
+    if (SecretBox.isSealed(stored)) {
+      throw new Error('the webhook secret is sealed: give the notifier the same FLEET_SECRET_KEY as the API');
+    }
+    return stored;
   }
 
   async register(key: string, url: string, events?: readonly WebhookEvent[]): Promise<WebhookView> {

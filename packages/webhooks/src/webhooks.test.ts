@@ -204,7 +204,12 @@ describe('webhooks: relay and delivery to a real receiver', () => {
     const hook = await store.register('alice', receiver.url('/key-wide'), ['item.failed']);
     try {
       const batchId = `b${++batchNo}`;
-      await new RedisBatchStore(redis, prefix).create({ id: batchId, owner: 'alice', pool: 'default', total: 2 });
+      await new RedisBatchStore(redis, prefix).create({
+        id: batchId,
+        owner: 'alice',
+        pool: 'default',
+        total: 2,
+      });
       await events.publish({
         type: 'item.completed',
         batchId,

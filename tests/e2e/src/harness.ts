@@ -150,16 +150,11 @@ export class Fleet {
   async submit(
     steps: Step[],
     items: Record<string, string | number>[],
-    extra: { itemTimeoutMs?: number; stepTimeoutMs?: number; pool?: string } = {},
+    extra: { itemTimeoutMs?: number; stepTimeoutMs?: number; pool?: string; batchId?: string } = {},
   ) {
     const service = new BatchService(this.batches, new BullItemQueue(this.queue));
-    const batch = await service.submit({
-      batchId: `b${++this.seq}x${Date.now()}`,
-      pool: POOL,
-      steps,
-      items,
-      ...extra,
-    });
+    const { batchId = `b${++this.seq}x${Date.now()}`, ...rest } = extra;
+    const batch = await service.submit({ batchId, pool: POOL, steps, items, ...rest });
     return batch.id;
   }
 

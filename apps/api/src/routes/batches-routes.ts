@@ -20,8 +20,8 @@ import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { batchView, canonicalJson } from '../views.js';
 import { decodeBatchFiles, storeBatchFiles } from './batch-files.js';
-import { checkBatchWebhook } from './webhooks-routes.js';
 import { itemViews, registerResultsRoute } from './results-route.js';
+import { checkBatchWebhook } from './webhooks-routes.js';
 
 const idParams = z.strictObject({ id: batchIdSchema });
 const itemParams = z.strictObject({
