@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+/** Event types; the ones a webhook may ask for are `WEBHOOK_EVENTS` (webhooks.ts). */
 export const EVENT_TYPES = [
   'item.started',
   'item.completed',

@@ -53,6 +53,7 @@ it('wires the apps as an operator does: provider sign-in, keys, secret key, targ
   });
   expect(worker).not.toHaveProperty('FLEET_API_KEYS');
   expect(f.envFor('notifier', 4601)).not.toHaveProperty('MULTILOGIN_PASSWORD');
+  expect(f.envFor('notifier', 4601)).toMatchObject({ FLEET_SECRET_KEY: 'k'.repeat(64) });
   expect(f.url('launcher')).toBe('http://10.0.0.2:4501');
 });
 

@@ -34,7 +34,7 @@ export interface ProcessFleetOptions {
   credentials: { email: string; password: string };
   /** FLEET_API_KEYS of the API and the notifier. */
   apiKeys?: readonly TestKey[];
-  /** FLEET_SECRET_KEY of the API and the workers (unset when absent). */
+  /** FLEET_SECRET_KEY of the API, the workers and the notifier (unset when absent). */
   secretKey?: string;
   /** ALLOWED_TARGETS of the launcher and the workers (the SSRF guard's exceptions). */
   allowedTargets?: string;
@@ -170,7 +170,8 @@ export class ProcessFleet {
           ...(this.ports.has('notifier') ? { NOTIFIER_PUBLIC_URL: this.url('notifier') } : none),
         };
       case 'notifier':
-        return { ...common, ...keys };
+        // The secret key opens the webhook signing secrets the API sealed (README "Webhooks").
+        return { ...common, ...keys, ...secret };
       case 'worker':
         return { ...common, ...provider, ...targets, ...secret, ARTIFACTS_DIR: this.artifactsDir };
     }
