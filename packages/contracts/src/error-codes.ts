@@ -238,7 +238,7 @@ export const ERRORS = {
     status: 409,
     message: 'this API key has no webhook signing secret',
     hint: 'ask an admin to create one (POST /v1/admin/webhook-secrets/<key name>), then submit again',
-    where: { api: "a batch with a `webhook` from a key that has no signing secret yet" },
+    where: { api: 'a batch with a `webhook` from a key that has no signing secret yet' },
   },
   BATCH_FINISHED: {
     status: 409,

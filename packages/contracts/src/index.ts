@@ -54,21 +54,6 @@ export {
   errorBody,
   isErrorCode,
 } from './error-codes.js';
-export {
-  type BatchWebhook,
-  batchWebhookSchema,
-  type CreateWebhookBody,
-  createWebhookBodySchema,
-  DEFAULT_WEBHOOK_EVENTS,
-  DELIVERY_STATES,
-  type DeliveryState,
-  type DeliveryView,
-  deliveryViewSchema,
-  WEBHOOK_EVENTS,
-  type WebhookEvent,
-  type WebhookView,
-  webhookViewSchema,
-} from './webhooks.js';
 export { EVENT_TYPES, type EventType, type FleetEvent, fleetEventSchema } from './events.js';
 export {
   artifactIdSchema,
@@ -107,3 +92,18 @@ export {
 } from './scenario.js';
 export * from './steps.js';
 export { type ItemVars, interpolateSteps, type VarProblem, varsUsed } from './vars.js';
+export {
+  type BatchWebhook,
+  batchWebhookSchema,
+  type CreateWebhookBody,
+  createWebhookBodySchema,
+  DEFAULT_WEBHOOK_EVENTS,
+  DELIVERY_STATES,
+  type DeliveryState,
+  type DeliveryView,
+  deliveryViewSchema,
+  WEBHOOK_EVENTS,
+  type WebhookEvent,
+  type WebhookView,
+  webhookViewSchema,
+} from './webhooks.js';

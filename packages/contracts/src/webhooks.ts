@@ -5,7 +5,12 @@ import { z } from 'zod';
  * events belong to no key's batch. Without `events` a webhook gets `batch.completed` and
  * `batch.cancelled` (a cancelled batch never completes, so a caller waiting for the end needs both).
  */
-export const WEBHOOK_EVENTS = ['item.completed', 'item.failed', 'batch.completed', 'batch.cancelled'] as const;
+export const WEBHOOK_EVENTS = [
+  'item.completed',
+  'item.failed',
+  'batch.completed',
+  'batch.cancelled',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEvent[] = ['batch.completed', 'batch.cancelled'];
 
@@ -15,7 +20,9 @@ const webhookUrl = z
   .refine((text) => {
     try {
       const url = new URL(text);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+      return (
+        (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === ''
+      );
     } catch {
       return false;
     }

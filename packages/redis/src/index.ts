@@ -25,7 +25,14 @@ export {
 export { type EvidencePolicyOptions, RedisEvidencePolicy } from './evidence-policy.js';
 export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './idempotency-store.js';
 export { RedisKeyRevocations } from './key-revocations.js';
-export { type BatchKeys, type EventKeys, Keys, type PoolKeys, type ScenarioKeys, type WebhookKeys } from './keys.js';
+export {
+  type BatchKeys,
+  type EventKeys,
+  Keys,
+  type PoolKeys,
+  type ScenarioKeys,
+  type WebhookKeys,
+} from './keys.js';
 export { type ProfileStoreOptions, RedisProfileStore } from './profile-store.js';
 export { type ProviderDown, RedisProviderHealth } from './provider-health.js';
 export {
