@@ -1,6 +1,7 @@
 import {
   createBatchBodySchema,
   createProfileBodySchema,
+  createWebhookBodySchema,
   importProfilesBodySchema,
   patchProfileBodySchema,
   quarantineBodySchema,
@@ -31,6 +32,7 @@ const BODY_SCHEMAS: Record<string, z.ZodType> = {
   'PATCH /v1/profiles/{id}': patchProfileBodySchema,
   'POST /v1/profiles/{id}/quarantine': quarantineBodySchema,
   'POST /v1/profiles/import': importProfilesBodySchema,
+  'POST /v1/admin/webhooks': createWebhookBodySchema,
 };
 
 /** The docs, the board and its login pages, the dashboard page and its scripts document nothing themselves. */

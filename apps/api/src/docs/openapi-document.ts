@@ -46,6 +46,7 @@ const NOT_FOUND: Record<keyof typeof PATH_PARAMS, ErrorCode> = {
   artifactId: 'ARTIFACT_NOT_FOUND',
   profileId: 'PROFILE_NOT_FOUND',
   keyName: 'KEY_NOT_FOUND',
+  webhookId: 'WEBHOOK_NOT_FOUND',
 };
 
 /** The codes an operation answers, by their registry status: the common ones, then its own. */
@@ -136,6 +137,7 @@ export function buildOpenApiDocument(): JsonSchema {
       { name: 'artifacts', description: 'Screenshots taken by items.' },
       { name: 'profiles', description: 'The profile pools (admin; pool counts: any key).' },
       { name: 'keys', description: 'API keys (admin).' },
+      { name: 'webhooks', description: 'Signed webhooks: registered per key (admin), deliveries per batch.' },
       { name: 'health', description: 'Liveness and readiness.' },
     ],
     security: [{ bearer: [] }],

@@ -15,7 +15,7 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'batches' | 'scenarios' | 'artifacts' | 'profiles' | 'keys' | 'health';
+  tag: 'batches' | 'scenarios' | 'artifacts' | 'profiles' | 'keys' | 'webhooks' | 'health';
   /** Who may call it: anyone, any key, admin keys. */
   access: 'public' | 'key' | 'admin';
   /** Path parameter name in the URL → a PATH_PARAMS entry. */
@@ -108,6 +108,8 @@ export const OPERATIONS: OperationSpec[] = [
     ],
     errors: [
       'BATCH_TOO_LARGE',
+      'TARGET_BLOCKED',
+      'WEBHOOK_SECRET_MISSING',
       'UNKNOWN_POOL',
       'SCENARIO_UNKNOWN',
       'SCENARIO_INPUT_INVALID',
@@ -270,4 +272,44 @@ export const OPERATIONS: OperationSpec[] = [
     ...onKey,
     ok: { status: 200, description: 'Done.', schema: 'KeyChange' },
   }),
+  op('get /v1/batches/:id/webhooks', 'listDeliveries', "The batch's webhook deliveries and their outcomes", {
+    ...onBatch,
+    tag: 'webhooks',
+    ok: {
+      status: 200,
+      description: 'Each delivery: state, attempts, last status and error.',
+      schema: 'DeliveryList',
+    },
+  }),
+  op('post /v1/admin/webhooks', 'createWebhook', 'Register a webhook for every batch of one key', {
+    tag: 'webhooks',
+    access: 'admin',
+    body: { schema: 'CreateWebhookBody', required: true },
+    errors: ['KEY_NOT_FOUND', 'TARGET_BLOCKED'],
+    ok: { status: 201, description: 'The webhook (and the new secret, once).', schema: 'WebhookCreated' },
+  }),
+  op('get /v1/admin/webhooks', 'listWebhooks', 'Registered webhooks (never a secret)', {
+    tag: 'webhooks',
+    access: 'admin',
+    ok: { status: 200, description: 'The webhooks.', schema: 'WebhookList' },
+  }),
+  op('delete /v1/admin/webhooks/:id', 'deleteWebhook', 'Remove a registered webhook', {
+    tag: 'webhooks',
+    access: 'admin',
+    params: { id: 'webhookId' },
+    errors: ['WEBHOOK_NOT_FOUND'],
+    ok: { status: 200, description: 'Removed.', schema: 'WebhookDeleted' },
+  }),
+  op(
+    'post /v1/admin/webhook-secrets/:key',
+    'rotateWebhookSecret',
+    "Create or replace a key's webhook signing secret",
+    {
+      tag: 'webhooks',
+      access: 'admin',
+      params: { key: 'keyName' },
+      errors: ['KEY_NOT_FOUND'],
+      ok: { status: 201, description: 'The secret, shown this once.', schema: 'WebhookSecret' },
+    },
+  ),
 ];

@@ -6,6 +6,8 @@ import {
   batchViewSchema,
   createBatchBodySchema,
   createProfileBodySchema,
+  createWebhookBodySchema,
+  deliveryViewSchema,
   errorBodySchema,
   fleetEventSchema,
   importProfilesBodySchema,
@@ -16,6 +18,7 @@ import {
   quarantineBodySchema,
   scenarioListSchema,
   stepSchema,
+  webhookViewSchema,
 } from '@fleet/contracts';
 import { z } from 'zod';
 
@@ -90,6 +93,15 @@ const answers = {
   KeyList: z.strictObject({
     keys: z.array(z.strictObject({ name: z.string(), role: z.enum(ROLES), revoked: z.boolean() })),
   }),
+  WebhookCreated: z.strictObject({
+    webhook: webhookViewSchema,
+    /** Only when this call created the key's signing secret: shown this once. */
+    secret: z.string().optional(),
+  }),
+  WebhookList: z.strictObject({ webhooks: z.array(webhookViewSchema) }),
+  WebhookDeleted: z.strictObject({ id: z.string(), deleted: z.literal(true) }),
+  WebhookSecret: z.strictObject({ key: z.string(), secret: z.string() }),
+  DeliveryList: z.strictObject({ deliveries: z.array(deliveryViewSchema) }),
   KeyChange: z.strictObject({ name: z.string(), revoked: z.boolean(), changed: z.boolean() }),
   DeletedBatch: z.strictObject({
     id: z.string(),
@@ -125,6 +137,7 @@ export const REQUEST_BODIES = {
   PatchProfileBody: patchProfileBodySchema,
   ImportProfilesBody: importProfilesBodySchema,
   QuarantineBody: quarantineBodySchema,
+  CreateWebhookBody: createWebhookBodySchema,
 } satisfies Record<string, z.ZodType>;
 export type RequestBodyName = keyof typeof REQUEST_BODIES;
 
@@ -180,6 +193,10 @@ export const PATH_PARAMS = {
   profileId: {
     schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' },
     description: 'The profile id.',
+  },
+  webhookId: {
+    schema: { type: 'string', pattern: '^wh_[A-Za-z0-9_-]{1,40}$' },
+    description: 'A registered webhook id (from POST /v1/admin/webhooks).',
   },
   keyName: {
     schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
