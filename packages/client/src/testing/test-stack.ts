@@ -113,6 +113,9 @@ export class TestStack {
 
   async close(): Promise<void> {
     await this.notifier.close();
+    // A request the client aborted mid-way can leave its connection open (seen: 3 left, and
+    // app.close() then waited ~60 s for them); the clients are gone, so close them all.
+    this.api.app.server.closeAllConnections();
     await this.api.close();
     await deletePrefix(this.redis, this.prefix).catch(() => {});
     this.redis.disconnect();
