@@ -144,7 +144,9 @@ describe('profiles, pools, scenarios', () => {
     expect(await ops.profiles.release('sdk-2')).toMatchObject({ state: 'available' });
     await ops.profiles.remove('sdk-0');
     await expect(ops.profiles.get('sdk-0')).rejects.toMatchObject({ code: 'PROFILE_NOT_FOUND', status: 404 });
-    await expect(ops.profiles.import({ pool: 'sdk' })).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED' });
+    await expect(ops.profiles.import({ pool: 'sdk' })).rejects.toMatchObject({
+      code: 'PROVIDER_NOT_CONFIGURED',
+    });
   });
 
   it('pools counts profiles; scenarios lists what workers advertise (none here)', async () => {

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { BatchErrors, BatchView, CreateBatchInput, ItemState, ItemView, ScenarioView } from '@fleet/contracts';
+import type {
+  BatchErrors,
+  BatchView,
+  CreateBatchInput,
+  ItemState,
+  ItemView,
+  ScenarioView,
+} from '@fleet/contracts';
 import { type FetchLike, HttpTransport } from './http.js';
 import { type Page, paged } from './pages.js';
 import { ProfilesApi } from './profiles.js';
@@ -66,7 +73,10 @@ export class FleetClient {
    * given), so a retry after a 503 or a lost answer never makes two batches; pass your own to make
    * a resubmission from another process the same batch.
    */
-  submit(batch: CreateBatchInput, options: CallOptions & { idempotencyKey?: string } = {}): Promise<BatchView> {
+  submit(
+    batch: CreateBatchInput,
+    options: CallOptions & { idempotencyKey?: string } = {},
+  ): Promise<BatchView> {
     return this.http.json('POST', '/v1/batches', {
       body: batch,
       headers: { 'idempotency-key': options.idempotencyKey ?? randomUUID() },
@@ -82,10 +92,14 @@ export class FleetClient {
   /** One page of batches, newest first. */
   async listPage(options: CallOptions & { cursor?: string; limit?: number } = {}): Promise<Page<BatchView>> {
     const { signal, ...query } = options;
-    const answer = await this.http.json<{ batches: BatchView[]; nextCursor: string | null }>('GET', '/v1/batches', {
-      query,
-      signal,
-    });
+    const answer = await this.http.json<{ batches: BatchView[]; nextCursor: string | null }>(
+      'GET',
+      '/v1/batches',
+      {
+        query,
+        signal,
+      },
+    );
     return { rows: answer.batches, nextCursor: answer.nextCursor };
   }
 
@@ -113,8 +127,13 @@ export class FleetClient {
   }
 
   /** Every item of a batch (optionally in one state), page after page. */
-  items(batchId: string, options: CallOptions & { state?: ItemState; limit?: number } = {}): AsyncGenerator<ItemView> {
-    return paged((cursor) => this.itemsPage(batchId, { limit: 1000, ...options, ...(cursor ? { cursor } : {}) }));
+  items(
+    batchId: string,
+    options: CallOptions & { state?: ItemState; limit?: number } = {},
+  ): AsyncGenerator<ItemView> {
+    return paged((cursor) =>
+      this.itemsPage(batchId, { limit: 1000, ...options, ...(cursor ? { cursor } : {}) }),
+    );
   }
 
   /** One item by index. */

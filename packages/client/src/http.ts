@@ -91,8 +91,7 @@ export class HttpTransport {
       ...options.headers,
     };
     // The API refuses a POST with no JSON body; quarantine and the like take `{}`.
-    const body =
-      method === 'POST' || method === 'PATCH' ? JSON.stringify(options.body ?? {}) : undefined;
+    const body = method === 'POST' || method === 'PATCH' ? JSON.stringify(options.body ?? {}) : undefined;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const idempotent = options.idempotent ?? (method === 'GET' || method === 'DELETE');
     for (let attempt = 0; ; attempt++) {

@@ -8,7 +8,9 @@ export interface Page<T> {
  * Every row of a cursor-paged listing, one page fetched at a time as the caller consumes them
  * (so `break` stops fetching). `fetchPage` gets the cursor (undefined for the first page).
  */
-export async function* paged<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
+export async function* paged<T>(
+  fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+): AsyncGenerator<T> {
   let cursor: string | undefined;
   do {
     const page = await fetchPage(cursor);

@@ -5,7 +5,11 @@ import { FleetStreamError, printableUrl } from './errors.js';
  * The text of a streamed answer as it comes. A body cut off, or silent for `idleMs`, throws a
  * FleetStreamError; leaving the loop early (break, return) cancels the download.
  */
-export async function* textChunks(response: Response, idleMs: number, apiUrl: string): AsyncGenerator<string> {
+export async function* textChunks(
+  response: Response,
+  idleMs: number,
+  apiUrl: string,
+): AsyncGenerator<string> {
   if (!response.body) return;
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -14,7 +18,10 @@ export async function* textChunks(response: Response, idleMs: number, apiUrl: st
       let timer: NodeJS.Timeout | undefined;
       const silent = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new FleetStreamError(`the export from ${printableUrl(apiUrl)} went silent for ${idleMs} ms`)),
+          () =>
+            reject(
+              new FleetStreamError(`the export from ${printableUrl(apiUrl)} went silent for ${idleMs} ms`),
+            ),
           idleMs,
         );
       });

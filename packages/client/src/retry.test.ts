@@ -80,7 +80,11 @@ it('a write the server does not deduplicate is not sent again after a 503', asyn
 });
 
 it('a Retry-After longer than maxRetryWaitMs is thrown at once; an HTTP date is understood', async () => {
-  const short = new FleetClient({ apiUrl: `http://127.0.0.1:${server.port}`, apiKey: KEY, maxRetryWaitMs: 1000 });
+  const short = new FleetClient({
+    apiUrl: `http://127.0.0.1:${server.port}`,
+    apiKey: KEY,
+    maxRetryWaitMs: 1000,
+  });
   answers = [refusal(429, 'RATE_LIMITED', new Date(Date.now() + 120_000).toUTCString())];
   const error = (await short.get('b1').catch((e: unknown) => e)) as FleetApiError;
   expect(error.retryAfterMs).toBeGreaterThan(100_000);

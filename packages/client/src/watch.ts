@@ -160,10 +160,16 @@ export class BatchWatch implements AsyncIterable<WatchMessage> {
       if (reason === 'io server disconnect') this.later(() => socket.connect(), RETRY_MS);
     });
     socket.on('auth.revoked', (notice: { code?: string; message?: string }) =>
-      this.fail(new FleetApiError(notice.code ?? 'KEY_REVOKED', notice.message ?? 'the API key was revoked', 0)),
+      this.fail(
+        new FleetApiError(notice.code ?? 'KEY_REVOKED', notice.message ?? 'the API key was revoked', 0),
+      ),
     );
     socket.on('replay.truncated', (notice: { lastEventId?: string; oldestId?: string | null }) =>
-      this.push({ type: 'watch.truncated', lastEventId: notice.lastEventId ?? null, oldestId: notice.oldestId ?? null }),
+      this.push({
+        type: 'watch.truncated',
+        lastEventId: notice.lastEventId ?? null,
+        oldestId: notice.oldestId ?? null,
+      }),
     );
     socket.onAny((name: string, event: FleetEvent) => {
       if (typeof event !== 'object' || event === null || event.type !== name) return;
@@ -198,7 +204,10 @@ export class BatchWatch implements AsyncIterable<WatchMessage> {
     try {
       ack = (await socket
         .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('subscribe', lastEventId ? { batchId: this.batchId, lastEventId } : { batchId: this.batchId })) as Ack;
+        .emitWithAck(
+          'subscribe',
+          lastEventId ? { batchId: this.batchId, lastEventId } : { batchId: this.batchId },
+        )) as Ack;
     } catch {
       // No answer in time (or the connection went: the next `connect` subscribes again).
       if (!this.over && socket.connected) this.later(() => void this.subscribe(), RETRY_MS);
@@ -218,4 +227,3 @@ export class BatchWatch implements AsyncIterable<WatchMessage> {
     this.push({ type: 'watch.subscribed', resumed: this.subscriptions++ > 0 });
   }
 }
-

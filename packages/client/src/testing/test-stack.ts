@@ -90,7 +90,9 @@ export class TestStack {
       data: {
         attempts: 1,
         durationMs: result.durationMs,
-        ...(error ? { error: { code: error.code, step: error.step, ...(error.path ? { path: error.path } : {}) } } : {}),
+        ...(error
+          ? { error: { code: error.code, step: error.step, ...(error.path ? { path: error.path } : {}) } }
+          : {}),
         progress: { total, completed, failed: failedCount },
       },
     };
