@@ -97,8 +97,7 @@ export class HttpTransport {
     for (let attempt = 0; ; attempt++) {
       const { response, text } = await this.once(url, { method, headers, body }, options.signal, readBody);
       if (response.ok) return { response, text };
-      const errorText = readBody ? text : await response.text().catch(() => '');
-      const error = this.refusal(response, errorText);
+      const error = this.refusal(response, text); // `once` read an error's body in any case
       const retryable = response.status === 429 || (response.status === 503 && idempotent);
       const wait = error instanceof FleetApiError ? error.retryAfterMs : undefined;
       if (!retryable || wait === undefined || attempt >= this.maxRetries || wait > this.maxRetryWaitMs) {
