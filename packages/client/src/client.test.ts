@@ -180,7 +180,9 @@ describe('wait (polling: no notifier given)', () => {
 describe('results of an unknown batch', () => {
   it('throws the typed refusal before the first row, for JSON Lines and CSV alike', async () => {
     for (const format of ['jsonl', 'csv'] as const) {
-      const error = await all(ops.results('nosuchbatch0000', { format } as { format: 'csv' })).catch((e: unknown) => e);
+      const error = await all(ops.results('nosuchbatch0000', { format } as { format: 'csv' })).catch(
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ name: 'FleetApiError', code: 'BATCH_NOT_FOUND', status: 404 });
     }
   });
