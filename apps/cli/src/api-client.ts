@@ -1,4 +1,3 @@
-import type { BatchErrors, BatchView, ItemState, ItemView, ProfileView } from '@fleet/contracts';
 import {
   FleetApiError,
   FleetClient,
@@ -6,6 +5,7 @@ import {
   FleetStreamError,
   FleetUnreachableError,
 } from '@fleet/client';
+import type { BatchErrors, BatchView, ItemState, ItemView, ProfileView } from '@fleet/contracts';
 import { CliError, EXIT, printableUrl, unreachable } from './cli-error.js';
 import type { Settings } from './settings.js';
 
@@ -31,7 +31,9 @@ export interface ProfilePage {
 export class ApiClient {
   readonly fleet: FleetClient;
 
-  constructor(private readonly settings: Pick<Settings, 'apiUrl' | 'apiKey' | 'keySource'> & { notifierUrl?: string }) {
+  constructor(
+    private readonly settings: Pick<Settings, 'apiUrl' | 'apiKey' | 'keySource'> & { notifierUrl?: string },
+  ) {
     this.fleet = new FleetClient({
       apiUrl: settings.apiUrl,
       apiKey: settings.apiKey,
@@ -82,7 +84,10 @@ export class ApiClient {
    * `GET /v1/batches/:id/results`: the export as it comes, once the API answered 200 (a refusal
    * throws first, so no file is made for it). JSON Lines are written as the API wrote them.
    */
-  async results(id: string, query: { state?: ItemState; format: 'jsonl' | 'csv' }): Promise<AsyncIterable<Uint8Array>> {
+  async results(
+    id: string,
+    query: { state?: ItemState; format: 'jsonl' | 'csv' },
+  ): Promise<AsyncIterable<Uint8Array>> {
     const state = query.state ? { state: query.state } : {};
     const text: AsyncIterable<string> =
       query.format === 'csv'
@@ -99,7 +104,12 @@ export class ApiClient {
     })();
   }
 
-  listProfiles(query: { pool?: string; state?: string; cursor?: string; limit?: number }): Promise<ProfilePage> {
+  listProfiles(query: {
+    pool?: string;
+    state?: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<ProfilePage> {
     return this.call(async () => {
       const page = await this.fleet.profiles.page(query as Parameters<FleetClient['profiles']['page']>[0]);
       return { profiles: page.rows, nextCursor: page.nextCursor };
@@ -111,7 +121,13 @@ export class ApiClient {
     return this.call(() => this.fleet.pools());
   }
 
-  addProfile(body: { id: string; pool: string; tags?: string[]; folderId?: string; launcher?: string }): Promise<ProfileView> {
+  addProfile(body: {
+    id: string;
+    pool: string;
+    tags?: string[];
+    folderId?: string;
+    launcher?: string;
+  }): Promise<ProfileView> {
     return this.call(() => this.fleet.profiles.create(body));
   }
 
@@ -162,7 +178,8 @@ export class ApiClient {
     if (error instanceof FleetUnreachableError) {
       return unreachable(error.what, error.what === 'API' ? this.settings.apiUrl : error.url);
     }
-    if (error instanceof FleetStreamError) return new CliError([`the export from ${apiUrl} was cut short`], EXIT.failed);
+    if (error instanceof FleetStreamError)
+      return new CliError([`the export from ${apiUrl} was cut short`], EXIT.failed);
     if (error instanceof FleetProtocolError) return new CliError([error.message], EXIT.failed);
     if (!(error instanceof FleetApiError)) return new CliError([String(error)], EXIT.failed);
     const lines = [`${error.code}: ${error.message}`, ...error.details.map(detailLine)];
