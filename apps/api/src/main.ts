@@ -12,6 +12,7 @@ import {
   replicaWaitOf,
   SecretBox,
 } from '@fleet/redis';
+import { closingTracing, startTracing } from '@fleet/telemetry';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import { startArtifactSweeper } from './artifact-sweeper.js';
 import { type ApiSettings, apiSchema } from './config.js';
@@ -20,6 +21,9 @@ import { buildServer } from './server.js';
 const config = loadConfigOrExit(apiSchema);
 const s: ApiSettings = config.getProperties();
 const logger = createLogger({ name: 'api', level: config.get('logLevel') });
+// OpenTelemetry from the standard OTEL_* variables only; off (no-op) when they are unset.
+const tracing = startTracing('fleet-api');
+logger.info({ tracing: tracing.reason }, tracing.enabled ? 'tracing on' : 'tracing off');
 
 let keys: ApiKeyRing;
 try {
@@ -83,7 +87,7 @@ await runUntilSignal(
       minAgeMs: s.artifactSweepMinAgeMs,
       logger,
     });
-    return {
+    const closable = {
       close: async () => {
         await sweeper.stop();
         await app.close();
@@ -91,6 +95,7 @@ await runUntilSignal(
         redis.disconnect();
       },
     };
+    return closingTracing(closable, tracing);
   },
   { name: 'api', logger, graceMs: 10_000 },
 );

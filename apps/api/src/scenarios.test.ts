@@ -9,6 +9,7 @@ import { ITEMS_QUEUE, ItemQueues, scenarioQueueName } from '@fleet/queue';
 import { RedisScenarioRegistry } from '@fleet/redis';
 import { sleep } from '@fleet/testing';
 import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ACME_KEY, auth, json, OPS_KEY, useTestApi } from './test-app.js';
 
@@ -155,7 +156,8 @@ describe('code scenarios in the API', () => {
     const res = await submit({ scenario: 'shop@1', items: [{ query: 'lamp' }], options: { attempts: 3 } });
     const id = json<{ id: string }>(res).id;
     // One real failed attempt: a BullMQ worker of the scenario queue takes the job and fails it.
-    const connection = t.redis.duplicate({ maxRetriesPerRequest: null });
+    // This file runs on one Redis only (not in test:cluster); BullMQ's worker wants no retry cap.
+    const connection = (t.redis as Redis).duplicate({ maxRetriesPerRequest: null });
     const worker = new Worker(scenarioQueueName('shop@1'), null, { connection, prefix: t.prefix });
     try {
       const job = await worker.getNextJob('test-token');

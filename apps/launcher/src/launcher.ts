@@ -10,6 +10,7 @@ import { installEnvelope } from './envelope.js';
 import { registerLauncherRoutes } from './launcher-routes.js';
 import { ProcessRecords } from './process-records.js';
 import { ProfileRegistry } from './profile-registry.js';
+import { traceRoutes } from './trace-routes.js';
 
 export interface LauncherOptions {
   /** 0 (the default) picks a free port. */
@@ -104,6 +105,7 @@ export function buildLauncherServer(options: LauncherOptions, records: ProcessRe
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
   installEnvelope(app);
+  traceRoutes(app);
   app.addHook('onRequest', async (request) => {
     // Unknown routes (no routeOptions.url) fall through to the 404 envelope, not to a 401.
     if (request.routeOptions.url === undefined || request.routeOptions.config.public) return;

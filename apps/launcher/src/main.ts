@@ -1,5 +1,6 @@
 import { describeConfig, runUntilSignal } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
+import { closingTracing, startTracing } from '@fleet/telemetry';
 import { DEV_PASSWORD, launcherOptions, readLauncherConfigOrExit } from './config.js';
 import { startLauncher } from './launcher.js';
 
@@ -9,14 +10,20 @@ import { startLauncher } from './launcher.js';
 const config = readLauncherConfigOrExit();
 const logger = createLogger({ name: 'launcher', level: config.get('logLevel') });
 logger.info({ config: describeConfig(config) }, 'launcher configuration');
+// OpenTelemetry from the standard OTEL_* variables only; off (no-op) when they are unset.
+const tracing = startTracing('fleet-launcher');
+logger.info({ tracing: tracing.reason }, tracing.enabled ? 'tracing on' : 'tracing off');
 if (config.get('launcherPassword') === DEV_PASSWORD) {
   logger.warn('LAUNCHER_PASSWORD is the documented development default: set your own outside development');
 }
 
 // Closing stops every browser it started; a browser that will not die is killed within Chromium's
 // own timeouts, so 30 s is a hang, not a slow close.
-await runUntilSignal(() => startLauncher({ ...launcherOptions(config), logger }), {
-  name: 'launcher',
-  logger,
-  graceMs: 30_000,
-});
+await runUntilSignal(
+  async () => closingTracing(await startLauncher({ ...launcherOptions(config), logger }), tracing),
+  {
+    name: 'launcher',
+    logger,
+    graceMs: 30_000,
+  },
+);

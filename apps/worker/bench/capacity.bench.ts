@@ -284,12 +284,7 @@ try {
   await fleet.start('launcher', {
     env: { LAUNCHER_MAX_BROWSERS: String(2 * Math.max(...CONCURRENCIES, GATE_CONCURRENCY)) },
   });
-  const client = new MultiloginClient({
-    apiUrl: fleet.url('launcher'),
-    launcherUrl: fleet.url('launcher'),
-    email: EMAIL,
-    password: PASSWORD,
-  });
+  const client = new MultiloginClient(fleet.launcherAccount());
   const [folder] = await client.listFolders();
   if (!folder) throw new Error('the launcher has no folder');
   const profiles = new RedisProfileStore(redis, prefix);

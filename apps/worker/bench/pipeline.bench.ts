@@ -24,7 +24,8 @@
  * BENCH_ONLY=noop|browser|steps (a partial run keeps the other sections' figures in the file),
  * BENCH_RUN_TIMEOUT_MS (default 5 min), BENCH_COMMANDS=1 (print each no-op run's commands per item and both
  * processes' CPU), BENCH_CPU_PROFILE=<dir> (a V8 CPU profile of each side's last no-op run),
- * BENCH_LOG=<pino level> (the worker's logs; silent by default).
+ * BENCH_LOG=<pino level> (the worker's logs; silent by default), BENCH_TRACING=1 (the Fleet side traced,
+ * to an OTLP receiver in this process; the figures then measure tracing on, not the pipeline).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,7 @@ import {
   RedisResultStore,
   waitReady,
 } from '@fleet/redis';
+import { startTracing, untraced } from '@fleet/telemetry';
 import {
   type BenchFigure,
   benchSetting,
@@ -59,6 +61,7 @@ import {
   reportBench,
   sleep,
   startFixtureSite,
+  startOtlpCollector,
 } from '@fleet/testing';
 import { FileArtifactStore } from '@fleet/webdriver/artifacts';
 import {
@@ -229,6 +232,7 @@ const open = {
   launcher: undefined as RunningLauncher | undefined,
   site: undefined as FixtureSite | undefined,
   dataDir: undefined as string | undefined,
+  tracing: undefined as (() => Promise<void>) | undefined,
 };
 
 function connection(url: string): FleetRedis {
@@ -399,7 +403,8 @@ async function noopBench(url: string, producer: FleetRedis): Promise<NoopResult>
       onTarget = resolve;
     });
     const t0 = Date.now();
-    await enqueueItems(raw.queue, jobs);
+    // Never traced (BENCH_TRACING): the baseline stays raw BullMQ's.
+    await untraced(() => enqueueItems(raw.queue, jobs));
     const t1 = await finished;
     onTarget = null;
     return n / ((t1 - t0) / 1000);
@@ -577,6 +582,7 @@ async function closeAll(): Promise<boolean> {
   if (open.site) await step('closing the fixture site', () => open.site!.close());
   for (const c of open.connections) c.disconnect();
   if (open.server) await step('stopping redis-server', () => open.server!.close());
+  if (open.tracing) await step('stopping tracing', open.tracing);
   if (open.dataDir) {
     // Give Chromium helpers a moment to follow their browser out.
     let left = chromiumsUnder(open.dataDir);
@@ -720,6 +726,18 @@ function withEarlierFigures(figures: BenchFigure[]): BenchFigure[] {
 }
 
 async function main(): Promise<void> {
+  // BENCH_TRACING=1: the Fleet side traced as with OTEL_EXPORTER_OTLP_ENDPOINT set, exported to a
+  // real OTLP/HTTP receiver in this process (its parsing costs this process CPU too: a worst case).
+  const collector = process.env.BENCH_TRACING ? await startOtlpCollector() : undefined;
+  const tracing = startTracing(
+    'fleet-bench',
+    collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } : {},
+  );
+  open.tracing = async () => {
+    await tracing.shutdown();
+    if (collector) process.stdout.write(`tracing on: ${collector.spans.length} spans received\n`);
+    await collector?.close();
+  };
   const server = await RedisServer.start();
   open.server = server;
   const producer = connection(server.url);

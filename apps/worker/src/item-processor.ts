@@ -9,7 +9,9 @@ import {
 import type { ItemMetrics } from '@fleet/metrics';
 import type { ItemProcessor, ItemsQueue } from '@fleet/queue';
 import type { RedisStallLedger } from '@fleet/redis';
+import { ATTR, type Span } from '@fleet/telemetry';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { inAttemptSpan } from './attempt-span.js';
 import { JobCheck } from './job-check.js';
 import { RunningItems } from './running-items.js';
 
@@ -51,7 +53,8 @@ export function createItemProcessor(
   const running = options.running ?? new RunningItems();
   const metrics = options.metrics;
   const jobs = new JobCheck();
-  return async (job, token, signal) => {
+  return (job, token, signal) => inAttemptSpan(job, (span) => take(job, token, signal, span));
+  async function take(job: Job<ItemJob>, token: string | undefined, signal: AbortSignal, span: Span) {
     const parsed = jobs.check(job.data);
     if (!parsed.ok) {
       throw new UnrecoverableError(`malformed item job: ${JSON.stringify(parsed.details).slice(0, 500)}`);
@@ -87,6 +90,7 @@ export function createItemProcessor(
       registered.done();
     }
     const log = { jobId: job.id, attempt: ctx.attempt };
+    span.setAttribute(ATTR.outcome, outcome.kind === 'recorded' ? outcome.result.state : outcome.kind);
     switch (outcome.kind) {
       case 'recorded':
         metrics?.itemRecorded(outcome.result);
@@ -137,7 +141,7 @@ export function createItemProcessor(
         throw moved ? new DelayedError() : lost;
       }
     }
-  };
+  }
 }
 
 /**

@@ -39,6 +39,18 @@ describe('JobCheck', () => {
     expect((result as { job: ItemJob }).job).toBe(later); // the same object: not parsed again
   });
 
+  it('takes a traceparent in the first and the later jobs of a batch (the item trace, README "Tracing")', () => {
+    const check = new JobCheck();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const first = check.check(job('b1', 0, { traceparent }));
+    expect(first).toEqual({ ok: true, job: expect.objectContaining({ traceparent }) });
+    expect(check.check(job('b1', 1, { traceparent }))).toEqual({
+      ok: true,
+      job: expect.objectContaining({ traceparent }),
+    });
+    expect(check.check(job('b2', 0, { traceparent: 'not one' })).ok).toBe(false);
+  });
+
   it.each([
     ['a negative index', { index: -1 }],
     ['a fractional index', { index: 1.5 }],

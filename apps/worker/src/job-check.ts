@@ -13,7 +13,9 @@ export type JobCheckResult = { ok: true; job: ItemJob } | { ok: false; details: 
  * property of the batch, not of the item. The first job of each batch this worker meets is parsed
  * in full; later jobs of a batch that passed get a structural check of the fields the worker reads
  * (and the full parse when that fails, for its error details). The full parse was ~20 us of a
- * no-op item's Node CPU in the pipeline bench (issue 17).
+ * no-op item's Node CPU in the pipeline bench (issue 17). `traceparent` is not checked on the
+ * fast path: the tracing propagator validates it when a worker continues the trace, and a malformed
+ * one only starts a new trace.
  */
 export class JobCheck {
   private readonly checked = new Map<string, true>();

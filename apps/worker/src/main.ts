@@ -1,12 +1,16 @@
 import { loadConfigOrExit, runUntilSignal } from '@fleet/config';
 import { createLogger } from '@fleet/logger';
 import { type LoadedScenario, loadScenarios, ScenarioLoadError } from '@fleet/scenario';
+import { closingTracing, startTracing } from '@fleet/telemetry';
 import { scenariosPath, type WorkerSettings, workerSchema } from './config.js';
 import { startWorker } from './worker.js';
 
 const config = loadConfigOrExit(workerSchema);
 const settings: WorkerSettings = config.getProperties();
 const logger = createLogger({ name: 'worker', level: config.get('logLevel') });
+// OpenTelemetry from the standard OTEL_* variables only; off (no-op) when they are unset.
+const tracing = startTracing('fleet-worker');
+logger.info({ tracing: tracing.reason }, tracing.enabled ? 'tracing on' : 'tracing off');
 
 // Scenarios are the operator's code: one that does not load is a deployment mistake, named at once.
 let scenarios: LoadedScenario[] = [];
@@ -23,8 +27,11 @@ if (dir) {
 
 // Shutdown drains the item in hand for SHUTDOWN_GRACE_MS, then needs Redis to release leases:
 // the margin keeps a worker whose Redis is gone from hanging forever.
-await runUntilSignal(() => startWorker(settings, logger, { scenarios }), {
-  name: 'worker',
-  logger,
-  graceMs: config.get('shutdownGraceMs') + 15_000,
-});
+await runUntilSignal(
+  async () => closingTracing(await startWorker(settings, logger, { scenarios }), tracing),
+  {
+    name: 'worker',
+    logger,
+    graceMs: config.get('shutdownGraceMs') + 15_000,
+  },
+);

@@ -98,6 +98,20 @@ describe('item jobs, results and events', () => {
     expect(itemJobSchema.safeParse({ ...job, selector: { pool: 'a:{b}' } }).success).toBe(false);
   });
 
+  it('takes a W3C traceparent in an item job and refuses anything else there', () => {
+    const base = {
+      batchId: 'b1',
+      index: 0,
+      selector: { pool: 'default' },
+      steps: [{ goto: 'https://a.test' }],
+    };
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(itemJobSchema.parse({ ...base, traceparent }).traceparent).toBe(traceparent);
+    for (const bad of ['', 'x', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7', `${traceparent} `]) {
+      expect(itemJobSchema.safeParse({ ...base, traceparent: bad }).success).toBe(false);
+    }
+  });
+
   it('validates results and events', () => {
     expect(
       itemResultSchema.safeParse({

@@ -48,6 +48,14 @@ const itemJobFields = z.strictObject({
    * carries only this flag, so a proxy password never sits in job data).
    */
   batchProxy: z.literal(true).optional(),
+  /**
+   * The item's trace (W3C `traceparent` of its `item.enqueue` span, README "Tracing"): workers
+   * continue it. Present only when the API traces; ids, no data.
+   */
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'a W3C traceparent')
+    .optional(),
   /** The batch's files for `upload` steps: name → where the API stored it (never the bytes). */
   files: z
     .record(

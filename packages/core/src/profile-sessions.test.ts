@@ -45,7 +45,7 @@ describe('ProfileSessions: checkout and give back', () => {
     expect(s.provider.running).toEqual(new Set(['p1']));
     expect(s.profiles.leased).toBe(1);
     expect(s.sessions.heldCount).toBe(1);
-    expect(s.sessions.stats).toEqual({ starts: 1, warmReuses: 0, lost: 0 });
+    expect(s.sessions.stats).toEqual({ starts: 1, warmReuses: 0, lost: 0, quarantined: 0 });
     await s.sessions.closeAll();
   });
 
@@ -84,7 +84,7 @@ describe('ProfileSessions: checkout and give back', () => {
     expect(second.session).toBe(first.session);
     expect(second.session.state).toBe('in-use');
     expect(second.session.uses).toBe(2);
-    expect(s.sessions.stats).toEqual({ starts: 1, warmReuses: 1, lost: 0 });
+    expect(s.sessions.stats).toEqual({ starts: 1, warmReuses: 1, lost: 0, quarantined: 0 });
     await s.sessions.closeAll();
   });
 
@@ -258,6 +258,7 @@ describe('ProfileSessions: a start that fails', () => {
     expect(profile?.state).toBe('quarantined');
     expect(profile?.quarantine?.reason).toBe('the proxy refused the connection');
     expect(quarantined).toEqual(['p1: the proxy refused the connection']);
+    expect(s.sessions.stats.quarantined).toBe(1);
     expect(s.profiles.outcomes).toEqual([]);
     expect(s.sessions.heldCount).toBe(0);
   });
@@ -329,8 +330,10 @@ describe('ProfileSessions: a start that fails', () => {
     };
     await expect(s.sessions.checkout(pool)).rejects.toThrow('crashed');
     expect((await s.profiles.get('p1'))?.state).toBe('available');
+    expect(s.sessions.stats.quarantined).toBe(0);
     await expect(s.sessions.checkout(pool)).rejects.toThrow('crashed');
     expect((await s.profiles.get('p1'))?.state).toBe('quarantined');
+    expect(s.sessions.stats.quarantined).toBe(1);
     expect(await s.sessions.checkout(pool)).toBeNull();
   });
 });
@@ -346,6 +349,7 @@ describe('ProfileSessions: quarantine by the caller', () => {
     const profile = await s.profiles.get('p1');
     expect(profile?.quarantine?.reason).toBe('captcha wall');
     expect(profile?.quarantine?.until).toBeGreaterThanOrEqual(before + 5000);
+    expect(s.sessions.stats.quarantined).toBe(1);
     await s.sessions.giveBack(session, 'success', { keepWarm: false });
     expect(s.profiles.outcomes).toEqual([]);
   });

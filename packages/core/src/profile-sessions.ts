@@ -71,7 +71,8 @@ export class ProfileSessions {
   private readonly held = new Map<string, HeldLease>();
   /** Set by closeAll: no checkout, nothing kept warm. */
   private closed = false;
-  readonly stats = { starts: 0, warmReuses: 0, lost: 0 };
+  /** Running totals the worker's /metrics reads (quarantined: by a profile fault or a failure streak). */
+  readonly stats = { starts: 0, warmReuses: 0, lost: 0, quarantined: 0 };
 
   constructor(
     private readonly allocation: ProfileAllocationService,
@@ -275,7 +276,15 @@ export class ProfileSessions {
     await this.stopQuietly(h);
     if (h.controller.signal.aborted) return; // nothing to release: the lease is gone
     try {
-      await this.allocation.release(h.lease, outcome, restMs === undefined ? {} : { restMs });
+      const released = await this.allocation.release(
+        h.lease,
+        outcome,
+        restMs === undefined ? {} : { restMs },
+      );
+      if (released.quarantined) {
+        this.stats.quarantined++;
+        this.options.logger?.warn({ profileId: h.profileId }, 'profile quarantined after a failure streak');
+      }
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
       // Taken back while held (it expired unrenewed, e.g. across a network cut): say so, as a
@@ -295,6 +304,7 @@ export class ProfileSessions {
       await this.stopQuietly(h);
     }
     await this.allocation.quarantine(h.profileId, reason, this.allocation.releasePolicy.quarantineMs);
+    this.stats.quarantined++;
     this.options.logger?.warn({ profileId: h.profileId, reason }, 'profile quarantined');
     await this.options.onQuarantined?.(h.profileId, reason);
   }

@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type LevelWithSilentOrString, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { REDACT_CENSOR, REDACT_PATHS, redactQuery, redactUrl } from './redaction.js';
@@ -58,6 +59,7 @@ export function createLogger({
     level,
     redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
     serializers: { err: pino.stdSerializers.err, req: serializeRequest },
+    mixin: traceIds,
   };
   if (prettyOutput) {
     // pino-pretty as a stream in this thread, not a transport: no worker thread, and with sync
@@ -68,6 +70,20 @@ export function createLogger({
     return pino(options, stream);
   }
   return destination ? pino(options, destination as DestinationStream) : pino(options);
+}
+
+/**
+ * `trace_id` and `span_id` of the span active where the line is logged (OpenTelemetry, README
+ * "Tracing"), so a log line finds its trace. With tracing off no context manager is registered,
+ * the active context is always the root one and this returns an empty object (a new one each
+ * line: pino merges the line's fields into it).
+ */
+export function traceIds(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const ids = span.spanContext();
+  if (!trace.isSpanContextValid(ids)) return {};
+  return { trace_id: ids.traceId, span_id: ids.spanId };
 }
 
 /** A child logger whose lines all carry `component`, e.g. `componentLogger(logger, 'lease')`. */

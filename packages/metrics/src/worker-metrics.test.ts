@@ -3,7 +3,7 @@ import { sampleSum } from './exposition.js';
 import { type SessionStats, WorkerMetrics } from './worker-metrics.js';
 
 describe('WorkerMetrics', () => {
-  const stats: SessionStats = { starts: 0, warmReuses: 0, lost: 0 };
+  const stats: SessionStats = { starts: 0, warmReuses: 0, lost: 0, quarantined: 0 };
   let held = 0;
   const metrics = new WorkerMetrics({ sessionStats: () => stats, heldProfiles: () => held });
 
@@ -26,13 +26,14 @@ describe('WorkerMetrics', () => {
     expect(text).toContain('fleet_provider_unreachable_total{launcher="http://10.231.0.12:45001"} 1');
   });
 
-  it('reads browser starts, warm reuses, lost leases and held profiles at each scrape', async () => {
-    Object.assign(stats, { starts: 3, warmReuses: 5, lost: 1 });
+  it('reads browser starts, warm reuses, lost leases, quarantines and held profiles at each scrape', async () => {
+    Object.assign(stats, { starts: 3, warmReuses: 5, lost: 1, quarantined: 2 });
     held = 2;
     let text = await metrics.text();
     expect(text).toContain('fleet_browser_starts_total 3');
     expect(text).toContain('fleet_browser_warm_reuses_total 5');
     expect(text).toContain('fleet_leases_lost_total 1');
+    expect(text).toContain('fleet_profiles_quarantined_total 2');
     expect(text).toContain('fleet_profiles_held 2');
     stats.starts = 4;
     held = 0;

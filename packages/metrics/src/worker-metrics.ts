@@ -6,6 +6,8 @@ export interface SessionStats {
   starts: number;
   warmReuses: number;
   lost: number;
+  /** Profiles this worker quarantined (a profile fault, or a failure streak at release). */
+  quarantined: number;
 }
 
 export interface WorkerSources {
@@ -122,6 +124,12 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
       'Leases this worker lost while holding them (renewal refused): the item was aborted.',
       registers,
       () => sources.sessionStats().lost,
+    );
+    fromTotal(
+      'fleet_profiles_quarantined_total',
+      'Profiles this worker put in quarantine: a profile fault (proxy dead, profile locked) or a failure streak (PROFILE_FAILURE_THRESHOLD).',
+      registers,
+      () => sources.sessionStats().quarantined,
     );
     new Gauge({
       name: 'fleet_profiles_held',

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { injectTraceHeaders, inSpan, SpanKind } from '@fleet/telemetry';
 import got, { type Got } from 'got';
 import { type CallContext, type EnvelopeStatus, errorFromTransport } from './errors.js';
 import type { ResolvedOptions } from './options.js';
@@ -42,15 +43,37 @@ export class HttpTransport {
     return service === 'api' ? this.options.apiUrl : this.options.launcherUrl;
   }
 
-  async send(ctx: CallContext, send: SendOptions): Promise<Answer> {
+  /**
+   * One exchange inside a client span (`provider <operation>`, README "Tracing") whose
+   * `traceparent` goes in the request's headers, so the launcher continues the item's trace.
+   * Attributes name the method, the path (ids, never the query: it may carry credentials) and
+   * the status; never a token or a body.
+   */
+  send(ctx: CallContext, send: SendOptions): Promise<Answer> {
+    const attributes = {
+      'http.request.method': ctx.method,
+      'url.path': ctx.path,
+      // The base URL without any user:password@ a setting may carry.
+      'server.address': ctx.baseUrl.replace(/\/\/[^@/]*@/, '//'),
+    };
+    return inSpan(`provider ${ctx.operation}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const answer = await this.exchange(ctx, send);
+      span.setAttribute('http.response.status_code', answer.status);
+      return answer;
+    });
+  }
+
+  private async exchange(ctx: CallContext, send: SendOptions): Promise<Answer> {
     const startedAt = Date.now();
+    const headers: Record<string, string> = send.token ? { authorization: `Bearer ${send.token}` } : {};
+    injectTraceHeaders(headers);
     try {
       const response = await this.got(`${ctx.baseUrl}${ctx.path}`, {
         method: ctx.method as 'GET' | 'POST',
         searchParams: send.searchParams,
         json: send.json,
         timeout: { request: send.timeoutMs, connect: this.options.timeouts.connectMs },
-        headers: send.token ? { authorization: `Bearer ${send.token}` } : {},
+        headers,
       });
       const ms = Date.now() - startedAt;
       this.options.logger.debug(

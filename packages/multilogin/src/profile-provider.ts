@@ -7,6 +7,7 @@ import {
   RetryableError,
   type WebDriverEndpoint,
 } from '@fleet/core';
+import { ATTR, inSpan } from '@fleet/telemetry';
 import type { MultiloginClient } from './client.js';
 
 export interface MultiloginProfileProviderOptions {
@@ -56,16 +57,24 @@ export class MultiloginProfileProvider implements ProfileProvider {
    * partial update per browser start (a start costs about ten navigations). A null proxy clears
    * it (`proxy_masking: "disabled"`, see MultiloginClient.setProxy).
    */
-  async prepare(profile: Profile, proxy: ProxyConfig | null): Promise<void> {
-    await this.client.setProxy(providerProfileId(profile), proxy);
+  prepare(profile: Profile, proxy: ProxyConfig | null): Promise<void> {
+    return inSpan('profile.prepare', { attributes: { [ATTR.profileId]: profile.id } }, () =>
+      this.client.setProxy(providerProfileId(profile), proxy),
+    );
   }
 
   /**
    * Starts the browser and answers the WebDriver endpoint bound to it. PROFILE_ALREADY_RUNNING (a
    * browser left by a crashed worker, or a warm one) is handled by one stop and one more start;
-   * if that start fails too, its error is thrown.
+   * if that start fails too, its error is thrown. In a `browser.start` span (README "Tracing").
    */
-  async start(profile: Profile, options: { headless?: boolean } = {}): Promise<WebDriverEndpoint> {
+  start(profile: Profile, options: { headless?: boolean } = {}): Promise<WebDriverEndpoint> {
+    return inSpan('browser.start', { attributes: { [ATTR.profileId]: profile.id } }, () =>
+      this.startBrowser(profile, options),
+    );
+  }
+
+  private async startBrowser(profile: Profile, options: { headless?: boolean }): Promise<WebDriverEndpoint> {
     const id = providerProfileId(profile);
     const folderId = profile.providerIds.folderId;
     if (!folderId) {

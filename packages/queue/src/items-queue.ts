@@ -1,5 +1,6 @@
 import { type ItemJob, itemId } from '@fleet/contracts';
 import type { EnqueueOptions, ItemQueue } from '@fleet/core';
+import { startItemSpan } from '@fleet/telemetry';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { type ItemJobDefaults, itemJobOptions } from './job-options.js';
@@ -71,7 +72,8 @@ export class ItemQueues {
 
 /**
  * Add a batch's items in chunks. The job id is the item id (`<batch>.<index>`), so adding the same
- * items again (a retried submit) creates no duplicates: BullMQ ignores an existing job id.
+ * items again (a retried submit) creates no duplicates: BullMQ ignores an existing job id (and
+ * the job keeps the traceparent of its first add).
  */
 export async function enqueueItems(
   queue: ItemsQueue,
@@ -82,13 +84,26 @@ export async function enqueueItems(
   let added = 0;
   for (let i = 0; i < jobs.length; i += chunk) {
     const slice = jobs.slice(i, i + chunk);
-    await queue.addBulk(
-      slice.map((data) => ({
-        name: ITEM_JOB,
-        data,
-        opts: { ...options, jobId: itemId(data.batchId, data.index) },
-      })),
-    );
+    // Each item starts its own trace here; its job carries the traceparent (README "Tracing").
+    const spans = slice.map((data) => startItemSpan(data.batchId, data.index, queue.name));
+    let failure: unknown;
+    try {
+      await queue.addBulk(
+        slice.map((data, k) => {
+          const traceparent = spans[k]?.traceparent;
+          return {
+            name: ITEM_JOB,
+            data: traceparent ? { ...data, traceparent } : data,
+            opts: { ...options, jobId: itemId(data.batchId, data.index) },
+          };
+        }),
+      );
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      for (const span of spans) span.end(failure);
+    }
     added += slice.length;
   }
   return added;

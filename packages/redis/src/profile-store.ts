@@ -20,6 +20,7 @@ import {
   type ReleaseResult,
   RetryableError,
 } from '@fleet/core';
+import { ATTR, inSpan } from '@fleet/telemetry';
 import type { FleetRedis } from './connection.js';
 import { Keys, type PoolKeys } from './keys.js';
 import { decodeProfile } from './profile-codec.js';
@@ -168,7 +169,21 @@ export class RedisProfileStore implements ProfileStore {
     return this.redis.smembers(this.keys.pools).then((pools) => pools.sort());
   }
 
-  async acquire(selector: PoolSelector, owner: string, token: string, ttlMs: number): Promise<Lease | null> {
+  /** A lease, in a `lease.acquire` span (README "Tracing"): the profile it got, or none free. */
+  acquire(selector: PoolSelector, owner: string, token: string, ttlMs: number): Promise<Lease | null> {
+    return inSpan('lease.acquire', { attributes: { [ATTR.pool]: selector.pool } }, async (span) => {
+      const lease = await this.acquireNow(selector, owner, token, ttlMs);
+      span.setAttribute(ATTR.profileId, lease?.profileId ?? '');
+      return lease;
+    });
+  }
+
+  private async acquireNow(
+    selector: PoolSelector,
+    owner: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<Lease | null> {
     const k = this.keys.pool(selector.pool);
     const reply = orThrow(
       await this.redis.fleetAcquire(

@@ -9,6 +9,7 @@ import type {
   RecordOutcome,
   ResultStore,
 } from '@fleet/core';
+import { ATTR, inSpan } from '@fleet/telemetry';
 import { Cluster } from 'ioredis';
 import type { FleetRedis } from './connection.js';
 import { EVENT_STREAM_DEFAULTS, type EventStreamOptions } from './events-stream.js';
@@ -74,7 +75,21 @@ export class RedisResultStore implements ResultStore {
     this.events = options.events ?? EVENT_STREAM_DEFAULTS;
   }
 
-  async claim(ref: ItemRef, fence: number, expiresAt: number, started?: EventDraft): Promise<ClaimStatus> {
+  /** The claim, in an `item.claim` span (README "Tracing"). */
+  claim(ref: ItemRef, fence: number, expiresAt: number, started?: EventDraft): Promise<ClaimStatus> {
+    return inSpan(
+      'item.claim',
+      { attributes: { [ATTR.batchId]: ref.batchId, [ATTR.itemIndex]: ref.index } },
+      () => this.claimNow(ref, fence, expiresAt, started),
+    );
+  }
+
+  private async claimNow(
+    ref: ItemRef,
+    fence: number,
+    expiresAt: number,
+    started?: EventDraft,
+  ): Promise<ClaimStatus> {
     const k = this.keys.batch(ref.batchId);
     const code =
       started && this.publishesEvents
@@ -107,7 +122,32 @@ export class RedisResultStore implements ResultStore {
     return (await this.redis.hget(this.keys.batch(batchId).meta, 'status')) === 'cancelled';
   }
 
-  async record(ref: ItemRef, fence: number, result: ItemResult, done?: DoneEvents): Promise<RecordOutcome> {
+  /**
+   * The fenced record, in an `item.record` span; `fleet.events.published` says whether the item's
+   * events went out in the same script (one Redis) or are published after it (`event.publish`).
+   */
+  record(ref: ItemRef, fence: number, result: ItemResult, done?: DoneEvents): Promise<RecordOutcome> {
+    const attributes = {
+      [ATTR.batchId]: ref.batchId,
+      [ATTR.itemIndex]: ref.index,
+      'fleet.item.state': result.state,
+    };
+    return inSpan('item.record', { attributes }, async (span) => {
+      const outcome = await this.recordNow(ref, fence, result, done);
+      span.setAttributes({
+        'fleet.record.status': outcome.status,
+        'fleet.events.published': outcome.published === true,
+      });
+      return outcome;
+    });
+  }
+
+  private async recordNow(
+    ref: ItemRef,
+    fence: number,
+    result: ItemResult,
+    done?: DoneEvents,
+  ): Promise<RecordOutcome> {
     const k = this.keys.batch(ref.batchId);
     const args = [ref.index, fence, result.state, JSON.stringify(result), this.options.retentionSec] as const;
     const published = done !== undefined && this.publishesEvents;

@@ -36,6 +36,7 @@ export { bearer, TEST_KEYS, type TestKey } from './fleet/test-keys.js';
 export { freePort } from './free-port.js';
 export { keyFamilies, keyFamily } from './key-families.js';
 export { listenOn, listenOnLoopback } from './loopback-server.js';
+export { type CollectedSpan, type OtlpCollector, startOtlpCollector } from './otlp-collector.js';
 export {
   deletePrefix,
   type TestRedisMode,

@@ -1,6 +1,7 @@
 import { type BlockStep, MAX_EXECUTED_STEPS, type Step, stepKind } from '@fleet/contracts';
 import { type ArtifactStore, type FleetError, NonRetryableError } from '@fleet/core';
 import type { TargetGuard } from '@fleet/targets';
+import { inSpan } from '@fleet/telemetry';
 import { extractedValue } from './actions/extract-action.js';
 import { driverUnreachable, type StepRef, toDomainError } from './driver-errors.js';
 import { attachEvidence, type EvidenceSettings } from './evidence.js';
@@ -177,13 +178,26 @@ class Interpreter implements BlockRunner {
     }
   }
 
-  private async runOne(
+  private runOne(
     step: Step,
     at: Place,
     action: (ctx: StepContext) => Promise<void> = (ctx) => runStep(step, ctx),
   ): Promise<void> {
     const kind = stepKind(step);
     const path = at.frame.iteration === undefined ? at.structural : `${at.structural}#${at.frame.iteration}`;
+    // One span per step execution (README "Tracing"): its kind and path, never its arguments (a
+    // URL's query or a typed value may be a secret).
+    const attributes = { 'fleet.step.kind': kind, 'fleet.step.path': path, 'fleet.step.index': at.index };
+    return inSpan(`step ${kind}`, { attributes }, () => this.execute(step, at, kind, path, action));
+  }
+
+  private async execute(
+    step: Step,
+    at: Place,
+    kind: ReturnType<typeof stepKind>,
+    path: string,
+    action: (ctx: StepContext) => Promise<void>,
+  ): Promise<void> {
     const block = isBlock(step);
     const timeoutMs = block
       ? blockTimeoutOf(step, this.ctx.stepTimeoutMs)

@@ -8,11 +8,12 @@
  * complete with the launcher's version page read: with BLOCK_PRIVATE_TARGETS on, as by default.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FleetClient, type ItemView } from '@fleet/client';
-import { chromiumsUnder, freePort, sleep, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { freePort, sleep, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
+import { cleanUpRun, signalGroup } from './shell-runs.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'fleet-by-hand-'));
@@ -29,33 +30,10 @@ function shellBlockAfter(readme: string, heading: string): string {
   return block[1];
 }
 
-function stopShell(): void {
-  if (shell?.pid === undefined) return;
-  try {
-    process.kill(-shell.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-}
-
 afterAll(async () => {
-  stopShell();
+  signalGroup(shell?.pid, 'SIGTERM');
   await sleep(3_000);
-  if (shell?.pid !== undefined) {
-    try {
-      process.kill(-shell.pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  for (const pid of chromiumsUnder(dir)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
+  cleanUpRun(shell?.pid, dir);
 });
 
 it('the README by-hand block starts the pieces and its example batch completes, guard on', async () => {

@@ -20,6 +20,7 @@ import {
   testRedisTarget,
   waitFor,
 } from '@fleet/testing';
+import { fleetUpEnv } from './shell-runs.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'fleet-stack-'));
@@ -81,15 +82,7 @@ beforeAll(async () => {
       env: {
         ...process.env,
         ...testRedisEnv(),
-        FLEET_PREFIX: prefix,
-        API_PORT: String(ports.api),
-        NOTIFIER_PORT: String(ports.notifier),
-        LAUNCHER_PORT: String(ports.launcher),
-        WORKER_PORT: String(ports.worker),
-        FLEET_DEMO_PORT: String(ports.demo),
-        FLEET_DATA_DIR: join(dir, 'data'),
-        FLEET_UP_FILE: upFile,
-        LOG_LEVEL: 'warn',
+        ...fleetUpEnv(ports, { dir, upFile, prefix }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

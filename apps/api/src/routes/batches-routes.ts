@@ -6,19 +6,19 @@ import {
   type CreateBatchBody,
   createBatchBodySchema,
   type ItemView,
-  itemId,
   itemsQuerySchema,
   pageQuerySchema,
   parseScenarioSpec,
   type ScenarioRef,
 } from '@fleet/contracts';
 import type { BatchPlanInput, BatchRecord, PlannedBatch } from '@fleet/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ATTR, inSpan, type Span, SpanKind } from '@fleet/telemetry';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError, notFound, parseOr400 } from '../api-error.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { batchView, canonicalJson, itemView } from '../views.js';
+import { batchView, canonicalJson } from '../views.js';
 import { decodeBatchFiles, storeBatchFiles } from './batch-files.js';
 import { itemViews, registerResultsRoute } from './results-route.js';
 
@@ -55,7 +55,8 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
     return batch;
   }
 
-  app.post('/v1/batches', async (request, reply) => {
+  /** POST /v1/batches, inside its `batch.submit` span (README "Tracing"). */
+  const submit = async (request: FastifyRequest, reply: FastifyReply, span: Span) => {
     const principal = principalOf(request);
     const body = parseOr400(createBatchBodySchema, request.body, 'body');
     if (body.items.length > ctx.settings.maxBatchItems) {
@@ -88,6 +89,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       ...(body.options?.proxy ? { proxy: body.options.proxy } : {}),
     });
     const planned = ctx.service.plan(input(newBatchId()));
+    span.setAttributes({ [ATTR.batchId]: planned.input.batchId, 'fleet.batch.items': planned.jobs.length });
     /** The plan with the batch's files stored and named in every job. */
     const withFiles = async (plan: PlannedBatch): Promise<PlannedBatch> => {
       if (files.length === 0) return plan;
@@ -162,7 +164,12 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ApiContext): void
       .status(202)
       .header('idempotent-replayed', 'true')
       .send(await withWaiting(ctx, batchView(answer), answer));
-  });
+  };
+  app.post('/v1/batches', (request, reply) =>
+    inSpan('batch.submit', { kind: SpanKind.SERVER, attributes: { 'http.route': '/v1/batches' } }, (span) =>
+      submit(request, reply, span),
+    ),
+  );
 
   app.get('/v1/batches', async (request) => {
     const principal = principalOf(request);

@@ -105,6 +105,12 @@ export class ProcessFleet {
     return `http://${this.host.address}:${port}`;
   }
 
+  /** What a Multilogin client needs to reach this fleet's launcher as the apps do (its sign-in). */
+  launcherAccount(): { apiUrl: string; launcherUrl: string; email: string; password: string } {
+    const url = this.url('launcher');
+    return { apiUrl: url, launcherUrl: url, ...this.options.credentials };
+  }
+
   /**
    * A port nobody else in this fleet was given (the kernel may hand one out twice). On a host
    * behind a prefix (a network namespace) this process cannot bind the host's address: it draws
