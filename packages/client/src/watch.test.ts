@@ -107,7 +107,7 @@ it('a notifier nobody runs is a FleetUnreachableError after a few attempts', asy
 
 it('wait follows the events and resolves with the final view; then closes its socket', async () => {
   const batch = await submit(2);
-  const waiting = client.wait(batch.id); // 15 s safety poll: the events must be what ends it
+  const waiting = client.wait(batch.id, { pollMs: 600_000 }); // no poll in time: the events must end it
   await waitFor('the wait to subscribe', async () => (await stack.notifier.io.fetchSockets()).length > 0);
   for (const i of [0, 1]) await stack.finishItem(batch.id, i);
   expect(await waiting).toMatchObject({ id: batch.id, status: 'completed', completed: 2 });
