@@ -1,9 +1,13 @@
-import type { BatchErrors, BatchView, ItemView, ProfileView } from '@fleet/contracts';
+import {
+  FleetApiError,
+  FleetClient,
+  FleetProtocolError,
+  FleetStreamError,
+  FleetUnreachableError,
+} from '@fleet/client';
+import type { BatchErrors, BatchView, ItemState, ItemView, ProfileView } from '@fleet/contracts';
 import { CliError, EXIT, printableUrl, unreachable } from './cli-error.js';
 import type { Settings } from './settings.js';
-
-/** Longest wait for one API answer; the API itself answers within its Redis timeout. */
-const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface BatchPage {
   batches: BatchView[];
@@ -18,112 +22,85 @@ export interface ProfilePage {
   nextCursor: string | null;
 }
 
-type Query = Record<string, string | number | undefined>;
-
 /**
- * The API over HTTP (Node's fetch). A refusal becomes a CliError `CODE: message` (+ a line per
- * detail, exit 1); no answer at all becomes "cannot reach the API" (exit 3). The key goes only in
- * the Authorization header.
+ * The API as the CLI uses it: `@fleet/client` (the one client in the repo) with its errors turned
+ * into what a person reads. A refusal becomes a CliError `CODE: message` (+ a line per detail,
+ * exit 1); no answer at all becomes "cannot reach the API" (exit 3). The CLI does not wait out a
+ * Retry-After by itself (maxRetries 0): it says when to retry, and the person decides.
  */
 export class ApiClient {
-  constructor(private readonly settings: Pick<Settings, 'apiUrl' | 'apiKey' | 'keySource'>) {}
+  readonly fleet: FleetClient;
 
-  createBatch(body: unknown, idempotencyKey?: string): Promise<BatchView> {
-    return this.request('POST', '/v1/batches', {
-      body,
-      headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+  constructor(
+    private readonly settings: Pick<Settings, 'apiUrl' | 'apiKey' | 'keySource'> & { notifierUrl?: string },
+  ) {
+    this.fleet = new FleetClient({
+      apiUrl: settings.apiUrl,
+      apiKey: settings.apiKey,
+      notifierUrl: settings.notifierUrl,
+      maxRetries: 0,
     });
   }
 
-  listBatches(query: { limit?: number; cursor?: string }): Promise<BatchPage> {
-    return this.request('GET', '/v1/batches', { query });
+  createBatch(body: unknown, idempotencyKey?: string): Promise<BatchView> {
+    const options = idempotencyKey ? { idempotencyKey } : {};
+    return this.call(() => this.fleet.submit(body as Parameters<FleetClient['submit']>[0], options));
+  }
+
+  async listBatches(query: { limit?: number; cursor?: string }): Promise<BatchPage> {
+    const page = await this.call(() => this.fleet.listPage(query));
+    return { batches: page.rows, nextCursor: page.nextCursor };
   }
 
   getBatch(id: string): Promise<BatchView> {
-    return this.request('GET', `/v1/batches/${encodeURIComponent(id)}`);
+    return this.call(() => this.fleet.get(id));
   }
 
   cancelBatch(id: string): Promise<BatchView & { removed: number }> {
-    return this.request('POST', `/v1/batches/${encodeURIComponent(id)}/cancel`);
+    return this.call(() => this.fleet.cancel(id));
   }
 
   /** Deletes a finished or cancelled batch and its artifacts. */
   deleteBatch(id: string): Promise<{ id: string; deleted: true; artifactsRemoved: number }> {
-    return this.request('DELETE', `/v1/batches/${encodeURIComponent(id)}`);
+    return this.call(() => this.fleet.delete(id));
   }
 
   /** The batch's failures by kind, with counts (`GET /v1/batches/:id/errors`). */
   batchErrors(id: string): Promise<BatchErrors> {
-    return this.request('GET', `/v1/batches/${encodeURIComponent(id)}/errors`);
+    return this.call(() => this.fleet.errors(id));
   }
 
   /** A path the API answered (`/v1/artifacts/…`) as a full URL, to print. */
   urlOf(path: string): string {
-    return `${this.settings.apiUrl}${path}`;
-  }
-
-  listItems(id: string, query: { state?: string; cursor?: string; limit?: number }): Promise<ItemPage> {
-    return this.request('GET', `/v1/batches/${encodeURIComponent(id)}/items`, { query });
+    return this.fleet.urlOf(path);
   }
 
   /** Every item of a batch (optionally in one state), page after page. */
-  async *allItems(id: string, state?: string): AsyncGenerator<ItemView> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.listItems(id, {
-        limit: 1000,
-        ...(state ? { state } : {}),
-        ...(cursor ? { cursor } : {}),
-      });
-      yield* page.items;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+  async *allItems(id: string, state?: ItemState): AsyncGenerator<ItemView> {
+    yield* this.iterate(this.fleet.items(id, state ? { state } : {}));
   }
 
   /**
-   * `GET /v1/batches/:id/results`: the export's bytes as they come, once the API answered 200 (a
-   * refusal throws first). A connection silent for REQUEST_TIMEOUT_MS, or cut, throws mid-way.
+   * `GET /v1/batches/:id/results`: the export as it comes, once the API answered 200 (a refusal
+   * throws first, so no file is made for it). JSON Lines are written as the API wrote them.
    */
   async results(
     id: string,
-    query: { state?: string; format: 'jsonl' | 'csv' },
+    query: { state?: ItemState; format: 'jsonl' | 'csv' },
   ): Promise<AsyncIterable<Uint8Array>> {
-    const abort = new AbortController();
-    let timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
-    let response: Response;
-    try {
-      response = await fetch(this.url(`/v1/batches/${encodeURIComponent(id)}/results`, query), {
-        headers: { authorization: `Bearer ${this.settings.apiKey}` },
-        signal: abort.signal,
-      });
-      if (!response.ok) throw this.refusal(response, await response.text());
-    } catch (error) {
-      clearTimeout(timer);
-      if (error instanceof CliError) throw error;
-      throw unreachable('API', this.settings.apiUrl);
-    }
-    clearTimeout(timer);
-    const body = response.body;
-    const apiUrl = this.settings.apiUrl;
+    const state = query.state ? { state: query.state } : {};
+    const text: AsyncIterable<string> =
+      query.format === 'csv'
+        ? this.fleet.results(id, { format: 'csv', ...state })
+        : (async function* (rows: AsyncIterable<ItemView>) {
+            for await (const row of rows) yield `${JSON.stringify(row)}\n`;
+          })(this.fleet.results(id, state));
+    const chunks = this.iterate(text)[Symbol.asyncIterator]();
+    const first = await chunks.next();
     return (async function* () {
-      if (!body) return;
-      const reader = body.getReader();
-      try {
-        for (;;) {
-          timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
-          const read = await reader
-            .read()
-            .catch(() => {
-              throw new CliError([`the export from ${printableUrl(apiUrl)} was cut short`], EXIT.failed);
-            })
-            .finally(() => clearTimeout(timer));
-          if (read.done) return;
-          yield read.value;
-        }
-      } finally {
-        reader.releaseLock();
-        abort.abort();
-      }
+      if (first.done) return;
+      yield Buffer.from(first.value);
+      for await (const chunk of { [Symbol.asyncIterator]: () => chunks }) yield Buffer.from(chunk);
     })();
   }
 
@@ -133,15 +110,15 @@ export class ApiClient {
     cursor?: string;
     limit?: number;
   }): Promise<ProfilePage> {
-    return this.request('GET', '/v1/profiles', { query });
+    return this.call(async () => {
+      const page = await this.fleet.profiles.page(query as Parameters<FleetClient['profiles']['page']>[0]);
+      return { profiles: page.rows, nextCursor: page.nextCursor };
+    });
   }
 
   /** Pool counts; an admin key also gets `providersDown` (launcher hosts workers cannot reach). */
-  listPools(): Promise<{
-    pools: { pool: string }[];
-    providersDown?: { provider: string; since: string; lastSeenAt: string; error: string }[];
-  }> {
-    return this.request('GET', '/v1/pools');
+  listPools(): ReturnType<FleetClient['pools']> {
+    return this.call(() => this.fleet.pools());
   }
 
   addProfile(body: {
@@ -151,7 +128,7 @@ export class ApiClient {
     folderId?: string;
     launcher?: string;
   }): Promise<ProfileView> {
-    return this.request('POST', '/v1/profiles', { body });
+    return this.call(() => this.fleet.profiles.create(body));
   }
 
   importProfiles(body: {
@@ -161,98 +138,56 @@ export class ApiClient {
     launcher?: string;
     limit?: number;
   }): Promise<{ pool: string; registered: number; existing: number }> {
-    return this.request('POST', '/v1/profiles/import', { body });
+    return this.call(() => this.fleet.profiles.import(body));
   }
 
   quarantineProfile(id: string, body: { reason?: string; durationMs?: number }): Promise<ProfileView> {
-    return this.request('POST', `/v1/profiles/${encodeURIComponent(id)}/quarantine`, { body });
+    return this.call(() => this.fleet.profiles.quarantine(id, body));
   }
 
   releaseProfile(id: string): Promise<ProfileView> {
-    return this.request('POST', `/v1/profiles/${encodeURIComponent(id)}/release`);
+    return this.call(() => this.fleet.profiles.release(id));
   }
 
-  private async request<T>(
-    method: 'GET' | 'POST' | 'DELETE',
-    path: string,
-    options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {},
-  ): Promise<T> {
-    const url = this.url(path, options.query);
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.settings.apiKey}`,
-      accept: 'application/json',
-      ...options.headers,
-    };
-    // The API refuses a POST with an empty JSON body; quarantine and the like take `{}`.
-    const body = method === 'POST' ? JSON.stringify(options.body ?? {}) : undefined;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    let text: string;
+  /** Runs one SDK call; its error as the CLI says it. */
+  async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      response = await fetch(url, {
-        method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      text = await response.text();
-    } catch {
-      // Refused, reset, unknown host, TLS failure or no answer in time: the fleet is not there.
-      throw unreachable('API', this.settings.apiUrl);
+      return await fn();
+    } catch (error) {
+      throw this.cliError(error);
     }
-    if (!response.ok) throw this.refusal(response, text);
-    if (text === '') return {} as T;
+  }
+
+  private async *iterate<T>(rows: AsyncIterable<T>): AsyncGenerator<T> {
+    const it = rows[Symbol.asyncIterator]();
     try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new CliError(
-        [`the answer from ${printableUrl(this.settings.apiUrl)} is not JSON: is it the Fleet API?`],
-        EXIT.failed,
-      );
+      for (;;) {
+        const next = await this.call(() => it.next());
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await it.return?.();
     }
   }
 
-  private url(path: string, query: Query = {}): URL {
-    const url = new URL(`${this.settings.apiUrl}${path}`);
-    for (const [name, value] of Object.entries(query)) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
+  /** An SDK error → the lines a person reads, and the exit code. */
+  cliError(error: unknown): CliError {
+    const apiUrl = printableUrl(this.settings.apiUrl);
+    if (error instanceof CliError) return error;
+    if (error instanceof FleetUnreachableError) {
+      return unreachable(error.what, error.what === 'API' ? this.settings.apiUrl : error.url);
     }
-    return url;
-  }
-
-  /** An error answer → `CODE: message` and `  field: message` lines (exit 1). */
-  private refusal(response: Response, text: string): CliError {
-    const error = parseErrorBody(text);
-    if (!error) {
-      return new CliError(
-        [
-          `HTTP ${response.status} ${response.statusText} from ${printableUrl(this.settings.apiUrl)}: not a Fleet API answer`,
-        ],
-        EXIT.failed,
-      );
-    }
+    if (error instanceof FleetStreamError)
+      return new CliError([`the export from ${apiUrl} was cut short`], EXIT.failed);
+    if (error instanceof FleetProtocolError) return new CliError([error.message], EXIT.failed);
+    if (!(error instanceof FleetApiError)) return new CliError([String(error)], EXIT.failed);
     const lines = [`${error.code}: ${error.message}`, ...error.details.map(detailLine)];
     if (error.code === 'UNAUTHORIZED') lines.push(`  (the API key came from ${this.settings.keySource})`);
-    const retryAfter = response.headers.get('retry-after');
-    if (retryAfter && error.code !== 'UNAUTHORIZED') lines.push(`  (retry after ${retryAfter} s)`);
+    if (error.retryAfterMs !== undefined && error.code !== 'UNAUTHORIZED') {
+      lines.push(`  (retry after ${Math.ceil(error.retryAfterMs / 1000)} s)`);
+    }
     return new CliError(lines, EXIT.failed);
-  }
-}
-
-interface ErrorShape {
-  code: string;
-  message: string;
-  details: Record<string, unknown>[];
-}
-
-function parseErrorBody(text: string): ErrorShape | null {
-  try {
-    const body = JSON.parse(text) as { error?: Partial<ErrorShape> };
-    const e = body.error;
-    if (!e || typeof e.code !== 'string' || typeof e.message !== 'string') return null;
-    return { code: e.code, message: e.message, details: Array.isArray(e.details) ? e.details : [] };
-  } catch {
-    return null;
   }
 }
 

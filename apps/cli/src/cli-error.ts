@@ -1,3 +1,5 @@
+import { printableUrl } from '@fleet/client';
+
 /**
  * Exit codes of the `fleet` command (README.md). Every failure leaves through a CliError: its lines
  * go to stderr, its code is the exit status, and no stack trace is ever printed.
@@ -30,17 +32,8 @@ export function usageError(message: string, ...more: string[]): CliError {
   return new CliError([message, ...more], EXIT.usage);
 }
 
-/** A URL without any user:password part, safe to print. */
-export function printableUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}
+/** A URL without any user:password part, safe to print (the SDK's). */
+export { printableUrl };
 
 export function unreachable(what: 'API' | 'notifier', url: string): CliError {
   return new CliError(

@@ -3,20 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startTestApi, type TestApi } from '@fleet/api/testing';
-import { ApiKeyRing } from '@fleet/auth';
-import { type FleetEvent, type ItemError, type ItemResult, itemId } from '@fleet/contracts';
-import { createLogger } from '@fleet/logger';
-import { type RunningNotifier, startNotifier } from '@fleet/notifier';
-import { testSettings } from '@fleet/notifier/testing';
-import {
-  createRedis,
-  type FleetRedis,
-  RedisEventStream,
-  RedisProfileStore,
-  RedisResultStore,
-} from '@fleet/redis';
-import { deletePrefix, TEST_KEYS, testPrefix, testRedisTarget } from '@fleet/testing';
+import { TestStack } from '@fleet/client/testing';
+import type { ItemError } from '@fleet/contracts';
+import type { FleetRedis, RedisEventStream, RedisProfileStore, RedisResultStore } from '@fleet/redis';
+import { TEST_KEYS } from '@fleet/testing';
 
 /**
  * A real API (buildServer, listening on a free port) and a real notifier over one fresh prefix of
@@ -86,42 +76,39 @@ export interface CliOptions {
 }
 
 export class TestFleet {
-  readonly events: RedisEventStream;
-  readonly results: RedisResultStore;
-  readonly profiles: RedisProfileStore;
-  readonly notifierUrl: string;
   private readonly running = new Set<CliProcess>();
 
   private constructor(
-    readonly prefix: string,
-    readonly redis: FleetRedis,
-    private readonly api: TestApi,
-    readonly apiUrl: string,
-    public notifier: RunningNotifier,
+    /** The API and notifier the CLI runs against (`@fleet/client`'s test stack). */
+    readonly stack: TestStack,
     private readonly dir: string,
-  ) {
-    this.events = new RedisEventStream(redis, prefix);
-    this.results = new RedisResultStore(redis, prefix, { retentionSec: 3600 });
-    this.profiles = new RedisProfileStore(redis, prefix);
-    this.notifierUrl = `http://127.0.0.1:${notifier.port}`;
-  }
+  ) {}
 
   static async start(): Promise<TestFleet> {
-    const prefix = testPrefix('cli');
-    const redis = createRedis(testRedisTarget(), { role: 'worker' });
-    redis.on('error', () => {});
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-cli-test-'));
-    const api = await startTestApi(
-      { itemAttempts: 1 },
-      { keys: ApiKeyRing.fromEntries(Object.values(KEYS)) },
-      { prefix, commandTimeoutMs: 2000 },
-    );
-    const apiUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
-    const notifier = await startCliNotifier(prefix, 0);
-    const fleet = new TestFleet(prefix, redis, api, apiUrl, notifier, dir);
-    // Batches are refused for a pool with no profile.
-    await fleet.profiles.register({ id: 'p-default-1', pool: 'default', providerIds: {} });
-    return fleet;
+    const stack = await TestStack.start({ name: 'cli', keys: Object.values(KEYS) });
+    return new TestFleet(stack, mkdtempSync(join(tmpdir(), 'fleet-cli-test-')));
+  }
+
+  get prefix(): string {
+    return this.stack.prefix;
+  }
+  get redis(): FleetRedis {
+    return this.stack.redis;
+  }
+  get apiUrl(): string {
+    return this.stack.apiUrl;
+  }
+  get notifierUrl(): string {
+    return this.stack.notifierUrl;
+  }
+  get events(): RedisEventStream {
+    return this.stack.events;
+  }
+  get results(): RedisResultStore {
+    return this.stack.results;
+  }
+  get profiles(): RedisProfileStore {
+    return this.stack.profiles;
   }
 
   /** The env a CLI run gets: this fleet's URLs, the admin key, and no `.fleet/up.json`. */
@@ -161,90 +148,22 @@ export class TestFleet {
     return this.start(args, options).done;
   }
 
-  /**
-   * What a worker does when an item ends: record its result (fence 0: no lease), publish
-   * `item.completed`/`item.failed` with the batch's progress and, for the last item,
-   * `batch.completed` — with the worker's dedupe keys.
-   */
-  async finishItem(batchId: string, index: number, outcome: { error?: ItemError } = {}): Promise<void> {
-    const failed = outcome.error !== undefined;
-    const result: ItemResult = {
-      state: failed ? 'failed' : 'completed',
-      data: failed ? {} : { title: `Item ${index}` },
-      artifacts: {},
-      url: `http://127.0.0.1:3005/products/${index}`,
-      title: failed ? null : `Item ${index}`,
-      profileId: 'p-default-1',
-      attempts: 1,
-      durationMs: 120 + index,
-      finishedAt: Date.now(),
-      ...(outcome.error ? { error: outcome.error } : {}),
-    };
-    const recorded = await this.results.record({ batchId, index }, 0, result);
-    if (recorded.status !== 'recorded') throw new Error(`record ${batchId}.${index}: ${recorded.status}`);
-    const { total, completed, failed: failedCount, done } = recorded.batch;
-    const id = itemId(batchId, index);
-    const event: Omit<FleetEvent, 'id'> = {
-      type: failed ? 'item.failed' : 'item.completed',
-      batchId,
-      itemId: id,
-      profileId: 'p-default-1',
-      at: Date.now(),
-      data: {
-        attempts: 1,
-        durationMs: result.durationMs,
-        ...(outcome.error
-          ? {
-              error: {
-                code: outcome.error.code,
-                step: outcome.error.step,
-                ...(outcome.error.path ? { path: outcome.error.path } : {}),
-              },
-            }
-          : {}),
-        progress: { total, completed, failed: failedCount },
-      },
-    };
-    await this.events.publish(event, `${id}:done`);
-    if (done) {
-      await this.events.publish(
-        {
-          type: 'batch.completed',
-          batchId,
-          at: Date.now(),
-          data: { total, completed, failed: failedCount },
-        },
-        `${batchId}:completed`,
-      );
-    }
+  /** What a worker does when an item ends (TestStack.finishItem). */
+  finishItem(batchId: string, index: number, outcome: { error?: ItemError } = {}): Promise<void> {
+    return this.stack.finishItem(batchId, index, outcome);
   }
 
   /** Stops the notifier and starts a new one on the same port (clients must reconnect). */
-  async restartNotifier(between: () => Promise<void> = async () => {}): Promise<void> {
-    const port = this.notifier.port;
-    await this.notifier.close();
-    await between();
-    this.notifier = await startCliNotifier(this.prefix, port);
+  restartNotifier(between: () => Promise<void> = async () => {}): Promise<void> {
+    return this.stack.restartNotifier(between);
   }
 
   async close(): Promise<void> {
     for (const run of this.running) run.child.kill('SIGKILL');
     await Promise.all([...this.running].map((run) => run.done));
-    await this.notifier.close();
-    await this.api.close();
-    await deletePrefix(this.redis, this.prefix).catch(() => {});
-    this.redis.disconnect();
+    await this.stack.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** A notifier (in-process) on the fleet's prefix, with the CLI tests' keys. */
-function startCliNotifier(prefix: string, port: number): Promise<RunningNotifier> {
-  return startNotifier(
-    testSettings({ prefix, notifierPort: port, apiKeys: Object.values(KEYS) }),
-    createLogger({ name: 'notifier-test', level: process.env.TEST_LOG ?? 'silent' }),
-    { host: '127.0.0.1' },
-  );
 }
 
 /** Lines that look like a stack trace (`    at fn (file:1:2)`). */

@@ -75,7 +75,7 @@ describe('startTracing', () => {
     expect(byName.continued).toMatchObject({ traceId, parentSpanId: spanId });
     expect((summary.headers as { traceparent?: string }).traceparent).toContain(traceId);
     expect(byName.failing).toMatchObject({ statusCode: 2 });
-    expect(byName.failing?.attributes['error.type']).toBe('ITEM_TIMEOUT');
+    expect(byName.failing?.attributes['error.type']).toBe('PROVIDER_TIMEOUT');
     expect(byName['put-back']).toMatchObject({ statusCode: 0 });
     expect(byName['put-back']?.attributes).not.toHaveProperty('error.type');
     expect(JSON.stringify(collector.spans, (_k, v) => (typeof v === 'bigint' ? `${v}` : v))).not.toContain(

@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FleetClient, type ItemView } from '@fleet/client';
 import { freePort, sleep, testPrefix, testRedisUrl, waitFor } from '@fleet/testing';
 import { cleanUpRun, signalGroup } from './shell-runs.js';
 
@@ -89,22 +90,16 @@ it('the README by-hand block starts the pieces and its example batch completes, 
     },
     { timeoutMs: 180_000, intervalMs: 200, context: () => output.slice(-3000) },
   );
-  const headers = { authorization: `Bearer ${KEY}` };
-  const batch = await waitFor(
-    `batch ${id} to finish`,
-    async () => {
-      const answer = await fetch(`http://127.0.0.1:${ports.api}/v1/batches/${id}`, { headers });
-      const body = (await answer.json()) as { status?: string; completed?: number; failed?: number };
-      return body.status === 'completed' || body.status === 'cancelled' ? body : undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 500, context: () => output.slice(-3000) },
-  );
-  const items = (await (
-    await fetch(`http://127.0.0.1:${ports.api}/v1/batches/${id}/items`, { headers })
-  ).json()) as { items: Array<{ state: string; result?: { data: { body?: string } }; error?: unknown }> };
+  const fleet = new FleetClient({ apiUrl: `http://127.0.0.1:${ports.api}`, apiKey: KEY });
+  // No notifier URL given: wait polls the API (every 500 ms here) until the batch is finished.
+  const batch = await fleet.wait(id, { pollMs: 500, signal: AbortSignal.timeout(120_000) }).catch((error) => {
+    throw new Error(`batch ${id} did not finish: ${error}\n${output.slice(-3000)}`);
+  });
+  const items: ItemView[] = [];
+  for await (const item of fleet.items(id)) items.push(item);
   expect(batch).toMatchObject({ status: 'completed', completed: 2, failed: 0 });
-  expect(items.items).toHaveLength(2);
-  for (const item of items.items) {
+  expect(items).toHaveLength(2);
+  for (const item of items) {
     expect(item).toMatchObject({ state: 'completed' });
     expect(item.result?.data.body).toMatch(/version/i);
   }

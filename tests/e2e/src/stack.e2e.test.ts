@@ -2,7 +2,8 @@
  * The whole stack as `pnpm start` runs it: `fleet up` in its own process starts the
  * launcher, API, notifier and two workers as separate processes; the CLI (another process)
  * submits the demo batch and watches it to the end; results, events and /metrics counters agree;
- * SIGINT stops everything and leaves no process, browser or port behind.
+ * the README's @fleet/client program runs the demo batch too; SIGINT stops everything and leaves no
+ * process, browser or port behind.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -231,6 +232,39 @@ it('runs the demo batch submitted and watched through the CLI; results, events a
     .map((l) => JSON.parse(l).result.data.order.id as string);
   const after = (await (await fetch(`http://127.0.0.1:${ports.demo}/api/orders`)).json()) as typeof shop;
   for (const id of scenarioOrders) expect(after.orders.some((o) => o.id === id)).toBe(true);
+
+  // The README's "Using Fleet from code" program (@fleet/client), as written, on this stack: it
+  // reads the up file, submits the demo batch, watches its events, waits, and prints the results.
+  const programDir = mkdtempSync(join(ROOT, '.readme-program-'));
+  try {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const at = readme.indexOf('\n## Using Fleet from code\n');
+    const program = /```ts\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
+    expect(at > 0 && program).toBeTruthy();
+    const programFile = join(programDir, 'demo.ts');
+    writeFileSync(programFile, program!.replaceAll('examples/demo.json', example('demo.json')));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', programFile], {
+      cwd: ROOT,
+      env: { ...process.env, FLEET_UP_FILE: upFile },
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const lines = run.stdout.trimEnd().split('\n');
+    const sdkId = /^batch (\S+) completed: 12 completed, 0 failed$/.exec(lines.at(-1) ?? '')?.[1];
+    expect(sdkId).toBeDefined();
+    // Each item's event once (the watch delivers no duplicate), then 12 result rows in order.
+    expect(lines.filter((l) => l.startsWith('item.completed ')).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `item.completed ${sdkId}.${i}`).sort(),
+    );
+    const rows = lines.filter((l) => /^\d+ /.test(l));
+    expect(rows.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(
+      Array.from({ length: 12 }, (_, i) => `${i} completed`),
+    );
+    expect(JSON.parse(rows[0]!.split(' ').slice(2).join(' '))).toMatchObject({ title: product(1).name });
+  } finally {
+    rmSync(programDir, { recursive: true, force: true });
+  }
 
   // Ctrl-C: everything stops, exit 0, no browser, no port, no up file.
   up.kill('SIGINT');

@@ -9,10 +9,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CreateBatchInput, FleetClient } from '@fleet/client';
 import { MultiloginClient } from '@fleet/multilogin';
 import { createRedis, RedisProfileStore } from '@fleet/redis';
 import {
-  bearer,
   type CollectedSpan,
   deletePrefix,
   type FixtureSite,
@@ -81,29 +81,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
+/** The API through the SDK, as any caller reaches it. */
+const api = () => new FleetClient({ apiUrl: fleet.url('api'), apiKey: TEST_KEYS.ops.key });
+
 async function submit(steps: unknown[], options: object = {}): Promise<string> {
-  const response = await fetch(`${fleet.url('api')}/v1/batches`, {
-    method: 'POST',
-    headers: { ...bearer(TEST_KEYS.ops.key), 'content-type': 'application/json' },
-    body: JSON.stringify({ pool: 'default', steps, items: [{}], options }),
-  });
-  const body = (await response.json()) as { id: string };
-  expect(response.status).toBe(202);
-  return body.id;
+  const batch = await api().submit({ pool: 'default', steps, items: [{}], options } as CreateBatchInput);
+  return batch.id;
 }
 
 async function finished(batchId: string): Promise<void> {
-  await waitFor(
-    `batch ${batchId} to finish`,
-    async () => {
-      const r = await fetch(`${fleet.url('api')}/v1/batches/${batchId}`, {
-        headers: bearer(TEST_KEYS.ops.key),
-      });
-      const b = (await r.json()) as { status: string };
-      return b.status === 'completed';
-    },
-    { timeoutMs: 120_000, intervalMs: 200 },
-  );
+  const batch = await api().wait(batchId, { pollMs: 200, signal: AbortSignal.timeout(120_000) });
+  expect(batch.status).toBe('completed');
 }
 
 const named = (spans: CollectedSpan[], name: string) => spans.filter((s) => s.name === name);

@@ -7,14 +7,11 @@ import type { CommandContext } from './command.js';
 /** Watch a batch to its end, then print the summary; resolves the exit code. */
 export async function watchToEnd(ctx: CommandContext, batch: BatchView): Promise<number> {
   const json = ctx.flags.json === true;
-  const settings = ctx.settings();
   const watchStartedAt = Date.now();
   const view = json ? silentView : ctx.out.isTTY ? new BarView(ctx.out) : new LineView(ctx.out);
   const final = await watchBatch({
     batch,
     api: ctx.api(),
-    notifierUrl: settings.notifierUrl,
-    apiKey: settings.apiKey,
     view,
   });
   return printSummary(ctx.out, ctx.api(), final, { json, watchStartedAt });
