@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
-import { createRedis, RedisEventStream } from '@fleet/redis';
-import { listenOnLoopback, testRedisTarget, waitFor } from '@fleet/testing';
-import { type RunningWebhooks, startWebhooks } from '@fleet/webhooks';
+import { RedisEventStream } from '@fleet/redis';
+import { listenOnLoopback, waitFor } from '@fleet/testing';
+import type { RunningWebhooks } from '@fleet/webhooks';
+import { startTestWebhooks } from '@fleet/webhooks/testing';
 import {
   ACME_KEY,
   auth,
@@ -12,8 +13,6 @@ import {
   startTestApi,
   type TestApi,
 } from './test-app.js';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('webhooks in the API', () => {
   let t: TestApi;
@@ -35,23 +34,10 @@ describe('webhooks in the API', () => {
     );
     t = await startTestApi({}, { webhookAllowedTargets: [`127.0.0.1:${receiver.port}`] });
     await t.profiles.register({ id: 'p1', pool: 'default' });
-    webhooks = await startWebhooks(
-      {
-        redis: t.redis,
-        reader: createRedis(testRedisTarget(), { role: 'worker' }),
-        worker: createRedis(testRedisTarget(), { role: 'worker' }),
-      },
-      t.prefix,
-      {
-        attempts: 2,
-        backoffMs: 50,
-        timeoutMs: 2000,
-        concurrency: 2,
-        allowedTargets: [`127.0.0.1:${receiver.port}`],
-        retentionSec: 600,
-      },
-      { box: null, logger: quiet },
-    );
+    webhooks = await startTestWebhooks(t.redis, t.prefix, {
+      attempts: 2,
+      allowedTargets: [`127.0.0.1:${receiver.port}`],
+    });
   });
   afterAll(async () => {
     await webhooks.close();

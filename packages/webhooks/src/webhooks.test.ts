@@ -14,11 +14,12 @@ import { Queue } from 'bullmq';
 import {
   DELIVERY_ID_HEADER,
   EVENT_HEADER,
+  type RunningWebhooks,
   SIGNATURE_HEADER,
-  startWebhooks,
   WEBHOOKS_QUEUE,
 } from './index.js';
 import { startReceiver } from './test-receiver.js';
+import { startTestWebhooks } from './testing.js';
 import { RedisWebhookStore } from './webhook-store.js';
 
 type Verify = (secret: string, header: string, body: string) => boolean;
@@ -42,7 +43,7 @@ describe('webhooks: relay and delivery to a real receiver', () => {
   const store = new RedisWebhookStore(redis, prefix, { retentionSec: 3600 });
   const events = new RedisEventStream(redis, prefix);
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let webhooks: Awaited<ReturnType<typeof startWebhooks>>;
+  let webhooks: RunningWebhooks;
   let secret: string;
   let batchNo = 0;
   let deadPort: number;
@@ -52,24 +53,11 @@ describe('webhooks: relay and delivery to a real receiver', () => {
     receiver = await startReceiver();
     secret = await store.rotateSecret('alice');
     deadPort = await freePort();
-    webhooks = await startWebhooks(
-      {
-        redis,
-        reader: createRedis(testRedisTarget(), { role: 'worker' }),
-        worker: createRedis(testRedisTarget(), { role: 'worker' }),
-      },
-      prefix,
-      // Only the receiver's port (and a closed one) are let through; other loopback ports stay refused.
-      {
-        attempts: 3,
-        backoffMs: 50,
-        timeoutMs: 700,
-        concurrency: 4,
-        allowedTargets: [`127.0.0.1:${receiver.port}`, `127.0.0.1:${deadPort}`],
-        retentionSec: 3600,
-      },
-      { box: null, logger: { debug() {}, info() {}, warn() {}, error() {} } },
-    );
+    // Only the receiver's port (and a closed one) are let through; other loopback ports stay refused.
+    webhooks = await startTestWebhooks(redis, prefix, {
+      timeoutMs: 700,
+      allowedTargets: [`127.0.0.1:${receiver.port}`, `127.0.0.1:${deadPort}`],
+    });
   });
   afterAll(async () => {
     await webhooks.close();

@@ -4,9 +4,9 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { Step } from '@fleet/contracts';
-import { createRedis } from '@fleet/redis';
-import { listenOnLoopback, testRedisTarget, waitFor } from '@fleet/testing';
-import { RedisWebhookStore, type RunningWebhooks, startWebhooks } from '@fleet/webhooks';
+import { listenOnLoopback, waitFor } from '@fleet/testing';
+import { RedisWebhookStore, type RunningWebhooks } from '@fleet/webhooks';
+import { startTestWebhooks } from '@fleet/webhooks/testing';
 import { Fleet } from './harness.js';
 
 let fleet: Fleet;
@@ -29,23 +29,12 @@ afterAll(async () => {
 it('completes a batch while its webhook receiver hangs', async () => {
   const store = new RedisWebhookStore(fleet.redis, fleet.prefix, { retentionSec: 600 });
   await store.rotateSecret('e2e');
-  webhooks = await startWebhooks(
-    {
-      redis: fleet.redis,
-      reader: createRedis(testRedisTarget(), { role: 'worker' }),
-      worker: createRedis(testRedisTarget(), { role: 'worker' }),
-    },
+  // A timeout far beyond the batch: every delivery is still hanging when the batch is done.
+  webhooks = await startTestWebhooks(
+    fleet.redis,
     fleet.prefix,
-    // A timeout far beyond the batch: every delivery is still hanging when the batch is done.
-    {
-      attempts: 1,
-      backoffMs: 100,
-      timeoutMs: 600_000,
-      concurrency: 2,
-      allowedTargets: [`127.0.0.1:${receiver.port}`],
-      retentionSec: 600,
-    },
-    { box: null, logger: fleet.logger },
+    { attempts: 1, timeoutMs: 600_000, concurrency: 2, allowedTargets: [`127.0.0.1:${receiver.port}`] },
+    fleet.logger,
   );
   await fleet.startWorker({ workerConcurrency: 2 });
   const steps: Step[] = [
