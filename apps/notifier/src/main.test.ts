@@ -1,6 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { freePort, RedisServer, testPrefix, testRedisUrl } from '@fleet/testing';
+import { createRedis, RedisEventStream, SecretBox, waitReady } from '@fleet/redis';
+import {
+  deletePrefix,
+  freePort,
+  listenOnLoopback,
+  RedisServer,
+  testPrefix,
+  testRedisUrl,
+} from '@fleet/testing';
+import { RedisWebhookStore, SIGNATURE_HEADER } from '@fleet/webhooks';
 import { io as connectSocket } from 'socket.io-client';
 import { KEYS, waitFor } from './test-support.js';
 
@@ -115,4 +126,69 @@ it('refuses two Redis modes at once with exit code 2, naming both', async () => 
   });
   expect(await exit).toBe(2);
   expect(output.join('')).toMatch(/REDIS_CLUSTER_NODES \(redisClusterNodes\): is set with REDIS_URL/);
+});
+
+it("delivers webhooks as configured by env: WEBHOOK_ALLOWED_TARGETS, and the API's FLEET_SECRET_KEY opens the secret", async () => {
+  const secretKey = SecretBox.generateKey();
+  const prefix = testPrefix('main');
+  const redis = createRedis(testRedisUrl(), { role: 'producer' });
+  await waitReady(redis, 10_000);
+  const got: { signature: string; body: string }[] = [];
+  const receiver = await listenOnLoopback(
+    createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        got.push({ signature: String(req.headers[SIGNATURE_HEADER]), body });
+        res.end();
+      });
+    }),
+  );
+  try {
+    // What the API writes: the key's secret sealed under FLEET_SECRET_KEY, the batch's webhook.
+    const store = new RedisWebhookStore(
+      redis,
+      prefix,
+      { retentionSec: 600 },
+      SecretBox.fromSetting(secretKey),
+    );
+    const secret = await store.rotateSecret('ops');
+    await store.setBatchWebhook('wb1', 'ops', { url: `http://127.0.0.1:${receiver.port}/hook` });
+    const port = await freePort();
+    const { child, exit, output } = run({
+      REDIS_URL: testRedisUrl(),
+      FLEET_PREFIX: prefix,
+      NOTIFIER_PORT: String(port),
+      FLEET_API_KEYS: JSON.stringify([KEYS.ops]),
+      FLEET_SECRET_KEY: secretKey,
+      WEBHOOK_ALLOWED_TARGETS: `127.0.0.1:${receiver.port}`,
+    });
+    await waitFor(
+      'the notifier to be ready',
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/ready`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 20_000 },
+    );
+    await new RedisEventStream(redis, prefix).publish({
+      type: 'batch.completed',
+      batchId: 'wb1',
+      at: Date.now(),
+      data: {},
+    });
+    await waitFor('the delivery', () => got.length === 1, { timeoutMs: 20_000 });
+    const [t, v1] = got[0]!.signature.split(',').map((part) => part.split('=')[1]!);
+    expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${got[0]!.body}`).digest('hex'));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(output.join('')).not.toContain(secret);
+  } finally {
+    await receiver.close();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  }
 });
