@@ -96,6 +96,9 @@ describe('batches', () => {
     const cancelled = await ops.cancel(b.id);
     expect(cancelled).toMatchObject({ id: b.id, status: 'cancelled' });
     expect(typeof cancelled.removed).toBe('number');
+    // No webhook on this batch or its key: no deliveries; another key's view of it is a 404.
+    await expect(ops.webhooks(b.id)).resolves.toEqual([]);
+    await expect(acme.webhooks(b.id)).rejects.toMatchObject({ code: 'BATCH_NOT_FOUND', status: 404 });
     await expect(ops.delete(b.id)).resolves.toMatchObject({ id: b.id, deleted: true });
     await expect(ops.get(b.id)).rejects.toMatchObject({ code: 'BATCH_NOT_FOUND', status: 404 });
   });

@@ -3,6 +3,7 @@ import type {
   BatchErrors,
   BatchView,
   CreateBatchInput,
+  DeliveryView,
   ItemState,
   ItemView,
   ScenarioView,
@@ -177,6 +178,19 @@ export class FleetClient {
   /** The batch's failures by kind, most frequent first. */
   errors(batchId: string, options: CallOptions = {}): Promise<BatchErrors> {
     return this.http.json('GET', `${batchPath(batchId)}/errors`, options);
+  }
+
+  /**
+   * The batch's webhook deliveries (its own webhook's and its key's registered ones): state
+   * pending/retrying/delivered/dead, attempts, last status or error (README "Webhooks").
+   */
+  async webhooks(batchId: string, options: CallOptions = {}): Promise<DeliveryView[]> {
+    const answer = await this.http.json<{ deliveries: DeliveryView[] }>(
+      'GET',
+      `${batchPath(batchId)}/webhooks`,
+      options,
+    );
+    return answer.deliveries;
   }
 
   /** Profile pools by state (admin keys also get `providersDown`). */
