@@ -26,6 +26,21 @@ describe('WorkerMetrics', () => {
     expect(text).toContain('fleet_provider_unreachable_total{launcher="http://10.231.0.12:45001"} 1');
   });
 
+  it('keeps each failure code apart when the same codes come again (its label children are cached)', async () => {
+    const own = new WorkerMetrics({ sessionStats: () => stats, heldProfiles: () => 0 });
+    for (const code of ['STEP_TIMEOUT', 'NAVIGATION_FAILED', 'STEP_TIMEOUT']) {
+      own.itemRecorded({ state: 'failed', durationMs: 200, error: { code } });
+    }
+    own.itemRecorded({ state: 'failed', durationMs: 100 });
+    const text = await own.text();
+    expect(text).toContain('fleet_items_total{state="failed",code="STEP_TIMEOUT"} 2');
+    expect(text).toContain('fleet_items_total{state="failed",code="NAVIGATION_FAILED"} 1');
+    expect(text).toContain('fleet_items_total{state="failed",code="UNKNOWN"} 1');
+    expect(text).not.toContain('fleet_items_total{state="completed"}');
+    expect(sampleSum(text, 'fleet_item_duration_seconds_sum', { state: 'failed' })).toBeCloseTo(0.7);
+    expect(sampleSum(text, 'fleet_item_duration_seconds_count', { state: 'completed' })).toBeUndefined();
+  });
+
   it('reads browser starts, warm reuses, lost leases, quarantines and held profiles at each scrape', async () => {
     Object.assign(stats, { starts: 3, warmReuses: 5, lost: 1, quarantined: 2 });
     held = 2;

@@ -55,6 +55,14 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
   readonly pressure: Gauge<'resource'>;
   readonly slotsAllowed: Gauge;
   readonly pressureThrottled: Counter<'resource'>;
+  /**
+   * Label children of the per-item series, made once: `inc({ state })` hashes its labels on every
+   * call (prom-client), a cost paid per item on the worker's hot path (issue 17, the CPU profile).
+   * Error codes are a closed set (contracts' error codes), so the failed children stay few.
+   */
+  private readonly completedItems: Counter.Internal;
+  private readonly failedItems = new Map<string, Counter.Internal>();
+  private readonly durations: Record<RecordedItem['state'], Histogram.Internal<'state'>>;
 
   constructor(sources: WorkerSources, options: MetricsOptions = {}) {
     super(options);
@@ -107,6 +115,11 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
       registers,
     });
     for (const resource of ['cpu', 'memory']) this.pressureThrottled.inc({ resource }, 0);
+    this.completedItems = this.items.labels({ state: 'completed' });
+    this.durations = {
+      completed: this.itemDuration.labels({ state: 'completed' }),
+      failed: this.itemDuration.labels({ state: 'failed' }),
+    };
     fromTotal(
       'fleet_browser_starts_total',
       'Browsers started (a fresh profile start).',
@@ -142,9 +155,18 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
   }
 
   itemRecorded(result: RecordedItem): void {
-    if (result.state === 'failed') this.items.inc({ state: 'failed', code: result.error?.code ?? 'UNKNOWN' });
-    else this.items.inc({ state: 'completed' });
-    this.itemDuration.observe({ state: result.state }, Math.max(0, result.durationMs) / 1000);
+    if (result.state === 'failed') this.failedItem(result.error?.code ?? 'UNKNOWN').inc();
+    else this.completedItems.inc();
+    this.durations[result.state].observe(Math.max(0, result.durationMs) / 1000);
+  }
+
+  private failedItem(code: string): Counter.Internal {
+    let child = this.failedItems.get(code);
+    if (!child) {
+      child = this.items.labels({ state: 'failed', code });
+      this.failedItems.set(code, child);
+    }
+    return child;
   }
 
   itemRetried(code: string): void {
