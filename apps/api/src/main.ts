@@ -98,5 +98,5 @@ await runUntilSignal(
     };
     return closingTracing(closable, tracing);
   },
-  { name: 'api', logger, graceMs: 10_000 },
+  { name: 'api', logger, graceMs: 10_000, parentPid: config.get('parentPid') },
 );

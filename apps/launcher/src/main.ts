@@ -25,5 +25,6 @@ await runUntilSignal(
     name: 'launcher',
     logger,
     graceMs: 30_000,
+    parentPid: config.get('parentPid'),
   },
 );

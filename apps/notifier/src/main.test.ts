@@ -192,3 +192,53 @@ it("delivers webhooks as configured by env: WEBHOOK_ALLOWED_TARGETS, and the API
     redis.disconnect();
   }
 });
+
+it('stops by itself when the process named by FLEET_PARENT_PID (fleet up) is killed outright', async () => {
+  const port = await freePort();
+  // A stand-in for `fleet up`: starts the notifier as its child, with its own pid as the parent.
+  const script = `
+    const { spawn } = require('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, FLEET_PARENT_PID: String(process.pid) }, stdio: 'ignore', detached: true,
+    });
+    console.log(child.pid);
+    setInterval(() => {}, 1000);`;
+  const parent = spawn(process.execPath, ['-e', script], {
+    cwd: join(__dirname, '..'),
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      REDIS_URL: testRedisUrl(),
+      FLEET_PREFIX: testPrefix('main'),
+      NOTIFIER_PORT: String(port),
+      FLEET_API_KEYS: JSON.stringify([KEYS.ops]),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(parent);
+  const pid = Number(
+    await new Promise<string>((resolve) => parent.stdout?.once('data', (b: Buffer) => resolve(String(b)))),
+  );
+  const running = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    await waitFor(
+      'the notifier to be ready',
+      async () => (await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null))?.status === 200,
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    parent.kill('SIGKILL');
+    await waitFor('the orphaned notifier to stop', async () => !running(), { timeoutMs: 15_000 });
+  } finally {
+    if (running()) process.kill(pid, 'SIGKILL');
+  }
+});

@@ -7,4 +7,9 @@ const config = loadConfigOrExit(notifierSchema);
 const settings: NotifierSettings = config.getProperties();
 const logger = createLogger({ name: 'notifier', level: config.get('logLevel') });
 
-await runUntilSignal(() => startNotifier(settings, logger), { name: 'notifier', logger, graceMs: 10_000 });
+await runUntilSignal(() => startNotifier(settings, logger), {
+  name: 'notifier',
+  logger,
+  graceMs: 10_000,
+  parentPid: config.get('parentPid'),
+});

@@ -33,5 +33,6 @@ await runUntilSignal(
     name: 'worker',
     logger,
     graceMs: config.get('shutdownGraceMs') + 15_000,
+    parentPid: config.get('parentPid'),
   },
 );

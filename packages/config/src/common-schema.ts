@@ -24,6 +24,7 @@ export interface CommonConfig {
   nodeEnv: NodeEnv;
   redisWaitReplicas: number;
   redisWaitTimeoutMs: number;
+  parentPid: number;
 }
 
 function hostPort(item: unknown, index: number): string | undefined {
@@ -117,6 +118,12 @@ export const commonSchema: convict.Schema<CommonConfig> = {
     default: 500,
     doc: 'How long a lease write waits for REDIS_WAIT_REPLICAS; an acquire not confirmed by then is given back (no profile this time), a renewal counts as not made.',
   }),
+  parentPid: {
+    doc: 'Set by `fleet up` to its own pid: the app stops as on SIGTERM when that process is gone (killed without stopping its apps), instead of running on as an orphan. 0: off.',
+    format: 'nat',
+    default: 0,
+    env: 'FLEET_PARENT_PID',
+  },
 };
 
 /** Apps that publish events (API, worker) trim the one event stream alike. */

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { LoggerPort } from '@fleet/core';
 import { sleep } from '@fleet/testing';
@@ -84,4 +85,31 @@ it('a start that throws logs "<name> could not start" and exits 1', async () => 
   expect(result).toBeUndefined();
   expect(h.exits).toEqual([1]);
   expect(h.lines).toEqual(['error demo could not start']);
+});
+
+it('stops as on SIGTERM when the parent process (FLEET_PARENT_PID) is gone, and not before', async () => {
+  const h = harness();
+  const a = app(() => sleep(10));
+  // A real process stands in for `fleet up`; killing it outright is what left apps orphaned.
+  const parent = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const parentGone = new Promise((resolve) => parent.once('exit', resolve));
+  await runUntilSignal(async () => a, {
+    name: 'demo',
+    graceMs: 1000,
+    parentPid: parent.pid,
+    parentCheckMs: 20,
+    ...h,
+  });
+  await sleep(100); // several checks while the parent runs
+  expect(a.closes).toBe(0);
+  expect(h.exits).toEqual([]);
+  parent.kill('SIGKILL');
+  await parentGone;
+  expect(await h.exited).toBe(0);
+  expect(a.closes).toBe(1);
+  expect(h.lines).toEqual([
+    'warn demo: the process that started it is gone',
+    'info demo stopping',
+    'info demo stopped',
+  ]);
 });

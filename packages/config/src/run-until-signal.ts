@@ -18,6 +18,14 @@ export interface RunUntilSignalOptions {
   exit?: (code: number) => void;
   /** Where the signals come from: `process` by default (a test passes an EventEmitter). */
   signals?: { on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown };
+  /**
+   * FLEET_PARENT_PID (`fleet up` sets it): when this process is gone, stop as on SIGTERM. `fleet
+   * up` stops its apps itself on Ctrl-C; this covers it being killed outright (SIGKILL, a script's
+   * kill of its process group that missed it), which left orphaned apps and browsers running.
+   */
+  parentPid?: number;
+  /** How often the parent is looked for (default 1 s). */
+  parentCheckMs?: number;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -70,5 +78,34 @@ export async function runUntilSignal<T extends Closable>(
     );
   };
   for (const signal of SIGNALS) target.on(signal, onSignal);
+  if (options.parentPid)
+    watchParent(options.parentPid, options.parentCheckMs ?? 1000, () => {
+      if (signals > 0) return;
+      logger.warn({ parentPid: options.parentPid }, `${name}: the process that started it is gone`);
+      onSignal('SIGTERM');
+    });
   return app;
+}
+
+/** Calls `gone` once when `pid` no longer runs (checked every `everyMs`; the timer never holds the process). */
+function watchParent(pid: number, everyMs: number, gone: () => void): void {
+  // Our direct parent's death shows at once as a new ppid (we are re-parented), even while it
+  // lingers as a zombie that kill(pid, 0) would still find.
+  const direct = process.ppid === pid;
+  const timer = setInterval(() => {
+    if ((!direct || process.ppid === pid) && alive(pid)) return;
+    clearInterval(timer);
+    gone();
+  }, everyMs);
+  timer.unref();
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user. ESRCH: gone.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

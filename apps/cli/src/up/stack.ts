@@ -82,6 +82,8 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
     credentials: o.credentials,
     logLevel: o.logLevel,
     readyMs: 120_000,
+    // Each app stops by itself if this process is killed outright (runUntilSignal's parentPid).
+    env: { FLEET_PARENT_PID: String(process.pid) },
   });
   let redis: AppProcess | null = null;
   let demo: DemoSite | null = null;
