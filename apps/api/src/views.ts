@@ -22,6 +22,7 @@ export function batchView(b: BatchRecord): BatchView {
   };
   if (b.finishedAt !== null) view.finishedAt = iso(b.finishedAt);
   if (b.scenario) view.scenario = b.scenario;
+  if (b.scheduleId) view.scheduleId = b.scheduleId;
   return view;
 }
 

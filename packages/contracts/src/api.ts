@@ -186,6 +186,8 @@ export const batchViewSchema = z.strictObject({
   finishedAt: z.string().optional(),
   /** The batch's code scenario (`name@version`), when it runs one instead of steps. */
   scenario: z.string().optional(),
+  /** The schedule that created it (`POST /v1/schedules`), for a scheduled run. */
+  scheduleId: z.string().optional(),
   /** Unfinished and no live worker has its scenario: its items wait for one. */
   waitingFor: waitingForSchema.optional(),
   links: z.strictObject({ self: z.string(), items: z.string(), cancel: z.string() }),

@@ -32,6 +32,8 @@ export interface BatchPlanInput {
   proxy?: ProxyConfig | null;
   /** The batch's stored files for `upload` steps (artifact ids, never bytes), in every job. */
   files?: ItemJob['files'];
+  /** The schedule whose run this batch is. */
+  scheduleId?: string | null;
 }
 
 /** One job per item, `{{var}}` filled in; every problem of every item, or the jobs. */
@@ -126,6 +128,7 @@ export class BatchService {
         total: plan.jobs.length,
         proxy: input.proxy ?? null,
         scenario: input.scenario ? scenarioKey(input.scenario) : null,
+        scheduleId: input.scheduleId ?? null,
       });
     }
     await this.queue.enqueue(plan.jobs, enqueueOptions);

@@ -63,6 +63,7 @@ export class RedisBatchStore implements BatchStore {
       // Kept in the record (same slot, same retention), never in job data; the password sealed.
       proxy: batch.proxy ? JSON.stringify(sealProxy(batch.proxy, this.box)) : '',
       scenario: batch.scenario ?? '',
+      scheduleId: batch.scheduleId ?? '',
     });
     const entry = indexEntry(now, batch.id);
     await this.redis.zadd(this.keys.batchIndex, 0, entry);
@@ -204,5 +205,6 @@ function toRecord(h: Record<string, string>): BatchRecord | null {
     finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
     enqueued: h.enqueued === '1',
     ...(h.scenario ? { scenario: h.scenario } : {}),
+    ...(h.scheduleId ? { scheduleId: h.scheduleId } : {}),
   };
 }

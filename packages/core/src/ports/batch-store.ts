@@ -12,6 +12,8 @@ export interface BatchRecord {
   pool: string;
   /** The code scenario its items run (`name@version`); absent or null for a batch of steps. */
   scenario?: string | null;
+  /** The schedule whose run created it. */
+  scheduleId?: string | null;
   total: number;
   completed: number;
   failed: number;
@@ -30,6 +32,8 @@ export interface NewBatch {
   total: number;
   /** `name@version` of the code scenario its items run. */
   scenario?: string | null;
+  /** The schedule whose run created it. */
+  scheduleId?: string | null;
 }
 
 export interface BatchListQuery {
