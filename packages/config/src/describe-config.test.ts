@@ -26,6 +26,7 @@ describe('describeConfig', () => {
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',
+      parentPid: 0,
       token: '[Sensitive]',
       upstream: { proxyUrl: 'http://[redacted]@proxy:8080' },
     });

@@ -50,6 +50,7 @@ describe('loadConfigOrExit', () => {
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',
+      parentPid: 0,
       password: '[Sensitive]',
       apiKeys: '[Sensitive]',
     });

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       prefix: 'fleet',
       logLevel: 'info',
       nodeEnv: 'development',
+      parentPid: 0,
       apiPort: 3000,
       allowedTargets: [],
       multilogin: { apiUrl: 'https://api.multilogin.com', password: '' },

@@ -29,8 +29,8 @@ const PUBLIC = [
   /^\/$/,
   /^\/dashboard\//,
 ];
-/** Routes only admin keys may use (README: /v1/profiles*, /v1/keys*, Bull Board). */
-const ADMIN = [/^\/v1\/profiles(\/|$)/, /^\/v1\/keys(\/|$)/, /^\/admin\/queues(\/|$)/];
+/** Routes only admin keys may use (README: /v1/profiles*, /v1/keys*, /v1/admin/* (webhooks), Bull Board). */
+const ADMIN = [/^\/v1\/profiles(\/|$)/, /^\/v1\/keys(\/|$)/, /^\/v1\/admin\//, /^\/admin\/queues(\/|$)/];
 
 const isPublic = (r: Route) => PUBLIC.some((p) => p.test(r.path));
 const isAdmin = (r: Route) => ADMIN.some((p) => p.test(r.path));
