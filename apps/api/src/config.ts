@@ -2,6 +2,7 @@ import { checkApiKeyEntry } from '@fleet/auth';
 import {
   durationMs,
   eventStreamSchema,
+  flag,
   httpUrl,
   jsonList,
   port,
@@ -27,6 +28,11 @@ export const apiSchema = {
     doc: 'JSON list of API keys: [{"name":"ops","role":"admin","key":"…"}, {"name":"acme","role":"user","sha256":"<hex>"}].',
     sensitive: true,
     items: checkApiKeyEntry,
+  }),
+  schedulesRun: flag({
+    doc: 'Take scheduled batches\' runs in this API process (README "Scheduled batches"). Several APIs may: each run is taken by one and submitted once.',
+    default: true,
+    env: 'SCHEDULES_RUN',
   }),
   maxBatchItems: {
     doc: 'Most items one batch may have.',
@@ -102,6 +108,7 @@ export interface ApiSettings extends RedisSettings, ReplicaWaitSettings, Multilo
   apiHost: string;
   apiKeys: unknown[];
   maxBatchItems: number;
+  schedulesRun: boolean;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   redisTimeoutMs: number;

@@ -33,7 +33,7 @@ export type ApiContextSettings = Pick<
   ApiSettings,
   'prefix' | 'maxBatchItems' | 'bodyLimitBytes' | 'rateLimitPerMinute' | 'itemAttempts' | 'itemBackoffMs'
 > &
-  Partial<Pick<ApiSettings, 'notifierPublicUrl'>>;
+  Partial<Pick<ApiSettings, 'notifierPublicUrl' | 'schedulesRun'>>;
 
 /** What the routes use; built once by `buildServer`. */
 export interface ApiContext {

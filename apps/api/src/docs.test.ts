@@ -1,6 +1,7 @@
 import {
   createBatchBodySchema,
   createProfileBodySchema,
+  createScheduleBodySchema,
   createWebhookBodySchema,
   importProfilesBodySchema,
   patchProfileBodySchema,
@@ -33,6 +34,7 @@ const BODY_SCHEMAS: Record<string, z.ZodType> = {
   'POST /v1/profiles/{id}/quarantine': quarantineBodySchema,
   'POST /v1/profiles/import': importProfilesBodySchema,
   'POST /v1/admin/webhooks': createWebhookBodySchema,
+  'POST /v1/schedules': createScheduleBodySchema,
 };
 
 /** The docs, the board and its login pages, the dashboard page and its scripts document nothing themselves. */

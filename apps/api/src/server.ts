@@ -47,8 +47,10 @@ import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerPoolRoutes } from './routes/pools-routes.js';
 import { registerProfileRoutes } from './routes/profiles-routes.js';
 import { registerScenarioRoutes } from './routes/scenarios-routes.js';
+import { registerScheduleRoutes } from './routes/schedules-routes.js';
 import { registerWebhookRoutes } from './routes/webhooks-routes.js';
 import { ScenarioInputs } from './scenario-inputs.js';
+import { Schedules } from './schedules/schedule-runner.js';
 
 export interface ApiDeps {
   settings: ApiContextSettings & { resultRetentionSec: number; eventsMaxLen?: number };
@@ -69,6 +71,8 @@ export interface ApiDeps {
   revocationRefreshMs?: number;
   /** How often the dashboard page re-reads batches and pools besides live events (ms; default 5000). */
   dashboardRefreshMs?: number;
+  /** Take schedule runs in this process (default: SCHEDULES_RUN). */
+  runSchedules?: boolean;
   /** Behind Sentinel: replicas that must have a new batch before it is answered 202 (DESIGN.md "Redis failover"). */
   replicaWait?: ReplicaWaitOptions;
 }
@@ -184,6 +188,20 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   registerArtifactRoutes(app, ctx);
   registerKeyRoutes(app, ctx, revocations);
   registerWebhookRoutes(app, ctx);
+  const schedules = new Schedules(redis, settings.prefix);
+  app.addHook('onClose', async () => schedules.close());
+  registerScheduleRoutes(app, ctx, schedules);
+  // Runs are submitted as the schedule's owner, while its key is configured and not revoked.
+  schedules.attach(
+    ctx,
+    (owner) => {
+      const principal = deps.keys.principals().find((p) => p.name === owner);
+      return principal && !revocations.isRevoked(owner) ? principal : null;
+    },
+    app.log,
+  );
+  if (deps.runSchedules ?? settings.schedulesRun ?? false) schedules.startWorker();
+  app.decorate('schedules', schedules);
   registerDashboard(app, ctx, { refreshMs: deps.dashboardRefreshMs });
   return app;
 }

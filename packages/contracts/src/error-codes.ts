@@ -234,6 +234,18 @@ export const ERRORS = {
     hint: RETRY_SHORTLY,
     where: { api: 'a replay arrived while the first request still has not written the batch' },
   },
+  SCHEDULE_NOT_FOUND: {
+    status: 404,
+    message: 'no such schedule',
+    hint: 'check the id (`fleet schedules list`; a user key sees only its own schedules)',
+    where: { api: 'no such schedule, or a schedule of another key (the answer is the same)' },
+  },
+  INVALID_SCHEDULE: {
+    status: 400,
+    message: 'the schedule is not valid',
+    hint: 'fix the field named in details: a 5- or 6-field cron pattern (`0 3 * * *`), an IANA timezone (`Europe/Paris`)',
+    where: { api: 'a cron pattern that does not parse, or a timezone the runtime does not know' },
+  },
   WEBHOOK_SECRET_MISSING: {
     status: 409,
     message: 'this API key has no webhook signing secret',

@@ -107,3 +107,10 @@ export {
   type WebhookView,
   webhookViewSchema,
 } from './webhooks.js';
+export {
+  type CreateScheduleBody,
+  createScheduleBodySchema,
+  type ScheduleView,
+  scheduleIdSchema,
+  scheduleViewSchema,
+} from './schedules.js';

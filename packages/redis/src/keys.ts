@@ -134,6 +134,15 @@ export class Keys {
   }
 
   /** Every batch id scored by creation time (global index for listing; entries of expired batches are dropped lazily, by listings and creates). */
+  /**
+   * Scheduled batches (README "Scheduled batches"), one slot (`{schedules}`): the schedules (hash,
+   * field `<owner>/<id>`), their run records, and the `{schedules}` BullMQ queue's name.
+   */
+  get schedules(): { defs: string; runs: string } {
+    const base = `${this.prefix}:{schedules}`;
+    return { defs: `${base}:defs`, runs: `${base}:runs` };
+  }
+
   get batchIndex(): string {
     return `${this.prefix}:batches`;
   }

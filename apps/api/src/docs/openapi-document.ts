@@ -47,6 +47,7 @@ const NOT_FOUND: Record<keyof typeof PATH_PARAMS, ErrorCode> = {
   profileId: 'PROFILE_NOT_FOUND',
   keyName: 'KEY_NOT_FOUND',
   webhookId: 'WEBHOOK_NOT_FOUND',
+  scheduleId: 'SCHEDULE_NOT_FOUND',
 };
 
 /** The codes an operation answers, by their registry status: the common ones, then its own. */
@@ -138,6 +139,10 @@ export function buildOpenApiDocument(): JsonSchema {
       { name: 'profiles', description: 'The profile pools (admin; pool counts: any key).' },
       { name: 'keys', description: 'API keys (admin).' },
       { name: 'webhooks', description: 'Signed webhooks: registered per key (admin), deliveries per batch.' },
+      {
+        name: 'schedules',
+        description: 'Scheduled batches: a batch submitted on a cron pattern or every N ms.',
+      },
       { name: 'health', description: 'Liveness and readiness.' },
     ],
     security: [{ bearer: [] }],

@@ -15,7 +15,7 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'batches' | 'scenarios' | 'artifacts' | 'profiles' | 'keys' | 'webhooks' | 'health';
+  tag: 'batches' | 'scenarios' | 'artifacts' | 'profiles' | 'keys' | 'webhooks' | 'schedules' | 'health';
   /** Who may call it: anyone, any key, admin keys. */
   access: 'public' | 'key' | 'admin';
   /** Path parameter name in the URL → a PATH_PARAMS entry. */
@@ -57,6 +57,14 @@ function op(
 const onBatch = { tag: 'batches', access: 'key', params: { id: 'batchId' } } as const;
 const onProfile = { tag: 'profiles', access: 'admin', params: { id: 'profileId' } } as const;
 const onKey = { tag: 'keys', access: 'admin', params: { name: 'keyName' } } as const;
+const ownerQuery = z.strictObject({ owner: z.string().max(64).optional() });
+const onSchedule = {
+  tag: 'schedules',
+  access: 'key',
+  params: { id: 'scheduleId' },
+  query: ownerQuery,
+} as const;
+const theSchedule = { status: 200, description: 'The schedule.', schema: 'ScheduleView' } as const;
 const theProfile = { status: 200, description: 'The profile.', schema: 'ProfileView' } as const;
 
 /** Every route of the API, as the routes in routes/*-routes.ts serve them. */
@@ -312,4 +320,38 @@ export const OPERATIONS: OperationSpec[] = [
       ok: { status: 201, description: 'The secret, shown this once.', schema: 'WebhookSecret' },
     },
   ),
+  op('post /v1/schedules', 'upsertSchedule', 'Create or update (by id) a scheduled batch', {
+    tag: 'schedules',
+    access: 'key',
+    query: ownerQuery,
+    body: { schema: 'CreateScheduleBody', required: true },
+    errors: ['INVALID_SCHEDULE', 'BATCH_TOO_LARGE', 'UNKNOWN_POOL'],
+    ok: {
+      status: 201,
+      description: 'The schedule (200 when an existing id was updated).',
+      schema: 'ScheduleView',
+    },
+  }),
+  op('get /v1/schedules', 'listSchedules', "This key's schedules (an admin's: every key's, or ?owner=)", {
+    tag: 'schedules',
+    access: 'key',
+    query: ownerQuery,
+    ok: { status: 200, description: 'The schedules, by id.', schema: 'ScheduleList' },
+  }),
+  op('get /v1/schedules/:id', 'getSchedule', 'One schedule: timing, next run, runs, last batch or refusal', {
+    ...onSchedule,
+    ok: theSchedule,
+  }),
+  op('post /v1/schedules/:id/pause', 'pauseSchedule', 'Stop planning runs (kept; resume plans again)', {
+    ...onSchedule,
+    ok: theSchedule,
+  }),
+  op('post /v1/schedules/:id/resume', 'resumeSchedule', 'Plan runs again', {
+    ...onSchedule,
+    ok: theSchedule,
+  }),
+  op('delete /v1/schedules/:id', 'deleteSchedule', 'Remove a schedule (its batches stay)', {
+    ...onSchedule,
+    ok: { status: 200, description: 'Removed.', schema: 'ScheduleDeleted' },
+  }),
 ];

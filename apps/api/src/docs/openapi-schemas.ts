@@ -6,6 +6,7 @@ import {
   batchViewSchema,
   createBatchBodySchema,
   createProfileBodySchema,
+  createScheduleBodySchema,
   createWebhookBodySchema,
   deliveryViewSchema,
   errorBodySchema,
@@ -17,6 +18,8 @@ import {
   profileViewSchema,
   quarantineBodySchema,
   scenarioListSchema,
+  scheduleIdSchema,
+  scheduleViewSchema,
   stepSchema,
   webhookViewSchema,
 } from '@fleet/contracts';
@@ -102,6 +105,9 @@ const answers = {
   WebhookDeleted: z.strictObject({ id: z.string(), deleted: z.literal(true) }),
   WebhookSecret: z.strictObject({ key: z.string(), secret: z.string() }),
   DeliveryList: z.strictObject({ deliveries: z.array(deliveryViewSchema) }),
+  ScheduleView: scheduleViewSchema,
+  ScheduleList: z.strictObject({ schedules: z.array(scheduleViewSchema) }),
+  ScheduleDeleted: z.strictObject({ id: z.string(), deleted: z.literal(true) }),
   KeyChange: z.strictObject({ name: z.string(), revoked: z.boolean(), changed: z.boolean() }),
   DeletedBatch: z.strictObject({
     id: z.string(),
@@ -138,6 +144,7 @@ export const REQUEST_BODIES = {
   ImportProfilesBody: importProfilesBodySchema,
   QuarantineBody: quarantineBodySchema,
   CreateWebhookBody: createWebhookBodySchema,
+  CreateScheduleBody: createScheduleBodySchema,
 } satisfies Record<string, z.ZodType>;
 export type RequestBodyName = keyof typeof REQUEST_BODIES;
 
@@ -197,6 +204,10 @@ export const PATH_PARAMS = {
   webhookId: {
     schema: { type: 'string', pattern: '^wh_[A-Za-z0-9_-]{1,40}$' },
     description: 'A registered webhook id (from POST /v1/admin/webhooks).',
+  },
+  scheduleId: {
+    schema: jsonSchemaOf(scheduleIdSchema, 'input'),
+    description: "A schedule id (its owner's; from POST /v1/schedules).",
   },
   keyName: {
     schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
