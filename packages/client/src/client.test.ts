@@ -104,6 +104,39 @@ describe('batches', () => {
   });
 });
 
+describe('schedules', () => {
+  it('save (an upsert by id), list, get, pause, resume, remove; an admin names the owner', async () => {
+    const saved = await acme.schedules.save({
+      id: 'sdk-yearly',
+      cron: '0 0 1 1 *',
+      timezone: 'UTC',
+      batch: batch(1),
+    });
+    expect(saved).toMatchObject({
+      id: 'sdk-yearly',
+      owner: 'acme',
+      paused: false,
+      runs: 0,
+      batchName: 'sdk batch',
+    });
+    const updated = await acme.schedules.save({
+      id: 'sdk-yearly',
+      cron: '0 0 2 1 *',
+      batch: batch(1, 'renamed'),
+    });
+    expect(updated).toMatchObject({ cron: '0 0 2 1 *', batchName: 'renamed', createdAt: saved.createdAt });
+    expect((await acme.schedules.list()).map((s) => s.id)).toEqual(['sdk-yearly']);
+    expect((await ops.schedules.get('sdk-yearly', { owner: 'acme' })).owner).toBe('acme');
+    expect(await acme.schedules.pause('sdk-yearly')).toMatchObject({ paused: true, nextRunAt: null });
+    expect((await acme.schedules.resume('sdk-yearly')).paused).toBe(false);
+    await acme.schedules.remove('sdk-yearly');
+    const gone = await acme.schedules.get('sdk-yearly').catch((e: unknown) => e);
+    expect(FleetApiError.is(gone, 'SCHEDULE_NOT_FOUND')).toBe(true);
+    const bad = await acme.schedules.save({ cron: 'often', batch: batch(1) }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 'INVALID_SCHEDULE', status: 400 });
+  });
+});
+
 describe('typed errors', () => {
   it('an unknown or foreign batch is FleetApiError BATCH_NOT_FOUND (404)', async () => {
     const b = await ops.submit(batch(1));

@@ -12,6 +12,7 @@ import { type FetchLike, HttpTransport } from './http.js';
 import { type Page, paged } from './pages.js';
 import { ProfilesApi } from './profiles.js';
 import { jsonRows, textChunks } from './results-stream.js';
+import { SchedulesApi } from './schedules.js';
 import { waitForBatch } from './wait.js';
 import { BatchWatch, type WatchOptions } from './watch.js';
 
@@ -58,11 +59,13 @@ const batchPath = (id: string) => `/v1/batches/${encodeURIComponent(id)}`;
 export class FleetClient {
   readonly http: HttpTransport;
   readonly profiles: ProfilesApi;
+  readonly schedules: SchedulesApi;
   readonly scenarios: { list(options?: CallOptions): Promise<ScenarioView[]> };
 
   constructor(readonly options: FleetClientOptions) {
     this.http = new HttpTransport(options);
     this.profiles = new ProfilesApi(this.http);
+    this.schedules = new SchedulesApi(this.http);
     this.scenarios = {
       list: async (o = {}) =>
         (await this.http.json<{ scenarios: ScenarioView[] }>('GET', '/v1/scenarios', o)).scenarios,

@@ -33,4 +33,5 @@ export {
 export { type FetchLike, HttpTransport, type RequestOptions, retryAfter } from './http.js';
 export type { Page } from './pages.js';
 export type { ImportProfilesInput, ProfileQuery, ProfilesApi } from './profiles.js';
+export type { ScheduleInput, SchedulesApi } from './schedules.js';
 export { BatchWatch, type WatchMessage, type WatchNotice, type WatchOptions } from './watch.js';
