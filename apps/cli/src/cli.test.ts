@@ -379,3 +379,46 @@ describe('settings', () => {
     expect(result.stderr).not.toMatch(STACK_LINE);
   });
 });
+
+describe('fleet schedules', () => {
+  it('add (cron or every-ms, upsert by id), list, pause, resume, rm; says what to fix', async () => {
+    const file = batchFile('scheduled.json', 1);
+    const added = await fleet.cli([
+      'schedules',
+      'add',
+      file,
+      '--cron',
+      '0 0 1 1 *',
+      '--timezone',
+      'UTC',
+      '--id',
+      'yearly',
+    ]);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(added.stdout).toMatch(/^schedule yearly saved \(0 0 1 1 \* \(UTC\); next run /);
+    const listed = await fleet.cli(['schedules', 'list']);
+    expect(listed.stdout).toMatch(/^yearly\s+ops\s+0 0 1 1 \* \(UTC\)/m);
+    const json = await fleet.cli(['schedules', 'list', '--json']);
+    expect(JSON.parse(json.stdout).schedules).toEqual([
+      expect.objectContaining({ id: 'yearly', runs: 0, batchName: 'scheduled.json' }),
+    ]);
+    expect((await fleet.cli(['schedules', 'pause', 'yearly'])).stdout).toContain(
+      'schedule yearly paused (0 0 1 1 * (UTC); next run none: paused)',
+    );
+    expect((await fleet.cli(['schedules', 'resume', 'yearly'])).stdout).toMatch(/^schedule yearly resumed/);
+    expect(await fleet.cli(['schedules', 'rm', 'yearly'])).toMatchObject({
+      code: 0,
+      stdout: 'schedule yearly removed (its batches stay)\n',
+    });
+    const gone = await fleet.cli(['schedules', 'pause', 'yearly']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('SCHEDULE_NOT_FOUND');
+
+    const both = await fleet.cli(['schedules', 'add', file, '--cron', '0 3 * * *', '--every-ms', '60000']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give one of --cron and --every-ms');
+    const badCron = await fleet.cli(['schedules', 'add', file, '--cron', 'nightly']);
+    expect(badCron.code).toBe(1);
+    expect(badCron.stderr).toContain('INVALID_SCHEDULE');
+  });
+});

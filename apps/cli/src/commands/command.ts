@@ -67,6 +67,10 @@ export const OPTION_TYPES = {
   launcher: { type: 'string' },
   reason: { type: 'string' },
   'duration-ms': { type: 'string' },
+  cron: { type: 'string' },
+  timezone: { type: 'string' },
+  'every-ms': { type: 'string' },
+  id: { type: 'string' },
 } as const;
 
 export function stringFlag(flags: Flags, name: string): string | undefined {

@@ -15,6 +15,13 @@ import {
   profilesQuarantine,
   profilesRelease,
 } from './profiles-command.js';
+import {
+  schedulesAdd,
+  schedulesList,
+  schedulesPause,
+  schedulesRemove,
+  schedulesResume,
+} from './schedules-command.js';
 import { submitCommand } from './submit-command.js';
 
 /** Every command, in the order `fleet --help` lists them. */
@@ -32,4 +39,9 @@ export const COMMANDS: readonly Command[] = [
   profilesImport,
   profilesQuarantine,
   profilesRelease,
+  schedulesList,
+  schedulesAdd,
+  schedulesPause,
+  schedulesResume,
+  schedulesRemove,
 ];
