@@ -10,8 +10,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FleetClient } from '@fleet/client';
 import { MultiloginClient } from '@fleet/multilogin';
-import { chromiumsUnder, portOpen } from '@fleet/testing';
+import { chromiumsUnder, portOpen, waitFor } from '@fleet/testing';
 import { RUN_ELSEWHERE_SECTIONS, readmeCommands, SKIPPED } from './readme-commands.js';
 import { ReadmeTour, ROOT } from './readme-tour.js';
 import { cleanUpRun } from './shell-runs.js';
@@ -34,6 +35,9 @@ const TOUR = [
   'pnpm fleet profiles import --pool default --launcher http://10.0.0.12:45001',
   'pnpm fleet profiles add <id> --pool P --launcher URL',
   'pnpm fleet profiles list', // again: the added profile is listed
+  'pnpm fleet schedules add examples/demo.json --every-ms 60000 --id demo',
+  'pnpm fleet schedules list',
+  'pnpm fleet schedules rm demo',
 ];
 /** Other names of a tour command: `fleet up` is what `pnpm start` runs (package.json "start"). */
 const SAME_AS_TOUR: Record<string, string> = { 'fleet up': 'pnpm start' };
@@ -157,6 +161,30 @@ async function profiles(): Promise<void> {
   expect(await tour.step('pnpm fleet profiles list')).toContain(profileId);
 }
 
+/** A schedule: its first run is at once (BullMQ's every-ms), and makes a batch of the demo. */
+async function schedules(): Promise<void> {
+  const added = await tour.step('pnpm fleet schedules add examples/demo.json --every-ms 60000 --id demo');
+  expect(added).toMatch(/^schedule demo saved \(every 60000 ms; next run /m);
+  const up = JSON.parse(readFileSync(join(tour.dir, 'up.json'), 'utf8')) as {
+    apiUrl: string;
+    apiKey: string;
+  };
+  const client = new FleetClient({ apiUrl: up.apiUrl, apiKey: up.apiKey });
+  const ran = await waitFor(
+    'the first run of the demo schedule',
+    async () => {
+      const s = await client.schedules.get('demo');
+      return s.runs >= 1 && s.lastRun ? s : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect((await client.get(ran.lastRun!.batchId)).scheduleId).toBe('demo');
+  expect(await tour.step('pnpm fleet schedules list')).toMatch(
+    /^demo\s+\S+\s+every 60000 ms\s+\S.*\s1\s+\S+/m,
+  );
+  expect(await tour.step('pnpm fleet schedules rm demo')).toContain('schedule demo removed');
+}
+
 it('the README tour runs against pnpm start, in README order, then Ctrl-C stops everything', async () => {
   await tour.start();
   expect(tour.upOutput).toContain('started a throwaway redis-server');
@@ -164,6 +192,7 @@ it('the README tour runs against pnpm start, in README order, then Ctrl-C stops 
   const scenarioBatch = await demoBatches();
   await batchErrors(scenarioBatch);
   await profiles();
+  await schedules();
   expect(tour.ran).toEqual(TOUR);
 
   // Ctrl-C: everything stops, no browser, port or redis-server is left.
