@@ -275,6 +275,25 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(`${pool} td[data-col="leased"]`)).toBe('1');
     expect(await textOf(`${pool} td[data-col="quarantined"]`)).toBe('1');
     expect(await textOf(`${pool} td[data-col="registered"]`)).toBe('5');
+    // Schedules are listed with when they run (a name is text, never markup).
+    const saved = await t.app.inject({
+      method: 'POST',
+      url: '/v1/schedules',
+      headers: auth(OPS_KEY),
+      payload: {
+        id: 'nightly',
+        cron: '0 3 * * *',
+        timezone: 'Europe/Paris',
+        batch: { pool: 'default', steps: [{ goto: 'https://shop.test/' }], items: [{}] },
+      },
+    });
+    expect(saved.statusCode).toBe(201);
+    await browser.refresh();
+    const schedule = 'tr[data-schedule="ops/nightly"]';
+    await waitForValue('the schedule listed', async () => (await browser.$(schedule)).isExisting(), true);
+    expect(await textOf(`${schedule} td[data-col="when"]`)).toBe('0 3 * * * (Europe/Paris)');
+    expect(await textOf(`${schedule} td[data-col="runs"]`)).toBe('0');
+    await t.app.inject({ method: 'DELETE', url: '/v1/schedules/nightly', headers: auth(OPS_KEY) });
     // A launcher host the workers cannot reach is named under the pools (admin keys only).
     await new RedisProviderHealth(t.redis, t.prefix).markDown(
       'http://10.231.0.13:45001',

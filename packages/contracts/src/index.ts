@@ -90,6 +90,13 @@ export {
   scenarioViewSchema,
   waitingForSchema,
 } from './scenario.js';
+export {
+  type CreateScheduleBody,
+  createScheduleBodySchema,
+  type ScheduleView,
+  scheduleIdSchema,
+  scheduleViewSchema,
+} from './schedules.js';
 export * from './steps.js';
 export { type ItemVars, interpolateSteps, type VarProblem, varsUsed } from './vars.js';
 export {
@@ -107,10 +114,3 @@ export {
   type WebhookView,
   webhookViewSchema,
 } from './webhooks.js';
-export {
-  type CreateScheduleBody,
-  createScheduleBodySchema,
-  type ScheduleView,
-  scheduleIdSchema,
-  scheduleViewSchema,
-} from './schedules.js';

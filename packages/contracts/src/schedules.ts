@@ -3,7 +3,10 @@ import { z } from 'zod';
 /** A schedule's id: chosen by its owner (upserted by id) or given by the API. */
 export const scheduleIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "." or "-" (up to 64), starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'letters, digits, "_", "." or "-" (up to 64), starting with a letter or digit',
+  );
 
 /**
  * `POST /v1/schedules`: a batch to submit on a cron pattern (in `timezone`, default UTC) or every

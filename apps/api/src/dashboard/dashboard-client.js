@@ -29,6 +29,8 @@
     batchesNote: el('batches-note'),
     poolsBody: el('pools').tBodies[0],
     poolsEmpty: el('pools-empty'),
+    schedulesBody: el('schedules').tBodies[0],
+    schedulesEmpty: el('schedules-empty'),
     hostsDown: el('hosts-down'),
     failures: el('failures'),
     failuresBatch: el('failures-batch'),
@@ -359,6 +361,33 @@
     ui.poolsEmpty.hidden = pools.length > 0;
   }
 
+  // ---- schedules --------------------------------------------------------------------------------
+
+  function renderSchedules(schedules) {
+    const rows = schedules.map((x) => {
+      const row = make('tr');
+      row.dataset.schedule = `${x.owner}/${x.id}`;
+      const when =
+        x.cron !== undefined ? `${x.cron}${x.timezone ? ` (${x.timezone})` : ''}` : `every ${x.everyMs} ms`;
+      const last = x.lastError ? `${x.lastError.code}: ${x.lastError.message}` : (x.lastRun?.batchId ?? '');
+      for (const [column, value] of [
+        ['id', x.id],
+        ['owner', x.owner],
+        ['when', when],
+        ['next', x.paused ? 'paused' : (x.nextRunAt ?? '')],
+        ['runs', String(x.runs)],
+        ['last', last],
+      ]) {
+        const cell = make('td', column === 'runs' ? 'num' : '', value);
+        cell.dataset.col = column;
+        row.append(cell);
+      }
+      return row;
+    });
+    ui.schedulesBody.replaceChildren(...rows);
+    ui.schedulesEmpty.hidden = schedules.length > 0;
+  }
+
   /**
    * Launcher hosts the workers cannot reach (admin keys get the list), and code scenarios whose
    * items wait for a worker that has them; text only, never markup.
@@ -402,13 +431,15 @@
     }
     s.refreshing = true;
     try {
-      const [page, pools] = await Promise.all([
+      const [page, pools, schedules] = await Promise.all([
         api(s.key, `/v1/batches?limit=${BATCH_LIMIT}`),
         api(s.key, '/v1/pools'),
+        api(s.key, '/v1/schedules'),
       ]);
       if (s !== session) return;
       renderBatches(s, page.batches);
       renderPools(pools.pools);
+      renderSchedules(schedules.schedules);
       renderHostsDown(pools.providersDown, pools.waitingFor);
       showBanner(s.liveProblem);
       syncSubscriptions(s);
@@ -556,6 +587,7 @@
     };
     ui.batchesBody.replaceChildren();
     ui.poolsBody.replaceChildren();
+    ui.schedulesBody.replaceChildren();
     ui.failures.hidden = true;
     text(ui.who, '');
     ui.login.hidden = true;
@@ -575,6 +607,7 @@
     }
     ui.batchesBody.replaceChildren();
     ui.poolsBody.replaceChildren();
+    ui.schedulesBody.replaceChildren();
     ui.failures.hidden = true;
     ui.failedBody.replaceChildren();
     showBanner('');

@@ -199,6 +199,14 @@ export function dashboardPage(options: PageOptions): string {
     <p class="empty" id="pools-empty" hidden>No profiles registered.</p>
     <ul id="hosts-down" class="hosts-down" hidden></ul>
   </section>
+  <section class="card">
+    <div class="card-head"><h2>Schedules</h2><span class="muted">batches submitted on a schedule</span></div>
+    <table id="schedules">
+      <thead><tr><th>Schedule</th><th>Owner</th><th>When</th><th>Next run</th><th class="num">Runs</th><th>Last batch or refusal</th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <p class="empty" id="schedules-empty" hidden>No schedules.</p>
+  </section>
 </main>
 </body>
 </html>
