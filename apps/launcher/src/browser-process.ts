@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { exitOf, killGroup, OutputTail, sleep, spawnDetached, within } from './child-process.js';
 import type { SpawnTracking } from './process-records.js';
+import { liveInGroup } from './process-table.js';
 
 export interface BrowserLaunchOptions {
   chromiumPath: string;
@@ -127,8 +128,12 @@ export class BrowserProcess {
         await within(this.exited, 2000);
       }
     }
-    // Helpers (zygote, renderers) normally leave with the browser; make sure none stays behind.
+    // Helpers (zygote, renderers) normally leave with the browser; make sure none stays behind,
+    // and wait (briefly) until they have: a SIGKILLed renderer takes a moment to go, and a stop
+    // that answered before it had could meet it holding the profile (seen in CI).
     killGroup(this.pid);
+    const deadline = Date.now() + 2000;
+    while (liveInGroup(this.pid).length > 0 && Date.now() < deadline) await sleep(20);
     return outcome;
   }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { killGroup, killProcess, sleep } from './child-process.js';
-import { allPids, commandLine, environment, processInfo } from './process-table.js';
+import { allPids, commandLine, environment, liveInGroup, processInfo } from './process-table.js';
 import { readJsonFile, writeJsonFileSync } from './state-file.js';
 
 /**
@@ -122,11 +122,13 @@ export class ProcessRecords {
     }).length;
     for (const pgid of groups) killGroup(pgid);
     for (const pid of marked) killProcess(pid); // its group leader may be gone already
-    // Wait (briefly) until they are really gone, so a start right after cannot meet their lock.
+    // Wait (briefly) until they are really gone, so a start right after cannot meet their lock,
+    // and no chromedriver of theirs outlives the cleanup (its group is not marked with a profile).
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && this.records.some((r) => processesOf(r.userDataDir).length > 0)) {
-      await sleep(50);
-    }
+    const stillAlive = (): boolean =>
+      [...groups].some((pgid) => liveInGroup(pgid).length > 0) ||
+      this.records.some((r) => processesOf(r.userDataDir).length > 0);
+    while (Date.now() < deadline && stillAlive()) await sleep(20);
     this.records = [];
     this.save();
     return { profiles, killed };

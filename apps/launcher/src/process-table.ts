@@ -53,3 +53,17 @@ export function commandLine(pid: number): string {
 export function environment(pid: number): string[] {
   return readNulSeparated(pid, 'environ');
 }
+
+/** Live (not zombie) members of a process group; none when /proc cannot be read. */
+export function liveInGroup(pgid: number): number[] {
+  let pids: number[];
+  try {
+    pids = allPids();
+  } catch {
+    return [];
+  }
+  return pids.filter((pid) => {
+    const info = processInfo(pid);
+    return info !== undefined && info.pgid === pgid && !info.zombie;
+  });
+}

@@ -45,6 +45,31 @@ it('closes the app once on SIGTERM and exits 0', async () => {
   expect(h.lines).toEqual(['info demo stopping', 'info demo stopped']);
 });
 
+it('a SIGTERM while the app starts closes it once it has started, and exits 0', async () => {
+  // An app may serve /ready before its start resolves; a signal then once killed the process.
+  const h = harness();
+  const a = app(() => sleep(10));
+  let started!: () => void;
+  const starting = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const running = runUntilSignal(
+    async () => {
+      await starting;
+      return a;
+    },
+    { name: 'demo', graceMs: 1000, ...h },
+  );
+  await sleep(10);
+  h.signals.emit('SIGTERM', 'SIGTERM');
+  expect(a.closes).toBe(0);
+  started();
+  expect(await running).toBe(a);
+  expect(await h.exited).toBe(0);
+  expect(a.closes).toBe(1);
+  expect(h.lines).toEqual(['info demo stopping', 'info demo stopped']);
+});
+
 it('a second signal exits 1 at once, without closing again', async () => {
   const h = harness();
   const a = app(() => sleep(500));

@@ -32,9 +32,10 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
  * The one way every Fleet app's `main.ts` starts and stops. Starts the app; if `start` throws, logs
- * `<name> could not start` (error) and exits 1. Then the first SIGTERM or SIGINT closes the app
- * once: exit 0 when `close()` resolves, 1 when it rejects or takes longer than `graceMs`. A second
- * signal exits 1 at once (an operator pressing Ctrl-C twice means "now").
+ * `<name> could not start` (error) and exits 1. The first SIGTERM or SIGINT closes the app once
+ * (a signal that comes while it starts closes it as soon as it has started): exit 0 when
+ * `close()` resolves, 1 when it rejects or takes longer than `graceMs`. A second signal exits 1 at
+ * once (an operator pressing Ctrl-C twice means "now").
  */
 export async function runUntilSignal<T extends Closable>(
   start: () => Promise<T>,
@@ -43,27 +44,13 @@ export async function runUntilSignal<T extends Closable>(
   const { name, logger, graceMs } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const target = options.signals ?? process;
-  let app: T;
-  try {
-    app = await start();
-  } catch (err) {
-    logger.error({ err }, `${name} could not start`);
-    exit(1);
-    return undefined;
-  }
+  let app: T | undefined;
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      logger.error({ signal }, `${name}: second signal, exiting now`);
-      exit(1);
-      return;
-    }
-    logger.info({ signal, graceMs }, `${name} stopping`);
-    const timer = setTimeout(() => {
-      logger.error({ ms: graceMs }, `${name}: shutdown did not finish in time, exiting`);
-      exit(1);
-    }, graceMs);
-    timer.unref();
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    if (!app || stopping) return;
+    stopping = true;
     app.close().then(
       () => {
         clearTimeout(timer);
@@ -77,8 +64,34 @@ export async function runUntilSignal<T extends Closable>(
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      logger.error({ signal }, `${name}: second signal, exiting now`);
+      exit(1);
+      return;
+    }
+    logger.info({ signal, graceMs }, `${name} stopping`);
+    // The grace counts from the signal, a start still under way included.
+    timer = setTimeout(() => {
+      logger.error({ ms: graceMs }, `${name}: shutdown did not finish in time, exiting`);
+      exit(1);
+    }, graceMs);
+    timer.unref();
+    stop(); // while still starting: once it has started (below)
+  };
+  // Listened to before the app starts: an app may answer /ready before `start` resolves (the
+  // notifier serves while its webhook deliveries connect), and a SIGTERM then, with no listener,
+  // killed the process by the signal instead of closing it (exit code null; seen in CI).
   for (const signal of SIGNALS) target.on(signal, onSignal);
-  if (options.parentPid)
+  try {
+    app = await start();
+  } catch (err) {
+    logger.error({ err }, `${name} could not start`);
+    exit(1);
+    return undefined;
+  }
+  if (signals > 0) stop();
+  else if (options.parentPid)
     watchParent(options.parentPid, options.parentCheckMs ?? 1000, () => {
       if (signals > 0) return;
       logger.warn({ parentPid: options.parentPid }, `${name}: the process that started it is gone`);

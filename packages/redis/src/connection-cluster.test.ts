@@ -4,7 +4,7 @@
  * (what makes `pnpm test:cluster` catch such a mistake), and a worker connection carries on
  * through a master's failover.
  */
-import { RedisCluster } from '@fleet/testing';
+import { RedisCluster, waitFor } from '@fleet/testing';
 import type { Cluster } from 'ioredis';
 import {
   checkEvictionPolicy,
@@ -96,24 +96,34 @@ it('a subscriber copy hears PUBLISH; a worker connection carries on through a ma
   redis.on('error', quiet);
   const sub = subscriberOf(redis, 'sub');
   sub.on('error', quiet);
-  const heard: string[] = [];
-  sub.on('message', (_channel: string, text: string) => heard.push(text));
-  await sub.subscribe('cluster-ch');
-  await redis.publish('cluster-ch', 'before');
+  try {
+    const heard: string[] = [];
+    sub.on('message', (_channel: string, text: string) => heard.push(text));
+    await sub.subscribe('cluster-ch');
+    await redis.publish('cluster-ch', 'before');
 
-  const key = 'failover:{f}:k';
-  await redis.set(key, 'v1');
-  await redis.call('WAIT', '1', '2000'); // (reaches one node; the poll below is what counts)
-  const index = await cluster.masterIndexOf(key);
-  const kill = cluster.killMaster(index);
-  // Issued while the master is dead: the worker role queues and retries until the replica serves.
-  const during = redis.set(key, 'v2');
-  await kill;
-  await during;
-  expect(await redis.get(key)).toBe('v2');
-  await redis.publish('cluster-ch', 'after');
-  await new Promise((r) => setTimeout(r, 500));
-  expect(heard).toContain('before');
-  sub.disconnect();
-  redis.disconnect();
+    const key = 'failover:{f}:k';
+    await redis.set(key, 'v1');
+    const index = await cluster.masterIndexOf(key);
+    const victim = (await cluster.masters())[index]!;
+    // WAIT on the key's own master (a keyless WAIT goes to any node): v1 is on the replica before
+    // the kill, or replication is asynchronous and the failover may rightly lose it.
+    const owner = redis.nodes('master').find((n) => n.options.port === victim.port)!;
+    expect(await owner.call('WAIT', '1', '5000')).toBe(1);
+    const kill = cluster.killMaster(index);
+    // Issued once the master has exited (not merely been told to: a write it acked and never
+    // replicated is lost with it): the worker role queues and retries until the replica serves.
+    await waitFor('the master to exit', async () => !victim.running, { timeoutMs: 10_000, intervalMs: 10 });
+    const during = redis.set(key, 'v2');
+    await kill;
+    await during;
+    expect(await redis.get(key)).toBe('v2');
+    await redis.publish('cluster-ch', 'after');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(heard).toContain('before');
+  } finally {
+    // Also on failure: a connection left open to a killed node keeps jest from exiting.
+    sub.disconnect();
+    redis.disconnect();
+  }
 }, 90_000);

@@ -30,6 +30,14 @@ function reconnectDelay(times: number): number {
   return Math.min(2000, 50 * 2 ** Math.min(times, 6)) + Math.floor(Math.random() * 100);
 }
 
+/** ~30 s of retries (cluster-node-timeout plus an election, with room) before a command fails. */
+const WORKER_FAILOVER_RETRY: ClusterOptions = {
+  retryDelayOnFailover: 200,
+  retryDelayOnClusterDown: 200,
+  retryDelayOnTryAgain: 200,
+  maxRedirections: 150,
+};
+
 export function roleOptions(role: ConnectionRole): RedisOptions {
   return role === 'worker'
     ? { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: reconnectDelay }
@@ -58,6 +66,10 @@ export function createRedis(target: RedisTarget | string, options: ConnectionOpt
     redis = new Cluster(t.nodes, {
       enableOfflineQueue,
       clusterRetryStrategy: (times) => retryStrategy?.(times) ?? null,
+      // A worker's command to a master that just died is retried (slots refreshed each time) for
+      // as long as a failover takes; ioredis's default gives up after 16 x 100 ms, before the
+      // replica has taken over (seen: "Too many Cluster redirections" mid-failover).
+      ...(options.role === 'worker' ? WORKER_FAILOVER_RETRY : {}),
       redisOptions: {
         maxRetriesPerRequest,
         ...(connectTimeout === undefined ? {} : { connectTimeout }),

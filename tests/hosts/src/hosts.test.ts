@@ -178,14 +178,25 @@ maybe('Fleet on simulated hosts', () => {
       (p) => p?.lease,
     ).length;
     const cutAt = Date.now();
+    const workerHosts = f.live().filter((h) => h.workers.length > 0);
+    const logsAtCut = new Map(workerHosts.map((h) => [h, logSizes(h)]));
     f.bed.partition(home.name);
-    // The workers find its launcher unreachable and mark it down for the pool view.
+    // The workers find its launcher unreachable and mark it down for the pool view: at the latest
+    // when an item driving a browser there gives up (its WebDriver call hangs on the cut link until
+    // the step or the item times out, 60 s here) and its stop call finds no route. A 60 s wait was
+    // below that worst case (CI saw it run out; quiet runs list it after ~40 s).
     await waitFor(
       'the pool view listing l1 down',
       async () => (await providersDown(f)).includes(home.launcherUrl),
       {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         intervalMs: 250,
+        // What the workers said since the cut: why nobody found l1 unreachable.
+        context: () =>
+          workerHosts
+            .flatMap((h) => logLines(h, logsAtCut.get(h)!, /"level":(40|50)|unreachable|lease|attempt/))
+            .slice(-40)
+            .join('\n'),
       },
     );
     const markedAfter = (Date.now() - cutAt) / 1000;

@@ -39,3 +39,14 @@ export function installHint(missing: string[]): string {
     `apt-get when it can), or: sudo apt-get install -y ${missing.join(' ')}`
   );
 }
+
+/**
+ * A command prefix that makes a child get SIGTERM when `fleet up` dies, even by SIGKILL (Linux
+ * `setpriv --pdeathsig`, util-linux). The apps watch FLEET_PARENT_PID themselves; a redis-server
+ * cannot, and was left running. Empty where setpriv is missing (the child then outlives a killed
+ * `fleet up`, as before).
+ */
+export function dieWithParent(): string[] {
+  const setpriv = which('setpriv');
+  return setpriv ? [setpriv, '--pdeathsig', 'TERM'] : [];
+}

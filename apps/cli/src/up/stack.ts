@@ -9,7 +9,7 @@ import { MultiloginClient } from '@fleet/multilogin';
 import { createRedis, RedisProfileStore, waitReady } from '@fleet/redis';
 import { AppProcess, ProcessFleet } from '@fleet/testing';
 import { type DemoSite, startDemoSite } from './demo-site.js';
-import { installHint, missingPrerequisites, which } from './prereqs.js';
+import { dieWithParent, installHint, missingPrerequisites, which } from './prereqs.js';
 import type { UpSettings } from './up-settings.js';
 
 export interface UpOptions extends UpSettings {
@@ -141,7 +141,7 @@ export async function startStack(o: UpOptions): Promise<RunningStack> {
           '--dir',
           redisDir,
         ],
-        { cwd: redisDir, logDir: fleet.logDir },
+        { cwd: redisDir, logDir: fleet.logDir, prefix: dieWithParent() },
       );
       redisUrl = `redis://127.0.0.1:${port}`;
       fleet.options.redisUrl = redisUrl;
