@@ -25,9 +25,14 @@ export const apiSchema = {
   apiKeys: jsonList<unknown>({
     env: 'FLEET_API_KEYS',
     default: null as unknown as unknown[],
-    doc: 'JSON list of API keys: [{"name":"ops","role":"admin","key":"…"}, {"name":"acme","role":"user","sha256":"<hex>"}].',
+    doc: 'JSON list of API keys: [{"name":"ops","role":"admin","key":"…"}, {"name":"acme","role":"user","sha256":"<hex>","weight":2,"maxRunning":20}] (weight, maxRunning: fair share, optional).',
     sensitive: true,
     items: checkApiKeyEntry,
+  }),
+  fairShare: flag({
+    doc: 'Share running slots fairly between API keys (README "Sharing a fleet"): items wait under their key until a worker hands them to the queue, by weight and cap (FLEET_API_KEYS "weight", "maxRunning"). Off: first come, first served within a priority.',
+    default: true,
+    env: 'FLEET_FAIR_SHARE',
   }),
   schedulesRun: flag({
     doc: 'Take scheduled batches\' runs in this API process (README "Scheduled batches"). Several APIs may: each run is taken by one and submitted once.',
@@ -108,6 +113,7 @@ export interface ApiSettings extends RedisSettings, ReplicaWaitSettings, Multilo
   apiHost: string;
   apiKeys: unknown[];
   maxBatchItems: number;
+  fairShare: boolean;
   schedulesRun: boolean;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;

@@ -7,10 +7,12 @@ import type {
   FleetRedis,
   RedisBatchStore,
   RedisEvidencePolicy,
+  RedisFairShare,
   RedisIdempotencyStore,
   RedisProfileStore,
   RedisProviderHealth,
   RedisScenarioRegistry,
+  RedisSiteLimits,
   ReplicaWait,
 } from '@fleet/redis';
 import type { TargetPolicy } from '@fleet/targets';
@@ -33,7 +35,7 @@ export type ApiContextSettings = Pick<
   ApiSettings,
   'prefix' | 'maxBatchItems' | 'bodyLimitBytes' | 'rateLimitPerMinute' | 'itemAttempts' | 'itemBackoffMs'
 > &
-  Partial<Pick<ApiSettings, 'notifierPublicUrl' | 'schedulesRun'>>;
+  Partial<Pick<ApiSettings, 'notifierPublicUrl' | 'schedulesRun' | 'fairShare'>>;
 
 /** What the routes use; built once by `buildServer`. */
 export interface ApiContext {
@@ -48,6 +50,8 @@ export interface ApiContext {
   /** Checks scenario batches' items against the advertised input schemas. */
   scenarioInputs: ScenarioInputs;
   service: BatchService;
+  /** Fair share between API keys (README "Sharing a fleet"); null when FLEET_FAIR_SHARE is off. */
+  fair: RedisFairShare | null;
   batches: RedisBatchStore;
   items: BatchItemsReader;
   profiles: RedisProfileStore;
@@ -65,6 +69,8 @@ export interface ApiContext {
   webhooks: RedisWebhookStore;
   /** Judges webhook URLs at submit (WEBHOOK_ALLOWED_TARGETS). */
   webhookTargets: TargetPolicy;
+  /** Admins' politeness rules per site (README "Sharing a fleet"); the workers enforce them. */
+  sites: RedisSiteLimits;
   /** WAIT for replicas after a submit (Sentinel); null: answer at once. */
   replicaWait: ReplicaWait | null;
 }

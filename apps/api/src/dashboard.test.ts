@@ -142,7 +142,7 @@ describe('dashboard in headless Chromium', () => {
     const notifierPort = await freePort();
     // A long page refresh: the bar can only move through live events.
     t = await startTestApi(
-      { notifierPublicUrl: `http://127.0.0.1:${notifierPort}` },
+      { notifierPublicUrl: `http://127.0.0.1:${notifierPort}`, fairShare: true },
       { dashboardRefreshMs: 120_000 },
     );
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -294,6 +294,13 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(`${schedule} td[data-col="when"]`)).toBe('0 3 * * * (Europe/Paris)');
     expect(await textOf(`${schedule} td[data-col="runs"]`)).toBe('0');
     await t.app.inject({ method: 'DELETE', url: '/v1/schedules/nightly', headers: auth(OPS_KEY) });
+    // Sharing: a site with an admin's rule (shown after the refresh below).
+    await t.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/sites/shop.test',
+      headers: auth(OPS_KEY),
+      payload: { maxConcurrent: 3 },
+    });
     // A launcher host the workers cannot reach is named under the pools (admin keys only).
     await new RedisProviderHealth(t.redis, t.prefix).markDown(
       'http://10.231.0.13:45001',
@@ -307,6 +314,12 @@ describe('dashboard in headless Chromium', () => {
       /^http:\/\/10\.231\.0\.13:45001 unreachable since \S+: ECONNREFUSED <b>$/,
     );
     await new RedisProviderHealth(t.redis, t.prefix).markUp('http://10.231.0.13:45001');
+    // Each key's items under fair share (no worker here: all still waiting), and the throttled site.
+    expect(await textOf('#sharing tr[data-tenant="acme"] td[data-col="waiting"]')).toBe(
+      String(acmeBatch.total),
+    );
+    expect(await textOf('#sharing tr[data-tenant="acme"] td[data-col="running"]')).toBe('0');
+    expect(await textOf('#sharing tr[data-site="shop.test"] td[data-col="max"]')).toBe('3');
 
     // The key is in this tab's sessionStorage only, never in the URL.
     expect(await browser.execute("return window.sessionStorage.getItem('fleet.dashboard.apiKey')")).toBe(

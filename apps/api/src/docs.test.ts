@@ -5,10 +5,12 @@ import {
   createWebhookBodySchema,
   importProfilesBodySchema,
   patchProfileBodySchema,
+  perSiteSchema,
   quarantineBodySchema,
 } from '@fleet/contracts';
 import { z } from 'zod';
 import { registeredRoutes } from './docs/docs-plugin.js';
+import { batchPriorityBodySchema } from './routes/priority-route.js';
 import { json, startTestApi, type TestApi } from './test-app.js';
 
 type Json = Record<string, unknown>;
@@ -35,6 +37,8 @@ const BODY_SCHEMAS: Record<string, z.ZodType> = {
   'POST /v1/profiles/import': importProfilesBodySchema,
   'POST /v1/admin/webhooks': createWebhookBodySchema,
   'POST /v1/schedules': createScheduleBodySchema,
+  'PUT /v1/admin/sites/{host}': perSiteSchema,
+  'PUT /v1/admin/batches/{id}/priority': batchPriorityBodySchema,
 };
 
 /** The docs, the board and its login pages, the dashboard page and its scripts document nothing themselves. */

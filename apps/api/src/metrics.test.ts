@@ -157,6 +157,7 @@ describe('GET /metrics/queue (what an autoscaler reads)', () => {
   it('counts waiting, prioritized, delayed and active items, capped by the profiles that can run them', async () => {
     expect(await read()).toEqual({
       waiting: 0,
+      pending: 0,
       prioritized: 0,
       delayed: 0,
       active: 0,
@@ -178,10 +179,26 @@ describe('GET /metrics/queue (what an autoscaler reads)', () => {
       const taken = await worker.getNextJob(token);
       expect(taken).toBeDefined();
       let reading = await read();
-      expect(reading).toEqual({ waiting: 1, prioritized: 1, delayed: 0, active: 1, profiles: 5, demand: 3 });
+      expect(reading).toEqual({
+        waiting: 1,
+        pending: 0,
+        prioritized: 1,
+        delayed: 0,
+        active: 1,
+        profiles: 5,
+        demand: 3,
+      });
       await taken!.moveToDelayed(Date.now() + 60_000, token);
       reading = await read();
-      expect(reading).toEqual({ waiting: 1, prioritized: 1, delayed: 1, active: 0, profiles: 5, demand: 3 });
+      expect(reading).toEqual({
+        waiting: 1,
+        pending: 0,
+        prioritized: 1,
+        delayed: 1,
+        active: 0,
+        profiles: 5,
+        demand: 3,
+      });
     } finally {
       await worker.close();
       await connection.quit();

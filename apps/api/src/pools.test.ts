@@ -27,7 +27,7 @@ describe('GET /v1/pools', () => {
   it('answers an empty list before any profile is registered', async () => {
     const res = await t.app.inject({ url: '/v1/pools', headers: auth(OPS_KEY) });
     expect(res.statusCode).toBe(200);
-    expect(json(res)).toEqual({ pools: [], providersDown: [] });
+    expect(json(res)).toEqual({ pools: [], providersDown: [], sites: [] });
   });
 
   it('counts each pool by state, for admin and user keys alike (counts only)', async () => {

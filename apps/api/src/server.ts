@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { ApiKeyRing } from '@fleet/auth';
 import { type ArtifactStore, BatchService } from '@fleet/core';
 import { ApiMetrics } from '@fleet/metrics';
-import { BullItemQueue, ItemQueues, type ItemsQueue } from '@fleet/queue';
+import { BullItemQueue, FairItemQueue, ItemQueues, type ItemsQueue } from '@fleet/queue';
 import {
   BatchItemsReader,
   eventStreamOptions,
@@ -11,11 +11,13 @@ import {
   RedisCancelBus,
   RedisEventStream,
   RedisEvidencePolicy,
+  RedisFairShare,
   RedisIdempotencyStore,
   RedisKeyRevocations,
   RedisProfileStore,
   RedisProviderHealth,
   RedisScenarioRegistry,
+  RedisSiteLimits,
   ReplicaWait,
   type ReplicaWaitOptions,
   type SecretBox,
@@ -45,9 +47,11 @@ import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerKeyRoutes } from './routes/keys-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerPoolRoutes } from './routes/pools-routes.js';
+import { registerPriorityRoute } from './routes/priority-route.js';
 import { registerProfileRoutes } from './routes/profiles-routes.js';
 import { registerScenarioRoutes } from './routes/scenarios-routes.js';
 import { registerScheduleRoutes } from './routes/schedules-routes.js';
+import { registerSiteRoutes } from './routes/sites-routes.js';
 import { registerWebhookRoutes } from './routes/webhooks-routes.js';
 import { ScenarioInputs } from './scenario-inputs.js';
 import { Schedules } from './schedules/schedule-runner.js';
@@ -101,6 +105,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   );
   const events = new RedisEventStream(redis, settings.prefix, eventStreamOptions(settings));
   const queues = new ItemQueues(deps.queue);
+  const fair = settings.fairShare ? new RedisFairShare(redis, settings.prefix) : null;
+  // Fair share: items wait under their key until a worker's dispatcher hands them to BullMQ.
+  const itemQueue = fair
+    ? new FairItemQueue(queues, fair, (tenant) => deps.keys.shareOf(tenant))
+    : new BullItemQueue(queues);
   const ctx: ApiContext = {
     settings,
     redis,
@@ -124,8 +133,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     profileSource: deps.profileSource ?? null,
     webhooks: new RedisWebhookStore(redis, settings.prefix, { retentionSec: WEBHOOK_RETENTION_SEC }, box),
     webhookTargets: new TargetPolicy({ allowed: deps.webhookAllowedTargets ?? [] }),
+    sites: new RedisSiteLimits(redis, settings.prefix),
     replicaWait: deps.replicaWait ? new ReplicaWait(redis, deps.replicaWait) : null,
-    service: new BatchService(batches, new BullItemQueue(queues), {
+    fair,
+    service: new BatchService(batches, itemQueue, {
       bus: new RedisCancelBus(redis, settings.prefix),
       events,
     }),
@@ -188,6 +199,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   registerArtifactRoutes(app, ctx);
   registerKeyRoutes(app, ctx, revocations);
   registerWebhookRoutes(app, ctx);
+  registerSiteRoutes(app, ctx);
+  registerPriorityRoute(app, ctx);
   const schedules = new Schedules(redis, settings.prefix);
   app.addHook('onClose', async () => schedules.close());
   registerScheduleRoutes(app, ctx, schedules);

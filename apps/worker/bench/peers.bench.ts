@@ -45,6 +45,7 @@ import {
   waitFor,
 } from '@fleet/testing';
 import { remote, type Session } from '@fleet/webdriver/bench-support';
+import { runBench } from './run-bench.js';
 
 const ITEMS = benchSetting('BENCH_PEER_ITEMS', 200);
 const ROUNDS = benchSetting('BENCH_PEER_ROUNDS', 3);
@@ -351,18 +352,7 @@ async function closeAll(): Promise<void> {
   for (const dir of open.dirs) rmSync(dir, { recursive: true, force: true });
 }
 
-const watchdog = setTimeout(() => {
-  console.error('peers bench: still running after 20 min, giving up');
-  process.exit(1);
-}, 20 * 60_000);
-watchdog.unref();
-
-let code = 0;
-try {
-  await main();
-} catch (error) {
-  console.error('peers bench failed:', error);
-  code = 1;
-}
-await closeAll();
-process.exit(code);
+await runBench('peers', main, {
+  watchdogMs: 20 * 60_000,
+  cleanup: closeAll,
+});

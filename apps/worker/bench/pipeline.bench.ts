@@ -79,6 +79,7 @@ import { startTestBrowser } from '@fleet/webdriver/test-browser';
 import { Worker } from 'bullmq';
 import { type WorkerSettings, workerSettings } from '../src/config.js';
 import { type RunningWorker, startWorker } from '../src/worker.js';
+import { runBench } from './run-bench.js';
 
 /**
  * Items run at once by both the Fleet worker and the raw BullMQ worker. 16 keeps both saturated
@@ -844,20 +845,4 @@ async function main(): Promise<void> {
   if (missed.length > 0) console.log(`goal not met: ${missed.map((f) => f.name).join('; ')}`);
 }
 
-/** Whole-run watchdog: whatever hangs outside the per-run bounds, the process ends. */
-const WATCHDOG_MS = 20 * 60_000;
-const watchdog = setTimeout(() => {
-  console.error(`pipeline bench: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
-
-let code = 0;
-try {
-  await main();
-} catch (error) {
-  console.error('pipeline bench failed:', error);
-  code = 1;
-}
-if (!(await closeAll())) code = 1;
-process.exit(code);
+await runBench('pipeline', main, { watchdogMs: 20 * 60_000, cleanup: closeAll });

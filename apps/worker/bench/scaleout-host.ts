@@ -8,7 +8,8 @@
  * - `raw`: a plain BullMQ Worker on the same queue whose jobs sleep alike, with the worker's
  *   concurrency and job-lock settings.
  *
- * An item sleeps BENCH_SLEEP_MS x (0.5 .. 1.5) (`ItemDurations`): durations that vary keep the
+ * An item sleeps BENCH_SLEEP_MS x (0.5 .. 1.5) (`ItemDurations`), or with BENCH_FETCH=1 asks its
+ * first goto's page to answer after that long (the fairness bench's site counts what runs): durations that vary keep the
  * slots from finishing in lockstep, which made a window's count jump by a whole host's concurrency.
  * The process stays up between runs, so a run pays no Node start.
  *
@@ -85,6 +86,28 @@ export class SleepingDriver implements BrowserDriver {
   }
 }
 
+/**
+ * A browser stand-in that asks the item's first `goto` page for its duration (`?ms=`) and waits
+ * for the answer (BENCH_FETCH=1): the fairness bench's site sees every running item, by tenant.
+ */
+export class FetchingDriver implements BrowserDriver {
+  constructor(private readonly durations: ItemDurations) {}
+
+  async run(_endpoint: unknown, steps: Step[], options: RunStepsOptions): Promise<StepsOutcome> {
+    const first = steps[0];
+    const url = first && 'goto' in first ? String(first.goto) : null;
+    if (!url) throw new NonRetryableError('STEP_FAILED', 'the fetching driver needs a goto first');
+    const ms = this.durations.next();
+    try {
+      const res = await fetch(`${url}${url.includes('?') ? '&' : '?'}ms=${ms}`, { signal: options.signal });
+      await res.arrayBuffer();
+    } catch {
+      throw new NonRetryableError('ABORTED', 'the run was aborted or the page did not answer');
+    }
+    return { data: {}, artifacts: {}, url, title: null };
+  }
+}
+
 type Counts = Omit<HostCount, 'type' | 'cpuUs'>;
 
 interface RunningHost {
@@ -99,7 +122,7 @@ async function fleetHost(
 ): Promise<RunningHost> {
   const logger = createLogger({ name: 'bench-host', level: logLevel, pretty: false });
   const worker = await startWorker(settings, logger, {
-    driver: new SleepingDriver(durations),
+    driver: process.env.BENCH_FETCH === '1' ? new FetchingDriver(durations) : new SleepingDriver(durations),
     provider: new MemoryProvider(),
   });
   const counted = async (name: string, state?: string) => {

@@ -29,18 +29,18 @@
  * Figures go to bench/results/scaleout.json (repository root). Knobs (env): BENCH_CONCURRENCY
  * (10), BENCH_SLEEP_MS (250), BENCH_REPEATS (3), BENCH_LOG=<pino level> (hosts' logs, silent).
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ItemJob, Step } from '@fleet/contracts';
 import { BatchService, planBatch } from '@fleet/core';
 import { BullItemQueue, createItemsQueue, enqueueItems } from '@fleet/queue';
 import { createRedis, type FleetRedis, RedisBatchStore, RedisProfileStore, waitReady } from '@fleet/redis';
 import { type BenchFigure, benchSetting, figure, RedisServer, reportBench, sleep } from '@fleet/testing';
-import type { HostCount, HostMode, HostReply, HostRequest } from './scaleout-host.js';
+import { HostProcess } from './host-process.js';
+import { runBench } from './run-bench.js';
+import type { HostMode } from './scaleout-host.js';
 
 /** Browser slots per host: 10 is a realistic host; 4 x 10 / 250 ms = 160 items/s at 4 hosts. */
 const CONCURRENCY = benchSetting('BENCH_CONCURRENCY', 10);
@@ -54,10 +54,8 @@ const BACKLOG_MS = 3000;
 const PROFILES_PER_HOST = 2 * CONCURRENCY;
 /** The item time the ceiling's browser slots assume. */
 const BROWSER_ITEM_S = 10;
-const HOST_REPLY_MS = 60_000;
 const POOL = 'default';
 const STEPS: Step[] = [{ goto: 'https://example.test/' }];
-const HOST_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'scaleout-host.ts');
 const CLK_TCK = 100; // Linux USER_HZ: /proc times are in 1/100 s
 
 // ---------------------------------------------------------------------------------------------
@@ -87,66 +85,6 @@ function machineBusy(): number {
   // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
   const busy = sum(ticks.slice(0, 8)) - ticks[3]! - ticks[4]!;
   return busy / CLK_TCK;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Hosts: long-lived child processes, each runs one worker per run (scaleout-host.ts)
-
-class HostProcess {
-  private readonly child: ChildProcess;
-  private readonly waiting: { resolve: (reply: HostReply) => void; reject: (error: Error) => void }[] = [];
-  private exitedWith: string | null = null;
-
-  constructor(
-    readonly name: string,
-    env: Record<string, string>,
-  ) {
-    this.child = fork(HOST_ENTRY, [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (reply: HostReply) => this.waiting.shift()?.resolve(reply));
-    this.child.once('exit', (code, signal) => {
-      this.exitedWith = `${name} exited (${code ?? signal})`;
-      for (const w of this.waiting.splice(0)) w.reject(new Error(this.exitedWith));
-    });
-  }
-
-  /** Sends a request and waits for its reply (the host answers in order). */
-  request(request: HostRequest, timeoutMs = HOST_REPLY_MS): Promise<HostReply> {
-    if (this.exitedWith) return Promise.reject(new Error(this.exitedWith));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${this.name}: no answer to "${request.type}" within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      const settle =
-        <T>(done: (value: T) => void) =>
-        (value: T) => {
-          clearTimeout(timer);
-          done(value);
-        };
-      this.waiting.push({ resolve: settle(resolve), reject: settle(reject) });
-      this.child.send(request);
-    });
-  }
-
-  async count(): Promise<HostCount> {
-    const reply = await this.request({ type: 'count' });
-    if (reply.type !== 'count') throw new Error(`${this.name}: answered "${reply.type}" to "count"`);
-    return reply;
-  }
-
-  /** Ends the process (it closes its worker when the IPC channel goes); SIGKILL if it lingers. */
-  async close(): Promise<void> {
-    if (this.exitedWith) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.disconnect();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -476,19 +414,4 @@ async function main(): Promise<void> {
   }
 }
 
-/** Whole-run watchdog: whatever hangs, the process ends (its forked hosts see the IPC close). */
-const WATCHDOG_MS = 10 * 60_000;
-const watchdog = setTimeout(() => {
-  console.error(`scale-out bench: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
-
-let code = 0;
-try {
-  await main();
-} catch (error) {
-  console.error('scale-out bench failed:', error);
-  code = 1;
-}
-process.exit(code);
+await runBench('scale-out', main, { watchdogMs: 10 * 60_000 });

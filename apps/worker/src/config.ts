@@ -142,6 +142,12 @@ export const workerSchema = {
     doc: 'A profile whose launcher (its host) cannot be reached rests this long; the item waits, no attempt spent.',
   }),
   headless: { doc: 'Start browsers headless.', format: Boolean, default: true, env: 'HEADLESS' },
+  fairDispatch: {
+    doc: 'Take part in fair share (README "Sharing a fleet"): hand items waiting under their API key to the queue as workers take jobs (one worker leads per queue; the others stand by).',
+    format: Boolean,
+    default: true,
+    env: 'FAIR_DISPATCH',
+  },
   scenariosDir: {
     doc: "Code scenarios this worker loads at start and advertises (each a folder with index.ts, or a .ts file; a relative path starts at the repository's root); a module that does not load stops the worker (exit 2); empty = none.",
     format: String,
@@ -190,6 +196,7 @@ export interface WorkerSettings
   reclaimRestMs: number;
   unreachableRestMs: number;
   headless: boolean;
+  fairDispatch: boolean;
   scenariosDir: string;
   scenarioHeartbeatMs: number;
 }

@@ -108,6 +108,14 @@ export function createItemProcessor(
         return { cancelled: true };
       // The profile's host is down: the profile rests (ProfileSessions) and the item waits as when
       // no profile is free; the host's outage is logged and counted where the provider saw it.
+      // The item's site is at its limit: back to wait as long as it was told, plus a little jitter
+      // so the waiting items of a site do not all come back at once. No attempt spent.
+      case 'site-wait': {
+        metrics?.siteWaited(outcome.site);
+        const jitter = Math.floor(Math.random() * Math.min(250, 1 + outcome.waitMs / 4));
+        await job.moveToDelayed(Date.now() + outcome.waitMs + jitter, token);
+        throw new DelayedError();
+      }
       case 'unreachable':
       case 'no-profile':
       case 'requeue': {

@@ -53,7 +53,8 @@ function looksLikeItemJob(data: unknown): data is ItemJob {
       ? job.scenario === undefined
       : job.steps === undefined && isObject(job.scenario)) &&
     Number.isSafeInteger(job.itemTimeoutMs) &&
-    Number.isSafeInteger(job.stepTimeoutMs)
+    Number.isSafeInteger(job.stepTimeoutMs) &&
+    (job.perSite === undefined || isObject(job.perSite))
   );
 }
 

@@ -14,6 +14,8 @@ import { HomeLauncherProvider } from '@fleet/multilogin';
 import {
   createItemsQueue,
   createItemsWorker,
+  FairDispatcher,
+  fairSlotOf,
   ITEMS_QUEUE,
   SharedSlots,
   scenarioQueueName,
@@ -29,11 +31,14 @@ import {
   RedisCheckpointStore,
   RedisEventStream,
   RedisEvidencePolicy,
+  RedisFairShare,
   RedisProfileStore,
   RedisProviderHealth,
   RedisResultStore,
   RedisScenarioRegistry,
+  RedisSiteLimits,
   RedisStallLedger,
+  type RunningEntry,
   redisTargetOf,
   replicaWaitOf,
   SecretBox,
@@ -146,6 +151,11 @@ export async function startWorker(
   // Each profile is started on its home launcher (DESIGN.md section 7); the API's pool view shows
   // the hosts this worker cannot reach.
   const providerHealth = new RedisProviderHealth(redis, settings.prefix);
+  const markUp = (launcher: string) => {
+    void providerHealth
+      .markUp(launcher)
+      .catch((err) => logger.warn({ err }, 'could not record a provider as up'));
+  };
   // Read at scrape time, so it may exist before the sessions it reports on.
   const metrics = new WorkerMetrics({
     sessionStats: () => sessions.stats,
@@ -165,10 +175,11 @@ export async function startWorker(
       },
       onReachable: (launcher) => {
         logger.info({ launcher }, 'profile provider reachable again');
-        void providerHealth
-          .markUp(launcher)
-          .catch((err) => logger.warn({ err }, 'could not record a provider as up'));
+        markUp(launcher);
       },
+      // Another worker may have marked it down: a host that answers this one is up (seen: a
+      // healed launcher host stayed "down" in the pool view while only other workers used it).
+      onAnswered: (launcher) => markUp(launcher),
     });
   // The lease script took an expired lease back, so its holder is provably gone: stop its browser
   // where it runs (the profile's home), clear a provider lock it left, and try again while that
@@ -222,6 +233,9 @@ export async function startWorker(
     scenarios: overrides.scenarioRunner ?? drivers.scenarios,
     checkpoints: new RedisCheckpointStore(redis, settings.prefix, settings.resultRetentionSec),
     batchProxies: new RedisBatchStore(redis, settings.prefix, undefined, secretBox),
+    // A slot lasts the lease's TTL (at least 15 s, so a slow browser start does not outlive it):
+    // a dead worker's slots come back after it, as its leases do.
+    sites: new RedisSiteLimits(redis, settings.prefix, { holdMs: Math.max(settings.leaseTtlMs, 15_000) }),
     logger,
   });
 
@@ -242,6 +256,13 @@ export async function startWorker(
   // items), sharing WORKER_CONCURRENCY; the same processor and job handling for all.
   const processor = createItemProcessor(runner, logger, { running, metrics, stalls });
   const slots = new SharedSlots(settings.workerConcurrency);
+  const fair = new RedisFairShare(redis, settings.prefix);
+  const giveBack = (entry: RunningEntry | null) => {
+    if (!entry) return;
+    fair
+      .doneSoon(entry)
+      .catch((err) => logger.warn({ err }, 'fair share: could not give a slot back (checked again later)'));
+  };
   const consumers = [ITEMS_QUEUE, ...scenarios.map((s) => scenarioQueueName(s.id))].map((queueName) => {
     const gated = slots.gate(processor);
     const worker = createItemsWorker(gated.processor, {
@@ -263,7 +284,16 @@ export async function startWorker(
     };
     worker.on('failed', (job) => settle(job?.id));
     worker.on('stalled', (jobId) => settle(jobId));
-    return { worker, jobs };
+    // Fair share (README "Sharing a fleet"): a job finished for good gives its tenant's running
+    // slot back; the dispatcher (one leads per queue, fleet-wide) hands pending items to BullMQ.
+    worker.on('completed', (job) => giveBack(fairSlotOf(job, queueName)));
+    worker.on('failed', (job) => {
+      if (job?.finishedOn) giveBack(fairSlotOf(job, queueName));
+    });
+    const dispatcher = settings.fairDispatch
+      ? new FairDispatcher(jobs, fair, { owner: settings.workerId, logger }).start()
+      : null;
+    return { worker, jobs, dispatcher };
   });
   // A cancel aborts the queue's own signal of each running job (no controller per item). BullMQ
   // types the reason as a string but hands it to AbortController.abort as it is: the runner reads
@@ -366,6 +396,7 @@ export async function startWorker(
           scenarios.map((s) => s.id),
         ),
       );
+      await step('fair share dispatchers', Promise.all(consumers.map((c) => c.dispatcher?.stop())));
       const grace = setTimeout(() => {
         for (const c of consumers) c.worker.cancelAllJobs('shutdown');
       }, graceMs);

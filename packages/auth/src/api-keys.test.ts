@@ -60,6 +60,23 @@ describe('ApiKeyRing', () => {
     expect(message).not.toContain(OPS_KEY);
   });
 
+  it('reads fair share settings per key (weight, maxRunning) and refuses bad ones', () => {
+    const ring = ApiKeyRing.fromEntries([
+      { name: 'ops', role: 'admin', key: OPS_KEY },
+      { name: 'acme', role: 'user', key: `${OPS_KEY}-acme`, weight: 2.5, maxRunning: 20 },
+    ]);
+    expect(ring.shareOf('ops')).toEqual({ weight: 1, cap: 0 });
+    expect(ring.shareOf('acme')).toEqual({ weight: 2.5, cap: 20 });
+    expect(ring.shareOf('unknown')).toEqual({ weight: 1, cap: 0 });
+    const bad = (entry: Record<string, unknown>) =>
+      checkApiKeyEntry({ name: 'x', role: 'user', key: OPS_KEY, ...entry }, 0);
+    expect(bad({ weight: 0 })).toMatch(/"weight" must be a number above 0/);
+    expect(bad({ weight: '2' })).toMatch(/"weight"/);
+    expect(bad({ maxRunning: 1.5 })).toMatch(/"maxRunning" must be a whole number of at least 1/);
+    expect(bad({ maxRunning: 0 })).toMatch(/"maxRunning"/);
+    expect(bad({ weight: 3, maxRunning: 1 })).toBeUndefined();
+  });
+
   it('refuses repeated names and repeated keys', () => {
     expect(() =>
       ApiKeyRing.fromEntries([

@@ -15,6 +15,17 @@ export interface ApiKeyEntry {
   role: Role;
   key?: string;
   sha256?: string;
+  /** Its share of running slots against other keys with work (fair share; default 1). */
+  weight?: number;
+  /** Its items running at once, at most (fair share; none by default). */
+  maxRunning?: number;
+}
+
+/** A key's fair share settings (README "Sharing a fleet"). */
+export interface KeyShare {
+  weight: number;
+  /** 0: no cap. */
+  cap: number;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -36,7 +47,9 @@ export function checkApiKeyEntry(entry: unknown, index: number): string | undefi
     return `${at} must be an object {"name", "role", "key" or "sha256"}`;
   }
   const e = entry as Record<string, unknown>;
-  const unknown = Object.keys(e).filter((k) => !['name', 'role', 'key', 'sha256'].includes(k));
+  const unknown = Object.keys(e).filter(
+    (k) => !['name', 'role', 'key', 'sha256', 'weight', 'maxRunning'].includes(k),
+  );
   if (unknown.length > 0) return `${at} has unknown fields: ${unknown.join(', ')}`;
   if (typeof e.name !== 'string' || !NAME.test(e.name)) {
     return `${at}: "name" must be 1-64 letters, digits, "_", "." or "-"`;
@@ -51,12 +64,22 @@ export function checkApiKeyEntry(entry: unknown, index: number): string | undefi
   if (hasHash && (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256))) {
     return `${at} (${e.name}): "sha256" must be 64 lowercase hex digits (sha256 of the key)`;
   }
+  if (e.weight !== undefined && !(typeof e.weight === 'number' && e.weight > 0 && e.weight <= 1000)) {
+    return `${at} (${e.name}): "weight" must be a number above 0 and at most 1000 (default 1)`;
+  }
+  if (
+    e.maxRunning !== undefined &&
+    !(typeof e.maxRunning === 'number' && Number.isInteger(e.maxRunning) && e.maxRunning >= 1)
+  ) {
+    return `${at} (${e.name}): "maxRunning" must be a whole number of at least 1 (or left out: no cap)`;
+  }
   return undefined;
 }
 
 interface StoredKey {
   principal: Principal;
   hash: Buffer;
+  share: KeyShare;
 }
 
 /**
@@ -86,7 +109,11 @@ export class ApiKeyRing {
         if (hashes.has(hex)) problems.push(`key of "${entry.name}" is the same as an earlier entry's`);
         names.add(entry.name);
         hashes.add(hex);
-        keys.push({ principal: { name: entry.name, role: entry.role }, hash: Buffer.from(hex, 'hex') });
+        keys.push({
+          principal: { name: entry.name, role: entry.role },
+          hash: Buffer.from(hex, 'hex'),
+          share: { weight: entry.weight ?? 1, cap: entry.maxRunning ?? 0 },
+        });
       }
     }
     if (problems.length > 0) throw new Error(`FLEET_API_KEYS: ${problems.join('; ')}`);
@@ -95,6 +122,11 @@ export class ApiKeyRing {
 
   get size(): number {
     return this.keys.length;
+  }
+
+  /** A key's fair share settings by its name (weight 1, no cap for a name not configured). */
+  shareOf(name: string): KeyShare {
+    return this.keys.find((k) => k.principal.name === name)?.share ?? { weight: 1, cap: 0 };
   }
 
   names(): string[] {

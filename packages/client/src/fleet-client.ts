@@ -196,10 +196,15 @@ export class FleetClient {
     return answer.deliveries;
   }
 
-  /** Profile pools by state (admin keys also get `providersDown`). */
+  /**
+   * Profile pools by state; with fair share each key's items waiting and running (`tenants`: every
+   * key for an admin, its own for a user key); admin keys also get `providersDown` and `sites`.
+   */
   pools(options: CallOptions = {}): Promise<{
     pools: Array<{ pool: string } & Record<string, unknown>>;
     waitingFor?: Array<{ scenario: string; workers: number; queued: number }>;
+    tenants?: Array<{ tenant: string; weight: number; cap: number; waiting: number; running: number }>;
+    sites?: Array<{ host: string; rule: { maxConcurrent?: number; minDelayMs?: number }; running: number }>;
     providersDown?: Array<{ provider: string; since: string; lastSeenAt: string; error: string }>;
   }> {
     return this.http.json('GET', '/v1/pools', options);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { itemErrorSchema, poolSelectorSchema } from './item.js';
+import { itemErrorSchema, perSiteSchema, poolSelectorSchema } from './item.js';
 import { scenarioInputSchema, scenarioSpecSchema, waitingForSchema } from './scenario.js';
 import { filesUsed, isHttpUrl, stepsSchema } from './steps.js';
 import { batchWebhookSchema } from './webhooks.js';
@@ -47,6 +47,8 @@ export const batchOptionsSchema = z.strictObject({
   priority: z.number().int().min(1).max(MAX_PRIORITY).optional(),
   /** Every item of the batch goes through this proxy instead of its profile's own. */
   proxy: proxySchema.optional(),
+  /** At most this many items on one site at once, this long between starts (fleet-wide). */
+  perSite: perSiteSchema.optional(),
 });
 export type BatchOptions = z.infer<typeof batchOptionsSchema>;
 

@@ -202,6 +202,12 @@ export const ERRORS = {
     hint: 'check the id (GET /v1/admin/webhooks)',
     where: { api: 'no registered webhook has that id' },
   },
+  SITE_RULE_NOT_FOUND: {
+    status: 404,
+    message: 'no rule for that site',
+    hint: 'check the host (GET /v1/admin/sites)',
+    where: { api: 'no admin rule is set for that host' },
+  },
   ROUTE_NOT_FOUND: {
     status: 404,
     message: 'no such route',

@@ -71,7 +71,9 @@ export {
   itemId,
   itemJobSchema,
   itemResultSchema,
+  type PerSite,
   parseItemId,
+  perSiteSchema,
   poolSelectorSchema,
   STEP_TIMEOUT_MS_DEFAULT,
 } from './item.js';

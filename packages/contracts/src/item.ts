@@ -17,6 +17,21 @@ export const batchIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a batch id: 1-64 letters, digits, "_" or "-"');
 
+/**
+ * Politeness toward one site (README "Sharing a fleet"): at most `maxConcurrent` of its items at
+ * once and `minDelayMs` between two starts, fleet-wide. Set by a batch (`options.perSite`, for the
+ * host of each item's first `goto`) or by an admin per host; where both apply the stricter wins.
+ */
+export const perSiteSchema = z
+  .strictObject({
+    maxConcurrent: z.number().int().min(1).max(10_000).optional(),
+    minDelayMs: z.number().int().min(0).max(600_000).optional(),
+  })
+  .refine((rule) => rule.maxConcurrent !== undefined || rule.minDelayMs !== undefined, {
+    message: 'give maxConcurrent, minDelayMs or both',
+  });
+export type PerSite = z.infer<typeof perSiteSchema>;
+
 export const ITEM_TIMEOUT_MS_DEFAULT = 120_000;
 export const STEP_TIMEOUT_MS_DEFAULT = 15_000;
 
@@ -41,8 +56,15 @@ const itemJobFields = z.strictObject({
   stepTimeoutMs: z.number().int().positive().max(120_000).default(STEP_TIMEOUT_MS_DEFAULT),
   /** No attempt starts after this epoch ms (all attempts together); the item fails instead. */
   deadlineAt: z.number().int().positive().optional(),
+  /** The batch's politeness toward the site of the item's first `goto` (README "Sharing a fleet"). */
+  perSite: perSiteSchema.optional(),
   /** The API key (by name) that submitted the batch, for tenant-scoped events. */
   owner: z.string().max(200).optional(),
+  /**
+   * The tenant whose running slot the item holds when it came through fair share (README
+   * "Sharing a fleet"): the worker gives the slot back when the item is finished in BullMQ.
+   */
+  tenant: z.string().max(200).optional(),
   /**
    * The batch sets a proxy for all its items: the worker reads it from the batch record (the job
    * carries only this flag, so a proxy password never sits in job data).

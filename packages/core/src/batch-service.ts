@@ -2,6 +2,7 @@ import {
   type ItemJob,
   type ItemVars,
   interpolateSteps,
+  type PerSite,
   type ScenarioRef,
   type Step,
   scenarioKey,
@@ -34,6 +35,8 @@ export interface BatchPlanInput {
   files?: ItemJob['files'];
   /** The schedule whose run this batch is. */
   scheduleId?: string | null;
+  /** Politeness toward the site of each item's first `goto`, carried in every job. */
+  perSite?: PerSite;
 }
 
 /** One job per item, `{{var}}` filled in; every problem of every item, or the jobs. */
@@ -61,6 +64,7 @@ export function planBatch(
     if (input.deadlineAt !== undefined) job.deadlineAt = input.deadlineAt;
     if (input.owner) job.owner = input.owner;
     if (input.proxy) job.batchProxy = true;
+    if (input.perSite && !input.scenario) job.perSite = input.perSite;
     if (input.files && Object.keys(input.files).length > 0) job.files = input.files;
     return job;
   });

@@ -73,6 +73,7 @@ export {
   type ResultStore,
 } from './ports/result-store.js';
 export type { ScenarioCall, ScenarioRunner } from './ports/scenario-runner.js';
+export type { SiteGrant, SiteLimits } from './ports/site-limits.js';
 export type {
   NewProfile,
   Profile,
@@ -94,6 +95,7 @@ export {
 } from './profile-sessions.js';
 export { ReclaimedBrowsers, type ReclaimedBrowsersOptions } from './reclaimed-browsers.js';
 export type { SessionState } from './session-state.js';
+export { siteOf } from './site.js';
 export {
   checkNewProfile,
   checkOwner,

@@ -24,9 +24,11 @@ import {
   type ResultStore,
 } from './ports/result-store.js';
 import type { ScenarioRunner } from './ports/scenario-runner.js';
+import type { SiteLimits } from './ports/site-limits.js';
 import type { ProxyConfig } from './profile.js';
 import type { ProfileSession } from './profile-session.js';
 import type { CheckoutOptions, ProfileSessions } from './profile-sessions.js';
+import { siteOf } from './site.js';
 
 export interface AttemptContext {
   /** 1 for the first attempt. */
@@ -59,6 +61,8 @@ export type AttemptOutcome =
   | { kind: 'skipped'; reason: 'already-recorded' }
   | { kind: 'cancelled' }
   | { kind: 'no-profile' }
+  /** The item's site is at its limit: try again after `waitMs` (no attempt spent). */
+  | { kind: 'site-wait'; site: string; waitMs: number }
   | { kind: 'unreachable'; provider: string }
   | { kind: 'requeue' }
   | { kind: 'retry'; error: FleetError }
@@ -75,6 +79,8 @@ export interface ItemRunnerDeps {
   checkpoints?: CheckpointStore;
   /** Where a batch's own proxy is read, for jobs flagged `batchProxy` (the batch store). */
   batchProxies?: { proxyOf(batchId: string): Promise<ProxyConfig | null> };
+  /** Politeness per site (README "Sharing a fleet"); none: no item waits for its site. */
+  sites?: SiteLimits;
   logger?: LoggerPort;
   now?: () => number;
 }
@@ -122,6 +128,54 @@ export class ItemRunner {
       );
       return this.failedAttempt(ref, ctx, error, null, started);
     }
+    const site = await this.takeSite(job);
+    if (site && 'waitMs' in site) return { kind: 'site-wait', site: site.host, waitMs: site.waitMs };
+    try {
+      return await this.onProfile(job, ref, ctx, started, site);
+    } finally {
+      if (site) {
+        await this.deps.sites?.release(site.host, site.holder).catch((err: unknown) => {
+          // It lapses by itself (lua/site-acquire-3.lua): a late slot, never a lost item.
+          this.deps.logger?.warn({ err, site: site.host }, 'could not give back a site slot');
+        });
+      }
+    }
+  }
+
+  /**
+   * A slot on the item's site when a rule applies there (null: none applies, or the item has no
+   * site), or how long to wait for one. Taken before the profile, so a waiting item holds none.
+   */
+  private async takeSite(
+    job: ItemJob,
+  ): Promise<{ host: string; holder: string } | { host: string; waitMs: number } | null> {
+    const sites = this.deps.sites;
+    if (!sites || (!job.perSite && !(await sites.hasRules()))) return null;
+    const host = siteOf(job);
+    if (!host) return null;
+    const holder = itemId(job.batchId, job.index);
+    const grant = await sites.acquire(host, holder, job.perSite);
+    if (!grant) return null;
+    return grant.granted ? { host, holder } : { host, waitMs: grant.waitMs };
+  }
+
+  /** A page of a throttled site answered 429 or 503: pause the site's starts, fleet-wide. */
+  private siteStatus(host: string): (status: number) => void {
+    return (status) => {
+      if (status !== 429 && status !== 503) return;
+      this.deps.sites?.slowDown(host).catch((err: unknown) => {
+        this.deps.logger?.warn({ err, site: host }, 'could not slow a site down');
+      });
+    };
+  }
+
+  private async onProfile(
+    job: ItemJob,
+    ref: ItemRef,
+    ctx: AttemptContext,
+    started: number,
+    site: { host: string; holder: string } | null,
+  ): Promise<AttemptOutcome> {
     let checkout: Awaited<ReturnType<ProfileSessions['checkout']>>;
     try {
       checkout = await this.deps.sessions.checkout(job.selector, await this.checkoutOptions(job));
@@ -136,7 +190,7 @@ export class ItemRunner {
     if (!checkout) return { kind: 'no-profile' };
     const use = checkout.session.uses;
     try {
-      return await this.attempt(job, ref, ctx, checkout, started);
+      return await this.attempt(job, ref, ctx, checkout, started, site);
     } catch (error) {
       // Something underneath failed (Redis gone, a bug): never leave the profile leased and running.
       await this.deps.sessions.abandon(checkout.session, use).catch(() => undefined);
@@ -163,6 +217,7 @@ export class ItemRunner {
     ctx: AttemptContext,
     checkout: { session: ProfileSession; warm: boolean },
     started: number,
+    site: { host: string; holder: string } | null,
   ): Promise<AttemptOutcome> {
     const { session } = checkout;
     const startedEvent = this.startedEvent(job, session, { attempt: ctx.attempt, warm: checkout.warm });
@@ -188,6 +243,7 @@ export class ItemRunner {
     const linked = linkSignals(ctx.signal, session.lost);
     const claim = new ClaimStop(linked);
     session.onRenew = async (lease) => {
+      if (site) void this.deps.sites?.renew(site.host, site.holder).catch(() => undefined);
       const extended = await this.deps.results.extendClaim(ref, lease.fence, lease.expiresAt);
       if (extended === 'cancelled') claim.abort(new BatchCancelledError(ref.batchId));
       return extended !== 'stale';
@@ -199,7 +255,7 @@ export class ItemRunner {
         this.deps.logger?.warn({ err, itemId: startedEvent.itemId }, 'could not publish item.started');
       });
     }
-    return this.drive(job, ref, ctx, session, started, claim, linked);
+    return this.drive(job, ref, ctx, session, started, claim, linked, site);
   }
 
   private async drive(
@@ -210,6 +266,7 @@ export class ItemRunner {
     started: number,
     claim: ClaimStop,
     linked: LinkedSignal,
+    site: { host: string; holder: string } | null,
   ): Promise<AttemptOutcome> {
     const signal = linked.signal;
     const deadlineAt = Math.min(started + job.itemTimeoutMs, job.deadlineAt ?? Number.POSITIVE_INFINITY);
@@ -222,6 +279,7 @@ export class ItemRunner {
         itemId: id,
         lastAttempt: ctx.attempt >= ctx.maxAttempts,
         ...(job.files ? { files: job.files } : {}),
+        ...(site ? { onPageStatus: this.siteStatus(site.host) } : {}),
       };
       const outcome = job.scenario
         ? await this.runScenario(job, ref, ctx, session, options, claim)

@@ -484,4 +484,28 @@ describe('ProfileSessions: shutdown (closeAll)', () => {
     expect(s.provider.running).toEqual(new Set());
     expect(s.sessions.heldCount).toBe(0);
   });
+
+  it('closeAll ends only after a lease granted in flight was given back (the worker closes Redis next)', async () => {
+    const s = memorySessions({ profileIds: ['p1'] });
+    let grantNow: () => void = () => {};
+    const granted = new Promise<void>((resolve) => {
+      grantNow = resolve;
+    });
+    const acquire = s.profiles.acquire.bind(s.profiles);
+    s.profiles.acquire = async (...args) => {
+      await granted; // Redis answers the acquire only after the shutdown started
+      return acquire(...args);
+    };
+    const late = s.sessions.checkout(pool);
+    let closed = false;
+    const closing = s.sessions.closeAll().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false); // still waiting for the acquire in flight
+    grantNow();
+    await closing;
+    expect(s.profiles.leased).toBe(0); // given back before closeAll returned
+    expect(await late).toBeNull();
+  });
 });

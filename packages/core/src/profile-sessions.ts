@@ -71,6 +71,8 @@ export class ProfileSessions {
   private readonly held = new Map<string, HeldLease>();
   /** Set by closeAll: no checkout, nothing kept warm. */
   private closed = false;
+  /** Checkouts whose lease may still be granted: closeAll waits for them (see there). */
+  private readonly granting = new Set<Promise<HeldLease | null>>();
   /** Running totals the worker's /metrics reads (quarantined: by a profile fault or a failure streak). */
   readonly stats = { starts: 0, warmReuses: 0, lost: 0, quarantined: 0 };
 
@@ -88,6 +90,14 @@ export class ProfileSessions {
     if (this.closed) return null;
     const warm = this.reuseIdle(selector, options);
     if (warm) return { session: warm, warm: true };
+    const granting = this.grant(selector);
+    this.granting.add(granting);
+    const held = await granting.finally(() => this.granting.delete(granting));
+    return held ? { session: await this.start(held, options), warm: false } : null;
+  }
+
+  /** A lease, held; or null when none is free or the worker shuts down meanwhile. */
+  private async grant(selector: PoolSelector): Promise<HeldLease | null> {
     const lease = await this.acquire(selector);
     if (!lease) return null;
     const held = this.hold(lease);
@@ -96,7 +106,7 @@ export class ProfileSessions {
       await this.end(held, 'neutral');
       return null;
     }
-    return { session: await this.start(held, options), warm: false };
+    return held;
   }
 
   /**
@@ -143,6 +153,10 @@ export class ProfileSessions {
    */
   async closeAll(): Promise<void> {
     this.closed = true;
+    // A lease granted in flight is given back by its checkout: wait for that, or the worker may
+    // close its Redis connection before the release is sent (seen in the SIGTERM fault row under
+    // load: one lease left until its TTL after an exit 0).
+    await Promise.allSettled([...this.granting]);
     // Sessions may be handed back while others end: go round until none is held (a few rounds).
     for (let round = 0; round < 5 && this.held.size > 0; round++) {
       await Promise.all([...this.held.values()].map((h) => this.end(h, 'neutral')));

@@ -19,6 +19,8 @@ export interface ApiSources {
   queueCounts(states: readonly string[]): Promise<Record<string, number>>;
   /** Every pool's counts. */
   poolCounts(): Promise<PoolCountsLike[]>;
+  /** Fair share (README "Sharing a fleet"): each API key's items waiting and running; none when off. */
+  tenantCounts?(): Promise<Array<{ tenant: string; waiting: number; running: number }>>;
   /** Longest a scrape waits on one source before it gives up on it (ms). */
   timeoutMs: number;
 }
@@ -27,7 +29,9 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 
 /**
  * The API process's metrics. Labels never carry tenant data: routes are their patterns
- * (`/v1/batches/:id`), never a batch id or key name; pools are operator-chosen names.
+ * (`/v1/batches/:id`), never a batch id; pools are operator-chosen names. One exception, asked for
+ * by operators sharing a fleet: `fleet_tenant_items{tenant}` carries API key *names* (never a key),
+ * a label as bounded as FLEET_API_KEYS.
  */
 export class ApiMetrics extends FleetMetrics {
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
@@ -116,6 +120,24 @@ export class ApiMetrics extends FleetMetrics {
         });
       },
     });
+    const tenantCounts = sources.tenantCounts;
+    if (tenantCounts) {
+      new Gauge({
+        name: 'fleet_tenant_items',
+        help: "Each API key's items under fair share now: waiting (not yet handed to the queue) and running (handed, not finished).",
+        labelNames: ['tenant', 'state'],
+        registers,
+        collect() {
+          this.reset();
+          return read('tenants', async () => {
+            for (const t of await within(tenantCounts(), sources.timeoutMs)) {
+              this.set({ tenant: t.tenant, state: 'waiting' }, t.waiting);
+              this.set({ tenant: t.tenant, state: 'running' }, t.running);
+            }
+          });
+        },
+      });
+    }
     // Registered after the gauges: the registry starts every metric's collection in order and at
     // once, so by the time this one collects, this scrape's readings have started; it waits for
     // them and so counts this scrape's failures in this scrape's answer.
@@ -130,7 +152,7 @@ export class ApiMetrics extends FleetMetrics {
         failures.clear();
       },
     });
-    for (const source of ['queue', 'pools']) errors.inc({ source }, 0);
+    for (const source of ['queue', 'pools', ...(tenantCounts ? ['tenants'] : [])]) errors.inc({ source }, 0);
   }
 }
 

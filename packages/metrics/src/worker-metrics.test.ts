@@ -15,6 +15,7 @@ describe('WorkerMetrics', () => {
     metrics.acquireWaited();
     metrics.acquireWaited();
     metrics.providerUnreachableSeen('http://10.231.0.12:45001');
+    metrics.siteWaited('shop.example.com');
     const text = await metrics.text();
     expect(text).toContain('fleet_items_total{state="completed"} 2');
     expect(text).toContain('fleet_items_total{state="failed",code="ASSERTION_FAILED"} 1');
@@ -23,6 +24,7 @@ describe('WorkerMetrics', () => {
     expect(sampleSum(text, 'fleet_item_duration_seconds_bucket', { state: 'completed', le: '0.5' })).toBe(1);
     expect(text).toContain('fleet_item_retries_total{code="PROVIDER_UNAVAILABLE"} 1');
     expect(text).toContain('fleet_lease_acquire_waits_total 2');
+    expect(text).toContain('fleet_site_waits_total{site="shop.example.com"} 1');
     expect(text).toContain('fleet_provider_unreachable_total{launcher="http://10.231.0.12:45001"} 1');
   });
 

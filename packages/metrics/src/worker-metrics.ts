@@ -28,6 +28,8 @@ export interface ItemMetrics {
   itemRecorded(result: RecordedItem): void;
   itemRetried(code: string): void;
   acquireWaited(): void;
+  /** An item put back because its site was at its limit (README "Sharing a fleet"). */
+  siteWaited(site: string): void;
 }
 
 /** One check of the host-pressure gate (WORKER_MAX_CPU_PERCENT, WORKER_MAX_MEMORY_PERCENT). */
@@ -51,6 +53,7 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
   readonly itemDuration: Histogram<'state'>;
   readonly retries: Counter<'code'>;
   readonly acquireWaits: Counter;
+  readonly siteWaits: Counter<'site'>;
   readonly providerUnreachable: Counter<'launcher'>;
   readonly pressure: Gauge<'resource'>;
   readonly slotsAllowed: Gauge;
@@ -89,6 +92,12 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
     this.acquireWaits = new Counter({
       name: 'fleet_lease_acquire_waits_total',
       help: 'Items that found no free profile in their pool and were put back to wait (no attempt spent).',
+      registers,
+    });
+    this.siteWaits = new Counter({
+      name: 'fleet_site_waits_total',
+      help: 'Items put back because their site was at its limit (a batch perSite or an admin rule; no attempt spent), by host.',
+      labelNames: ['site'],
       registers,
     });
     this.providerUnreachable = new Counter({
@@ -175,6 +184,10 @@ export class WorkerMetrics extends FleetMetrics implements ItemMetrics {
 
   acquireWaited(): void {
     this.acquireWaits.inc();
+  }
+
+  siteWaited(site: string): void {
+    this.siteWaits.inc({ site });
   }
 
   providerUnreachableSeen(launcher: string): void {

@@ -26,6 +26,13 @@ export interface HomeLauncherProviderOptions {
   /** A provider host answered again after it had been unreachable. */
   onReachable?: (provider: string) => void;
   /**
+   * A provider host answered a call, this worker not having found it unreachable: at most once per
+   * `answeredEveryMs` (default 2000) per host. Another worker may have marked it down in the pool
+   * view; a host that answers anyone is up (the worker clears that mark here).
+   */
+  onAnswered?: (provider: string) => void;
+  answeredEveryMs?: number;
+  /**
    * After a host was found unreachable, calls to it fail at once (no connection tried) for this
    * long (default 5000 ms): a host cut off would otherwise hold every item that meets one of its
    * profiles for a connect timeout per try. The next call after it tries the host again.
@@ -54,6 +61,8 @@ export class HomeLauncherProvider implements ProfileProvider {
   private readonly own: MultiloginProfileProvider;
   /** Origins that were unreachable at their last call → when that call failed. */
   private readonly down = new Map<string, number>();
+  /** Origins → when `onAnswered` last told of them. */
+  private readonly answeredAt = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -130,7 +139,16 @@ export class HomeLauncherProvider implements ProfileProvider {
 
   private answered(provider: MultiloginProfileProvider): void {
     const origin = originOf(provider.launcherUrl);
-    if (this.down.delete(origin)) this.options.onReachable?.(origin);
+    if (this.down.delete(origin)) {
+      this.options.onReachable?.(origin);
+      this.answeredAt.set(origin, this.now());
+      return;
+    }
+    if (!this.options.onAnswered) return;
+    const last = this.answeredAt.get(origin);
+    if (last !== undefined && this.now() - last < (this.options.answeredEveryMs ?? 2000)) return;
+    this.answeredAt.set(origin, this.now());
+    this.options.onAnswered(origin);
   }
 
   private homeProvider(url: string): MultiloginProfileProvider {

@@ -48,9 +48,14 @@ test("a profile is started, read and stopped on its home launcher, not on the wo
   const home = await launcher();
   const b = await newProfileOn(home, 'homed');
   const seen: string[] = [];
+  const answered: string[] = [];
+  let now = 1_000_000;
   const provider = new HomeLauncherProvider(settingsAt(own.url), {
     onUnreachable: (p) => seen.push(`down ${p}`),
     onReachable: (p) => seen.push(`up ${p}`),
+    onAnswered: (p) => answered.push(p),
+    answeredEveryMs: 2000,
+    now: () => now,
   });
   const profile = leasedProfile(b.id, { folderId: b.folderId, launcher: home.url });
 
@@ -70,6 +75,11 @@ test("a profile is started, read and stopped on its home launcher, not on the wo
   await provider.stop(profile);
   expect(await provider.status(profile)).toBe('stopped');
   expect(seen).toEqual([]);
+  // It answered: told once per 2 s (another worker's "down" mark in the pool view is cleared by it).
+  expect(answered).toEqual([new URL(home.url).origin]);
+  now += 2000;
+  await provider.status(profile);
+  expect(answered).toEqual([new URL(home.url).origin, new URL(home.url).origin]);
 
   // Reclaim after a crashed holder: the cloud lock is cleared at the home (the launcher stops the
   // browser the dead holder left running there).

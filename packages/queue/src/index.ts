@@ -1,10 +1,19 @@
 export {
+  FairDispatcher,
+  type FairDispatcherOptions,
+  FairItemQueue,
+  fairQueueName,
+  fairSlotOf,
+  NO_TENANT,
+} from './fair.js';
+export {
   ADD_CHUNK,
   BullItemQueue,
   createItemsQueue,
   enqueueItems,
   ItemQueues,
   type ItemsQueue,
+  removeBatchItemIds,
   removeBatchItems,
 } from './items-queue.js';
 export { createItemsWorker, type ItemProcessor, type ItemsWorkerOptions } from './items-worker.js';

@@ -120,14 +120,24 @@ export async function removeBatchItems(
   total: number,
   chunk = 200,
 ): Promise<number> {
-  let removed = 0;
+  return (await removeBatchItemIds(queue, batchId, total, chunk)).length;
+}
+
+/** `removeBatchItems`, answering the ids of the jobs it removed. */
+export async function removeBatchItemIds(
+  queue: ItemsQueue,
+  batchId: string,
+  total: number,
+  chunk = 200,
+): Promise<string[]> {
+  const removed: string[] = [];
   for (let i = 0; i < total; i += chunk) {
     const ids = Array.from({ length: Math.min(chunk, total - i) }, (_, k) => itemId(batchId, i + k));
     // BullMQ's remove answers 1 for a job that does not exist: count only jobs that did.
     const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
     const present = ids.filter((_, k) => jobs[k] !== undefined);
     const codes = await Promise.all(present.map((id) => queue.remove(id, { removeChildren: false })));
-    removed += codes.filter((c) => c === 1).length;
+    removed.push(...present.filter((_, k) => codes[k] === 1));
   }
   return removed;
 }

@@ -23,6 +23,13 @@ export {
   RedisEventStream,
 } from './events-stream.js';
 export { type EvidencePolicyOptions, RedisEvidencePolicy } from './evidence-policy.js';
+export {
+  type FairItem,
+  RedisFairShare,
+  type RunningEntry,
+  type TenantShare,
+  type TenantStanding,
+} from './fair-share.js';
 export { IDEMPOTENCY_TTL_SEC, RedisIdempotencyStore, type Reservation } from './idempotency-store.js';
 export { RedisKeyRevocations } from './key-revocations.js';
 export {
@@ -52,4 +59,5 @@ export {
 export { ScriptCode, scriptError } from './script-errors.js';
 export { defineScripts, loadScripts } from './scripts.js';
 export { openProxy, SecretBox, sealProxy } from './secret-box.js';
+export { RedisSiteLimits, type SiteLimitsOptions, type SiteStatus } from './site-limits.js';
 export { type NotedTake, RedisStallLedger, type Take } from './stall-ledger.js';

@@ -1,4 +1,4 @@
-import { fleetEventSchema, type ItemResult } from '@fleet/contracts';
+import { fleetEventSchema } from '@fleet/contracts';
 import { ABANDONED_FENCE, NO_FENCE } from '@fleet/core';
 import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import { RedisBatchStore } from './batch-store.js';
@@ -6,7 +6,7 @@ import { createRedis } from './connection.js';
 import { RedisEventStream } from './events-stream.js';
 import { Keys } from './keys.js';
 import { batchCompletedParts, PROGRESS, RedisResultStore, splitAtProgress } from './result-store.js';
-import { sleep } from './test-helpers.js';
+import { itemResult, later, sleep } from './test-helpers.js';
 
 const prefix = testPrefix('items');
 const redis = createRedis(testRedisTarget(), { role: 'worker' });
@@ -18,18 +18,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const result = (state: 'completed' | 'failed', note = ''): ItemResult => ({
-  state,
-  data: { note },
-  artifacts: {},
-  url: 'https://a.test/',
-  title: 't',
-  profileId: 'p1',
-  attempts: 1,
-  durationMs: 5,
-  finishedAt: Date.now(),
-});
-const later = () => Date.now() + 60_000;
+const result = itemResult;
 let n = 0;
 const newBatch = async (total: number) => batches.create({ id: `b${++n}`, pool: 'default', total });
 

@@ -37,6 +37,23 @@ describe('key families share one hash tag each (Redis Cluster)', () => {
     expect(new Set(all.map(hashTag))).toEqual(new Set(['batch:b-1']));
   });
 
+  it('fair share: every key in one slot, whatever the tenant, batch or queue (with its braces taken off)', () => {
+    const fair = keys.fair;
+    const all = [
+      fair.base,
+      fair.names,
+      fair.waiting,
+      fair.queued,
+      fair.cfg('acme'),
+      fair.running('acme'),
+      fair.items('b-1'),
+      fair.dispatching('items.shop@1'),
+      fair.data('items'),
+      fair.leader('items'),
+    ];
+    expect(new Set(all.map(hashTag))).toEqual(new Set(['fair']));
+  });
+
   it('the event stream and its dedupe markers; the scenario registry', () => {
     expect(new Set([keys.events.stream, keys.events.dedupe('x')].map(hashTag))).toEqual(new Set(['events']));
     const scenario = keys.scenario('shop@1');

@@ -55,6 +55,39 @@ export interface WebhookKeys {
   deliveries(batchId: string): string;
 }
 
+/** Fair share's keys (`Keys.fair`). */
+export interface FairKeys {
+  /** What the scripts get as KEYS[1] and build every other name from. */
+  base: string;
+  /** Set: every tenant seen. */
+  names: string;
+  /** Hash: tenant -> items pending. */
+  waiting: string;
+  /** Hash: queue -> items pending. */
+  queued: string;
+  /** Hash: a tenant's weight and cap. */
+  cfg(tenant: string): string;
+  /** Sorted set: a tenant's items handed to BullMQ ("<queue>\t<item id>" -> ms). */
+  running(tenant: string): string;
+  /** List: a batch's pending items. */
+  items(batchId: string): string;
+  /** Sorted set: items a dispatcher took, not yet known in BullMQ (item id -> ms). */
+  dispatching(queue: string): string;
+  /** Hash: item id -> job of those. */
+  data(queue: string): string;
+  /** String: the worker id leading the queue's dispatch. */
+  leader(queue: string): string;
+}
+
+export interface SiteKeys {
+  /** Items on the site now (sorted set: holder -> expiry, epoch ms; expired ones are reclaimed). */
+  holders: string;
+  /** Hash: lastStartAt (epoch ms) and the admin's rule (adminMax, adminDelay) for the site. */
+  state: string;
+  /** Items told to wait (sorted set: holder -> when it stops counting, epoch ms). */
+  waiters: string;
+}
+
 export class Keys {
   constructor(readonly prefix: string) {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) {
@@ -141,6 +174,41 @@ export class Keys {
   get schedules(): { defs: string; runs: string } {
     const base = `${this.prefix}:{schedules}`;
     return { defs: `${base}:defs`, runs: `${base}:runs` };
+  }
+
+  /**
+   * One site's politeness (README "Sharing a fleet"), its own slot (`{site:<host>}`): the items on
+   * it now and its state, read and written by one script (`lua/site-acquire-3.lua`).
+   */
+  site(host: string): SiteKeys {
+    const base = `${this.prefix}:{site:${host}}`;
+    return { holders: `${base}:holders`, state: `${base}:state`, waiters: `${base}:waiters` };
+  }
+
+  /**
+   * Fair share between tenants (README "Sharing a fleet"): every key of it under one base, one
+   * slot (`{fair}`). The scripts build the same names from the base (`lua/includes/fair.lua`, which
+   * lists them all); these are the ones read or written outside a script.
+   */
+  get fair(): FairKeys {
+    const base = `${this.prefix}:{fair}`;
+    return {
+      base,
+      names: `${base}:names`,
+      waiting: `${base}:waiting`,
+      queued: `${base}:queued`,
+      cfg: (tenant) => `${base}:cfg:${tenant}`,
+      running: (tenant) => `${base}:running:${tenant}`,
+      items: (batchId) => `${base}:items:${batchId}`,
+      dispatching: (queue) => `${base}:dispatching:${queue}`,
+      data: (queue) => `${base}:data:${queue}`,
+      leader: (queue) => `${base}:leader:${queue}`,
+    };
+  }
+
+  /** Hash: host -> JSON of the admin's rule for it (the listing, and what workers cache). */
+  get siteRules(): string {
+    return `${this.prefix}:site-rules`;
   }
 
   get batchIndex(): string {

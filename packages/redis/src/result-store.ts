@@ -14,6 +14,7 @@ import { Cluster } from 'ioredis';
 import type { FleetRedis } from './connection.js';
 import { EVENT_STREAM_DEFAULTS, type EventStreamOptions } from './events-stream.js';
 import { Keys } from './keys.js';
+import { ScriptBatcher } from './script-batch.js';
 import { orThrow, ScriptCode, scriptError } from './script-errors.js';
 
 const CLAIM: Record<number, ClaimStatus> = { 1: 'claimed', 2: 'recorded', 3: 'cancelled', [-9]: 'stale' };
@@ -64,6 +65,9 @@ export class RedisResultStore implements ResultStore {
   private readonly keys: Keys;
   readonly publishesEvents: boolean;
   private readonly events: EventStreamOptions;
+  /** Claims and records of many items in one turn go as one script call (one Redis only). */
+  private readonly claims?: ScriptBatcher<number>;
+  private readonly records?: ScriptBatcher<[number, number, number, number]>;
 
   constructor(
     private readonly redis: FleetRedis,
@@ -73,6 +77,10 @@ export class RedisResultStore implements ResultStore {
     this.keys = new Keys(prefix);
     this.publishesEvents = options.publishEvents ?? !(redis instanceof Cluster);
     this.events = options.events ?? EVENT_STREAM_DEFAULTS;
+    if (this.publishesEvents && !(redis instanceof Cluster)) {
+      this.claims = new ScriptBatcher(redis, 'fleetClaimPublish', 4);
+      this.records = new ScriptBatcher(redis, 'fleetRecordPublish', 6);
+    }
   }
 
   /** The claim, in an `item.claim` span (README "Tracing"). */
@@ -93,17 +101,9 @@ export class RedisResultStore implements ResultStore {
     const k = this.keys.batch(ref.batchId);
     const code =
       started && this.publishesEvents
-        ? await this.redis.fleetClaimPublish(
-            k.meta,
-            k.results,
-            k.claims,
-            this.keys.events.stream,
-            ref.index,
-            fence,
-            expiresAt,
-            this.events.maxLen,
-            ref.batchId,
-            JSON.stringify(started),
+        ? await this.claims!.call(
+            [k.meta, k.results, k.claims, this.keys.events.stream],
+            [ref.index, fence, expiresAt, this.events.maxLen, ref.batchId, JSON.stringify(started)],
           )
         : await this.redis.fleetClaim(k.meta, k.results, k.claims, ref.index, fence, expiresAt);
     if (code === ScriptCode.STALE_FENCE) return 'stale';
@@ -156,19 +156,9 @@ export class RedisResultStore implements ResultStore {
       const e = this.keys.events;
       const item = splitAtProgress({ ...done.item, data: { ...done.item.data, progress: PROGRESS } });
       const batch = batchCompletedParts(ref.batchId, done.at);
-      reply = await this.redis.fleetRecordPublish(
-        k.meta,
-        k.results,
-        k.claims,
-        e.stream,
-        e.dedupe(done.itemDedupeKey),
-        e.dedupe(done.batchDedupeKey),
-        ...args,
-        this.events.maxLen,
-        this.events.dedupeTtlSec,
-        ref.batchId,
-        ...item,
-        ...batch,
+      reply = await this.records!.call(
+        [k.meta, k.results, k.claims, e.stream, e.dedupe(done.itemDedupeKey), e.dedupe(done.batchDedupeKey)],
+        [...args, this.events.maxLen, this.events.dedupeTtlSec, ref.batchId, ...item, ...batch],
       );
     } else {
       reply = await this.redis.fleetRecord(k.meta, k.results, k.claims, ...args);

@@ -1,6 +1,8 @@
 import type { ItemRef } from '@fleet/core';
+import { Cluster } from 'ioredis';
 import type { FleetRedis } from './connection.js';
 import { Keys } from './keys.js';
+import { ScriptBatcher } from './script-batch.js';
 
 /** One take of an item's job by a worker, as BullMQ counted it when it handed the job over. */
 export interface Take {
@@ -28,6 +30,8 @@ export interface NotedTake {
  */
 export class RedisStallLedger {
   private readonly keys: Keys;
+  /** Takes of many items in one turn go as one script call (one Redis only). */
+  private readonly takes?: ScriptBatcher<string[]>;
 
   constructor(
     private readonly redis: FleetRedis,
@@ -36,6 +40,7 @@ export class RedisStallLedger {
     private readonly retentionSec = 7 * 24 * 3600,
   ) {
     this.keys = new Keys(prefix);
+    if (!(redis instanceof Cluster)) this.takes = new ScriptBatcher(redis, 'fleetNoteTake', 2);
   }
 
   /**
@@ -44,15 +49,10 @@ export class RedisStallLedger {
    */
   async noteTake(ref: ItemRef, take: Take): Promise<NotedTake> {
     const k = this.keys.batch(ref.batchId);
-    const [status, ...hosts] = await this.redis.fleetNoteTake(
-      k.stalls,
-      k.meta,
-      ref.index,
-      take.attemptsStarted,
-      take.stalledCounter,
-      take.host,
-      this.retentionSec,
-    );
+    const args = [ref.index, take.attemptsStarted, take.stalledCounter, take.host, this.retentionSec];
+    const [status, ...hosts] = this.takes
+      ? await this.takes.call([k.stalls, k.meta], args)
+      : await this.redis.fleetNoteTake(k.stalls, k.meta, ...args);
     return { hosts, cancelled: status === 'cancelled' };
   }
 }

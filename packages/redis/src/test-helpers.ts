@@ -1,3 +1,4 @@
+import type { ItemResult } from '@fleet/contracts';
 import { type AllocationOptions, ProfileAllocationService } from '@fleet/core';
 import { deletePrefix, testPrefix, testRedisTarget } from '@fleet/testing';
 import type { FleetRedis } from './connection.js';
@@ -23,5 +24,21 @@ export function poolFixture(options: Partial<AllocationOptions> = {}) {
     },
   };
 }
+
+/** An item's result as a worker records it (`note` tells writes apart). */
+export const itemResult = (state: 'completed' | 'failed', note = ''): ItemResult => ({
+  state,
+  data: { note },
+  artifacts: {},
+  url: 'https://a.test/',
+  title: 't',
+  profileId: 'p1',
+  attempts: 1,
+  durationMs: 5,
+  finishedAt: Date.now(),
+});
+
+/** A claim's expiry a minute from now. */
+export const later = () => Date.now() + 60_000;
 
 export { sleep } from '@fleet/testing';

@@ -11,7 +11,7 @@ export interface BenchFigure {
   baseline: number | null;
   /** value / baseline (or baseline / value for "lower is better" figures, see `higherIsBetter`). */
   ratio: number | null;
-  /** The goal for `ratio`, as text: e.g. ">= 0.5" or "<= 1.5". */
+  /** The goal for `ratio` (for `value` when there is no baseline), as text: e.g. ">= 0.5" or "<= 1.5". */
   goal: string | null;
   met: boolean | null;
 }
@@ -21,7 +21,7 @@ export interface FigureInput {
   value: number;
   unit: string;
   baseline?: number;
-  /** Goal on value/baseline: `{ atLeast: 0.5 }` or `{ atMost: 1.5 }`. */
+  /** Goal on value/baseline (on value when there is no baseline): `{ atLeast: 0.5 }` or `{ atMost: 1.5 }`. */
   goal?: { atLeast: number } | { atMost: number };
 }
 
@@ -29,13 +29,14 @@ export function figure(input: FigureInput): BenchFigure {
   const ratio = input.baseline ? input.value / input.baseline : null;
   let goal: string | null = null;
   let met: boolean | null = null;
-  if (input.goal && ratio !== null) {
+  if (input.goal) {
+    const measured = ratio ?? input.value;
     if ('atLeast' in input.goal) {
       goal = `>= ${input.goal.atLeast}`;
-      met = ratio >= input.goal.atLeast;
+      met = measured >= input.goal.atLeast;
     } else {
       goal = `<= ${input.goal.atMost}`;
-      met = ratio <= input.goal.atMost;
+      met = measured <= input.goal.atMost;
     }
   }
   return {

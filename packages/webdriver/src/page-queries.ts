@@ -72,14 +72,21 @@ export interface Landing {
   href: string;
   /** e.g. `ERR_CONNECTION_REFUSED`; null on a real page. */
   netError: string | null;
+  /** The page's HTTP status (navigation timing's `responseStatus`); null when the browser cannot tell. */
+  status?: number | null;
 }
+
+/** The top-level page's HTTP status, in page scripts (Chromium ≥ 109; 0 or absent: unknown). */
+const STATUS_JS = `var nav = performance.getEntriesByType ? performance.getEntriesByType('navigation')[0] : null;
+var status = nav && nav.responseStatus ? nav.responseStatus : null;`;
 
 // chromedriver answers a navigation that ended on Chromium's error page with success for many
 // net errors (ERR_CONNECTION_REFUSED, ERR_UNSAFE_PORT…; ERR_NAME_NOT_RESOLVED does throw), so
 // the driver looks: the error page's location is chrome-error://, its code in `.error-code`.
 const LANDING_SCRIPT = `
 var href = String(location.href);
-if (href.indexOf('chrome-error:') !== 0) return { href: href, netError: null };
+${STATUS_JS}
+if (href.indexOf('chrome-error:') !== 0) return { href: href, netError: null, status: status };
 var el = document.querySelector('.error-code');
 return { href: href, netError: (el && el.textContent.trim()) || 'ERR_FAILED' };`;
 
@@ -109,6 +116,7 @@ export interface PageReads extends Landing {
 const PAGE_READS_SCRIPT = `
 var reads = arguments[0];
 var href = String(location.href);
+${STATUS_JS}
 if (href.indexOf('chrome-error:') === 0) {
   var el = document.querySelector('.error-code');
   return { href: href, netError: (el && el.textContent.trim()) || 'ERR_FAILED', title: String(document.title), reads: [] };
@@ -126,7 +134,7 @@ var answers = reads.map(function (r) {
     return { error: String((e && e.message) || e) };
   }
 });
-return { href: href, netError: null, title: String(document.title), reads: answers };`;
+return { href: href, netError: null, status: status, title: String(document.title), reads: answers };`;
 
 /**
  * In one round trip: where the top-level page is (as `landing`), its title, and the text or

@@ -35,6 +35,8 @@ export interface StepContext {
   scope?: string;
   /** The batch's files (`upload` reads them from `store`). */
   files?: BatchFiles;
+  /** Told the HTTP status of each page a goto lands on (RunStepsOptions.onPageStatus). */
+  onPageStatus?: (status: number) => void;
   // Maps, not plain objects: an extract named "__proto__" passes the name rule.
   data: Map<string, unknown>;
   artifacts: Map<string, string>;
@@ -105,6 +107,7 @@ export async function afterLanding(landed: Landing, target: URL, ctx: StepContex
       `${urlForMessage(target)} could not be loaded: net::${landed.netError}`,
     );
   }
+  if (typeof landed.status === 'number') ctx.onPageStatus?.(landed.status);
   await checkLanding(landed.href, ctx);
 }
 

@@ -170,6 +170,10 @@ setTimeout(function () { console.log('later line'); }, 50);</script>`,
       res.on('close', () => clearTimeout(timer));
       break;
     }
+    case '/status':
+      // A page answered with the given HTTP status (429: a site asking its visitors to slow down).
+      send(Number(url.searchParams.get('code') ?? 200), page('Status', '<h1 id="heading">status page</h1>'));
+      break;
     case '/set-cookie':
       // An HttpOnly cookie only the server can set: getCookies must still see it.
       send(200, page('Cookie', '<p>set</p>'), { 'set-cookie': 'sid=server-made; Path=/; HttpOnly' });

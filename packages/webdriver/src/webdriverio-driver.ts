@@ -179,8 +179,8 @@ export class WebdriverioDriver implements BrowserDriver {
   ): Promise<StepsOutcome> {
     const data = new Map<string, unknown>();
     const artifacts = new Map<string, string>();
-    // `files` rides along to every StepContext (the runner spreads its context into each step's).
-    const context: RunContext & Pick<StepContext, 'files'> = {
+    // `files` and `onPageStatus` ride along to every StepContext (the runner spreads its context into each step's).
+    const context: RunContext & Pick<StepContext, 'files' | 'onPageStatus'> = {
       session,
       limits,
       signal: options.signal,
@@ -189,6 +189,7 @@ export class WebdriverioDriver implements BrowserDriver {
       store: this.options.artifacts,
       guard: this.options.targetGuard,
       ...(options.files ? { files: options.files } : {}),
+      ...(options.onPageStatus ? { onPageStatus: options.onPageStatus } : {}),
       data,
       artifacts,
       evidence: { policy: this.options.evidencePolicy, lastAttempt: options.lastAttempt ?? true },

@@ -58,6 +58,7 @@ beforeAll(async () => {
   api.collectFrom({
     queueCounts: async () => ({}),
     poolCounts: async () => [],
+    tenantCounts: async () => [],
     timeoutMs: 1000,
   });
   const worker = new WorkerMetrics({

@@ -5,7 +5,7 @@
  * item and a failure inside them is recorded with its path.
  */
 import { freePort, waitFor } from '@fleet/testing';
-import { Fleet } from './harness.js';
+import { E2E_WAIT, Fleet } from './harness.js';
 
 let fleet: Fleet;
 let closedPort: number;
@@ -76,7 +76,8 @@ it('retries a retryable failure, then fails the item after its attempts', async 
     const profiles = await Promise.all(fleet.profileIds.map((id) => fleet.profiles.get(id)));
     return profiles.reduce((n, p) => n + (p?.stats.failures ?? 0), 0);
   };
-  await waitFor('the failures counted against the profiles', async () => (await failures()) >= 2);
+  // A failed attempt's profile is released after its browser is stopped: seconds on a loaded machine.
+  await waitFor('the failures counted against the profiles', async () => (await failures()) >= 2, E2E_WAIT);
 });
 
 it('aborts an item past its deadline and releases its profile', async () => {

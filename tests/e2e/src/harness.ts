@@ -2,17 +2,18 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settingsEnv } from '@fleet/config';
-import type { FleetEvent, ItemResult, Step } from '@fleet/contracts';
+import type { FleetEvent, ItemResult, PerSite, Step } from '@fleet/contracts';
 import { BatchService, type LoggerPort } from '@fleet/core';
 import { type RunningLauncher, startLauncher } from '@fleet/launcher';
 import { createLogger } from '@fleet/logger';
 import { MultiloginClient } from '@fleet/multilogin';
-import { BullItemQueue, createItemsQueue, type ItemsQueue } from '@fleet/queue';
+import { BullItemQueue, createItemsQueue, FairItemQueue, type ItemsQueue } from '@fleet/queue';
 import {
   createRedis,
   type FleetRedis,
   RedisBatchStore,
   RedisEventStream,
+  RedisFairShare,
   RedisProfileStore,
   RedisResultStore,
 } from '@fleet/redis';
@@ -150,11 +151,32 @@ export class Fleet {
   async submit(
     steps: Step[],
     items: Record<string, string | number>[],
-    extra: { itemTimeoutMs?: number; stepTimeoutMs?: number; pool?: string; batchId?: string } = {},
+    extra: {
+      itemTimeoutMs?: number;
+      stepTimeoutMs?: number;
+      pool?: string;
+      batchId?: string;
+      perSite?: PerSite;
+      /** Through fair share as this API key (README "Sharing a fleet"), with its weight and cap. */
+      tenant?: { name: string; weight?: number; maxRunning?: number };
+    } = {},
   ) {
-    const service = new BatchService(this.batches, new BullItemQueue(this.queue));
-    const { batchId = `b${++this.seq}x${Date.now()}`, ...rest } = extra;
-    const batch = await service.submit({ batchId, pool: POOL, steps, items, ...rest });
+    const { batchId = `b${++this.seq}x${Date.now()}`, tenant, ...rest } = extra;
+    const queue = tenant
+      ? new FairItemQueue(this.queue, new RedisFairShare(this.redis, this.prefix), () => ({
+          weight: tenant.weight ?? 1,
+          cap: tenant.maxRunning ?? 0,
+        }))
+      : new BullItemQueue(this.queue);
+    const service = new BatchService(this.batches, queue);
+    const batch = await service.submit({
+      batchId,
+      pool: POOL,
+      steps,
+      items,
+      ...rest,
+      ...(tenant ? { owner: tenant.name } : {}),
+    });
     return batch.id;
   }
 

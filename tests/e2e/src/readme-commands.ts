@@ -125,6 +125,8 @@ export const SKIPPED: Record<string, string> = {
   'pnpm --filter @fleet/docker-tests test': 'part of pnpm test (CI)',
   'pnpm bench': 'minutes of benchmarks that rewrite bench/results/*.json; run by hand',
   'pnpm bench:soak': '~40 min; not in CI by design (README says so)',
+  'pnpm --filter @fleet/worker bench:fairness':
+    'a minute of benchmark that rewrites bench/results/fairness.json; run by hand',
   // Variants and placeholders of what the tour runs.
   'pnpm fleet …': 'stands for any CLI command; the tour runs pnpm fleet --help and the commands below',
   'pnpm start -- --workers 3 --profiles 6':

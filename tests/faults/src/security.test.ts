@@ -29,7 +29,7 @@ const PUBLIC = [
   /^\/$/,
   /^\/dashboard\//,
 ];
-/** Routes only admin keys may use (README: /v1/profiles*, /v1/keys*, /v1/admin/* (webhooks), Bull Board). */
+/** Routes only admin keys may use (README: /v1/profiles*, /v1/keys*, /v1/admin/* (webhooks, sites), Bull Board). */
 const ADMIN = [/^\/v1\/profiles(\/|$)/, /^\/v1\/keys(\/|$)/, /^\/v1\/admin\//, /^\/admin\/queues(\/|$)/];
 
 const isPublic = (r: Route) => PUBLIC.some((p) => p.test(r.path));

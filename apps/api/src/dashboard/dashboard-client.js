@@ -29,6 +29,11 @@
     batchesNote: el('batches-note'),
     poolsBody: el('pools').tBodies[0],
     poolsEmpty: el('pools-empty'),
+    sharing: el('sharing'),
+    tenants: el('tenants'),
+    tenantsBody: el('tenants').tBodies[0],
+    sites: el('sites'),
+    sitesBody: el('sites').tBodies[0],
     schedulesBody: el('schedules').tBodies[0],
     schedulesEmpty: el('schedules-empty'),
     hostsDown: el('hosts-down'),
@@ -361,6 +366,47 @@
     ui.poolsEmpty.hidden = pools.length > 0;
   }
 
+  // ---- sharing ----------------------------------------------------------------------------------
+
+  /** Fair share per API key (when on) and the sites with an admin's rule (admin keys); text only. */
+  function renderSharing(tenants, sites) {
+    const cells = (row, values) => {
+      for (const [column, value, numeric] of values) {
+        const cell = make('td', numeric ? 'num' : 'name', String(value));
+        cell.dataset.col = column;
+        row.append(cell);
+      }
+      return row;
+    };
+    const tenantRows = (tenants ?? []).map((t) => {
+      const row = make('tr');
+      row.dataset.tenant = t.tenant;
+      return cells(row, [
+        ['tenant', t.tenant, false],
+        ['weight', t.weight, true],
+        ['cap', t.cap > 0 ? t.cap : '-', true],
+        ['waiting', t.waiting, true],
+        ['running', t.running, true],
+      ]);
+    });
+    const siteRows = (sites ?? []).map((x) => {
+      const row = make('tr');
+      row.dataset.site = x.host;
+      return cells(row, [
+        ['site', x.host, false],
+        ['max', x.rule.maxConcurrent ?? '-', true],
+        ['delay', x.rule.minDelayMs ?? '-', true],
+        ['running', x.running, true],
+        ['waiting', x.waiting, true],
+      ]);
+    });
+    ui.tenantsBody.replaceChildren(...tenantRows);
+    ui.sitesBody.replaceChildren(...siteRows);
+    ui.tenants.hidden = tenantRows.length === 0;
+    ui.sites.hidden = siteRows.length === 0;
+    ui.sharing.hidden = tenantRows.length === 0 && siteRows.length === 0;
+  }
+
   // ---- schedules --------------------------------------------------------------------------------
 
   function renderSchedules(schedules) {
@@ -441,6 +487,7 @@
       renderPools(pools.pools);
       renderSchedules(schedules.schedules);
       renderHostsDown(pools.providersDown, pools.waitingFor);
+      renderSharing(pools.tenants, pools.sites);
       showBanner(s.liveProblem);
       syncSubscriptions(s);
     } catch (error) {
@@ -587,6 +634,7 @@
     };
     ui.batchesBody.replaceChildren();
     ui.poolsBody.replaceChildren();
+    renderSharing([], []);
     ui.schedulesBody.replaceChildren();
     ui.failures.hidden = true;
     text(ui.who, '');
@@ -607,6 +655,7 @@
     }
     ui.batchesBody.replaceChildren();
     ui.poolsBody.replaceChildren();
+    renderSharing([], []);
     ui.schedulesBody.replaceChildren();
     ui.failures.hidden = true;
     ui.failedBody.replaceChildren();

@@ -199,6 +199,17 @@ export function dashboardPage(options: PageOptions): string {
     <p class="empty" id="pools-empty" hidden>No profiles registered.</p>
     <ul id="hosts-down" class="hosts-down" hidden></ul>
   </section>
+  <section class="card" id="sharing" hidden>
+    <div class="card-head"><h2>Sharing</h2><span class="muted">items per API key (fair share) and per throttled site</span></div>
+    <table id="tenants">
+      <thead><tr><th>API key</th><th class="num">Weight</th><th class="num">Cap</th><th class="num">Waiting</th><th class="num">Running</th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <table id="sites">
+      <thead><tr><th>Site</th><th class="num">At once</th><th class="num">Between starts (ms)</th><th class="num">Running</th><th class="num">Waiting</th></tr></thead>
+      <tbody></tbody>
+    </table>
+  </section>
   <section class="card">
     <div class="card-head"><h2>Schedules</h2><span class="muted">batches submitted on a schedule</span></div>
     <table id="schedules">

@@ -48,6 +48,7 @@ const NOT_FOUND: Record<keyof typeof PATH_PARAMS, ErrorCode> = {
   keyName: 'KEY_NOT_FOUND',
   webhookId: 'WEBHOOK_NOT_FOUND',
   scheduleId: 'SCHEDULE_NOT_FOUND',
+  siteHost: 'SITE_RULE_NOT_FOUND',
 };
 
 /** The codes an operation answers, by their registry status: the common ones, then its own. */
@@ -139,6 +140,10 @@ export function buildOpenApiDocument(): JsonSchema {
       { name: 'profiles', description: 'The profile pools (admin; pool counts: any key).' },
       { name: 'keys', description: 'API keys (admin).' },
       { name: 'webhooks', description: 'Signed webhooks: registered per key (admin), deliveries per batch.' },
+      {
+        name: 'sites',
+        description: 'Politeness per site (admin): at most N items at once and a delay between starts.',
+      },
       {
         name: 'schedules',
         description: 'Scheduled batches: a batch submitted on a cron pattern or every N ms.',

@@ -10,12 +10,21 @@ import type { AnswerName, JsonSchema, PATH_PARAMS, RequestBodyName } from './ope
 
 /** One documented route. `path` is spelled as Fastify spells it (`:id`). */
 export interface OperationSpec {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'batches' | 'scenarios' | 'artifacts' | 'profiles' | 'keys' | 'webhooks' | 'schedules' | 'health';
+  tag:
+    | 'batches'
+    | 'scenarios'
+    | 'artifacts'
+    | 'profiles'
+    | 'keys'
+    | 'webhooks'
+    | 'schedules'
+    | 'sites'
+    | 'health';
   /** Who may call it: anyone, any key, admin keys. */
   access: 'public' | 'key' | 'admin';
   /** Path parameter name in the URL → a PATH_PARAMS entry. */
@@ -318,6 +327,47 @@ export const OPERATIONS: OperationSpec[] = [
       params: { key: 'keyName' },
       errors: ['KEY_NOT_FOUND'],
       ok: { status: 201, description: 'The secret, shown this once.', schema: 'WebhookSecret' },
+    },
+  ),
+  op(
+    'get /v1/admin/sites',
+    'listSiteRules',
+    "Admins' politeness rules per site, with how many items run on each",
+    {
+      tag: 'sites',
+      access: 'admin',
+      ok: { status: 200, description: 'The rules, by host.', schema: 'SiteRuleList' },
+    },
+  ),
+  op('put /v1/admin/sites/:host', 'setSiteRule', 'Set the politeness rule of one site, for every batch', {
+    tag: 'sites',
+    access: 'admin',
+    params: { host: 'siteHost' },
+    body: { schema: 'SiteRuleBody', required: true },
+    ok: { status: 200, description: 'The rule as set.', schema: 'SiteRuleView' },
+  }),
+  op(
+    'delete /v1/admin/sites/:host',
+    'deleteSiteRule',
+    "Remove a site's rule (batches' own perSite still apply)",
+    {
+      tag: 'sites',
+      access: 'admin',
+      params: { host: 'siteHost' },
+      ok: { status: 200, description: 'Removed.', schema: 'SiteRuleDeleted' },
+    },
+  ),
+  op(
+    'put /v1/admin/batches/:id/priority',
+    'setBatchPriority',
+    "Change a running batch's priority (its items not started yet move)",
+    {
+      tag: 'batches',
+      access: 'admin',
+      params: { id: 'batchId' },
+      body: { schema: 'BatchPriorityBody', required: true },
+      errors: ['BATCH_NOT_FOUND'],
+      ok: { status: 200, description: 'The new priority and how many items moved.', schema: 'BatchPriority' },
     },
   ),
   op('post /v1/schedules', 'upsertSchedule', 'Create or update (by id) a scheduled batch', {

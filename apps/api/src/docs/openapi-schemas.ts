@@ -15,6 +15,7 @@ import {
   itemPageSchema,
   itemViewSchema,
   patchProfileBodySchema,
+  perSiteSchema,
   profileViewSchema,
   quarantineBodySchema,
   scenarioListSchema,
@@ -24,6 +25,16 @@ import {
   webhookViewSchema,
 } from '@fleet/contracts';
 import { z } from 'zod';
+import { batchPriorityBodySchema } from '../routes/priority-route.js';
+
+/** An admin's rule for one site, and how many items run on it and wait for it now (`/v1/admin/sites`). */
+const siteRuleViewSchema = z.strictObject({
+  host: z.string(),
+  rule: perSiteSchema,
+  running: z.number().int(),
+  /** Items told to wait for the site, not started since. */
+  waiting: z.number().int(),
+});
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -78,6 +89,24 @@ const answers = {
     waitingFor: z
       .array(z.strictObject({ scenario: z.string(), workers: z.number().int(), queued: z.number().int() }))
       .optional(),
+    /**
+     * Fair share (README "Sharing a fleet"): per API key, its weight and cap, its items waiting
+     * (not yet handed to the queue) and running (handed, not finished). A user key sees its own.
+     */
+    tenants: z
+      .array(
+        z.strictObject({
+          tenant: z.string(),
+          weight: z.number(),
+          /** 0: no cap. */
+          cap: z.number().int(),
+          waiting: z.number().int(),
+          running: z.number().int(),
+        }),
+      )
+      .optional(),
+    /** Admin keys only: sites with an admin's politeness rule, and their items running now. */
+    sites: z.array(siteRuleViewSchema).optional(),
     /** Admin keys only: provider hosts (launchers, agents) workers cannot reach now. */
     providersDown: z
       .array(
@@ -103,6 +132,15 @@ const answers = {
   }),
   WebhookList: z.strictObject({ webhooks: z.array(webhookViewSchema) }),
   WebhookDeleted: z.strictObject({ id: z.string(), deleted: z.literal(true) }),
+  SiteRuleView: siteRuleViewSchema,
+  SiteRuleList: z.strictObject({ sites: z.array(siteRuleViewSchema) }),
+  SiteRuleDeleted: z.strictObject({ host: z.string(), deleted: z.literal(true) }),
+  BatchPriority: z.strictObject({
+    id: z.string(),
+    priority: z.number().int().nullable(),
+    /** Items moved: pending ones (fair share), or jobs waiting in BullMQ (without it). */
+    reordered: z.number().int(),
+  }),
   WebhookSecret: z.strictObject({ key: z.string(), secret: z.string() }),
   DeliveryList: z.strictObject({ deliveries: z.array(deliveryViewSchema) }),
   ScheduleView: scheduleViewSchema,
@@ -145,6 +183,8 @@ export const REQUEST_BODIES = {
   QuarantineBody: quarantineBodySchema,
   CreateWebhookBody: createWebhookBodySchema,
   CreateScheduleBody: createScheduleBodySchema,
+  SiteRuleBody: perSiteSchema,
+  BatchPriorityBody: batchPriorityBodySchema,
 } satisfies Record<string, z.ZodType>;
 export type RequestBodyName = keyof typeof REQUEST_BODIES;
 
@@ -208,6 +248,11 @@ export const PATH_PARAMS = {
   scheduleId: {
     schema: jsonSchemaOf(scheduleIdSchema, 'input'),
     description: "A schedule id (its owner's; from POST /v1/schedules).",
+  },
+  siteHost: {
+    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]*(:\\d{1,5})?$' },
+    description:
+      'A host as items reach it: lower case, with its port when not the default (shop.example.com, 127.0.0.1:8080).',
   },
   keyName: {
     schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },

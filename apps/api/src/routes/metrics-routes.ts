@@ -4,7 +4,8 @@ import type { ApiContext } from '../context.js';
 
 /**
  * `GET /metrics` (Prometheus text format), public like /health: scrapers carry no API key, and
- * nothing in it names a tenant (routes are patterns, no batch ids or key names). It is served on
+ * nothing in it names a tenant's data (routes are patterns, no batch ids); with fair share on,
+ * `fleet_tenant_items` carries API key names (never keys). It is served on
  * the API's own port; keep that port off the internet or filter `/metrics` at the proxy.
  *
  * Queue depths and pool counts are read from Redis at each scrape through the producer connection,
@@ -36,6 +37,14 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
       const pools = await ctx.profiles.pools();
       return Promise.all(pools.map((pool) => ctx.profiles.counts(pool)));
     },
+    ...(ctx.fair
+      ? {
+          tenantCounts: async () => {
+            whileUp();
+            return ctx.fair!.standings();
+          },
+        }
+      : {}),
     timeoutMs: nodeOptionsOf(redis).commandTimeout ?? 1000,
   });
   const unwatch = metrics.watchRedis(redis, 'main');
@@ -55,17 +64,24 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
   // Public like /metrics (counts only, no tenant's data); a Redis outage answers 503 REDIS_UNAVAILABLE.
   app.get('/metrics/queue', { config: { public: true } }, async () => {
     const queues = await itemQueues();
-    const [counts, pools] = await Promise.all([
+    const [counts, pools, tenants] = await Promise.all([
       Promise.all(queues.map((q) => q.getJobCounts('wait', 'prioritized', 'delayed', 'active'))),
       ctx.profiles.pools().then((names) => Promise.all(names.map((pool) => ctx.profiles.counts(pool)))),
+      ctx.fair ? ctx.fair.standings() : Promise.resolve([]),
     ]);
-    return queueDemand(counts, pools);
+    return queueDemand(
+      counts,
+      pools,
+      tenants.reduce((n, t) => n + t.waiting, 0),
+    );
   });
 }
 
 export interface QueueDemand {
   /** Items ready to run (BullMQ's `wait` list). */
   waiting: number;
+  /** Items waiting under their API key for the dispatcher (fair share), not yet in BullMQ. */
+  pending: number;
   /** Items ready to run, kept in BullMQ's prioritized set (batches with a priority). */
   prioritized: number;
   /** Items due later: retry backoff, or handed back for want of a free profile or slot. */
@@ -86,6 +102,7 @@ export interface QueueDemand {
 export function queueDemand(
   queues: Array<Record<string, number>>,
   pools: Array<{ registered: number; quarantined: number }>,
+  pending = 0,
 ): QueueDemand {
   const sum = (state: string) => queues.reduce((n, counts) => n + (counts[state] ?? 0), 0);
   const waiting = sum('wait');
@@ -93,6 +110,6 @@ export function queueDemand(
   const delayed = sum('delayed');
   const active = sum('active');
   const profiles = pools.reduce((n, p) => n + Math.max(0, p.registered - p.quarantined), 0);
-  const demand = Math.min(waiting + prioritized + delayed + active, profiles);
-  return { waiting, prioritized, delayed, active, profiles, demand };
+  const demand = Math.min(pending + waiting + prioritized + delayed + active, profiles);
+  return { waiting, pending, prioritized, delayed, active, profiles, demand };
 }

@@ -83,6 +83,7 @@ export async function submitBatch(ctx: ApiContext, request: SubmitRequest): Prom
     ...(body.options?.itemTimeoutMs ? { itemTimeoutMs: body.options.itemTimeoutMs } : {}),
     ...(body.options?.stepTimeoutMs ? { stepTimeoutMs: body.options.stepTimeoutMs } : {}),
     ...(body.options?.proxy ? { proxy: body.options.proxy } : {}),
+    ...(body.options?.perSite ? { perSite: body.options.perSite } : {}),
     ...(request.scheduleId ? { scheduleId: request.scheduleId } : {}),
   });
   const planned = ctx.service.plan(input(newBatchId()));

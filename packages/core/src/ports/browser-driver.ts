@@ -17,6 +17,11 @@ export interface RunStepsOptions {
   lastAttempt?: boolean;
   /** The batch's files for `upload` steps: artifact ids in the artifact store, never the bytes. */
   files?: ItemJob['files'];
+  /**
+   * Told the HTTP status of each page a `goto` lands on (the browser's navigation timing; not
+   * called when the browser cannot tell): a site answering 429 or 503 slows its own starts down.
+   */
+  onPageStatus?: (status: number) => void;
 }
 
 export interface StepsOutcome {
