@@ -113,6 +113,9 @@ describe('fair share', () => {
     await fair.take(Q, 1);
     expect(await fair.pendingIn(Q)).toBe(3);
     expect(await fair.pendingIn('items.other@1')).toBe(0);
+    const items = [0, 1].map((k) => ({ id: `b3.${k}`, data: { batchId: 'b3', index: k, owner: 't' } }));
+    await fair.add('items.other@1', 't', one, { id: 'b3', priority: 0, opts: OPTS }, 0, items);
+    expect(await fair.pendingTotal()).toBe(5);
   });
 
   it("keeps taken items until handed; a dead dispatcher's items are found by the next", async () => {

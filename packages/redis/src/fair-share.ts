@@ -170,6 +170,12 @@ export class RedisFairShare {
     return Math.max(0, Number((await this.redis.hget(this.k.queued, queue)) ?? 0));
   }
 
+  /** How many items of every queue wait here (one read, what an autoscaler's scrape costs). */
+  async pendingTotal(): Promise<number> {
+    const counts = await this.redis.hvals(this.k.queued);
+    return counts.reduce((n, c) => n + Math.max(0, Number(c)), 0);
+  }
+
   /** How many of a batch's items wait here (not yet handed to BullMQ). */
   pendingOf(batchId: string): Promise<number> {
     return this.redis.llen(this.k.items(batchId));

@@ -64,16 +64,12 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
   // Public like /metrics (counts only, no tenant's data); a Redis outage answers 503 REDIS_UNAVAILABLE.
   app.get('/metrics/queue', { config: { public: true } }, async () => {
     const queues = await itemQueues();
-    const [counts, pools, tenants] = await Promise.all([
+    const [counts, pools, pending] = await Promise.all([
       Promise.all(queues.map((q) => q.getJobCounts('wait', 'prioritized', 'delayed', 'active'))),
       ctx.profiles.pools().then((names) => Promise.all(names.map((pool) => ctx.profiles.counts(pool)))),
-      ctx.fair ? ctx.fair.standings() : Promise.resolve([]),
+      ctx.fair ? ctx.fair.pendingTotal() : Promise.resolve(0),
     ]);
-    return queueDemand(
-      counts,
-      pools,
-      tenants.reduce((n, t) => n + t.waiting, 0),
-    );
+    return queueDemand(counts, pools, pending);
   });
 }
 

@@ -27,7 +27,8 @@ export function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const { host } = parseOr400(hostParams, request.params, 'path');
     const rule = parseOr400(perSiteSchema, request.body, 'body');
     await ctx.sites.setRule(host, rule);
-    return { host, rule, running: await ctx.sites.running(host), waiting: await ctx.sites.waiting(host) };
+    const [running, waiting] = await Promise.all([ctx.sites.running(host), ctx.sites.waiting(host)]);
+    return { host, rule, running, waiting };
   });
 
   app.delete('/v1/admin/sites/:host', admin, async (request) => {
