@@ -130,10 +130,14 @@ export class BrowserProcess {
     }
     // Helpers (zygote, renderers) normally leave with the browser; make sure none stays behind,
     // and wait (briefly) until they have: a SIGKILLed renderer takes a moment to go, and a stop
-    // that answered before it had could meet it holding the profile (seen in CI).
+    // that answered before it had could meet it holding the profile (seen in CI). The kill is
+    // repeated: a zygote may have forked a helper into the group just after the first one.
     killGroup(this.pid);
     const deadline = Date.now() + 2000;
-    while (liveInGroup(this.pid).length > 0 && Date.now() < deadline) await sleep(20);
+    while (liveInGroup(this.pid).length > 0 && Date.now() < deadline) {
+      killGroup(this.pid); // (only while the group has a live member: its id is not reused then)
+      await sleep(20);
+    }
     return outcome;
   }
 

@@ -125,10 +125,16 @@ export class ProcessRecords {
     // Wait (briefly) until they are really gone, so a start right after cannot meet their lock,
     // and no chromedriver of theirs outlives the cleanup (its group is not marked with a profile).
     const deadline = Date.now() + 5000;
-    const stillAlive = (): boolean =>
-      [...groups].some((pgid) => liveInGroup(pgid).length > 0) ||
-      this.records.some((r) => processesOf(r.userDataDir).length > 0);
-    while (Date.now() < deadline && stillAlive()) await sleep(20);
+    // Killed again while alive (what was forked meanwhile goes too); a group or pid is only
+    // signalled while it still names one of theirs, never after its id may have been reused.
+    for (;;) {
+      const liveGroups = [...groups].filter((pgid) => liveInGroup(pgid).length > 0);
+      const liveMarked = this.records.flatMap((r) => processesOf(r.userDataDir));
+      if ((liveGroups.length === 0 && liveMarked.length === 0) || Date.now() >= deadline) break;
+      for (const pgid of liveGroups) killGroup(pgid);
+      for (const pid of liveMarked) killProcess(pid);
+      await sleep(20);
+    }
     this.records = [];
     this.save();
     return { profiles, killed };

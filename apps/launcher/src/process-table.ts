@@ -23,7 +23,9 @@ export function processInfo(pid: number): ProcessInfo | undefined {
   // Field 2 is the command name in parentheses, which may hold spaces and ')': the fields that
   // follow its last ')' are state (3), ppid (4), pgrp (5), ... starttime (22).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { pid, pgid: Number(fields[2]), startTime: Number(fields[19]), zombie: fields[0] === 'Z' };
+  // Z: exited, not reaped; X: dead, being removed.
+  const gone = fields[0] === 'Z' || fields[0] === 'X';
+  return { pid, pgid: Number(fields[2]), startTime: Number(fields[19]), zombie: gone };
 }
 
 export function allPids(): number[] {
