@@ -44,7 +44,7 @@ async function startedProfile(host: string | undefined): Promise<number> {
   cleanups.push(async () => {
     await client.stop(id);
   });
-  expect(answer.http).toBe(200);
+  expect({ http: answer.http, body: answer.body }).toMatchObject({ http: 200 }); // the body says why not
   return Number(answer.body.data.port);
 }
 
