@@ -16,7 +16,11 @@ async function traced(env: Record<string, string>) {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const summary = lines.pop() as {
+  // The summary is the line with `sdkRegistered`: the logger writes asynchronously, so its lines
+  // may come before or after it.
+  const at = lines.findIndex((l) => 'sdkRegistered' in l);
+  if (at < 0) throw new Error(`the traced process printed no summary line:\n${stdout}`);
+  const summary = lines.splice(at, 1)[0] as {
     enabled: boolean;
     reason: string;
     outer?: string;
