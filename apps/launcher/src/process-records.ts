@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { killGroup, killProcess, sleep } from './child-process.js';
-import { allPids, commandLine, environment, liveInGroup, processInfo } from './process-table.js';
+import { allPids, commandLine, environment, processInfo } from './process-table.js';
 import { readJsonFile, writeJsonFileSync } from './state-file.js';
 
 /**
@@ -47,6 +47,16 @@ function startedFor(pid: number, userDataDir: string): boolean {
 /** Live (not zombie) processes started for this profile. */
 export function processesOf(userDataDir: string): number[] {
   return allPids().filter((pid) => processInfo(pid)?.zombie === false && startedFor(pid, userDataDir));
+}
+
+/** Which of these process groups still have a live (not zombie) member: one pass over /proc. */
+function groupsWithLiveMembers(groups: Set<number>): number[] {
+  const live = new Set<number>();
+  for (const pid of allPids()) {
+    const info = processInfo(pid);
+    if (info && !info.zombie && groups.has(info.pgid)) live.add(info.pgid);
+  }
+  return [...live];
 }
 
 /**
@@ -128,7 +138,7 @@ export class ProcessRecords {
     // Killed again while alive (what was forked meanwhile goes too); a group or pid is only
     // signalled while it still names one of theirs, never after its id may have been reused.
     for (;;) {
-      const liveGroups = [...groups].filter((pgid) => liveInGroup(pgid).length > 0);
+      const liveGroups = groupsWithLiveMembers(groups);
       const liveMarked = this.records.flatMap((r) => processesOf(r.userDataDir));
       if ((liveGroups.length === 0 && liveMarked.length === 0) || Date.now() >= deadline) break;
       for (const pgid of liveGroups) killGroup(pgid);
